@@ -1,0 +1,99 @@
+# confidential.tdx: one command to set up and test everything (`make test`),
+# one to see the collection work with no Google account (`make demo`).
+#
+# Every stage below sets itself up from nothing: a virtual environment with
+# the pinned tools, the Debian packages the tests need (as root), the built
+# collection installed into a private collections path.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+BUILD := $(CURDIR)/build
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+ARTEFACT := $(BUILD)/confidential-tdx-$(VERSION).tar.gz
+COLLECTIONS := $(BUILD)/collections
+INSTALLED := $(COLLECTIONS)/ansible_collections/confidential/tdx
+# ansible-test keeps its per-test virtual environments and its pip bootstrap
+# under ~/.ansible/test; a private HOME keeps them inside build/.
+ANSIBLE_TEST_HOME := $(BUILD)/ansible-test-home
+PIP_FOR_ANSIBLE_TEST := 24.2
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export CONFIDENTIAL_TDX_COLLECTIONS := $(COLLECTIONS)
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+.PHONY: help test demo setup system-deps build install sanity lint docs-lint pytest molecule bench clean
+
+help:
+	@echo "make demo   run the collection's main job offline (no Google account needed)"
+	@echo "make test   set up everything, then sanity, lint, docs lint, pytest, molecule"
+	@echo "make bench  run the benchmark suite"
+	@echo "make clean  remove build output (keeps .venv)"
+
+test: setup build install sanity lint docs-lint pytest molecule
+	@echo "make test: every stage passed"
+
+setup: system-deps $(VENV)/.installed
+
+system-deps:
+	tools/system-deps.sh
+
+$(VENV)/.installed: requirements-dev.txt constraints-dev.txt requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+build: $(VENV)/.installed
+	mkdir -p $(BUILD)
+	rm -f $(ARTEFACT)
+	ansible-galaxy collection build --force --output-path $(BUILD) .
+
+install: build
+	rm -rf $(COLLECTIONS)
+	ansible-galaxy collection install --force -p $(COLLECTIONS) $(ARTEFACT)
+
+# Sanity runs on the installed artefact, i.e. on exactly what users get; the
+# ignore files (tests/sanity) are not shipped, so they are copied in beside it.
+sanity: install $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
+	rm -rf $(INSTALLED)/tests && mkdir -p $(INSTALLED)/tests
+	cp -r tests/sanity $(INSTALLED)/tests/
+	cd $(INSTALLED) && HOME=$(ANSIBLE_TEST_HOME) ansible-test sanity --color no --python 3.11
+	rm -rf $(INSTALLED)/tests
+
+$(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py: tools/ansible-test/get_pip.py $(VENV)/.installed
+	mkdir -p $(@D)
+	$(BIN)/pip download --quiet --no-deps --dest $(@D) pip==$(PIP_FOR_ANSIBLE_TEST)
+	cp tools/ansible-test/get_pip.py $@
+
+lint: install
+	ansible-lint --offline --profile production
+
+docs-lint: install
+	cd $(INSTALLED) && antsibull-docs lint-collection-docs --plugin-docs \
+		--check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
+
+pytest: install
+	pytest
+
+# Every molecule scenario, against the installed artefact.
+molecule: install
+	@for scenario in $$(ls molecule 2>/dev/null | sort); do \
+		test -f molecule/$$scenario/molecule.yml || continue; \
+		echo "== molecule test -s $$scenario"; \
+		molecule test -s $$scenario || exit 1; \
+	done
+
+demo: setup install
+	tools/demo.sh
+
+bench: setup install
+	tools/bench.sh
+
+clean:
+	rm -rf $(BUILD) .ansible tests/output

@@ -1,0 +1,28 @@
+"""Make the collection importable as ``ansible_collections.confidential.tdx``.
+
+Modules and module_utils import each other by their collection names, so unit
+tests need the source tree to sit under an ``ansible_collections/confidential/``
+parent. A symlink in build/ provides that without copying the sources.
+"""
+
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE_COLLECTIONS = os.path.join(REPO_ROOT, "build", "source-collections")
+
+
+def _link_source_tree():
+    namespace_dir = os.path.join(SOURCE_COLLECTIONS, "ansible_collections", "confidential")
+    link = os.path.join(namespace_dir, "tdx")
+    os.makedirs(namespace_dir, exist_ok=True)
+    if not os.path.islink(link):
+        try:
+            os.symlink(REPO_ROOT, link)
+        except FileExistsError:  # another xdist worker made it first
+            pass
+    if SOURCE_COLLECTIONS not in sys.path:
+        sys.path.insert(0, SOURCE_COLLECTIONS)
+
+
+_link_source_tree()
