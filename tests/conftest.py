@@ -26,3 +26,13 @@ def _link_source_tree():
 
 
 _link_source_tree()
+
+
+def collections_path():
+    """Where ansible-playbook and molecule find ``confidential.tdx``.
+
+    ``make`` exports CONFIDENTIAL_TDX_COLLECTIONS pointing at the installed
+    artefact, so integration tests exercise exactly what ships; a developer
+    running pytest directly gets the source tree through the symlink above.
+    """
+    return os.environ.get("CONFIDENTIAL_TDX_COLLECTIONS") or SOURCE_COLLECTIONS
