@@ -5,11 +5,12 @@
 set -eu
 list="$(dirname "$0")/debian-packages.txt"
 missing=""
-for pkg in $(grep -v '^#' "$list" | grep -v '^$'); do
+while read -r pkg; do
+    case "$pkg" in ""|"#"*) continue ;; esac
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
         missing="$missing $pkg"
     fi
-done
+done < "$list"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
     echo "Missing Debian packages:$missing" >&2
