@@ -1,0 +1,5 @@
+"""The one error type the command turns into a one-line message."""
+
+
+class TesthostsError(Exception):
+    """A foreseeable failure: the message says what is wrong and what to do."""
