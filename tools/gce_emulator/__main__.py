@@ -1,0 +1,64 @@
+"""Command line: ``tools/gce-emulator --port 0`` prints the base URL, then serves."""
+
+import argparse
+import signal
+import sys
+import threading
+
+from .server import EmulatorServer
+from .service_account import write_service_account_file
+
+
+def _quota(text):
+    region, sep, cpus = text.partition("=")
+    if not sep or not cpus.isdigit():
+        raise argparse.ArgumentTypeError("expected REGION=VCPUS, e.g. us-central1=24")
+    return region, int(cpus)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="gce-emulator", description="Local Compute Engine API emulator that enforces Google's TDX rules.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default 0)")
+    parser.add_argument("--operation-seconds", type=float, default=1.0,
+                        help="how long each write operation takes to reach DONE (default 1.0)")
+    parser.add_argument("--stocked-out-zone", action="append", default=[], metavar="ZONE",
+                        help="inserts in this zone fail with ZONE_RESOURCE_POOL_EXHAUSTED (repeatable)")
+    parser.add_argument("--cpu-quota", action="append", default=[], type=_quota, metavar="REGION=VCPUS",
+                        help="per-region vCPU quota; more fails with QUOTA_EXCEEDED (repeatable)")
+    parser.add_argument("--write-service-account", metavar="PATH",
+                        help="make a fresh key pair, register it, and write a service-account JSON key file "
+                             "whose token_uri points here (mode 0600)")
+    parser.add_argument("--project", default="tdx-test-project",
+                        help="project_id written into --write-service-account's file")
+    parser.add_argument("--verbose", action="store_true", help="log each HTTP request to stderr")
+    options = parser.parse_args(argv)
+
+    settings = {}
+    if options.stocked_out_zone:
+        settings["stocked_out_zones"] = options.stocked_out_zone
+    if options.cpu_quota:
+        settings["cpu_quota"] = dict(options.cpu_quota)
+    server = EmulatorServer(host=options.host, port=options.port, operation_seconds=options.operation_seconds,
+                            verbose=options.verbose, **settings)
+    server.start()
+    if options.write_service_account:
+        write_service_account_file(server.admin, server.base_url, options.write_service_account, options.project)
+
+    stopping = threading.Event()
+
+    def request_stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    print(server.base_url, flush=True)
+    while not stopping.wait(0.5):
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""A small client for the emulator's admin interface (standard library only)."""
+
+import json
+import urllib.error
+import urllib.request
+
+
+class AdminCallError(RuntimeError):
+    pass
+
+
+class AdminClient:
+    def __init__(self, base_url, timeout=30):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method, action, payload=None):
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        request = urllib.request.Request(
+            "%s/_emulator/%s" % (self.base_url, action), data=data, method=method,
+            headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as failure:
+            raise AdminCallError("%s /_emulator/%s: %s %s" % (method, action, failure.code, failure.read().decode()))
+
+    def reset(self):
+        return self._call("POST", "reset", {})
+
+    def configure(self, **settings):
+        """operation_seconds, stocked_out_zones, cpu_quota, latency_seconds, wait_limit_seconds."""
+        return self._call("POST", "config", settings)
+
+    def config(self):
+        return self._call("GET", "config")
+
+    def set_faults(self, faults):
+        return self._call("POST", "faults", {"faults": list(faults)})["faults"]
+
+    def faults(self):
+        return self._call("GET", "faults")["faults"]
+
+    def requests(self):
+        return self._call("GET", "requests")["requests"]
+
+    def clear_requests(self):
+        self._call("DELETE", "requests")
+
+    def register_service_account(self, client_email, public_key_pem, key_id):
+        if isinstance(public_key_pem, bytes):
+            public_key_pem = public_key_pem.decode("ascii")
+        return self._call("POST", "keys", {
+            "client_email": client_email, "public_key_pem": public_key_pem, "key_id": key_id})
+
+    def mint_access_token(self, client_email="tester@tdx-test-project.iam.gserviceaccount.com"):
+        return self._call("POST", "tokens", {"client_email": client_email})["access_token"]
+
+    def load_state(self, state):
+        return self._call("POST", "state", state)
+
+    def state(self):
+        return self._call("GET", "state")
+
+    def instances(self):
+        return self.state()["instances"]

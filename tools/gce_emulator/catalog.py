@@ -1,0 +1,168 @@
+"""The emulator's catalog of zones, machine types, images and TDX rules.
+
+The data lives in ``catalog.json`` beside this file; this module only loads it
+and answers questions about it, and renders catalog entries as the API's JSON.
+"""
+
+import ipaddress
+import json
+import os
+
+from . import resources
+
+CATALOG_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog.json")
+
+# Catalog entries are old and fixed: one timestamp for all of them.
+_CATALOG_TIMESTAMP = "1969-12-31T16:00:00.000-08:00"
+
+
+class Catalog:
+    def __init__(self, path=CATALOG_PATH):
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        self.project_number = data["projectNumber"]
+        self.default_cpu_quota = data["defaultCpuQuotaPerRegion"]
+        self.regions = data["regions"]
+        self.zones = data["zones"]
+        self.machine_types = data["machineTypes"]
+        self.confidential = {k: v for k, v in data["confidentialComputing"].items() if not k.startswith("_")}
+        self.images = data["images"]
+        self.public_address_pool = ipaddress.ip_network(data["publicAddressPool"])
+
+    # -- zones and regions -------------------------------------------------
+    def zone(self, name):
+        return self.zones.get(name)
+
+    def region_of(self, zone):
+        return self.zones[zone]["region"]
+
+    def zone_json(self, project, name):
+        entry = self.zones[name]
+        return {
+            "kind": "compute#zone",
+            "id": entry["id"],
+            "creationTimestamp": _CATALOG_TIMESTAMP,
+            "name": name,
+            "description": name,
+            "status": "UP",
+            "region": resources.url(project, "regions", entry["region"]),
+            "selfLink": resources.url(project, "zones", name),
+            "availableCpuPlatforms": list(entry["cpuPlatforms"]),
+            "supportsPzs": False,
+        }
+
+    # -- machine types -----------------------------------------------------
+    def machine_type(self, zone, name):
+        entry = self.machine_types.get(name)
+        if entry is None:
+            return None
+        if entry["zones"] != "*" and zone not in entry["zones"]:
+            return None
+        return entry
+
+    def machine_types_in(self, zone):
+        return [name for name in self.machine_types if self.machine_type(zone, name)]
+
+    def machine_type_json(self, project, zone, name):
+        entry = self.machine_types[name]
+        gib = entry["memoryMb"] / 1024
+        body = {
+            "kind": "compute#machineType",
+            "id": entry["id"],
+            "creationTimestamp": _CATALOG_TIMESTAMP,
+            "name": name,
+            "description": "%d vCPUs, %s GB RAM" % (entry["guestCpus"], ("%g" % gib)),
+            "guestCpus": entry["guestCpus"],
+            "memoryMb": entry["memoryMb"],
+            "imageSpaceGb": 0,
+            "maximumPersistentDisks": 128,
+            "maximumPersistentDisksSizeGb": "263168",
+            "zone": zone,
+            "selfLink": resources.url(project, "zones", zone, "machineTypes", name),
+            "isSharedCpu": False,
+            "architecture": "X86_64",
+        }
+        if entry.get("accelerators"):
+            body["accelerators"] = [dict(a) for a in entry["accelerators"]]
+        return body
+
+    # -- images --------------------------------------------------------------
+    def image(self, project, name):
+        for entry in self.images.get(project, []):
+            if entry["name"] == name:
+                return entry
+        return None
+
+    def image_from_family(self, project, family):
+        """The newest image of the family that is not deprecated, as Google picks it."""
+        candidates = [
+            e for e in self.images.get(project, [])
+            if e.get("family") == family and not e.get("deprecated")
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda e: e["creationTimestamp"])
+
+    def image_json(self, project, entry):
+        body = {
+            "kind": "compute#image",
+            "id": entry["id"],
+            "creationTimestamp": entry["creationTimestamp"],
+            "name": entry["name"],
+            "description": entry["description"],
+            "sourceType": "RAW",
+            "status": "READY",
+            "archiveSizeBytes": entry["archiveSizeBytes"],
+            "diskSizeGb": entry["diskSizeGb"],
+            "licenses": [resources.url(project, "global", "licenses", lic) for lic in entry["licenses"]],
+            "family": entry["family"],
+            "selfLink": resources.url(project, "global", "images", entry["name"]),
+            "guestOsFeatures": [{"type": feature} for feature in entry["guestOsFeatures"]],
+            "architecture": "X86_64",
+            "storageLocations": ["us", "eu", "asia"],
+        }
+        if entry.get("deprecated"):
+            deprecated = dict(entry["deprecated"])
+            if "replacement" in deprecated:
+                deprecated["replacement"] = resources.url(project, "global", "images", deprecated["replacement"])
+            body["deprecated"] = deprecated
+        return body
+
+    # -- networks --------------------------------------------------------------
+    def subnet_range(self, region):
+        return ipaddress.ip_network(self.regions[region]["defaultSubnetRange"])
+
+    def network_json(self, project):
+        return {
+            "kind": "compute#network",
+            "id": "5551%s" % self.project_number[-8:],
+            "creationTimestamp": _CATALOG_TIMESTAMP,
+            "name": "default",
+            "description": "Default network for the project",
+            "selfLink": resources.url(project, "global", "networks", "default"),
+            "autoCreateSubnetworks": True,
+            "subnetworks": [
+                resources.url(project, "regions", region, "subnetworks", "default") for region in sorted(self.regions)
+            ],
+            "routingConfig": {"routingMode": "REGIONAL"},
+            "mtu": 1460,
+            "networkFirewallPolicyEnforcementOrder": "AFTER_CLASSIC_FIREWALL",
+        }
+
+    def subnetwork_json(self, project, region):
+        network = self.subnet_range(region)
+        return {
+            "kind": "compute#subnetwork",
+            "id": "6661%s%s" % (self.regions[region]["id"], self.project_number[-6:]),
+            "creationTimestamp": _CATALOG_TIMESTAMP,
+            "name": "default",
+            "network": resources.url(project, "global", "networks", "default"),
+            "ipCidrRange": str(network),
+            "gatewayAddress": str(network.network_address + 1),
+            "region": resources.url(project, "regions", region),
+            "selfLink": resources.url(project, "regions", region, "subnetworks", "default"),
+            "privateIpGoogleAccess": False,
+            "fingerprint": "x6Zq4kV3Q1E=",
+            "stackType": "IPV4_ONLY",
+            "purpose": "PRIVATE",
+        }

@@ -1,0 +1,457 @@
+"""The Compute Engine v1 methods the emulator serves, by URL.
+
+Each handler takes a :class:`Call` and returns ``(http_status, json_body)`` or
+raises :class:`errors.ApiError`. Handlers run with the world's lock held.
+"""
+
+import re
+import uuid
+
+from . import errors, instances, listing, resources
+from .world import Instance
+
+_SEGMENT = r"(?P<%s>[^/]+)"
+_PROJECT = "/compute/v1/projects/" + _SEGMENT % "project"
+_ZONE = _PROJECT + "/zones/" + _SEGMENT % "zone"
+_INSTANCE = _ZONE + "/instances/" + _SEGMENT % "instance"
+_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+class Call:
+    def __init__(self, world, method, params, query, body, principal):
+        self.world = world
+        self.method = method
+        self.params = params
+        self.query = query
+        self.body = body
+        self.principal = principal
+
+    @property
+    def project(self):
+        return self.params["project"]
+
+    @property
+    def zone(self):
+        return self.params["zone"]
+
+
+# -- shared checks ---------------------------------------------------------------------
+def _known_zone(call):
+    if call.world.catalog.zone(call.zone) is None:
+        raise errors.invalid_field("zone", call.zone, "Unknown zone.")
+
+
+def _known_region(call):
+    if call.params["region"] not in call.world.catalog.regions:
+        raise errors.invalid_field("region", call.params["region"], "Unknown region.")
+
+
+def _request_id(call):
+    """The requestId of a write, validated; None when absent."""
+    raw = call.query.get("requestId")
+    if not raw:
+        return None
+    try:
+        parsed = uuid.UUID(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None or str(parsed) == _ZERO_UUID:
+        raise errors.invalid_field(
+            "requestId", raw,
+            "The request ID must be a valid UUID with the exception that zero UUID is not supported.")
+    return str(parsed)
+
+
+def _replayed(call, request_id):
+    """The operation an earlier call with this requestId started, if any."""
+    if request_id is None:
+        return None
+    return call.world.request_ids.get((call.project, request_id))
+
+
+def _operation_reply(operation):
+    return 200, operation.to_json()
+
+
+def _instance_write(call, operation_type, act):
+    """Common frame of instance writes: requestId replay, lookup, then ``act``."""
+    _known_zone(call)
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+    instance = call.world.instance(call.project, call.zone, call.params["instance"])
+    return _operation_reply(act(instance, request_id))
+
+
+def _start(call, instance, operation_type, request_id, on_running=None, on_done=None):
+    return call.world.start_operation(
+        call.project, call.zone, operation_type, instance.body["selfLink"], instance.body["id"], call.principal,
+        on_running=on_running, on_done=on_done, request_id=request_id)
+
+
+# -- instances -----------------------------------------------------------------------------
+def instances_insert(call):
+    _known_zone(call)
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+    if call.query.get("sourceInstanceTemplate") or call.query.get("sourceMachineImage"):
+        raise errors.bad_request("The emulator does not model instance templates or machine images.", "unsupported")
+    world = call.world
+    body = call.body or {}
+    name = body.get("name")
+    resources.check_name(name)
+    if (call.project, call.zone, name) in world.instances:
+        raise errors.already_exists(errors.resource_path(call.project, "zones", call.zone, "instances", name))
+    instance_json, cpus = instances.InstanceBuilder(world, call.project, call.zone).build(body)
+    instance = Instance(call.project, call.zone, instance_json, cpus)
+    failure = world.capacity_failure(call.project, call.zone, cpus)
+    instance.doomed = failure is not None
+    instance.busy = True
+    world.instances[(call.project, call.zone, name)] = instance
+    return _operation_reply(_start(
+        call, instance, "insert", request_id,
+        on_running=lambda: _set_status(instance, "STAGING"),
+        on_done=lambda: _finish_creation(world, instance, failure)))
+
+
+def _set_status(instance, status):
+    if not instance.deleting:
+        instance.body["status"] = status
+
+
+def _finish_creation(world, instance, failure):
+    instance.busy = False
+    if failure is not None:
+        key = (instance.project, instance.zone, instance.name)
+        if world.instances.get(key) is instance:
+            del world.instances[key]
+        return failure
+    if not instance.deleting:
+        instance.body["status"] = "RUNNING"
+        instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
+    return None
+
+
+def instances_get(call):
+    _known_zone(call)
+    return 200, call.world.instance(call.project, call.zone, call.params["instance"]).body
+
+
+def instances_list(call):
+    _known_zone(call)
+    items = [i.body for i in call.world.instances_in(call.project, call.zone)]
+    return 200, listing.list_response(
+        "compute#instanceList", resources.url(call.project, "zones", call.zone, "instances"), items, call.query,
+        "projects/%s/zones/%s/instances" % (call.project, call.zone))
+
+
+def instances_aggregated_list(call):
+    world = call.world
+    by_zone = {}
+    for instance in world.instances_in(call.project):
+        by_zone.setdefault(instance.zone, []).append(instance)
+    everything = []
+    for zone in sorted(world.catalog.zones):
+        everything.extend(sorted((i.body for i in by_zone.get(zone, [])), key=lambda b: b["name"]))
+    selected = listing.select(everything, call.query)
+    if (call.query.get("orderBy") or "name") == "name":
+        # Google groups aggregated results by scope before paging.
+        selected.sort(key=lambda body: (resources.last_segment(body["zone"]), body["name"]))
+    chosen, next_token = listing.page(selected, call.query)
+    items = {}
+    for zone in sorted(world.catalog.zones):
+        scope = "zones/" + zone
+        on_page = [body for body in chosen if resources.last_segment(body["zone"]) == zone]
+        if on_page:
+            items[scope] = {"instances": on_page}
+        else:
+            items[scope] = {"warning": {
+                "code": "NO_RESULTS_ON_PAGE",
+                "message": "There are no results for scope '%s' on this page." % scope,
+                "data": [{"key": "scope", "value": scope}],
+            }}
+    body = {
+        "kind": "compute#instanceAggregatedList",
+        "id": "projects/%s/aggregated/instances" % call.project,
+        "items": items,
+        "selfLink": resources.url(call.project, "aggregated", "instances"),
+    }
+    if next_token:
+        body["nextPageToken"] = next_token
+    return 200, body
+
+
+def instances_delete(call):
+    world = call.world
+
+    def act(instance, request_id):
+        if instance.body.get("deletionProtection"):
+            raise errors.ApiError(
+                400, "invalidResourceUsage",
+                "Invalid resource usage: 'Resource cannot be deleted if it's protected against deletion.'.")
+        instance.deleting = True
+        instance.busy = True
+        instance.body["status"] = "STOPPING"
+
+        def gone():
+            key = (instance.project, instance.zone, instance.name)
+            if world.instances.get(key) is instance:
+                del world.instances[key]
+            return None
+
+        return _start(call, instance, "delete", request_id, on_done=gone)
+
+    return _instance_write(call, "delete", act)
+
+
+def _refuse_if_busy(instance):
+    if instance.busy or instance.deleting:
+        raise errors.not_ready(instance.path())
+
+
+def instances_stop(call):
+    world = call.world
+
+    def act(instance, request_id):
+        _refuse_if_busy(instance)
+        if instance.status == "TERMINATED":
+            return _start(call, instance, "stop", request_id)
+        instance.busy = True
+        instance.body["status"] = "STOPPING"
+
+        def stopped():
+            instance.busy = False
+            if not instance.deleting:
+                instance.body["status"] = "TERMINATED"
+                instance.body["lastStopTimestamp"] = resources.timestamp(world.clock())
+            return None
+
+        return _start(call, instance, "stop", request_id, on_done=stopped)
+
+    return _instance_write(call, "stop", act)
+
+
+def instances_start(call):
+    world = call.world
+
+    def act(instance, request_id):
+        _refuse_if_busy(instance)
+        if instance.status == "RUNNING":
+            return _start(call, instance, "start", request_id)
+        failure = world.capacity_failure(call.project, call.zone, instance.cpus)
+        instance.busy = True
+        instance.body["status"] = "PROVISIONING"
+        instance.doomed = failure is not None
+
+        def started():
+            instance.busy = False
+            instance.doomed = False
+            if instance.deleting:
+                return failure
+            if failure is not None:
+                instance.body["status"] = "TERMINATED"
+                return failure
+            instance.body["status"] = "RUNNING"
+            instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
+            return None
+
+        return _start(call, instance, "start", request_id,
+                      on_running=lambda: _set_status(instance, "STAGING"), on_done=started)
+
+    return _instance_write(call, "start", act)
+
+
+def instances_reset(call):
+    world = call.world
+
+    def act(instance, request_id):
+        _refuse_if_busy(instance)
+        if instance.status != "RUNNING":
+            raise errors.not_ready(instance.path())
+
+        def reset():
+            if not instance.deleting:
+                instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
+            return None
+
+        return _start(call, instance, "reset", request_id, on_done=reset)
+
+    return _instance_write(call, "reset", act)
+
+
+def instances_set_labels(call):
+    body = call.body or {}
+
+    def act(instance, request_id):
+        if body.get("labelFingerprint") != instance.body["labelFingerprint"]:
+            raise errors.condition_not_met("Labels fingerprint either invalid or resource labels have changed")
+        labels = instances.check_labels(body.get("labels") or {}, "labels")
+        if labels:
+            instance.body["labels"] = labels
+        else:
+            instance.body.pop("labels", None)
+        instance.body["labelFingerprint"] = instances.labels_fingerprint(labels)
+        return _start(call, instance, "setLabels", request_id)
+
+    return _instance_write(call, "setLabels", act)
+
+
+def instances_set_metadata(call):
+    body = call.body or {}
+
+    def act(instance, request_id):
+        if body.get("fingerprint") != instance.body["metadata"]["fingerprint"]:
+            raise errors.condition_not_met("Supplied fingerprint does not match current metadata fingerprint.")
+        items = instances.check_metadata_items(body.get("items"), "metadata")
+        instance.body["metadata"] = instances.metadata_body(items)
+        return _start(call, instance, "setMetadata", request_id)
+
+    return _instance_write(call, "setMetadata", act)
+
+
+def instances_set_deletion_protection(call):
+    raw = call.query.get("deletionProtection", "true")
+    call.params["instance"] = call.params.pop("resource")
+
+    def act(instance, request_id):
+        instance.body["deletionProtection"] = raw.lower() != "false"
+        return _start(call, instance, "setDeletionProtection", request_id)
+
+    return _instance_write(call, "setDeletionProtection", act)
+
+
+def instances_bulk_insert(call):
+    from . import bulk  # one job per file: bulk naming and partial success live there
+
+    _known_zone(call)
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+    return _operation_reply(bulk.bulk_insert(call, request_id))
+
+
+# -- operations -------------------------------------------------------------------------------
+def operations_get(call):
+    _known_zone(call)
+    return _operation_reply(call.world.operation(call.project, call.zone, call.params["operation"]))
+
+
+def operations_list(call):
+    _known_zone(call)
+    items = [op.to_json() for (p, z, _), op in call.world.operations.items() if p == call.project and z == call.zone]
+    return 200, listing.list_response(
+        "compute#operationList", resources.url(call.project, "zones", call.zone, "operations"), items, call.query,
+        "projects/%s/zones/%s/operations" % (call.project, call.zone))
+
+
+# zoneOperations.wait blocks outside the lock; the server handles it (see server.py).
+WAIT_ROUTE_NAME = "zoneOperations.wait"
+
+
+# -- catalog reads ----------------------------------------------------------------------------
+def images_get(call):
+    entry = call.world.catalog.image(call.project, call.params["image"])
+    if entry is None:
+        raise errors.not_found(errors.resource_path(call.project, "global", "images", call.params["image"]))
+    return 200, call.world.catalog.image_json(call.project, entry)
+
+
+def images_get_from_family(call):
+    entry = call.world.catalog.image_from_family(call.project, call.params["family"])
+    if entry is None:
+        raise errors.not_found(
+            errors.resource_path(call.project, "global", "images", "family", call.params["family"]))
+    return 200, call.world.catalog.image_json(call.project, entry)
+
+
+def machine_types_get(call):
+    _known_zone(call)
+    name = call.params["machineType"]
+    if call.world.catalog.machine_type(call.zone, name) is None:
+        raise errors.not_found(errors.resource_path(call.project, "zones", call.zone, "machineTypes", name))
+    return 200, call.world.catalog.machine_type_json(call.project, call.zone, name)
+
+
+def machine_types_list(call):
+    _known_zone(call)
+    catalog = call.world.catalog
+    items = [catalog.machine_type_json(call.project, call.zone, n) for n in catalog.machine_types_in(call.zone)]
+    return 200, listing.list_response(
+        "compute#machineTypeList", resources.url(call.project, "zones", call.zone, "machineTypes"), items,
+        call.query, "projects/%s/zones/%s/machineTypes" % (call.project, call.zone))
+
+
+def zones_get(call):
+    if call.world.catalog.zone(call.zone) is None:
+        raise errors.not_found(errors.resource_path(call.project, "zones", call.zone))
+    return 200, call.world.catalog.zone_json(call.project, call.zone)
+
+
+def zones_list(call):
+    catalog = call.world.catalog
+    items = [catalog.zone_json(call.project, zone) for zone in catalog.zones]
+    return 200, listing.list_response(
+        "compute#zoneList", resources.url(call.project, "zones"), items, call.query, "projects/%s/zones" % call.project)
+
+
+def networks_get(call):
+    if call.params["network"] != "default":
+        raise errors.not_found(errors.resource_path(call.project, "global", "networks", call.params["network"]))
+    return 200, call.world.catalog.network_json(call.project)
+
+
+def subnetworks_get(call):
+    region = call.params["region"]
+    if region not in call.world.catalog.regions or call.params["subnetwork"] != "default":
+        raise errors.not_found(
+            errors.resource_path(call.project, "regions", region, "subnetworks", call.params["subnetwork"]))
+    return 200, call.world.catalog.subnetwork_json(call.project, region)
+
+
+ROUTES = [
+    ("POST", _ZONE + "/instances", instances_insert),
+    ("GET", _ZONE + "/instances", instances_list),
+    ("POST", _ZONE + "/instances/bulkInsert", instances_bulk_insert),
+    ("GET", _PROJECT + "/aggregated/instances", instances_aggregated_list),
+    ("GET", _INSTANCE, instances_get),
+    ("DELETE", _INSTANCE, instances_delete),
+    ("POST", _INSTANCE + "/start", instances_start),
+    ("POST", _INSTANCE + "/stop", instances_stop),
+    ("POST", _INSTANCE + "/reset", instances_reset),
+    ("POST", _INSTANCE + "/setLabels", instances_set_labels),
+    ("POST", _INSTANCE + "/setMetadata", instances_set_metadata),
+    ("POST", _ZONE + "/instances/" + _SEGMENT % "resource" + "/setDeletionProtection",
+     instances_set_deletion_protection),
+    ("GET", _ZONE + "/operations/" + _SEGMENT % "operation", operations_get),
+    ("GET", _ZONE + "/operations", operations_list),
+    ("POST", _ZONE + "/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
+    ("GET", _PROJECT + "/global/images/family/" + _SEGMENT % "family", images_get_from_family),
+    ("GET", _PROJECT + "/global/images/" + _SEGMENT % "image", images_get),
+    ("GET", _ZONE + "/machineTypes/" + _SEGMENT % "machineType", machine_types_get),
+    ("GET", _ZONE + "/machineTypes", machine_types_list),
+    ("GET", _ZONE, zones_get),
+    ("GET", _PROJECT + "/zones", zones_list),
+    ("GET", _PROJECT + "/global/networks/" + _SEGMENT % "network", networks_get),
+    ("GET", _PROJECT + "/regions/" + _SEGMENT % "region" + "/subnetworks/" + _SEGMENT % "subnetwork",
+     subnetworks_get),
+]
+
+_COMPILED = [(method, re.compile(r"\A%s\Z" % pattern), handler) for method, pattern, handler in ROUTES]
+
+
+def route(method, path):
+    """``(handler, params)`` for a request, or raise ApiError(404)."""
+    known_path = False
+    for route_method, pattern, handler in _COMPILED:
+        match = pattern.match(path)
+        if match:
+            known_path = True
+            if route_method == method:
+                return handler, dict(match.groupdict())
+    if known_path:
+        raise errors.ApiError(405, "httpMethodNotAllowed", "HTTP method %s is not supported by this URL" % method)
+    raise errors.ApiError(404, "notFound", "The requested URL %s was not found on this server." % path)

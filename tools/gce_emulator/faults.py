@@ -1,0 +1,110 @@
+"""Faults on demand: errors, dropped connections and latency, per method and path.
+
+A schedule is a list of rules, checked in order for each API call. A rule
+matches on ``method`` (or ``*``) and a regular expression searched in the URL
+path, then fires either for its next ``count`` matching calls, or with
+``probability`` drawn from its own ``random.Random(seed)`` (so the same calls in
+the same order see the same faults), or always when it has neither.
+"""
+
+import random
+import re
+import threading
+
+from . import errors
+
+KINDS = ("429", "500", "503", "drop", "latency")
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+class _Rule:
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise FaultSpecError("each fault must be an object")
+        unknown = set(spec) - {"method", "path", "kind", "count", "probability", "seed", "latency_seconds"}
+        if unknown:
+            raise FaultSpecError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
+        self.kind = str(spec.get("kind", ""))
+        if self.kind not in KINDS:
+            raise FaultSpecError("fault kind must be one of %s, not %r" % (", ".join(KINDS), self.kind))
+        self.method = str(spec.get("method", "*")).upper()
+        try:
+            self.path = re.compile(spec.get("path", ".*"))
+        except re.error as problem:
+            raise FaultSpecError("fault path is not a regular expression: %s" % problem)
+        if "count" in spec and "probability" in spec:
+            raise FaultSpecError("a fault takes count or probability, not both")
+        self.remaining = int(spec["count"]) if "count" in spec else None
+        self.probability = float(spec["probability"]) if "probability" in spec else None
+        if self.probability is not None and not 0.0 <= self.probability <= 1.0:
+            raise FaultSpecError("probability must be between 0 and 1")
+        self.random = random.Random(spec.get("seed", 0))
+        self.latency_seconds = float(spec.get("latency_seconds", 0.0))
+        if self.kind == "latency" and self.latency_seconds <= 0:
+            raise FaultSpecError("a latency fault needs latency_seconds > 0")
+        self.spec = dict(spec)
+        self.fired = 0
+
+    def fires(self, method, path):
+        if self.method not in ("*", method) or not self.path.search(path):
+            return False
+        if self.remaining is not None:
+            if self.remaining <= 0:
+                return False
+            self.remaining -= 1
+        elif self.probability is not None and self.random.random() >= self.probability:
+            return False
+        self.fired += 1
+        return True
+
+    def describe(self):
+        described = dict(self.spec)
+        described["fired"] = self.fired
+        if self.remaining is not None:
+            described["remaining"] = self.remaining
+        return described
+
+
+class Outcome:
+    """What the faults decided for one call: extra latency, then maybe an error or a drop."""
+
+    def __init__(self):
+        self.latency = 0.0
+        self.error = None
+        self.drop = False
+
+
+class FaultSchedule:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._rules = []
+
+    def replace(self, specs):
+        rules = [_Rule(spec) for spec in specs]
+        with self._lock:
+            self._rules = rules
+
+    def describe(self):
+        with self._lock:
+            return [rule.describe() for rule in self._rules]
+
+    def decide(self, method, path, project):
+        outcome = Outcome()
+        with self._lock:
+            for rule in self._rules:
+                if not rule.fires(method, path):
+                    continue
+                if rule.kind == "latency":
+                    outcome.latency += rule.latency_seconds
+                    continue
+                if rule.kind == "drop":
+                    outcome.drop = True
+                elif rule.kind == "429":
+                    outcome.error = errors.rate_limited(project)
+                else:
+                    outcome.error = errors.backend_error(int(rule.kind))
+                break
+        return outcome

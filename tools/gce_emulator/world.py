@@ -1,0 +1,290 @@
+"""Everything the emulator holds: configuration, instances, operations, time.
+
+Time is modelled with a timeline of due events instead of background
+threads: every request first runs the events whose time has come
+(:meth:`World.advance`), so an operation is PENDING, then RUNNING, then DONE
+exactly when its clock says so, whichever thread looks at it first.
+"""
+
+import heapq
+import ipaddress
+import itertools
+import threading
+import time
+
+from . import errors, resources
+
+# Where in an operation's duration it turns from PENDING to RUNNING.
+RUNNING_AT = 0.2
+# The real zoneOperations.wait returns after at most two minutes.
+WAIT_LIMIT_SECONDS = 120.0
+
+
+class Config:
+    DEFAULTS = {
+        "operation_seconds": 1.0,
+        "stocked_out_zones": [],
+        "cpu_quota": {},
+        "latency_seconds": 0.0,
+        "wait_limit_seconds": WAIT_LIMIT_SECONDS,
+    }
+
+    def __init__(self, **overrides):
+        self.values = {}
+        self.update(dict(self.DEFAULTS))
+        self.update(overrides)
+
+    def update(self, settings):
+        unknown = set(settings) - set(self.DEFAULTS)
+        if unknown:
+            raise ValueError("unknown settings: %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(sorted(self.DEFAULTS))))
+        for key, value in settings.items():
+            if key in ("operation_seconds", "latency_seconds", "wait_limit_seconds"):
+                value = float(value)
+                if value < 0:
+                    raise ValueError("%s must not be negative" % key)
+            elif key == "stocked_out_zones":
+                if not isinstance(value, (list, tuple)):
+                    raise ValueError("stocked_out_zones must be a list of zone names")
+                value = [str(zone) for zone in value]
+            elif key == "cpu_quota":
+                if not isinstance(value, dict):
+                    raise ValueError("cpu_quota must map region names to vCPU counts")
+                value = {str(region): int(cpus) for region, cpus in value.items()}
+            self.values[key] = value
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name)
+
+    def as_dict(self):
+        return {key: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v) for key, v in self.values.items()}
+
+
+class OperationFailure:
+    """How an operation ends when it fails: Operation.error plus the HTTP status Google reports."""
+
+    HTTP_MESSAGES = {400: "BAD REQUEST", 403: "FORBIDDEN", 409: "CONFLICT", 503: "SERVICE UNAVAILABLE"}
+
+    def __init__(self, code, message, http_status):
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+
+def stockout(project, zone):
+    return OperationFailure(
+        "ZONE_RESOURCE_POOL_EXHAUSTED",
+        "The zone '%s' does not have enough resources available to fulfill the request.  "
+        "Try a different zone, or try again later." % errors.resource_path(project, "zones", zone),
+        503,
+    )
+
+
+def quota_exceeded(limit, region):
+    return OperationFailure("QUOTA_EXCEEDED", "Quota 'CPUS' exceeded.  Limit: %.1f in region %s." % (limit, region), 403)
+
+
+class Operation:
+    def __init__(self, world, project, zone, operation_type, target_link, target_id, user):
+        now = world.clock()
+        self.project = project
+        self.zone = zone
+        self.name = world.ids.operation_name(now)
+        self.id = world.ids.resource_id()
+        self.operation_type = operation_type
+        self.target_link = target_link
+        self.target_id = target_id
+        self.user = user
+        self.insert_time = now
+        self.start_time = None
+        self.end_time = None
+        self.status = "PENDING"
+        self.failure = None
+        self.extra = {}
+
+    def to_json(self):
+        body = {
+            "kind": "compute#operation",
+            "id": self.id,
+            "name": self.name,
+            "zone": resources.url(self.project, "zones", self.zone),
+            "operationType": self.operation_type,
+            "targetLink": self.target_link,
+            "status": self.status,
+            "user": self.user,
+            "progress": 100 if self.status == "DONE" else 0,
+            "insertTime": resources.timestamp(self.insert_time),
+            "selfLink": resources.url(self.project, "zones", self.zone, "operations", self.name),
+        }
+        if self.target_id:
+            body["targetId"] = self.target_id
+        if self.start_time is not None:
+            body["startTime"] = resources.timestamp(self.start_time)
+        if self.end_time is not None:
+            body["endTime"] = resources.timestamp(self.end_time)
+        if self.failure is not None:
+            body["error"] = {"errors": [{"code": self.failure.code, "message": self.failure.message}]}
+            body["httpErrorStatusCode"] = self.failure.http_status
+            body["httpErrorMessage"] = OperationFailure.HTTP_MESSAGES.get(self.failure.http_status, "ERROR")
+        body.update(self.extra)
+        return body
+
+
+class Instance:
+    """One instance: its API JSON plus what the API does not show."""
+
+    def __init__(self, project, zone, body, cpus):
+        self.project = project
+        self.zone = zone
+        self.body = body
+        self.cpus = cpus
+        self.busy = False  # an operation that changes its status is in flight
+        self.doomed = False  # its insert will fail (stockout, quota): does not count for quota
+        self.deleting = False
+
+    @property
+    def name(self):
+        return self.body["name"]
+
+    @property
+    def status(self):
+        return self.body["status"]
+
+    def path(self):
+        return errors.resource_path(self.project, "zones", self.zone, "instances", self.name)
+
+
+class World:
+    def __init__(self, catalog, config, clock=time.time, seed=None):
+        self.catalog = catalog
+        self.config = config
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.ids = resources.IdSource(seed)
+        self._sequence = itertools.count()
+        self.clear()
+
+    def clear(self):
+        self.instances = {}  # (project, zone, name) -> Instance
+        self.operations = {}  # (project, zone, name) -> Operation
+        self.request_ids = {}  # (project, requestId) -> Operation
+        self._timeline = []
+
+    # -- time ---------------------------------------------------------------------
+    def schedule(self, at, action):
+        heapq.heappush(self._timeline, (at, next(self._sequence), action))
+
+    def advance(self):
+        now = self.clock()
+        while self._timeline and self._timeline[0][0] <= now:
+            _, _, action = heapq.heappop(self._timeline)
+            action()
+
+    def next_event_time(self):
+        return self._timeline[0][0] if self._timeline else None
+
+    # -- operations -------------------------------------------------------------------
+    def start_operation(self, project, zone, operation_type, target_link, target_id, user,
+                        on_running=None, on_done=None, request_id=None):
+        """A new Operation that runs PENDING -> RUNNING -> DONE over operation_seconds.
+
+        ``on_done`` returns None on success or an OperationFailure.
+        """
+        operation = Operation(self, project, zone, operation_type, target_link, target_id, user)
+        self.operations[(project, zone, operation.name)] = operation
+        if request_id:
+            self.request_ids[(project, request_id)] = operation
+        duration = self.config.operation_seconds
+        begun = operation.insert_time
+
+        def run():
+            operation.status = "RUNNING"
+            operation.start_time = self.clock()
+            if on_running:
+                on_running()
+
+        def finish():
+            operation.failure = on_done() if on_done else None
+            operation.status = "DONE"
+            operation.end_time = self.clock()
+
+        self.schedule(begun + duration * RUNNING_AT, run)
+        self.schedule(begun + duration, finish)
+        self.advance()
+        return operation
+
+    def operation(self, project, zone, name):
+        operation = self.operations.get((project, zone, name))
+        if operation is None:
+            raise errors.not_found(errors.resource_path(project, "zones", zone, "operations", name))
+        return operation
+
+    # -- instances ------------------------------------------------------------------
+    def instance(self, project, zone, name):
+        instance = self.instances.get((project, zone, name))
+        if instance is None:
+            raise errors.not_found(errors.resource_path(project, "zones", zone, "instances", name))
+        return instance
+
+    def instances_in(self, project, zone=None):
+        return [i for (p, z, _), i in self.instances.items() if p == project and (zone is None or z == zone)]
+
+    # -- capacity ---------------------------------------------------------------------
+    def cpu_limit(self, region):
+        return self.config.cpu_quota.get(region, self.catalog.default_cpu_quota)
+
+    def cpus_in_use(self, project, region):
+        return sum(
+            i.cpus for i in self.instances_in(project)
+            if self.catalog.region_of(i.zone) == region and i.status != "TERMINATED" and not i.doomed
+        )
+
+    def capacity_failure(self, project, zone, cpus):
+        """Why ``cpus`` more vCPUs cannot run in ``zone`` now, or None."""
+        if zone in self.config.stocked_out_zones:
+            return stockout(project, zone)
+        region = self.catalog.region_of(zone)
+        limit = self.cpu_limit(region)
+        if self.cpus_in_use(project, region) + cpus > limit:
+            return quota_exceeded(limit, region)
+        return None
+
+    # -- addresses --------------------------------------------------------------------
+    def _addresses_in_use(self, project, key):
+        used = set()
+        for instance in self.instances_in(project):
+            for nic in instance.body.get("networkInterfaces", []):
+                if key == "networkIP":
+                    used.add(nic.get("networkIP"))
+                else:
+                    used.update(ac.get("natIP") for ac in nic.get("accessConfigs", []))
+        return used
+
+    def allocate_internal_ip(self, project, region, taken=()):
+        network = self.catalog.subnet_range(region)
+        used = self._addresses_in_use(project, "networkIP") | set(taken)
+        # .0 is the network, .1 the gateway; Google hands out from .2.
+        for offset in range(2, network.num_addresses - 1):
+            candidate = str(network.network_address + offset)
+            if candidate not in used:
+                return candidate
+        raise errors.ApiError(400, "ipSpaceExhausted", "IP space of '%s' is exhausted" % network)
+
+    def allocate_external_ip(self, project, taken=()):
+        pool = self.catalog.public_address_pool
+        used = self._addresses_in_use(project, "natIP") | set(taken)
+        for offset in range(1, pool.num_addresses - 1):
+            candidate = str(pool.network_address + offset)
+            if candidate not in used:
+                return candidate
+        raise errors.ApiError(403, "quotaExceeded", "Quota 'IN_USE_ADDRESSES' exceeded.")
+
+    @staticmethod
+    def internal_ip_valid(network, address):
+        try:
+            return ipaddress.ip_address(address) in network
+        except ValueError:
+            return False
