@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one door to the Compute Engine API that every cloud module and the inventory use.
+
+- google.cloud.compute_v1 is imported once, on first use: importing it costs
+  more than a second, and a task that fails validation should not pay it.
+- Every client (operations included) is built with the same credentials and
+  endpoint, so an ``api_endpoint`` (Private Service Connect, the emulator)
+  is used for every call; the library's ExtendedOperation is never used
+  because its polling ignores the endpoint.
+- Reads and writes are retried on transient failures within the task's
+  deadline; a write carries one requestId for all of its attempts.
+- Resources travel as dicts in the API's JSON shape (camelCase), the shape
+  users see in gcloud output and Google's API reference.
+"""
+
+import importlib
+import importlib.util
+import json
+import time
+import uuid
+
+try:
+    from google.api_core import exceptions as api_exceptions
+    import requests.exceptions as requests_exceptions
+except ImportError:  # the module wrapper reports the missing libraries
+    api_exceptions = requests_exceptions = None
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import (
+    GceError,
+    describe,
+    is_transient,
+    operation_error,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
+    Deadline,
+    RetryPolicy,
+)
+
+REQUIRED_LIBRARIES = "google-cloud-compute and google-auth"
+
+# Bounds of one HTTP call: long enough for a slow answer, short enough that
+# a hung connection is retried well within a task's deadline.
+CALL_TIMEOUT_MIN = 5.0
+CALL_TIMEOUT_MAX = 60.0
+# Pauses between operation polls when the server answers at once without
+# the operation being done (the real API holds ``wait`` open instead): they
+# grow from the first to the last value, so a short operation is seen done
+# quickly and a long one is not polled too often.
+OPERATION_POLL_PAUSE_FIRST = 0.25
+OPERATION_POLL_PAUSE_GROWTH = 1.5
+OPERATION_POLL_PAUSE_MAX = 3.0
+# Answers to zoneOperations.wait from an endpoint that does not offer it.
+WAIT_UNSUPPORTED_STATUSES = (404, 405, 501)
+
+_compute_v1 = None
+
+
+def has_google_libraries():
+    """True when the Google libraries can be imported, without paying for the import."""
+    try:
+        return all(importlib.util.find_spec(name) is not None
+                   for name in ("google.auth", "google.api_core", "google.cloud.compute_v1"))
+    except (ImportError, ValueError):
+        return False
+
+
+def compute_v1():
+    """google.cloud.compute_v1, imported on first use only."""
+    global _compute_v1  # pylint: disable=global-statement
+    if _compute_v1 is None:
+        _compute_v1 = importlib.import_module("google.cloud.compute_v1")
+    return _compute_v1
+
+
+def to_dict(message):
+    """A proto-plus message as a dict in the API's JSON shape (enums by name)."""
+    return json.loads(type(message).to_json(message, use_integers_for_enums=False))
+
+
+def to_message(type_name, body):
+    """A dict in the API's JSON shape as a compute_v1 message of ``type_name``."""
+    return getattr(compute_v1(), type_name).from_json(json.dumps(body))
+
+
+def new_request_id():
+    return str(uuid.uuid4())
+
+
+class ComputeApi:
+    """Compute Engine clients sharing credentials, endpoint, retries and a deadline."""
+
+    def __init__(self, credentials, project, api_endpoint=None, deadline=None, retry_policy=None,
+                 sleep=time.sleep):
+        self.credentials = credentials
+        self.project = project
+        self.api_endpoint = api_endpoint.rstrip("/") if api_endpoint else None
+        self.deadline = deadline or Deadline(300)
+        self.retry_policy = retry_policy or RetryPolicy(is_transient, self.deadline, sleep=sleep)
+        self._sleep = sleep
+        self._clients = {}
+
+    def client(self, name):
+        """A compute_v1 client class by name ("InstancesClient"), built once."""
+        if name not in self._clients:
+            options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
+            self._clients[name] = getattr(compute_v1(), name)(
+                credentials=self.credentials, client_options=options)
+        return self._clients[name]
+
+    def pause(self, seconds):
+        """Sleep, but never past the deadline."""
+        self._sleep(min(seconds, self.deadline.remaining()))
+
+    def call_timeout(self):
+        return max(CALL_TIMEOUT_MIN, min(CALL_TIMEOUT_MAX, self.deadline.remaining()))
+
+    def read(self, client_name, method, request_type, action, **fields):
+        """A retried read call; returns the answer as a dict."""
+        request = getattr(compute_v1(), request_type)(**fields)
+        client = self.client(client_name)
+
+        def attempt():
+            return getattr(client, method)(request=request, retry=None, timeout=self.call_timeout())
+
+        try:
+            return to_dict(self.retry_policy.call(attempt))
+        except Exception as error:  # pylint: disable=broad-except
+            raise describe(error, action)
+
+    def read_pages(self, client_name, method, request_type, action, **fields):
+        """All items of a paged list call, as dicts. A transient failure restarts the listing."""
+        client = self.client(client_name)
+
+        def attempt():
+            request = getattr(compute_v1(), request_type)(**fields)
+            pager = getattr(client, method)(request=request, retry=None, timeout=self.call_timeout())
+            return [to_dict(page) for page in pager.pages]
+
+        try:
+            return self.retry_policy.call(attempt)
+        except Exception as error:  # pylint: disable=broad-except
+            raise describe(error, action)
+
+    def write(self, client_name, method, request_type, action, **fields):
+        """A write call with one requestId for all its attempts; returns the Operation as a dict.
+
+        The server answers a repeated requestId with the first attempt's
+        operation, so a retry after a dropped answer never acts twice.
+        """
+        fields = dict(fields, request_id=new_request_id())
+        request = getattr(compute_v1(), request_type)(**fields)
+        client = self.client(client_name)
+
+        def attempt():
+            return getattr(client, method + "_unary")(request=request, retry=None, timeout=self.call_timeout())
+
+        try:
+            return to_dict(self.retry_policy.call(attempt))
+        except Exception as error:  # pylint: disable=broad-except
+            raise describe(error, action)
+
+    def wait_for_zone_operation(self, operation, action):
+        """Wait until a zone operation is DONE, within the deadline.
+
+        Uses ``zoneOperations.wait``, which the API holds open until the
+        operation is done (or about two minutes); an endpoint that does not
+        offer it (404, 405, 501) is polled with ``zoneOperations.get`` instead.
+        Returns the finished operation; raises GceError with the operation's
+        own error code and message when it failed, or a timeout message
+        naming the operation when the deadline passed first.
+        """
+        client = self.client("ZoneOperationsClient")
+        fields = dict(project=self.project, zone=short_name(operation.get("zone")), operation=operation["name"])
+        use_wait = [True]
+        pause = [OPERATION_POLL_PAUSE_FIRST]
+
+        def attempt(current):
+            started = time.monotonic()
+            # The HTTP timeout keeps a held-open ``wait`` inside the deadline.
+            timeout = max(0.1, min(CALL_TIMEOUT_MAX, self.deadline.remaining()))
+            try:
+                if use_wait[0]:
+                    try:
+                        answer = client.wait(request=compute_v1().WaitZoneOperationRequest(**fields),
+                                             retry=None, timeout=timeout)
+                    except api_exceptions.GoogleAPICallError as error:
+                        if error.code not in WAIT_UNSUPPORTED_STATUSES:
+                            raise
+                        use_wait[0] = False
+                        return current
+                else:
+                    answer = client.get(request=compute_v1().GetZoneOperationRequest(**fields),
+                                        retry=None, timeout=timeout)
+            except requests_exceptions.Timeout:
+                return current  # still running as far as we know; the deadline decides
+            answer = to_dict(answer)
+            if answer.get("status") != "DONE" and time.monotonic() - started < pause[0]:
+                self.pause(pause[0])
+                pause[0] = min(OPERATION_POLL_PAUSE_MAX, pause[0] * OPERATION_POLL_PAUSE_GROWTH)
+            return answer
+
+        while operation.get("status") != "DONE":
+            if self.deadline.expired():
+                raise GceError(
+                    "%s failed: timed out after %d s (wait_timeout) waiting for operation %s, last "
+                    "status %s; it may still finish: raise wait_timeout or run the task again"
+                    % (action, self.deadline.seconds, operation.get("name"), operation.get("status")),
+                    operation=operation.get("name"), timed_out=True)
+            try:
+                operation = self.retry_policy.call(attempt, operation)
+            except Exception as error:  # pylint: disable=broad-except
+                raise describe(error, action)
+        if operation.get("error"):
+            raise operation_error(operation, action)
+        return operation

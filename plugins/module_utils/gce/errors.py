@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Turn what Google's libraries raise into one-line messages a user can act on.
+
+Every failure a module reports goes through ``describe``: an API error
+(google.api_core), a failed Operation, a dropped connection, a rejected
+credential or transient errors that outlasted the task's time. The message
+names the option involved when the API says which field it disliked, and
+the fix. Messages never contain credentials: they are built from the API's
+error text, resource names and option names only.
+"""
+
+import re
+
+try:
+    from google.api_core import exceptions as api_exceptions
+    from google.auth import exceptions as auth_exceptions
+    import requests.exceptions as requests_exceptions
+except ImportError:  # the module wrapper reports the missing libraries
+    api_exceptions = auth_exceptions = requests_exceptions = None
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
+
+TRANSIENT_HTTP_STATUSES = (429, 500, 502, 503, 504)
+
+# Operation error codes that mean "this zone, not this request": gce_instance
+# moves on to the next zone in its zones list.
+CAPACITY_ERROR_CODES = ("ZONE_RESOURCE_POOL_EXHAUSTED", "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS")
+
+# Fixes for the API's error reasons (HTTP errors) and codes (Operation errors).
+FIX_BY_REASON = {
+    "alreadyExists": "an instance with this name already exists in that zone; pick another name "
+                     "or manage the existing one",
+    "notFound": "check project, zone and name (and that the image or network exists)",
+    "conditionNotMet": "the resource changed while the task ran (stale fingerprint); run the task again",
+    "forbidden": "grant the credentials the Compute Instance Admin role in the project, or check "
+                 "that the Compute Engine API is enabled",
+    "rateLimitExceeded": "the project is throttled; retry later or raise wait_timeout",
+    "resourceNotReady": "the instance is busy with another operation; run the task again",
+    "QUOTA_EXCEEDED": "request more quota for the region, choose a smaller machine_type, or use "
+                      "another region through zone/zones",
+    "ZONE_RESOURCE_POOL_EXHAUSTED": "the zone has no capacity for this machine type now; list "
+                                    "fallback zones in zones",
+    "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS": "the zone has no capacity for this machine type "
+                                                 "now; list fallback zones in zones",
+    "RESOURCE_NOT_FOUND": "check project, zone and name",
+}
+
+FIX_BY_STATUS = {
+    401: "the credentials were rejected: renew access_token or check the service account key",
+    403: FIX_BY_REASON["forbidden"],
+    404: FIX_BY_REASON["notFound"],
+    409: FIX_BY_REASON["alreadyExists"],
+    412: FIX_BY_REASON["conditionNotMet"],
+    429: FIX_BY_REASON["rateLimitExceeded"],
+}
+
+# Which module option an API field belongs to, matched on the error text.
+# The TDX image rule comes first: the API blames confidentialInstanceConfig
+# although the fix is another image.
+OPTION_BY_FIELD = (
+    (re.compile(r"confidentialInstanceConfig.*TDX compatible image|TDX compatible image"),
+     "image", "choose an image that declares %s, such as %s" % (
+         tdx_catalog.REQUIRED_GUEST_OS_FEATURE, tdx_catalog.DEFAULT_IMAGE)),
+    (re.compile(r"sourceImage|resource\.disks\[\d+\]\.initializeParams\.source"), "image", None),
+    (re.compile(r"diskSizeGb"), "boot_disk_size_gb", None),
+    (re.compile(r"diskType"), "boot_disk_type", None),
+    (re.compile(r"machineType"), "machine_type", None),
+    (re.compile(r"onHostMaintenance"), "on_host_maintenance",
+     "use %s" % tdx_catalog.REQUIRED_ON_HOST_MAINTENANCE),
+    (re.compile(r"confidentialInstanceConfig|confidentialInstanceType"), "machine_type",
+     "use a TDX machine type in a TDX zone"),
+    (re.compile(r"subnetwork"), "subnetwork", None),
+    (re.compile(r"network"), "network", None),
+    (re.compile(r"labels"), "labels", "label keys and values: lowercase letters, digits, _ and -, at most 63 characters"),
+    (re.compile(r"metadata"), "metadata", None),
+    (re.compile(r"tags"), "network_tags", None),
+    (re.compile(r"serviceAccounts"), "service_account", None),
+    (re.compile(r"resource\.name|instance name"), "name", None),
+)
+
+
+class GceError(Exception):
+    """A failure with a one-line, user-facing message and machine-readable details."""
+
+    def __init__(self, message, **details):
+        super(GceError, self).__init__(message)
+        self.message = message
+        self.details = details
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _api_error_parts(error):
+    """(HTTP status, reason, message) of a google.api_core GoogleAPICallError."""
+    status = getattr(error, "code", None)
+    reason = getattr(error, "reason", None)
+    message = None
+    response = getattr(error, "response", None)
+    if response is not None:
+        try:
+            body = response.json().get("error", {})
+            message = body.get("message")
+            reason = reason or next(
+                (item.get("reason") for item in body.get("errors", ()) if item.get("reason")), None)
+        except (ValueError, AttributeError):
+            pass
+    if not reason:
+        reason = next((item.get("reason") for item in getattr(error, "errors", ()) or ()
+                       if isinstance(item, dict) and item.get("reason")), None)
+    if message is None:
+        # api_core prefixes "METHOD URL: "; the URL adds nothing for the user.
+        message = re.sub(r"^[A-Z]+ \S+: ", "", getattr(error, "message", None) or str(error))
+    return status, reason, message
+
+
+def field_hint(message):
+    """(option, fix) for the first known field mentioned in an API message."""
+    for pattern, option, fix in OPTION_BY_FIELD:
+        if pattern.search(message or ""):
+            return option, fix
+    return None, None
+
+
+def _compose(action, what, message, option, fix):
+    parts = ["%s failed: %s" % (action, what)]
+    if message:
+        parts[0] += ": %s" % message
+    if option:
+        parts.append("option %s" % option)
+    if fix:
+        parts.append("fix: %s" % fix)
+    return _one_line("; ".join(parts))
+
+
+def describe_api_error(error, action):
+    status, reason, message = _api_error_parts(error)
+    option, fix = field_hint(message) if status == 400 else (None, None)
+    fix = fix or FIX_BY_REASON.get(reason) or FIX_BY_STATUS.get(status)
+    what = "HTTP %s%s" % (status, " %s" % reason if reason else "")
+    return GceError(_compose(action, what, message, option, fix),
+                    http_status=status, reason=reason, api_message=_one_line(message))
+
+
+def operation_error(operation, action):
+    """A GceError from a finished Operation (dict in API JSON shape) that carries an error."""
+    errors = ((operation.get("error") or {}).get("errors")) or [{}]
+    first = errors[0]
+    code = first.get("code") or "UNKNOWN"
+    message = first.get("message") or operation.get("httpErrorMessage") or ""
+    option, fix = field_hint(message)
+    fix = FIX_BY_REASON.get(code) or fix
+    what = "operation %s ended with %s" % (operation.get("name", "?"), code)
+    return GceError(_compose(action, what, message, option, fix),
+                    operation_error_code=code, api_message=_one_line(message),
+                    http_status=operation.get("httpErrorStatusCode"))
+
+
+def operation_error_codes(operation):
+    return [item.get("code") for item in ((operation.get("error") or {}).get("errors") or ())]
+
+
+def is_transient(error):
+    """Worth retrying: throttling, server errors, dropped or timed-out connections."""
+    if api_exceptions is None:
+        return False
+    if isinstance(error, api_exceptions.GoogleAPICallError):
+        return getattr(error, "code", None) in TRANSIENT_HTTP_STATUSES
+    return isinstance(error, (requests_exceptions.ConnectionError,
+                              requests_exceptions.Timeout,
+                              requests_exceptions.ChunkedEncodingError,
+                              auth_exceptions.TransportError,
+                              ConnectionError))
+
+
+def describe(error, action):
+    """Any exception raised while doing ``action`` (e.g. "create instance web-1") -> GceError."""
+    if isinstance(error, GceError):
+        return error
+    if isinstance(error, GaveUp):
+        inner = describe(error.last_error, action)
+        return GceError(_one_line("%s (%s; raise wait_timeout or retry later)" % (inner.message, error)),
+                        attempts=error.attempts, **inner.details)
+    if api_exceptions is not None:
+        if isinstance(error, api_exceptions.GoogleAPICallError):
+            return describe_api_error(error, action)
+        if isinstance(error, auth_exceptions.RefreshError):
+            # args[0] is the token endpoint's answer; it never echoes the key.
+            reason = error.args[0] if error.args else "no details"
+            return GceError(_compose(action, "could not get an access token", reason, None,
+                                     "check service_account_file/service_account_contents and auth_kind"))
+        if isinstance(error, auth_exceptions.DefaultCredentialsError):
+            return GceError(_compose(action, "no credentials found", None, "auth_kind",
+                                     "set auth_kind and its credential options, or run "
+                                     "gcloud auth application-default login"))
+        if isinstance(error, (requests_exceptions.ConnectionError, requests_exceptions.Timeout,
+                              auth_exceptions.TransportError)):
+            return GceError(_compose(action, "could not reach the Compute Engine API",
+                                     _first_line(error), "api_endpoint",
+                                     "check api_endpoint and the network"))
+    return GceError(_compose(action, type(error).__name__, _first_line(error), None, None))
+
+
+def _first_line(error):
+    text = str(error)
+    return text.splitlines()[0] if text else ""

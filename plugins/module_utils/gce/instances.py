@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Instance and image calls, as the modules and the inventory use them.
+
+A thin layer over ComputeApi: each method is one API call (retried there),
+names the action for error messages, and speaks dicts in the API's shape.
+"""
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to_message
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    image_label,
+    short_name,
+)
+
+INSTANCES = "InstancesClient"
+IMAGES = "ImagesClient"
+
+
+def is_not_found(error):
+    return isinstance(error, GceError) and error.details.get("http_status") == 404
+
+
+def name_filter(name):
+    return 'name = "%s"' % name
+
+
+class InstanceCalls:
+    def __init__(self, api):
+        self.api = api
+        self.project = api.project
+
+    # Reads
+
+    def get(self, zone, name):
+        """The instance, or None when it does not exist."""
+        try:
+            return self.api.read(INSTANCES, "get", "GetInstanceRequest", "read instance %s" % name,
+                                 project=self.project, zone=zone, instance=name)
+        except GceError as error:
+            if is_not_found(error):
+                return None
+            raise
+
+    def aggregated(self, filter_expression=None, action="list instances"):
+        """Instances of every zone, optionally filtered server-side."""
+        fields = dict(project=self.project)
+        if filter_expression:
+            fields["filter"] = filter_expression
+        pages = self.api.read_pages(INSTANCES, "aggregated_list", "AggregatedListInstancesRequest",
+                                    action, **fields)
+        found = []
+        for page in pages:
+            for scope in sorted((page.get("items") or {})):
+                found.extend(page["items"][scope].get("instances") or ())
+        return found
+
+    def in_zone(self, zone, filter_expression=None, action="list instances"):
+        fields = dict(project=self.project, zone=zone)
+        if filter_expression:
+            fields["filter"] = filter_expression
+        pages = self.api.read_pages(INSTANCES, "list", "ListInstancesRequest", action, **fields)
+        found = []
+        for page in pages:
+            found.extend(page.get("items") or ())
+        return found
+
+    def named_everywhere(self, name):
+        """Instances called ``name`` in any zone (names are unique per zone only)."""
+        return [instance for instance in self.aggregated(name_filter(name), "find instance %s" % name)
+                if instance.get("name") == name]
+
+    def image(self, ref):
+        """The image an ImageRef names (a family resolves to its newest image)."""
+        label = image_label(ref)
+        if ref.family is not False:
+            try:
+                return self.api.read(IMAGES, "get_from_family", "GetFromFamilyImageRequest",
+                                     "look up image %s" % label, project=ref.project, family=ref.name)
+            except GceError as error:
+                if ref.family or not is_not_found(error):
+                    raise
+        try:
+            return self.api.read(IMAGES, "get", "GetImageRequest", "look up image %s" % label,
+                                 project=ref.project, image=ref.name)
+        except GceError as error:
+            if is_not_found(error):
+                raise GceError("image: %s is neither an image nor an image family in project %s; "
+                               "check the spelling, e.g. %s" % (label, ref.project, "ubuntu-os-cloud/ubuntu-2204-lts"),
+                               http_status=404)
+            raise
+
+    # Writes: each returns the Operation; wait() follows it to the end.
+
+    def insert(self, zone, body):
+        return self.api.write(INSTANCES, "insert", "InsertInstanceRequest", "create instance %s" % body["name"],
+                              project=self.project, zone=zone,
+                              instance_resource=self._message("Instance", body))
+
+    def delete(self, zone, name):
+        return self._simple("delete", "DeleteInstanceRequest", "delete", zone, name)
+
+    def start(self, zone, name):
+        return self._simple("start", "StartInstanceRequest", "start", zone, name)
+
+    def stop(self, zone, name):
+        return self._simple("stop", "StopInstanceRequest", "stop", zone, name)
+
+    def resume(self, zone, name):
+        return self._simple("resume", "ResumeInstanceRequest", "resume", zone, name)
+
+    def set_labels(self, zone, name, labels, fingerprint):
+        resource = {"labels": labels, "labelFingerprint": fingerprint}
+        return self.api.write(INSTANCES, "set_labels", "SetLabelsInstanceRequest", "set labels of %s" % name,
+                              project=self.project, zone=zone, instance=name,
+                              instances_set_labels_request_resource=self._message(
+                                  "InstancesSetLabelsRequest", resource))
+
+    def set_metadata(self, zone, name, items, fingerprint):
+        resource = {"fingerprint": fingerprint,
+                    "items": [{"key": key, "value": items[key]} for key in sorted(items)]}
+        return self.api.write(INSTANCES, "set_metadata", "SetMetadataInstanceRequest",
+                              "set metadata of %s" % name, project=self.project, zone=zone, instance=name,
+                              metadata_resource=self._message("Metadata", resource))
+
+    def set_tags(self, zone, name, tags, fingerprint):
+        resource = {"fingerprint": fingerprint, "items": list(tags)}
+        return self.api.write(INSTANCES, "set_tags", "SetTagsInstanceRequest",
+                              "set network tags of %s" % name, project=self.project, zone=zone, instance=name,
+                              tags_resource=self._message("Tags", resource))
+
+    def set_deletion_protection(self, zone, name, protect):
+        return self.api.write(INSTANCES, "set_deletion_protection", "SetDeletionProtectionInstanceRequest",
+                              "set deletion protection of %s" % name, project=self.project, zone=zone,
+                              resource=name, deletion_protection=protect)
+
+    def set_machine_type(self, zone, name, machine_type_path):
+        return self.api.write(INSTANCES, "set_machine_type", "SetMachineTypeInstanceRequest",
+                              "set machine type of %s" % name, project=self.project, zone=zone, instance=name,
+                              instances_set_machine_type_request_resource=self._message(
+                                  "InstancesSetMachineTypeRequest", {"machineType": machine_type_path}))
+
+    def wait(self, operation, action):
+        return self.api.wait_for_zone_operation(operation, action)
+
+    def _simple(self, method, request_type, verb, zone, name):
+        return self.api.write(INSTANCES, method, request_type, "%s instance %s" % (verb, name),
+                              project=self.project, zone=zone, instance=name)
+
+    @staticmethod
+    def _message(type_name, body):
+        return to_message(type_name, body)
+
+
+def zone_of(instance):
+    return short_name(instance.get("zone"))

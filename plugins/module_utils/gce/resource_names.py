@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Compute Engine resource names and URLs: parsing and building, no API calls."""
+
+import re
+from collections import namedtuple
+
+# RFC 1035 label, as Compute Engine requires for instance names.
+NAME_PATTERN = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
+ZONE_PATTERN = re.compile(r"[a-z]+-[a-z]+[0-9]+-[a-z]")
+
+# ``family`` is True for an image family, False for an image, None when the
+# short PROJECT/NAME form leaves it open (then the family is tried first).
+ImageRef = namedtuple("ImageRef", ["project", "name", "family"])
+
+_IMAGE_PATH = re.compile(
+    r"(?:https?://[^/]+/compute/(?:v1|beta|alpha)/)?"
+    r"projects/(?P<project>[^/]+)/global/images/(?:(?P<family>family)/)?(?P<name>[^/]+)"
+)
+_IMAGE_SHORT = re.compile(r"(?P<project>[a-z][-a-z0-9.:]*)/(?:(?P<family>family)/)?(?P<name>[a-z][-a-z0-9]*)")
+
+
+def short_name(url):
+    """The last path segment of a resource URL (or the value itself)."""
+    if not url:
+        return url
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def region_of(zone):
+    return zone.rsplit("-", 1)[0]
+
+
+def parse_image(spec):
+    """Parse the image option into an ImageRef, or None if it has no known form."""
+    for pattern in (_IMAGE_PATH, _IMAGE_SHORT):
+        match = pattern.fullmatch(spec or "")
+        if match:
+            if match.group("family"):
+                family = True
+            elif pattern is _IMAGE_PATH:
+                family = False
+            else:
+                family = None
+            return ImageRef(match.group("project"), match.group("name"), family)
+    return None
+
+
+def image_label(ref):
+    """How an ImageRef is shown in messages: PROJECT/family/NAME or PROJECT/NAME."""
+    if ref.family:
+        return "%s/family/%s" % (ref.project, ref.name)
+    return "%s/%s" % (ref.project, ref.name)
+
+
+def machine_type_path(zone, machine_type):
+    return "zones/%s/machineTypes/%s" % (zone, machine_type)
+
+
+def network_path(project, network):
+    if "/" in network:
+        return network
+    return "projects/%s/global/networks/%s" % (project, network)
+
+
+def subnetwork_path(project, region, subnetwork):
+    if "/" in subnetwork:
+        return subnetwork
+    return "projects/%s/regions/%s/subnetworks/%s" % (project, region, subnetwork)
+
+
+def disk_type_path(zone, disk_type):
+    return "zones/%s/diskTypes/%s" % (zone, disk_type)
+
+
+def license_project(license_url):
+    """The project that publishes a license (projects/P/global/licenses/L -> P)."""
+    match = re.search(r"projects/([^/]+)/global/licenses/", license_url or "")
+    return match.group(1) if match else None
