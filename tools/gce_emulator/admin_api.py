@@ -1,7 +1,9 @@
 """The test-facing admin endpoints under ``/_emulator/`` (no authentication).
 
 reset, config, faults, the request log, service-account keys, minted tokens,
-and the state (instances) a test starts from or inspects.
+the state (instances) a test starts from or inspects, and the operations
+clock, which a test moves forward instead of sleeping (token lifetimes keep
+real time).
 """
 
 from . import errors, resources
@@ -99,6 +101,14 @@ def handle(server, method, path, body):
         if (method, action) == ("POST", "tokens"):
             token, lifetime = server.authenticator.mint(body.get("client_email") or "tester@emulator.invalid")
             return 200, {"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}
+        if (method, action) == ("POST", "clock"):
+            seconds = float((body or {})["advance_seconds"])
+            if seconds < 0:
+                raise ValueError("the clock only moves forward")
+            with world.lock:
+                world.clock_offset += seconds
+                world.advance()
+                return 200, {"offset_seconds": world.clock_offset}
         if action == "state":
             with world.lock:
                 if method == "POST":

@@ -73,7 +73,7 @@ def _operation_reply(operation):
     return 200, operation.to_json()
 
 
-def _instance_write(call, operation_type, act):
+def _instance_write(call, act):
     """Common frame of instance writes: requestId replay, lookup, then ``act``."""
     _known_zone(call)
     request_id = _request_id(call)
@@ -204,7 +204,7 @@ def instances_delete(call):
 
         return _start(call, instance, "delete", request_id, on_done=gone)
 
-    return _instance_write(call, "delete", act)
+    return _instance_write(call, act)
 
 
 def _refuse_if_busy(instance):
@@ -231,7 +231,7 @@ def instances_stop(call):
 
         return _start(call, instance, "stop", request_id, on_done=stopped)
 
-    return _instance_write(call, "stop", act)
+    return _instance_write(call, act)
 
 
 def instances_start(call):
@@ -261,7 +261,7 @@ def instances_start(call):
         return _start(call, instance, "start", request_id,
                       on_running=lambda: _set_status(instance, "STAGING"), on_done=started)
 
-    return _instance_write(call, "start", act)
+    return _instance_write(call, act)
 
 
 def instances_reset(call):
@@ -279,7 +279,7 @@ def instances_reset(call):
 
         return _start(call, instance, "reset", request_id, on_done=reset)
 
-    return _instance_write(call, "reset", act)
+    return _instance_write(call, act)
 
 
 def instances_set_labels(call):
@@ -296,7 +296,7 @@ def instances_set_labels(call):
         instance.body["labelFingerprint"] = instances.labels_fingerprint(labels)
         return _start(call, instance, "setLabels", request_id)
 
-    return _instance_write(call, "setLabels", act)
+    return _instance_write(call, act)
 
 
 def instances_set_metadata(call):
@@ -309,7 +309,7 @@ def instances_set_metadata(call):
         instance.body["metadata"] = instances.metadata_body(items)
         return _start(call, instance, "setMetadata", request_id)
 
-    return _instance_write(call, "setMetadata", act)
+    return _instance_write(call, act)
 
 
 def instances_set_deletion_protection(call):
@@ -320,7 +320,7 @@ def instances_set_deletion_protection(call):
         instance.body["deletionProtection"] = raw.lower() != "false"
         return _start(call, instance, "setDeletionProtection", request_id)
 
-    return _instance_write(call, "setDeletionProtection", act)
+    return _instance_write(call, act)
 
 
 def instances_bulk_insert(call):

@@ -177,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
         world = call.world
         with world.lock:
             world.advance()
-            deadline = time.time() + world.config.wait_limit_seconds
+            deadline = world.clock() + world.config.wait_limit_seconds
         while True:
             with world.lock:
                 world.advance()
@@ -185,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if operation["status"] == "DONE":
                     return 200, json.loads(json.dumps(operation))
                 next_event = world.next_event_time()
-            now = time.time()
+            now = world.clock()
             if now >= deadline:
                 return 200, json.loads(json.dumps(operation))
             wake = min(deadline, next_event if next_event is not None else deadline, now + _WAIT_POLL_SECONDS)
@@ -247,6 +247,7 @@ class EmulatorServer:
         with self.world.lock:
             self.world.config = Config(**self._initial_settings)
             self.world.clear()
+            self.world.clock_offset = 0.0
         self.faults.replace([])
         self.request_log.clear()
 

@@ -1,0 +1,18 @@
+"""Fixtures for the emulator's own tests: real clients with a service-account key."""
+
+import pytest
+from google.oauth2 import service_account
+
+from .helpers import CLOUD_PLATFORM, Compute
+
+
+@pytest.fixture
+def sa_credentials(service_account_file):
+    return service_account.Credentials.from_service_account_file(
+        str(service_account_file), scopes=[CLOUD_PLATFORM])
+
+
+@pytest.fixture
+def compute(gce_emulator, sa_credentials):
+    """Clients as a module builds them: service-account key file, emulator endpoint."""
+    return Compute(gce_emulator, sa_credentials)
