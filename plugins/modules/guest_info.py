@@ -1,0 +1,326 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: guest_info
+short_description: Show from inside a Linux guest whether it runs as an Intel TDX trust domain
+version_added: 0.1.0
+description:
+  - Collects every sign a Linux guest gives of running as an Intel TDX trust domain (TD) and returns a verdict,
+    RV(tdx.active), with a one-line RV(tdx.reason).
+  - Looks at the kernel log (the ring buffer through C(dmesg), and C(journalctl --dmesg --boot) when the ring
+    buffer has rotated past boot or is restricted), the C(tdx_guest) CPU flag, the C(/dev/tdx_guest) character
+    device (owner, group, mode), the configfs-tsm report interface and its provider, the ACPI C(CCEL) table,
+    the TDX measurements in sysfs (Linux 6.16+) and C(systemd-detect-virt --cvm) (systemd 254+).
+  - Reads the TD's own TDREPORT through the C(TDX_CMD_GET_REPORT0) ioctl of C(/dev/tdx_guest) and decodes it,
+    so RV(tdx.debug) tells whether the TD is a debug TD, whose memory the host can read.
+  - TDX counts as active only on evidence that no process in the guest can forge, the kernel's C(tdx_guest)
+    CPU flag or a TDREPORT from the TDX module. A kernel log line alone does not count, since any root process
+    can write one.
+  - Never fails on a host that is not a TD; it says what is missing, and tells a check it could not make (for
+    example C(dmesg) restricted, or C(/dev/tdx_guest) not readable without root) apart from a missing sign.
+  - Can also inspect a system offline, from the files of a mounted disk image or a captured evidence tree
+    (O(evidence_root)), with a kernel log and a TDREPORT saved earlier (O(kernel_log_file), O(tdreport_file)).
+author:
+  - confidential.tdx maintainers
+options:
+  report_data:
+    description:
+      - Report data bound into the TDREPORT, as hexadecimal text of at most 64 bytes (128 hex digits); shorter
+        values are padded with zero bytes.
+      - Use a fresh nonce to show the report was made now.
+    type: str
+    default: ''
+  read_tdreport:
+    description:
+      - Ask the TDX module for a TDREPORT through C(/dev/tdx_guest).
+      - Opening the device needs root unless a udev rule grants access; without it the report is listed in
+        RV(tdx.evidence_unchecked) with the reason.
+    type: bool
+    default: true
+  evidence_root:
+    description:
+      - Directory to read the inspected system's files from, for offline inspection of a mounted disk image or
+        of a tree of files captured from a guest (C(proc/cpuinfo), C(dev/tdx_guest), C(sys/...)).
+      - Commands and the TDREPORT ioctl only run when this is C(/), the live system; offline, the kernel log
+        comes from O(kernel_log_file) and the report from O(tdreport_file).
+    type: path
+    default: /
+  kernel_log_file:
+    description:
+      - Read the kernel log from this file (for example a saved C(journalctl --dmesg --boot) or C(dmesg)
+        output) instead of asking the running kernel.
+      - The file is taken to hold the whole log of the boot in question.
+    type: path
+  tdreport_file:
+    description:
+      - Decode the TDREPORT stored in this file (1024 bytes, as C(TDX_CMD_GET_REPORT0) returns it) instead of
+        asking C(/dev/tdx_guest), for example a report captured from a TD for an audit.
+      - A report from a file is decoded and returned, but does not count as evidence that this system is a TD.
+      - A file that is not a TDX TDREPORT fails the task with the reason.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: linux
+    support: full
+    details: Runs on the managed host with Python 3.8+ and its standard library only.
+notes:
+  - Run with O(ignore:become=true) to read a restricted kernel log and C(/dev/tdx_guest); without root the
+    module still runs and lists those checks in RV(tdx.evidence_unchecked).
+  - Inside a container the kernel is the host's; the verdict is then about the host's kernel.
+seealso:
+  - module: confidential.tdx.guest_quote
+  - plugin: confidential.tdx.tdx_quote
+    plugin_type: filter
+  - name: Linux kernel documentation of the TDX guest
+    description: Intel Trust Domain Extensions in the Linux kernel.
+    link: https://docs.kernel.org/arch/x86/tdx.html
+"""
+
+EXAMPLES = r"""
+- name: Show whether this guest is a TDX trust domain
+  confidential.tdx.guest_info:
+  become: true
+  register: tdx_guest
+
+- name: Refuse a host that is not a TD, or is a debug TD
+  ansible.builtin.assert:
+    that:
+      - tdx_guest.tdx.active
+      - not tdx_guest.tdx.debug
+    fail_msg: "{{ tdx_guest.tdx.reason }}"
+
+- name: Bind a nonce into the TDREPORT
+  confidential.tdx.guest_info:
+    report_data: "{{ (inventory_hostname ~ now(utc=true)) | ansible.builtin.hash('sha512') }}"
+  become: true
+
+- name: Inspect a disk image mounted on /mnt/td-image, with a kernel log and report captured earlier
+  confidential.tdx.guest_info:
+    evidence_root: /mnt/td-image
+    kernel_log_file: /srv/evidence/td-1/journal-kernel.txt
+    tdreport_file: /srv/evidence/td-1/tdreport.bin
+"""
+
+RETURN = r"""
+tdx:
+  description: The verdict and the decoded TDREPORT.
+  returned: always
+  type: dict
+  contains:
+    active:
+      description:
+        - Whether the system runs as a TDX trust domain, shown by the C(tdx_guest) CPU flag or a TDREPORT read
+          from the TDX module.
+      type: bool
+      sample: false
+    reason:
+      description: One line that explains RV(tdx.active).
+      type: str
+      sample: "not a TDX guest: no CPU flag tdx_guest in /proc/cpuinfo, TDREPORT from /dev/tdx_guest"
+    debug:
+      description:
+        - Whether the TDREPORT has the DEBUG attribute (the host can read and change the TD's memory).
+        - V(null) when no report was read.
+      type: bool
+      sample: false
+    evidence_found:
+      description: Names of the evidence found (C(cpu_flag), C(tdreport), C(kernel_log), C(device),
+        C(configfs_tsm), C(ccel_table), C(sysfs_measurements), C(detect_virt)).
+      type: list
+      elements: str
+      sample: [cpu_flag, tdreport, kernel_log, device]
+    evidence_missing:
+      description: Names of the evidence looked for and not there.
+      type: list
+      elements: str
+      sample: [sysfs_measurements]
+    evidence_unchecked:
+      description: Evidence that could not be checked, name to reason (no privilege, tool missing, offline).
+      type: dict
+      sample: {kernel_log: "dmesg: permission denied (kernel.dmesg_restrict=1 needs root)"}
+    report:
+      description:
+        - The decoded TDREPORT, or V(null) when none was read.
+        - Hex values are lowercase without prefix; RV(tdx.report.td_attributes) is the little-endian u64 as a
+          16-digit hex number, RV(tdx.report.xfam) the raw 8 bytes as stored.
+      type: dict
+      contains:
+        report_type:
+          description: TDREPORT type byte, 129 (0x81) for TDX.
+          type: int
+        report_subtype:
+          description: TDREPORT subtype.
+          type: int
+        report_version:
+          description: TDREPORT version (0 on TDX 1.0, 1 on TDX 1.5).
+          type: int
+        cpusvn:
+          description: CPU security version numbers.
+          type: str
+        tee_tcb_info_hash:
+          description: SHA-384 of the TEE_TCB_INFO.
+          type: str
+        tee_info_hash:
+          description: SHA-384 of the TDINFO.
+          type: str
+        report_data:
+          description: The 64 bytes of report data the report was made over.
+          type: str
+        mac:
+          description: MAC over the report, checked only by the platform.
+          type: str
+        tee_tcb_info_valid:
+          description: Which TEE_TCB_INFO fields are valid.
+          type: str
+        tee_tcb_svn:
+          description: TDX module security version numbers.
+          type: str
+        mrseam:
+          description: Measurement of the TDX module.
+          type: str
+        mrsignerseam:
+          description: Measurement of the TDX module's signer.
+          type: str
+        seam_attributes:
+          description: Attributes of the TDX module.
+          type: str
+        tee_tcb_svn2:
+          description: Further TDX module security version numbers (TDX 1.5).
+          type: str
+        td_attributes:
+          description: TD attributes as a 16-digit hex number.
+          type: str
+          sample: "0000000010000000"
+        attributes:
+          description: Names of the TD attribute bits set (C(DEBUG), C(SEPT_VE_DISABLE), C(PKS), ...; C(BITn) for
+            a bit without a name).
+          type: list
+          elements: str
+          sample: [SEPT_VE_DISABLE]
+        debug:
+          description: Whether the DEBUG attribute is set.
+          type: bool
+        sept_ve_disable:
+          description: Whether the SEPT_VE_DISABLE attribute is set, as expected on a production TD.
+          type: bool
+        xfam:
+          description: Extended features allowed in the TD (raw bytes).
+          type: str
+        mrtd:
+          description: Measurement of the TD's initial contents.
+          type: str
+        mrconfigid:
+          description: Software-defined ID of the TD's configuration.
+          type: str
+        mrowner:
+          description: Software-defined ID of the TD's owner.
+          type: str
+        mrownerconfig:
+          description: Software-defined ID of the owner's configuration.
+          type: str
+        rtmr:
+          description: The four runtime measurement registers RTMR0 to RTMR3.
+          type: list
+          elements: str
+        servtd_hash:
+          description: Hash of the service TDs bound to this TD (TDX 1.5).
+          type: str
+        trailing_bytes:
+          description: Bytes after the 1024-byte report that were ignored.
+          type: int
+    report_source:
+      description: Where RV(tdx.report) came from, C(device) or C(file); V(null) without a report.
+      type: str
+      sample: device
+evidence:
+  description:
+    - Each piece of evidence, by name, with C(status) (C(found), C(missing) or C(unchecked)), a one-line
+      C(detail), and what was seen.
+    - C(kernel_log) has C(sources), the matching C(lines), the C(attributes) and C(td_ctls) bit names of newer
+      kernels' boot lines, and C(other_cvm) when the kernel names another confidential technology.
+    - C(device) has C(path), C(owner), C(group), C(mode), C(major) and C(minor); C(configfs_tsm) has
+      C(providers); C(sysfs_measurements) has C(values) (hex); C(detect_virt) has C(value).
+  returned: always
+  type: dict
+  sample:
+    cpu_flag: {status: missing, detail: "CPU flag tdx_guest is not set"}
+    device: {status: missing, detail: "no /dev/tdx_guest", path: /dev/tdx_guest}
+kernel_release:
+  description: Release of the running (or inspected) kernel, V(null) when unknown.
+  returned: always
+  type: str
+  sample: 6.8.0-1015-gcp
+evidence_root:
+  description: The directory the evidence was read from, C(/) for the live system.
+  returned: always
+  type: str
+  sample: /
+live:
+  description: Whether the live system was inspected (commands and the TDREPORT ioctl were available).
+  returned: always
+  type: bool
+  sample: true
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.host import EvidenceInputError, HostInspector
+
+
+def _command_runner(module):
+    def run(argv):
+        program = module.get_bin_path(argv[0])
+        if not program:
+            return None
+        return module.run_command([program] + list(argv[1:]), environ_update={"LC_ALL": "C"})
+    return run
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            report_data=dict(type="str", default=""),
+            read_tdreport=dict(type="bool", default=True),
+            evidence_root=dict(type="path", default="/"),
+            kernel_log_file=dict(type="path"),
+            tdreport_file=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        report_data = parse_report_data(module.params["report_data"])
+    except ValueError as exc:
+        module.fail_json(msg="report_data %s; give at most 128 hex digits" % exc)
+    root = module.params["evidence_root"]
+    if not os.path.isdir(root):
+        module.fail_json(msg="evidence_root %s is not a directory; give / or the root of a mounted image" % root)
+    inspector = HostInspector(root=root, run=_command_runner(module))
+    try:
+        result = inspector.inspect(
+            report_data=report_data,
+            read_tdreport=module.params["read_tdreport"],
+            kernel_log_file=module.params["kernel_log_file"],
+            tdreport_file=module.params["tdreport_file"],
+        )
+    except EvidenceInputError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""guest_quote against a FUSE file system that behaves like configfs-tsm."""
+
+import base64
+import errno
+import os
+
+import pytest
+
+from ansible_collections.confidential.tdx.plugins.modules import guest_quote
+
+from .... import tdx_builders as build
+from ...module_harness import run_module
+
+try:
+    from .fake_configfs_tsm import FakeTsmReport, Mounted
+    FUSE_PROBLEM = None
+except (ImportError, OSError) as exc:  # mfusepy missing, or libfuse3 not installed
+    FUSE_PROBLEM = "the fake configfs-tsm needs mfusepy and libfuse3: %s" % exc
+
+if FUSE_PROBLEM is None and os.geteuid() != 0:
+    FUSE_PROBLEM = "mounting the fake configfs-tsm (FUSE) needs root"
+if FUSE_PROBLEM is None and not os.path.exists("/dev/fuse"):
+    FUSE_PROBLEM = "mounting the fake configfs-tsm needs /dev/fuse"
+needs_fuse = pytest.mark.skipif(FUSE_PROBLEM is not None, reason=FUSE_PROBLEM or "")
+
+DRIVER_BUFFER = 8192  # the TDX driver hands out its whole quote buffer
+
+
+def padded_v4_quote(inblob):
+    quote, _ = build.quote_v4(report_data=inblob)
+    return quote + bytes(DRIVER_BUFFER - len(quote))
+
+
+@pytest.fixture
+def tsm(tmp_path):
+    """Mount a fake configfs-tsm report directory; yields (path, file system)."""
+    mounts = []
+
+    def mount(**behaviour):
+        behaviour.setdefault("answer", padded_v4_quote)
+        operations = FakeTsmReport(**behaviour)
+        mounted = Mounted(operations, str(tmp_path / ("report%d" % len(mounts)))).__enter__()
+        mounts.append(mounted)
+        return mounted.mountpoint, operations
+
+    yield mount
+    for mounted in mounts:
+        mounted.__exit__(None, None, None)
+
+
+@needs_fuse
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_quote_is_returned_decoded_and_the_entry_removed(tsm, check_mode):
+    path, fs = tsm()
+    nonce = bytes(range(64)).hex()
+    result = run_module(guest_quote.main, {"report_data": nonce, "tsm_report_dir": path}, check_mode=check_mode)
+    assert not result.failed, result.get("msg")
+    assert result.changed is False
+    assert result["report_data"] == nonce
+    assert result["decoded"]["report_data"] == nonce
+    assert result["decoded"]["version"] == 4
+    assert result["decoded"]["td_attributes"] == "0000000010000000"
+    assert result["provider"] == "tdx_guest"
+    assert result["generation"] == 1
+    quote = base64.b64decode(result["quote"])
+    expected, _ = build.quote_v4(report_data=bytes(range(64)))
+    assert quote == expected  # the driver's padding is cut off
+    assert result["decoded"]["trailing_bytes"] == DRIVER_BUFFER - len(expected)
+    assert len(fs.created) == 1 and fs.created[0].startswith("confidential-tdx-")
+    assert fs.removed == fs.created
+    assert os.listdir(path) == []
+
+
+@needs_fuse
+def test_without_report_data_a_random_nonce_is_used_each_time(tsm):
+    path, fs = tsm()
+    first = run_module(guest_quote.main, {"tsm_report_dir": path})
+    second = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert len(first["report_data"]) == 128
+    assert first["report_data"] != second["report_data"]
+    assert first["decoded"]["report_data"] == first["report_data"]
+    assert fs.removed == fs.created and len(fs.created) == 2
+
+
+@needs_fuse
+def test_short_report_data_is_padded_with_zero_bytes(tsm):
+    path, _ = tsm()
+    result = run_module(guest_quote.main, {"report_data": "c0ffee", "tsm_report_dir": path})
+    assert result["report_data"] == "c0ffee" + "00" * 61
+
+
+@needs_fuse
+def test_a_v5_quote_with_a_tdx15_body_is_decoded(tsm):
+    path, _ = tsm(answer=lambda inblob: build.quote_v5(body_type=3, report_data=inblob)[0])
+    result = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert result["decoded"]["version"] == 5
+    assert result["decoded"]["tdx_module"] == "TDX 1.5"
+    assert "mrservicetd" in result["decoded"]
+
+
+@needs_fuse
+@pytest.mark.parametrize("code,message", [
+    (errno.ETIMEDOUT, "the host's quote service did not answer in time (ETIMEDOUT)"),
+    (errno.EIO, "the GetQuote hypercall failed (EIO)"),
+    (errno.EBUSY, "another quote request is in flight on this TD (EBUSY)"),
+])
+def test_quote_service_errors_are_explained_and_the_entry_is_still_removed(tsm, code, message):
+    path, fs = tsm(outblob_errno=code)
+    result = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert result.failed
+    assert result["msg"].startswith(message)
+    assert "\n" not in result["msg"]
+    assert len(fs.created) == 1 and fs.removed == fs.created
+
+
+@needs_fuse
+def test_a_moved_generation_is_refused_as_a_race_and_the_entry_removed(tsm):
+    path, fs = tsm(race=True)
+    result = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert result.failed
+    assert "another writer changed the report entry" in result["msg"]
+    assert "generation went 0, 1, 2" in result["msg"]
+    assert fs.removed == fs.created
+
+
+@needs_fuse
+def test_another_provider_is_refused(tsm):
+    path, fs = tsm(provider="sev_guest")
+    result = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert result.failed
+    assert result["msg"] == "the report entry's provider is 'sev_guest', not 'tdx_guest': this is not a TDX guest"
+    assert fs.removed == fs.created
+
+
+@needs_fuse
+def test_a_quote_over_other_report_data_is_refused(tsm):
+    path, _ = tsm(answer=lambda inblob: build.quote_v4(report_data=b"\x99" * 64)[0])
+    result = run_module(guest_quote.main, {"report_data": "01", "tsm_report_dir": path})
+    assert result.failed
+    assert result["msg"].startswith("the quote carries report data 9999")
+
+
+@needs_fuse
+def test_an_answer_that_is_not_a_quote_is_refused(tsm):
+    path, _ = tsm(answer=lambda inblob: b"\x00" * 100)
+    result = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert result.failed
+    assert result["msg"] == ("the kernel returned something that is not a TDX quote: unknown quote version 0: "
+                             "this decoder reads versions 4 and 5")
+
+
+@needs_fuse
+def test_without_root_creating_the_entry_is_refused_with_the_fix(tsm):
+    path, fs = tsm(mkdir_errno=errno.EACCES)
+    result = run_module(guest_quote.main, {"tsm_report_dir": path})
+    assert result.failed
+    assert result["msg"] == "creating a report entry in %s needs root: run the task with become" % path
+    assert fs.created == []
+
+
+def test_a_kernel_without_configfs_tsm_is_explained(tmp_path):
+    result = run_module(guest_quote.main, {"tsm_report_dir": str(tmp_path / "absent")})
+    assert result.failed
+    assert result["msg"].startswith("%s does not exist: this kernel has no configfs-tsm report interface"
+                                    % (tmp_path / "absent"))
+
+
+def test_this_machine_has_no_configfs_tsm_and_says_so():
+    if os.path.isdir("/sys/kernel/config/tsm/report"):
+        pytest.skip("this machine has configfs-tsm")
+    result = run_module(guest_quote.main, {})
+    assert result.failed
+    assert "no configfs-tsm report interface" in result["msg"]
+
+
+@pytest.mark.parametrize("value", ["zz", "00" * 65])
+def test_bad_report_data_fails_naming_the_argument(tmp_path, value):
+    result = run_module(guest_quote.main, {"report_data": value, "tsm_report_dir": str(tmp_path)})
+    assert result.failed
+    assert result["msg"].startswith("report_data must be")
+    assert os.listdir(str(tmp_path)) == []
