@@ -22,7 +22,7 @@ description:
   - Fails with a one-line reason for input that is not base64, is truncated, has an unknown version, or is not a
     TDX quote.
 author:
-  - confidential.tdx maintainers
+  - confidential.tdx maintainers (@confidential-tdx)
 options:
   _input:
     description: The quote as base64 text.

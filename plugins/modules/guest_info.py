@@ -28,7 +28,7 @@ description:
   - Can also inspect a system offline, from the files of a mounted disk image or a captured evidence tree
     (O(evidence_root)), with a kernel log and a TDREPORT saved earlier (O(kernel_log_file), O(tdreport_file)).
 author:
-  - confidential.tdx maintainers
+  - confidential.tdx maintainers (@confidential-tdx)
 options:
   report_data:
     description:
@@ -67,11 +67,14 @@ options:
     type: path
 attributes:
   check_mode:
+    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details: The module only reads; it behaves the same in check mode.
   diff_mode:
+    description: Whether the module returns a before/after diff with C(--diff).
     support: none
   platform:
+    description: The systems the module runs on.
     platforms: linux
     support: full
     details: Runs on the managed host with Python 3.8+ and its standard library only.

@@ -20,7 +20,7 @@ description:
   - Checks that the quote carries the report data it was asked for, decodes its header and body with the
     same decoder as the P(confidential.tdx.tdx_quote#filter) filter, and returns the quote as base64.
 author:
-  - confidential.tdx maintainers
+  - confidential.tdx maintainers (@confidential-tdx)
 options:
   report_data:
     description:
@@ -36,13 +36,16 @@ options:
     default: /sys/kernel/config/tsm/report
 attributes:
   check_mode:
+    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details:
       - The report entry the module creates is a transient kernel object that it removes before it returns,
         and nothing is written to disk, so the module reports no change and gets a quote in check mode too.
   diff_mode:
+    description: Whether the module returns a before/after diff with C(--diff).
     support: none
   platform:
+    description: The systems the module runs on.
     platforms: linux
     support: full
     details: Runs on the managed host with Python 3.8+ and its standard library only.

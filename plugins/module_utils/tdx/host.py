@@ -194,8 +194,8 @@ class HostInspector:
         providers.discard("")
         facts = dict(path=shown, providers=sorted(providers))
         if providers and signs.TSM_PROVIDER not in providers:
-            return evidence(MISSING, "%s is served by %s, not %s" % (shown, ", ".join(sorted(providers)),
-                                                                      signs.TSM_PROVIDER), **facts)
+            served_by = ", ".join(sorted(providers))
+            return evidence(MISSING, "%s is served by %s, not %s" % (shown, served_by, signs.TSM_PROVIDER), **facts)
         if providers:
             return evidence(FOUND, "%s, provider %s" % (shown, signs.TSM_PROVIDER), **facts)
         return evidence(FOUND, "%s is present (its provider shows once a report entry exists)" % shown, **facts)
