@@ -7,9 +7,9 @@ from .helpers import CLOUD_PLATFORM, Compute
 
 
 @pytest.fixture
-def sa_credentials(service_account_file):
+def sa_credentials(session_service_account_file):
     return service_account.Credentials.from_service_account_file(
-        str(service_account_file), scopes=[CLOUD_PLATFORM])
+        str(session_service_account_file), scopes=[CLOUD_PLATFORM])
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 from google.cloud import compute_v1
 from google.cloud.compute_v1.services.instances.transports.rest import InstancesRestTransport
 from google.cloud.compute_v1.services.zone_operations.transports.rest import ZoneOperationsRestTransport
+from google.oauth2 import service_account
 
-from .helpers import ZONE, Compute, status_name, tdx_instance
+from .helpers import CLOUD_PLATFORM, ZONE, Compute, status_name, tdx_instance
 
 
 def _lifecycle(compute):
@@ -35,8 +36,10 @@ def test_lifecycle_with_the_clients_default_self_signed_jwt(compute, gce_emulato
     assert any(p.endswith("/instances/tdx-life-1/stop") for p in paths)
 
 
-def test_lifecycle_with_an_access_token_from_the_token_endpoint(gce_emulator, sa_credentials):
+def test_lifecycle_with_an_access_token_from_the_token_endpoint(gce_emulator, service_account_file):
     """With self-signed JWTs turned off the key goes through the JWT-bearer grant at /token."""
+    sa_credentials = service_account.Credentials.from_service_account_file(
+        str(service_account_file), scopes=[CLOUD_PLATFORM])
     host = gce_emulator.base_url
     compute = Compute(gce_emulator, sa_credentials)
     compute.instances = compute_v1.InstancesClient(
