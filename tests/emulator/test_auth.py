@@ -90,7 +90,7 @@ def test_a_minted_access_token_works_as_a_credential(gce_emulator, access_token)
 
 
 def test_the_token_endpoint_grants_a_token_for_a_good_assertion(gce_emulator, service_account_file):
-    token, expiry, extra = _grant(gce_emulator, _assertion(service_account_file))
+    token, _, extra = _grant(gce_emulator, _assertion(service_account_file))
     assert extra["token_type"] == "Bearer"
     response = requests.get(_instances_url(gce_emulator), headers={"Authorization": "Bearer " + token}, timeout=10)
     assert response.status_code == 200

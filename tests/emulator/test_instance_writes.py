@@ -29,7 +29,7 @@ def test_set_labels_with_the_current_fingerprint(compute):
     assert after.label_fingerprint and after.label_fingerprint != before.label_fingerprint
 
 
-def test_set_labels_with_a_stale_fingerprint_is_412(compute, gce_emulator):
+def test_set_labels_with_a_stale_fingerprint_is_412(compute):
     before = compute.create(tdx_instance("tdx-stale-labels", labels={"env": "dev"}))
     compute.wait(_set_labels(compute, "tdx-stale-labels", {"env": "prod"}, before.label_fingerprint))
     with pytest.raises(exceptions.PreconditionFailed) as refusal:
