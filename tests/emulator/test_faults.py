@@ -5,6 +5,7 @@ import uuid
 import pytest
 import requests
 from google.api_core import exceptions
+from google.cloud import compute_v1
 
 from .helpers import ZONE, reasons, status_name, tdx_instance
 
@@ -55,25 +56,30 @@ def test_latency_delays_but_does_not_fail_a_call(compute, gce_emulator):
 
 
 def _outcomes(compute, gce_emulator, seed):
-    """The sequence of results twenty list calls see under a seeded 50% fault."""
+    """What thirty list calls see under seeded drop / 503 / 429 faults (client retries off)."""
     gce_emulator.admin.reset()
     gce_emulator.admin.set_faults([
-        {"method": "GET", "path": "/instances$", "kind": "429", "probability": 0.5, "seed": seed},
+        {"method": "GET", "path": "/instances$", "kind": "drop", "probability": 0.2, "seed": seed},
+        {"method": "GET", "path": "/instances$", "kind": "503", "probability": 0.2, "seed": seed + 1},
+        {"method": "GET", "path": "/instances$", "kind": "429", "probability": 0.3, "seed": seed + 2},
     ])
+    request = compute_v1.ListInstancesRequest(project=compute.project, zone=ZONE)
     seen = []
-    for _ in range(20):
+    for _ in range(30):
         try:
-            compute.list_names()
+            list(compute.instances.list(request=request, retry=None))
             seen.append("ok")
-        except exceptions.TooManyRequests:
-            seen.append("429")
+        except requests.exceptions.ConnectionError:
+            seen.append("dropped")
+        except exceptions.GoogleAPICallError as failure:
+            seen.append(failure.code)
     return seen
 
 
-def test_a_seeded_probability_repeats_exactly(compute, gce_emulator):
+def test_a_seeded_fault_schedule_repeats_exactly(compute, gce_emulator):
     first = _outcomes(compute, gce_emulator, seed=1234)
     assert first == _outcomes(compute, gce_emulator, seed=1234)
-    assert set(first) == {"ok", "429"}
+    assert set(first) == {"ok", "dropped", 503, 429}
     assert first != _outcomes(compute, gce_emulator, seed=99)
 
 

@@ -102,7 +102,6 @@ class InstanceBuilder:
             "id": self.world.ids.resource_id(),
             "creationTimestamp": resources.timestamp(now),
             "name": name,
-            "description": request.get("description", ""),
             "tags": self._tags(request.get("tags") or {}),
             "machineType": resources.url(self.project, "zones", self.zone, "machineTypes", machine_name),
             "status": "PROVISIONING",
@@ -125,7 +124,7 @@ class InstanceBuilder:
             "fingerprint": resources.fingerprint([name, now]),
             "satisfiesPzi": True,
         }
-        for optional in ("hostname", "minCpuPlatform"):
+        for optional in ("description", "hostname", "minCpuPlatform"):
             if request.get(optional):
                 body[optional] = request[optional]
         if machine.get("accelerators"):
