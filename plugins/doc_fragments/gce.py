@@ -41,7 +41,10 @@ options:
       - The contents of a service-account JSON key (a string or a dictionary),
         used with O(auth_kind=serviceaccount).
       - Falls back to the E(GCP_SERVICE_ACCOUNT_CONTENTS) environment variable.
-      - Never logged nor returned.
+      - Never logged nor returned. Prefer giving it as a string, for example
+        from the P(ansible.builtin.file#lookup) lookup; given as a dictionary,
+        Ansible masks each of its values wherever they appear in the output,
+        the project ID included.
     type: jsonarg
   service_account_email:
     description:

@@ -43,7 +43,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries impor
 REQUIRED_LIBRARIES = "google-cloud-compute and google-auth"
 
 # Bounds of one HTTP call: long enough for a slow answer, short enough that
-# a hung connection is retried well within a task's deadline.
+# a hung connection is retried within the task's deadline. Between them a
+# call gets half of the time left, so a retry still fits after a timeout.
 CALL_TIMEOUT_MIN = 5.0
 CALL_TIMEOUT_MAX = 60.0
 # Pauses between operation polls when the server answers at once without
@@ -116,7 +117,7 @@ class ComputeApi:
         self._sleep(min(seconds, self.deadline.remaining()))
 
     def call_timeout(self):
-        return max(CALL_TIMEOUT_MIN, min(CALL_TIMEOUT_MAX, self.deadline.remaining()))
+        return max(CALL_TIMEOUT_MIN, min(CALL_TIMEOUT_MAX, self.deadline.remaining() / 2))
 
     def read(self, client_name, method, request_type, action, **fields):
         """A retried read call; returns the answer as a dict."""

@@ -43,6 +43,22 @@ AUTH_ARGUMENT_SPEC = dict(
 AUTH_MUTUALLY_EXCLUSIVE = [("service_account_file", "service_account_contents")]
 
 
+def _static_token_credentials(token):
+    """Credentials for a bare access token, whose refresh explains instead of failing obscurely.
+
+    google-auth refreshes on HTTP 401; a bare token cannot be refreshed, and
+    the library's own message ("do not contain the necessary fields") hides
+    that the token was rejected.
+    """
+
+    class StaticTokenCredentials(google.oauth2.credentials.Credentials):
+        def refresh(self, request):
+            raise GceError("access_token: rejected by the API (HTTP 401), it has expired or is not valid; get "
+                           "a fresh one, for example with gcloud auth print-access-token", http_status=401)
+
+    return StaticTokenCredentials(token)
+
+
 def effective_auth_kind(params):
     """auth_kind as given, or inferred from which credential option is set."""
     if params.get("auth_kind"):
@@ -100,7 +116,7 @@ def build_credentials(params):
     scopes = params.get("scopes") or DEFAULT_SCOPES
     project = params.get("project")
     if kind == "accesstoken":
-        return google.oauth2.credentials.Credentials(params["access_token"]), project
+        return _static_token_credentials(params["access_token"]), project
     if kind == "serviceaccount":
         option, info = _service_account_info(params)
         missing = [field for field in ("client_email", "private_key", "token_uri") if not info.get(field)]

@@ -193,7 +193,7 @@ def describe(error, action):
             # args[0] is the token endpoint's answer; it never echoes the key.
             reason = error.args[0] if error.args else "no details"
             return GceError(_compose(action, "could not get an access token", reason, None,
-                                     "check service_account_file/service_account_contents and auth_kind"))
+                                     "check auth_kind and its credential options"))
         if isinstance(error, auth_exceptions.DefaultCredentialsError):
             return GceError(_compose(action, "no credentials found", None, "auth_kind",
                                      "set auth_kind and its credential options, or run "

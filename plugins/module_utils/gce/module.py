@@ -44,6 +44,11 @@ class GceModule:
             mutually_exclusive=list(AUTH_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or ()),
             **kwargs)
         self.params = self.module.params
+        if self.params.get("service_account_contents"):
+            # Given as a dictionary, the key is masked leaf by leaf before
+            # jsonarg turns it into text, where the private key's newlines are
+            # escaped and no longer match: mask the text as a whole too.
+            self.module.no_log_values.add(self.params["service_account_contents"])
         if not has_google_libraries():
             self.module.fail_json(msg=missing_required_lib(REQUIRED_LIBRARIES))
         problem = check_auth_options(self.params)
