@@ -1,0 +1,115 @@
+"""Capacity shortfalls, throttling, 5xx storms, dropped connections and slow operations."""
+
+import pytest
+
+from tests.integration.gce.harness import instance_task
+
+pytestmark = pytest.mark.integration
+
+INSERT_PATH = r"/zones/[^/]+/instances$"
+
+
+def inserts(gce):
+    return [call for call in gce.calls() if call["method"] == "POST" and call["path"].endswith("/instances")]
+
+
+def test_zone_fallback_skips_a_stocked_out_zone_and_says_why(gce):
+    gce.admin.configure(stocked_out_zones=["us-central1-a"])
+    run = gce.run([instance_task(name="tdx-fallback", zones=["us-central1-a", "us-central1-b", "europe-west4-a"])])
+    assert run.status("create") == "changed", run.output
+    result = run.result("create")
+    assert result["zone"] == "us-central1-b"
+    assert result["instance"]["zone"] == "us-central1-b"
+    assert [skipped["zone"] for skipped in result["skipped_zones"]] == ["us-central1-a"]
+    assert "ZONE_RESOURCE_POOL_EXHAUSTED" in result["skipped_zones"][0]["reason"]
+    assert result["actions"] == ["create in us-central1-b"]
+    assert [call["path"].split("/zones/")[1].split("/")[0] for call in inserts(gce)] == [
+        "us-central1-a", "us-central1-b"]
+    assert [instance["zone"].rsplit("/", 1)[-1] for instance in gce.instances()] == ["us-central1-b"]
+
+    # The rerun finds it in the fallback zone with one call and changes nothing.
+    since = gce.mark()
+    rerun = gce.run([instance_task(name="tdx-fallback", zones=["us-central1-a", "us-central1-b", "europe-west4-a"])])
+    assert rerun.status("create") == "ok", rerun.output
+    assert len(gce.calls(since)) == 1
+
+
+def test_every_zone_stocked_out_fails_listing_them(gce):
+    gce.admin.configure(stocked_out_zones=["us-central1-a", "us-central1-b"])
+    run = gce.run([instance_task(name="tdx-nowhere", zones=["us-central1-a", "us-central1-b"])])
+    assert run.status("create") == "failed"
+    result = run.result("create")
+    assert ("no capacity in us-central1-a ZONE_RESOURCE_POOL_EXHAUSTED, us-central1-b ZONE_RESOURCE_POOL_EXHAUSTED"
+            in result["msg"])
+    assert "\n" not in result["msg"] and "Traceback" not in run.output
+    assert [skipped["zone"] for skipped in result["skipped_zones"]] == ["us-central1-a", "us-central1-b"]
+    assert gce.instances() == []
+
+
+def test_a_single_stocked_out_zone_reports_the_operation_error(gce):
+    gce.admin.configure(stocked_out_zones=["us-central1-a"])
+    run = gce.run([instance_task(name="tdx-stockout")])
+    assert run.status("create") == "failed"
+    message = run.result("create")["msg"]
+    assert "ZONE_RESOURCE_POOL_EXHAUSTED" in message and "zones" in message
+    assert "\n" not in message
+
+
+def test_quota_exceeded_is_reported_with_the_operation_error(gce):
+    gce.admin.configure(cpu_quota={"us-central1": 2})
+    run = gce.run([instance_task(name="tdx-quota")])
+    assert run.status("create") == "failed"
+    message = run.result("create")["msg"]
+    assert "QUOTA_EXCEEDED" in message and "request more quota" in message
+    assert "\n" not in message and "Traceback" not in run.output
+
+
+def test_throttled_insert_is_retried_with_the_same_request_id(gce):
+    gce.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "429", "count": 3}])
+    run = gce.run([instance_task(name="tdx-throttled")])
+    assert run.status("create") == "changed", run.output
+    attempts = inserts(gce)
+    assert [call["status"] for call in attempts] == [429, 429, 429, 200]
+    assert len(set(call["query"]["requestId"] for call in attempts)) == 1
+    assert len(gce.instances()) == 1
+
+
+def test_a_storm_of_503s_and_dropped_connections_creates_exactly_one_instance(gce):
+    gce.admin.set_faults([
+        {"method": "*", "path": "/compute/", "kind": "503", "probability": 0.35, "seed": 11},
+        {"method": "*", "path": "/compute/", "kind": "drop", "probability": 0.2, "seed": 12},
+    ])
+    run = gce.run([instance_task(name="tdx-storm", labels={"env": "storm"})])
+    assert run.status("create") == "changed", run.output
+    statuses = [call["status"] for call in gce.calls()]
+    assert 503 in statuses and "dropped" in statuses  # the storm did hit this run
+    attempts = inserts(gce)
+    assert len(set(call["query"]["requestId"] for call in attempts)) == 1
+    assert [instance["name"] for instance in gce.instances()] == ["tdx-storm"]
+
+    gce.admin.set_faults([])
+    since = gce.mark()
+    rerun = gce.run([instance_task(name="tdx-storm", labels={"env": "storm"})])
+    assert rerun.status("create") == "ok", rerun.output
+    assert len(gce.calls(since)) == 1
+
+
+def test_retries_stop_at_wait_timeout_with_a_clear_message(gce):
+    gce.admin.set_faults([{"method": "GET", "path": "/instances/", "kind": "503"}])
+    run = gce.run([instance_task(name="tdx-unavailable", wait_timeout=4)])
+    assert run.status("create") == "failed"
+    message = run.result("create")["msg"]
+    assert "HTTP 503" in message and "gave up after" in message and "wait_timeout" in message
+    assert "\n" not in message and "Traceback" not in run.output
+    assert gce.writes() == []
+
+
+def test_an_operation_slower_than_wait_timeout_fails_clearly(gce):
+    gce.admin.configure(operation_seconds=60)
+    run = gce.run([instance_task(name="tdx-slow", wait_timeout=3)])
+    assert run.status("create") == "failed"
+    message = run.result("create")["msg"]
+    assert "timed out after 3 s (wait_timeout) waiting for operation operation-" in message
+    assert "it may still finish" in message
+    assert "\n" not in message and "Traceback" not in run.output
+    assert len(inserts(gce)) == 1
