@@ -12,7 +12,13 @@ def sa_credentials(session_service_account_file):
         str(session_service_account_file), scopes=[CLOUD_PLATFORM])
 
 
+# Operations still pass through PENDING and RUNNING, just quickly; tests about
+# the states themselves set a long duration and move the emulator's clock.
+FAST_OPERATION_SECONDS = 0.05
+
+
 @pytest.fixture
 def compute(gce_emulator, sa_credentials):
     """Clients as a module builds them: service-account key file, emulator endpoint."""
+    gce_emulator.admin.configure(operation_seconds=FAST_OPERATION_SECONDS)
     return Compute(gce_emulator, sa_credentials)

@@ -99,7 +99,7 @@ def test_a_stocked_out_zone_fails_the_operation_not_the_call(compute, gce_emulat
 
 
 def test_the_cpu_quota_counts_guest_cpus_of_running_instances(compute, gce_emulator):
-    gce_emulator.admin.configure(cpu_quota={"us-central1": 8}, operation_seconds=0.05)
+    gce_emulator.admin.configure(cpu_quota={"us-central1": 8})
     compute.create(tdx_instance("tdx-q1"))  # 4 vCPUs
     compute.create(tdx_instance("tdx-q2", zone="us-central1-b"), zone="us-central1-b")  # 4 more, same region
 

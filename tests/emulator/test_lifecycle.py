@@ -5,6 +5,7 @@ from google.cloud.compute_v1.services.instances.transports.rest import Instances
 from google.cloud.compute_v1.services.zone_operations.transports.rest import ZoneOperationsRestTransport
 from google.oauth2 import service_account
 
+from .conftest import FAST_OPERATION_SECONDS
 from .helpers import CLOUD_PLATFORM, ZONE, Compute, status_name, tdx_instance
 
 
@@ -41,6 +42,7 @@ def test_lifecycle_with_an_access_token_from_the_token_endpoint(gce_emulator, se
     sa_credentials = service_account.Credentials.from_service_account_file(
         str(service_account_file), scopes=[CLOUD_PLATFORM])
     host = gce_emulator.base_url
+    gce_emulator.admin.configure(operation_seconds=FAST_OPERATION_SECONDS)
     compute = Compute(gce_emulator, sa_credentials)
     compute.instances = compute_v1.InstancesClient(
         transport=InstancesRestTransport(host=host, credentials=sa_credentials, always_use_jwt_access=False))
