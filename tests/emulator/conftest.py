@@ -3,18 +3,13 @@
 import pytest
 from google.oauth2 import service_account
 
-from .helpers import CLOUD_PLATFORM, Compute
+from .helpers import CLOUD_PLATFORM, FAST_OPERATION_SECONDS, Compute
 
 
 @pytest.fixture
 def sa_credentials(session_service_account_file):
     return service_account.Credentials.from_service_account_file(
         str(session_service_account_file), scopes=[CLOUD_PLATFORM])
-
-
-# Operations still pass through PENDING and RUNNING, just quickly; tests about
-# the states themselves set a long duration and move the emulator's clock.
-FAST_OPERATION_SECONDS = 0.05
 
 
 @pytest.fixture

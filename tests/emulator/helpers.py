@@ -5,6 +5,9 @@ from google.cloud import compute_v1
 ZONE = "us-central1-a"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 TDX_IMAGE = "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts"
+# Operations still pass through PENDING and RUNNING, just quickly; tests about
+# the states themselves set a long duration and move the emulator's clock.
+FAST_OPERATION_SECONDS = 0.05
 
 
 def tdx_instance(name, zone=ZONE, machine_type="c3-standard-4", image=TDX_IMAGE, maintenance="TERMINATE",

@@ -5,8 +5,7 @@ from google.cloud.compute_v1.services.instances.transports.rest import Instances
 from google.cloud.compute_v1.services.zone_operations.transports.rest import ZoneOperationsRestTransport
 from google.oauth2 import service_account
 
-from .conftest import FAST_OPERATION_SECONDS
-from .helpers import CLOUD_PLATFORM, ZONE, Compute, status_name, tdx_instance
+from .helpers import CLOUD_PLATFORM, FAST_OPERATION_SECONDS, ZONE, Compute, status_name, tdx_instance
 
 
 def _lifecycle(compute):
