@@ -1,5 +1,7 @@
 """An instance's whole life through the real client, with a service-account key."""
 
+import pytest
+from google.api_core import exceptions
 from google.cloud import compute_v1
 from google.cloud.compute_v1.services.instances.transports.rest import InstancesRestTransport
 from google.cloud.compute_v1.services.zone_operations.transports.rest import ZoneOperationsRestTransport
@@ -97,3 +99,13 @@ def test_wait_blocks_until_done(compute):
     waited = compute.operations.wait(project=compute.project, zone=ZONE, operation=operation.name)
     assert status_name(waited) == "DONE"
     assert compute.get("tdx-wait").status == "RUNNING"
+
+
+def test_zone_operations_list_and_an_unknown_operation(compute):
+    operation = compute.insert(tdx_instance("tdx-ops"))
+    listed = [op.name for op in compute.operations.list(project=compute.project, zone=ZONE)]
+    assert listed == [operation.name]
+    with pytest.raises(exceptions.NotFound):
+        compute.operations.get(project=compute.project, zone=ZONE, operation="operation-123-nope")
+    with pytest.raises(exceptions.NotFound):
+        compute.operations.wait(project=compute.project, zone="us-central1-b", operation=operation.name)
