@@ -48,7 +48,7 @@ def main(argv=None):
 
     stopping = threading.Event()
 
-    def request_stop(signum, frame):
+    def request_stop(_signum, _frame):
         stopping.set()
 
     signal.signal(signal.SIGTERM, request_stop)

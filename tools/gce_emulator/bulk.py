@@ -113,7 +113,6 @@ def bulk_insert(call, request_id):
         "createdVmCount": 0, "failedToCreateVmCount": 0, "deletedVmCount": 0,
         "targetVmCount": count, "status": "CREATING",
     }
-    operation = None
 
     def staging():
         for instance in created:

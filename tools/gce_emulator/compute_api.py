@@ -7,7 +7,7 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 import re
 import uuid
 
-from . import errors, instances, listing, resources
+from . import bulk, errors, instances, listing, resources
 from .world import Instance
 
 _SEGMENT = r"(?P<%s>[^/]+)"
@@ -324,8 +324,6 @@ def instances_set_deletion_protection(call):
 
 
 def instances_bulk_insert(call):
-    from . import bulk  # one job per file: bulk naming and partial success live there
-
     _known_zone(call)
     request_id = _request_id(call)
     earlier = _replayed(call, request_id)

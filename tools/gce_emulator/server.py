@@ -82,7 +82,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- dispatch ------------------------------------------------------------------------
     def _dispatch(self, method):
-        emulator = self.server.emulator
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         query = dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True))
@@ -195,6 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    emulator = None  # the EmulatorServer this serves, set by EmulatorServer.start()
 
 
 class EmulatorServer:
