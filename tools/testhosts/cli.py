@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import base, containers
+from . import base, containers, vm
 from .errors import TesthostsError
 
 
@@ -28,6 +28,15 @@ def build_parser():
     down = sub.add_parser("down", help="halt containers and remove them (idempotent)")
     down.add_argument("names", nargs="*", metavar="NAME")
     down.add_argument("--all", action="store_true", help="every container and VM of this machine")
+
+    sub.add_parser("vm-image", help="build the cached VM disk image (idempotent); print its folder")
+
+    vm_up = sub.add_parser("vm-up", help="boot a full VM under QEMU, wait for SSH, write an inventory")
+    vm_up.add_argument("name", metavar="NAME")
+    vm_up.add_argument("--inventory", required=True, metavar="FILE", help="Ansible YAML inventory to write")
+
+    vm_down = sub.add_parser("vm-down", help="stop VMs and drop their per-boot disks (idempotent)")
+    vm_down.add_argument("names", nargs="+", metavar="NAME")
 
     listing = sub.add_parser("list", help="show the test hosts of this machine")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
@@ -54,9 +63,19 @@ def run(args):
     elif args.command == "down":
         if args.all == bool(args.names):
             raise TesthostsError("down needs host names or --all, not both and not neither")
-        containers.down(containers.recorded_names() if args.all else args.names)
+        if args.all:
+            containers.down(containers.recorded_names())
+            vm.vm_down(vm.recorded_names())
+        else:
+            containers.down(args.names)
+    elif args.command == "vm-image":
+        print(vm.ensure_image())
+    elif args.command == "vm-up":
+        vm.vm_up(args.name, args.inventory)
+    elif args.command == "vm-down":
+        vm.vm_down(args.names)
     elif args.command == "list":
-        _print_listing(containers.listing(), args.json)
+        _print_listing(containers.listing() + vm.listing(), args.json)
 
 
 def main(argv=None):

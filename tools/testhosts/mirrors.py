@@ -1,8 +1,12 @@
 """Find the Debian mirrors that the machine's own apt sources use (pure parsing)."""
 
 import os
+import re
 
 from . import settings
+
+# `deb [arch=amd64 signed-by=...] URI SUITE ...`: the bracketed options may hold spaces.
+_OPTIONS = re.compile(r"\[[^\]]*\]")
 
 
 def _deb822_stanzas(text):
@@ -29,12 +33,10 @@ def _deb822_stanzas(text):
 
 def _one_line_entries(text):
     for line in text.splitlines():
-        words = line.split("#", 1)[0].split()
-        if len(words) < 3 or words[0] != "deb":
-            continue
-        words = [w for w in words[1:] if not w.startswith("[")]
-        if len(words) >= 2:
-            yield {"uris": words[0], "suites": words[1], "types": "deb"}
+        line = _OPTIONS.sub(" ", line.split("#", 1)[0])
+        words = line.split()
+        if len(words) >= 3 and words[0] == "deb":
+            yield {"uris": words[1], "suites": words[2], "types": "deb"}
 
 
 def find_mirror(text, suite):
