@@ -180,7 +180,7 @@ class ComputeApi:
         pause = [OPERATION_POLL_PAUSE_FIRST]
 
         def attempt(current):
-            started = time.monotonic()
+            started = self.deadline.elapsed()
             # The HTTP timeout keeps a held-open ``wait`` inside the deadline.
             timeout = max(0.1, min(CALL_TIMEOUT_MAX, self.deadline.remaining()))
             try:
@@ -199,7 +199,7 @@ class ComputeApi:
             except requests_exceptions.Timeout:
                 return current  # still running as far as we know; the deadline decides
             answer = to_dict(answer)
-            if answer.get("status") != "DONE" and time.monotonic() - started < pause[0]:
+            if answer.get("status") != "DONE" and self.deadline.elapsed() - started < pause[0]:
                 self.pause(pause[0])
                 pause[0] = min(OPERATION_POLL_PAUSE_MAX, pause[0] * OPERATION_POLL_PAUSE_GROWTH)
             return answer

@@ -1,0 +1,142 @@
+"""Error translation: API answers, operations, transport failures -> one line naming the option and the fix.
+
+The exceptions are the real google.api_core ones, made from HTTP responses
+as the REST transport makes them.
+"""
+
+import json
+
+import pytest
+import requests
+from google.api_core import exceptions as api_exceptions
+from google.auth import exceptions as auth_exceptions
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import (
+    GceError,
+    describe,
+    is_transient,
+    operation_error,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
+
+TDX_IMAGE_MESSAGE = ("Invalid value for field 'resource.confidentialInstanceConfig': "
+                     "'{ \"confidentialInstanceType\": \"TDX\"}'. Confidential Instance Config can only be "
+                     "set when using a TDX compatible image.")
+
+
+def api_error(status, reason, message, method="POST"):
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps({"error": {"code": status, "message": message, "errors": [
+        {"domain": "global", "reason": reason, "message": message}]}}).encode()
+    response.request = requests.Request(
+        method, "http://127.0.0.1:1/compute/v1/projects/p/zones/z/instances?requestId=x").prepare()
+    return api_exceptions.from_http_response(response)
+
+
+def assert_one_line(error):
+    assert isinstance(error, GceError)
+    assert "\n" not in error.message
+    assert "127.0.0.1" not in error.message  # the request URL adds nothing for the user
+    return error.message
+
+
+def test_the_tdx_image_refusal_points_at_the_image_option():
+    message = assert_one_line(describe(api_error(400, "invalid", TDX_IMAGE_MESSAGE), "create instance web-1"))
+    assert message.startswith("create instance web-1 failed: HTTP 400 invalid: Invalid value for field")
+    assert "option image" in message
+    assert "fix: choose an image that declares TDX_CAPABLE, such as ubuntu-os-cloud/ubuntu-2204-lts" in message
+
+
+@pytest.mark.parametrize("status, reason, message, expected", [
+    (409, "alreadyExists", "The resource 'projects/p/zones/z/instances/web-1' already exists",
+     "HTTP 409 alreadyExists: The resource 'projects/p/zones/z/instances/web-1' already exists; fix: an instance with this name already exists"),
+    (404, "notFound", "The resource 'projects/p/zones/z/instances/web-1' was not found",
+     "HTTP 404 notFound: The resource 'projects/p/zones/z/instances/web-1' was not found; fix: check project, zone and name"),
+    (412, "conditionNotMet", "Supplied fingerprint does not match current metadata fingerprint.",
+     "HTTP 412 conditionNotMet: Supplied fingerprint does not match current metadata fingerprint.; fix: the resource changed while the task ran"),
+    (403, "forbidden", "Required 'compute.instances.create' permission for 'projects/p'",
+     "fix: grant the credentials the Compute Instance Admin role"),
+    (400, "invalid", "Invalid value for field 'resource.machineType': 'zones/z/machineTypes/x'. Machine type does not exist.",
+     "option machine_type"),
+    (400, "invalid", "Invalid value for field 'resource.labels.Env': 'x'.", "option labels; fix: label keys and values"),
+    (400, "invalid", "Invalid value for field 'resource.scheduling.onHostMaintenance': 'MIGRATE'.",
+     "option on_host_maintenance; fix: use TERMINATE"),
+])
+def test_api_errors_name_the_field_and_the_fix(status, reason, message, expected):
+    assert expected in assert_one_line(describe(api_error(status, reason, message), "create instance web-1"))
+
+
+def operation(code, message, name="operation-1"):
+    return {"name": name, "status": "DONE", "httpErrorStatusCode": 412,
+            "error": {"errors": [{"code": code, "message": message}]}}
+
+
+def test_capacity_on_the_operation_suggests_zones():
+    error = operation_error(operation("ZONE_RESOURCE_POOL_EXHAUSTED", "The zone 'projects/p/zones/z' does not have "
+                                                                      "enough resources available to fulfill the request."),
+                            "create instance web-1")
+    message = assert_one_line(error)
+    assert message.startswith("create instance web-1 failed: operation operation-1 ended with ZONE_RESOURCE_POOL_EXHAUSTED")
+    assert "fix: the zone has no capacity for this machine type now; list fallback zones in zones" in message
+    assert error.details["operation_error_code"] == "ZONE_RESOURCE_POOL_EXHAUSTED"
+
+
+def test_quota_on_the_operation():
+    message = assert_one_line(operation_error(
+        operation("QUOTA_EXCEEDED", "Quota 'CPUS' exceeded.  Limit: 8.0 in region us-central1."), "create instance x"))
+    assert "ended with QUOTA_EXCEEDED: Quota 'CPUS' exceeded. Limit: 8.0 in region us-central1." in message
+    assert "request more quota" in message
+
+
+def test_an_unknown_operation_error_keeps_its_code_and_message():
+    message = assert_one_line(operation_error(operation("SOMETHING_NEW", "details\non two lines"), "stop instance x"))
+    assert "ended with SOMETHING_NEW: details on two lines" in message
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_throttling_and_server_errors_are_transient(status):
+    assert is_transient(api_error(status, "backendError", "try again", method="GET"))
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 412])
+def test_client_errors_are_not_transient(status):
+    assert not is_transient(api_error(status, "invalid", "no", method="GET"))
+
+
+def test_dropped_connections_are_transient():
+    assert is_transient(requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected"))
+    assert is_transient(requests.exceptions.ReadTimeout("read timed out"))
+    assert is_transient(auth_exceptions.TransportError("token endpoint unreachable"))
+    assert not is_transient(ValueError("bug"))
+
+
+def test_giving_up_names_the_last_error_and_the_budget():
+    last = api_error(503, "backendError", "Backend Error", method="GET")
+    message = assert_one_line(describe(GaveUp(last, attempts=7, elapsed=58.2), "read instance web-1"))
+    assert message.startswith("read instance web-1 failed: HTTP 503 backendError: Backend Error")
+    assert "gave up after 7 attempts in 58 s; raise wait_timeout or retry later" in message
+
+
+def test_unreachable_endpoint_points_at_api_endpoint():
+    error = requests.exceptions.ConnectionError("HTTPConnectionPool(host='10.0.0.1', port=443): Max retries exceeded\nmore")
+    message = assert_one_line(describe(error, "read instance web-1"))
+    assert "could not reach the Compute Engine API" in message and "option api_endpoint" in message
+
+
+def test_a_token_endpoint_refusal():
+    message = assert_one_line(describe(auth_exceptions.RefreshError("invalid_grant: Invalid JWT Signature.", {}),
+                                       "read instance web-1"))
+    assert "could not get an access token: invalid_grant: Invalid JWT Signature." in message
+
+
+def test_no_default_credentials():
+    message = assert_one_line(describe(auth_exceptions.DefaultCredentialsError("not found"), "load credentials"))
+    assert "option auth_kind" in message and "gcloud auth application-default login" in message
+
+
+def test_a_gce_error_passes_through_and_anything_else_is_one_line():
+    original = GceError("image: x/y is neither an image nor an image family")
+    assert describe(original, "anything") is original
+    assert assert_one_line(describe(KeyError("selfLink"), "create instance x")) == \
+        "create instance x failed: KeyError: 'selfLink'"

@@ -1,0 +1,42 @@
+"""Parsing image references and resource URLs."""
+
+import pytest
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    ImageRef,
+    image_label,
+    license_project,
+    parse_image,
+    region_of,
+    short_name,
+    subnetwork_path,
+)
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("ubuntu-os-cloud/ubuntu-2204-lts", ImageRef("ubuntu-os-cloud", "ubuntu-2204-lts", None)),
+    ("ubuntu-os-cloud/family/ubuntu-2204-lts", ImageRef("ubuntu-os-cloud", "ubuntu-2204-lts", True)),
+    ("projects/cos-cloud/global/images/family/cos-tdx-113-lts", ImageRef("cos-cloud", "cos-tdx-113-lts", True)),
+    ("projects/p/global/images/my-image", ImageRef("p", "my-image", False)),
+    ("https://www.googleapis.com/compute/v1/projects/p/global/images/my-image", ImageRef("p", "my-image", False)),
+    ("https://compute.googleapis.com/compute/v1/projects/p/global/images/family/f", ImageRef("p", "f", True)),
+])
+def test_image_forms(spec, expected):
+    assert parse_image(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "ubuntu-2204-lts", "ubuntu 22.04", "a/b/c", "projects/p/images/x", None])
+def test_unparsable_images(spec):
+    assert parse_image(spec) is None
+
+
+def test_labels_and_names():
+    assert image_label(ImageRef("p", "f", True)) == "p/family/f"
+    assert image_label(ImageRef("p", "i", None)) == "p/i"
+    assert short_name("https://x/compute/v1/projects/p/zones/us-central1-a") == "us-central1-a"
+    assert short_name(None) is None
+    assert region_of("europe-west4-b") == "europe-west4"
+    assert subnetwork_path("p", "us-central1", "sub") == "projects/p/regions/us-central1/subnetworks/sub"
+    assert subnetwork_path("p", "us-central1", "projects/q/regions/r/subnetworks/s") == "projects/q/regions/r/subnetworks/s"
+    assert license_project("https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts") == "ubuntu-os-cloud"
+    assert license_project("nonsense") is None

@@ -1,0 +1,130 @@
+"""Backoff and retry logic, with a fake clock: no test waits."""
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
+    Deadline,
+    FullJitterBackoff,
+    GaveUp,
+    RetryPolicy,
+)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Transient(Exception):
+    pass
+
+
+class Permanent(Exception):
+    pass
+
+
+def is_transient(error):
+    return isinstance(error, Transient)
+
+
+def flaky(failures, error=Transient):
+    """A function failing ``failures`` times, recording the arguments of every call."""
+    seen = []
+
+    def call(*args, **kwargs):
+        seen.append((args, kwargs))
+        if len(seen) <= failures:
+            raise error("attempt %d" % len(seen))
+        return "done"
+
+    call.seen = seen
+    return call
+
+
+def policy(clock, seconds=60, rand=lambda: 1.0, **backoff):
+    return RetryPolicy(is_transient, Deadline(seconds, clock=clock),
+                       backoff=FullJitterBackoff(rand=rand, **backoff), sleep=clock.sleep)
+
+
+def test_backoff_ceiling_doubles_up_to_the_cap():
+    backoff = FullJitterBackoff(base=0.5, cap=4.0)
+    assert [backoff.ceiling(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+
+
+def test_full_jitter_scales_the_ceiling_by_the_random_draw():
+    draws = iter([0.0, 0.5, 0.25])
+    backoff = FullJitterBackoff(base=1.0, cap=100.0, rand=lambda: next(draws))
+    assert [backoff.delay(n) for n in range(3)] == [0.0, 1.0, 1.0]
+
+
+def test_transient_failures_are_retried_with_the_same_arguments():
+    clock = FakeClock()
+    function = flaky(3)
+    assert policy(clock).call(function, "insert", request_id="r-1") == "done"
+    assert function.seen == [(("insert",), {"request_id": "r-1"})] * 4
+    assert clock.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_a_permanent_failure_is_raised_at_once():
+    clock = FakeClock()
+    function = flaky(1, error=Permanent)
+    with pytest.raises(Permanent):
+        policy(clock).call(function)
+    assert len(function.seen) == 1 and clock.sleeps == []
+
+
+def test_retries_stop_before_the_deadline():
+    clock = FakeClock()
+    function = flaky(1000)
+    with pytest.raises(GaveUp) as raised:
+        policy(clock, seconds=10).call(function)
+    assert isinstance(raised.value.last_error, Transient)
+    assert sum(clock.sleeps) < 10
+    assert raised.value.attempts == len(function.seen) == len(clock.sleeps) + 1
+    assert "gave up after %d attempts" % raised.value.attempts in str(raised.value)
+
+
+def test_decorator_form():
+    clock = FakeClock()
+    function = flaky(2)
+    wrapped = policy(clock)(function)
+    assert wrapped(1, 2) == "done"
+    assert len(function.seen) == 3
+
+
+def test_deadline_counts_down_with_the_clock():
+    clock = FakeClock()
+    deadline = Deadline(5, clock=clock)
+    assert deadline.remaining() == 5 and not deadline.expired()
+    clock.now += 7
+    assert deadline.remaining() == 0 and deadline.expired()
+    assert deadline.elapsed() == 7
+
+
+@settings(max_examples=200, deadline=None)
+@given(seconds=st.floats(min_value=0.1, max_value=900), failures=st.integers(min_value=0, max_value=60),
+       draws=st.lists(st.floats(min_value=0.0, max_value=1.0, exclude_max=True), min_size=1, max_size=20))
+def test_total_sleep_never_exceeds_the_deadline_and_each_wait_stays_under_its_ceiling(seconds, failures, draws):
+    clock = FakeClock()
+    cycle = itertools.cycle(draws)
+    backoff = FullJitterBackoff(base=0.5, cap=16.0, rand=lambda: next(cycle))
+    retry = RetryPolicy(is_transient, Deadline(seconds, clock=clock), backoff=backoff, sleep=clock.sleep)
+    try:
+        retry.call(flaky(failures))
+    except GaveUp:
+        pass
+    assert sum(clock.sleeps) < seconds
+    for number, slept in enumerate(clock.sleeps):
+        assert 0 <= slept <= backoff.ceiling(number)

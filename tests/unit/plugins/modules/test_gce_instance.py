@@ -1,0 +1,216 @@
+"""gce_instance's own logic: validation, the insert body, comparison, power transitions."""
+
+import pytest
+
+from ansible_collections.confidential.tdx.plugins.modules import gce_instance
+from ansible_collections.confidential.tdx.plugins.modules.gce_instance import (
+    compare,
+    desired_body,
+    power_actions,
+    validate,
+)
+from tests.unit.module_harness import run_module
+
+UBUNTU_LICENSE = "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts"
+
+
+def params(**changes):
+    """The module's parameters with its defaults, as AnsibleModule would hand them over."""
+    values = dict((name, spec.get("default")) for name, spec in gce_instance.ARGUMENT_SPEC.items())
+    values.update(name="web-1", zone="us-central1-a")
+    values.update(changes)
+    return values
+
+
+def existing(**changes):
+    instance = {
+        "name": "web-1",
+        "zone": "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a",
+        "status": "RUNNING",
+        "machineType": "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a/machineTypes/c3-standard-4",
+        "confidentialInstanceConfig": {"confidentialInstanceType": "TDX"},
+        "scheduling": {"onHostMaintenance": "TERMINATE", "automaticRestart": True},
+        "shieldedInstanceConfig": {"enableSecureBoot": True, "enableVtpm": True},
+        "disks": [{"boot": True, "diskSizeGb": "10", "licenses": [UBUNTU_LICENSE],
+                   "guestOsFeatures": [{"type": "TDX_CAPABLE"}]}],
+        "networkInterfaces": [{"network": "https://www.googleapis.com/compute/v1/projects/p/global/networks/default",
+                               "subnetwork": "https://www.googleapis.com/compute/v1/projects/p/regions/us-central1/subnetworks/default",
+                               "networkIP": "10.128.0.2",
+                               "accessConfigs": [{"type": "ONE_TO_ONE_NAT", "natIP": "203.0.113.1"}]}],
+        "labels": {"env": "prod"},
+        "labelFingerprint": "abc",
+        "metadata": {"fingerprint": "def", "items": [{"key": "enable-oslogin", "value": "TRUE"}]},
+        "tags": {"fingerprint": "ghi", "items": ["ssh"]},
+        "deletionProtection": False,
+    }
+    instance.update(changes)
+    return instance
+
+
+# Validation
+
+def test_defaults_are_valid():
+    assert validate(params()) == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (dict(name="Web_1"), "name: 'Web_1' is not a valid instance name"),
+    (dict(machine_type="n2-standard-4"), "machine_type: n2-standard-4 cannot run as a TDX trust domain"),
+    (dict(zone="us-east1-b"), "zone: us-east1-b does not offer TDX machines"),
+    (dict(zone=None, zones=["us-central1-a", "us-east1-b"]), "zones: us-east1-b does not offer TDX machines"),
+    (dict(zone=None, zones=[]), "zones: an empty list"),
+    (dict(zone=None, zones=["us-central1-a", "us-central1-a"]), "zones: us-central1-a, us-central1-a lists a zone twice"),
+    (dict(on_host_maintenance="MIGRATE"), "on_host_maintenance: MIGRATE is not allowed"),
+    (dict(image="22.04"), "image: 22.04 is not an image reference"),
+    (dict(boot_disk_size_gb=0), "boot_disk_size_gb: 0 must be a positive number of GB"),
+    (dict(labels={"env": "Prod"}), "labels: env=Prod is not a valid label"),
+    (dict(labels={"9lives": "x"}), "labels: 9lives=x is not a valid label"),
+    (dict(network_tags=["allow ssh"]), "network_tags: 'allow ssh' is not a valid tag"),
+    (dict(metadata={"startup-script": ["echo"]}), "metadata: the value of startup-script is a list"),
+    (dict(wait_timeout=-5), "wait_timeout: -5 must be a positive number of seconds"),
+])
+def test_each_bad_value_is_named(changes, expected):
+    problems = validate(params(**changes))
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
+
+
+def test_deleting_needs_only_a_name_and_a_zone():
+    assert validate(params(state="absent", zone="us-east1-b", machine_type="n2-standard-4")) == []
+
+
+def test_every_problem_is_reported_at_once():
+    assert len(validate(params(name="X", machine_type="e2-micro", on_host_maintenance="MIGRATE"))) == 3
+
+
+# What is sent
+
+def test_the_insert_body_asks_for_a_tdx_trust_domain():
+    body = desired_body(params(labels={"env": "prod", "tier": 1}, metadata={"enable-oslogin": True},
+                               network_tags=["ssh"], subnetwork="tdx-subnet", service_account="default",
+                               boot_disk_size_gb=20, deletion_protection=True),
+                        "p", "europe-west4-b", "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v20250112")
+    assert body["confidentialInstanceConfig"] == {"confidentialInstanceType": "TDX"}
+    assert body["scheduling"] == {"onHostMaintenance": "TERMINATE", "automaticRestart": True}
+    assert body["machineType"] == "zones/europe-west4-b/machineTypes/c3-standard-4"
+    assert body["shieldedInstanceConfig"]["enableSecureBoot"] is True
+    disk = body["disks"][0]
+    assert disk["boot"] and disk["autoDelete"]
+    assert disk["initializeParams"] == {
+        "sourceImage": "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v20250112",
+        "diskType": "zones/europe-west4-b/diskTypes/pd-balanced", "diskSizeGb": "20"}
+    nic = body["networkInterfaces"][0]
+    assert nic["subnetwork"] == "projects/p/regions/europe-west4/subnetworks/tdx-subnet"
+    assert nic["accessConfigs"][0]["type"] == "ONE_TO_ONE_NAT"
+    assert body["labels"] == {"env": "prod", "tier": "1"}
+    assert body["metadata"] == {"items": [{"key": "enable-oslogin", "value": "TRUE"}]}
+    assert body["tags"] == {"items": ["ssh"]}
+    assert body["serviceAccounts"] == [{"email": "default", "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}]
+    assert body["deletionProtection"] is True
+    assert "enableConfidentialCompute" not in body["confidentialInstanceConfig"]  # that flag means SEV
+
+
+def test_no_external_ip_and_no_service_account_by_request():
+    body = desired_body(params(external_ip=False), "p", "us-central1-a", "img")
+    assert "accessConfigs" not in body["networkInterfaces"][0]
+    assert "serviceAccounts" not in body
+
+
+# Comparison
+
+def test_a_matching_instance_needs_nothing():
+    found = compare(existing(), params(labels={"env": "prod"}, metadata={"enable-oslogin": True},
+                                       network_tags=["ssh"], deletion_protection=False), ["us-central1-a"])
+    assert found.updates == [] and found.blocked == []
+
+
+def test_options_left_unset_are_not_managed_on_an_existing_instance():
+    found = compare(existing(), params(), ["us-central1-a"])
+    assert found.updates == [] and found.blocked == []
+
+
+def test_labels_metadata_tags_and_protection_change_in_place():
+    found = compare(existing(), params(labels={}, metadata={"a": "b"}, network_tags=["https", "ssh"],
+                                       deletion_protection=True), ["us-central1-a"])
+    assert [option for option, _, _ in found.updates] == ["labels", "metadata", "network_tags", "deletion_protection"]
+    assert found.updates[0] == ("labels", {"env": "prod"}, {})
+    assert found.blocked == []
+
+
+def test_tag_order_does_not_matter():
+    found = compare(existing(tags={"items": ["b", "a"], "fingerprint": "x"}), params(network_tags=["a", "b"]),
+                    ["us-central1-a"])
+    assert found.updates == []
+
+
+def test_machine_type_changes_in_place_only_while_stopped():
+    running = compare(existing(), params(machine_type="c3-standard-8"), ["us-central1-a"])
+    assert running.updates == []
+    assert running.blocked[0][:3] == ("machine_type", "c3-standard-4", "c3-standard-8")
+    assert "stop it first with state: stopped" in running.blocked[0][3]
+    stopped = compare(existing(status="TERMINATED"), params(machine_type="c3-standard-8"), ["us-central1-a"])
+    assert stopped.updates == [("machine_type", "c3-standard-4", "c3-standard-8")] and stopped.blocked == []
+
+
+@pytest.mark.parametrize("changes, args, blocked_option", [
+    (dict(confidentialInstanceConfig={}), {}, "confidential instance type"),
+    (dict(confidentialInstanceConfig={"enableConfidentialCompute": True}), {}, "confidential instance type"),
+    ({}, dict(image="debian-cloud/debian-12"), "image"),
+    ({}, dict(boot_disk_size_gb=50), "boot_disk_size_gb"),
+    ({}, dict(network="tdx-vpc"), "network"),
+    ({}, dict(subnetwork="other"), "subnetwork"),
+    ({}, dict(external_ip=False), "external_ip"),
+    ({}, dict(secure_boot=False), "secure_boot"),
+    ({}, dict(service_account="robot@p.iam.gserviceaccount.com"), "service_account"),
+    (dict(scheduling={"onHostMaintenance": "MIGRATE"}), {}, "on_host_maintenance"),
+])
+def test_what_cannot_change_in_place_is_blocked(changes, args, blocked_option):
+    found = compare(existing(**changes), params(**args), ["us-central1-a"])
+    assert [option for option, _, _, _ in found.blocked] == [blocked_option]
+    message = found.blocked_message("web-1")
+    assert message.startswith("instance web-1 differs in what cannot change in place: %s is " % blocked_option)
+    assert message.endswith("set recreate: true to delete and create it again")
+
+
+def test_a_newer_image_of_the_same_publisher_is_not_a_change():
+    found = compare(existing(), params(image="ubuntu-os-cloud/ubuntu-2404-lts-amd64"), ["us-central1-a"])
+    assert found.blocked == []
+
+
+def test_an_instance_in_another_zone_is_blocked_on_the_zone():
+    found = compare(existing(), params(zone="us-central1-b"), ["us-central1-b"])
+    assert found.blocked[0][:3] == ("zone", "us-central1-a", "us-central1-b")
+
+
+@pytest.mark.parametrize("status, state, actions", [
+    ("RUNNING", "present", []),
+    ("PROVISIONING", "started", []),
+    ("TERMINATED", "present", ["start"]),
+    ("STOPPING", "started", ["start"]),
+    ("SUSPENDED", "started", ["resume"]),
+    ("RUNNING", "stopped", ["stop"]),
+    ("STOPPING", "stopped", []),
+    ("TERMINATED", "stopped", []),
+    ("RUNNING", "restarted", ["stop", "start"]),
+    ("TERMINATED", "restarted", ["start"]),
+])
+def test_power_transitions(status, state, actions):
+    assert power_actions(status, state) == actions
+
+
+# The whole module, in-process: bad input fails before anything is contacted.
+
+def test_bad_input_fails_in_one_line_without_contacting_the_api():
+    result = run_module(gce_instance.main, {
+        "name": "web-1", "zone": "us-central1-a", "machine_type": "n2-standard-4", "project": "p",
+        "access_token": "ya29.a-token-long-enough-to-mask", "api_endpoint": "http://192.0.2.1:9"})
+    assert result.failed
+    assert result["msg"].startswith("machine_type: n2-standard-4 cannot run as a TDX trust domain")
+    assert "ya29" not in str(result)
+
+
+def test_missing_google_libraries_are_reported(monkeypatch):
+    from ansible_collections.confidential.tdx.plugins.module_utils.gce import module as gce_module
+    monkeypatch.setattr(gce_module, "has_google_libraries", lambda: False)
+    result = run_module(gce_instance.main, {"name": "web-1", "zone": "us-central1-a"})
+    assert result.failed
+    assert "google-cloud-compute and google-auth" in result["msg"]
