@@ -37,10 +37,17 @@ def veth_name(machine):
     return settings.VETH_PREFIX + machine
 
 
-def free_subnets(count, used):
-    """The ``count`` lowest subnet numbers N (of 169.254.N.0/24) not in ``used``."""
+def free_subnets(count, used, after=0):
+    """``count`` subnet numbers N (of 169.254.N.0/24) not in ``used``, the first ones after ``after``.
+
+    Handing out numbers round-robin instead of lowest-first keeps a
+    just-removed host's address unused for a while, so nothing cached for it
+    (an SSH control master, an ARP entry) meets a new host there.
+    """
+    span = list(range(settings.SUBNET_FIRST, settings.SUBNET_LAST + 1))
+    start = next((index for index, number in enumerate(span) if number > after), 0)
     chosen = []
-    for number in range(settings.SUBNET_FIRST, settings.SUBNET_LAST + 1):
+    for number in span[start:] + span[:start]:
         if len(chosen) == count:
             break
         if number in used or number in settings.SUBNET_RESERVED:

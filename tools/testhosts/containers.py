@@ -63,6 +63,23 @@ def _ip_addresses():
     return system.run(["ip", "-4", "-o", "addr", "show"], capture=True)
 
 
+def _last_subnet_file():
+    return os.path.join(settings.state_dir(), "last-subnet")
+
+
+def _last_subnet():
+    try:
+        with open(_last_subnet_file(), encoding="utf-8") as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _remember_last_subnet(subnet):
+    with open(_last_subnet_file(), "w", encoding="utf-8") as handle:
+        handle.write("%d\n" % subnet)
+
+
 def _reserve(names):
     """Claim a folder and a subnet for each host, clearing leftovers of crashed runs."""
     os.makedirs(hosts_dir(), mode=0o700, exist_ok=True)
@@ -84,7 +101,9 @@ def _reserve(names):
             if record and record.get("subnet"):
                 used.add(record["subnet"])
         used |= addressing.subnets_in_use_on_machine(_ip_addresses())
-        for name, subnet in zip(names, addressing.free_subnets(len(names), used)):
+        subnets = addressing.free_subnets(len(names), used, after=_last_subnet())
+        _remember_last_subnet(subnets[-1])
+        for name, subnet in zip(names, subnets):
             machine = addressing.machine_name(name)
             record = {
                 "name": name,

@@ -36,13 +36,19 @@ def test_every_valid_name_gives_an_interface_name_linux_accepts(name):
     assert "/" not in veth and " " not in veth
 
 
-def test_subnets_are_the_lowest_free_ones():
+def test_subnets_are_the_first_free_ones():
     assert addressing.free_subnets(3, used={1, 3}) == [2, 4, 5]
+
+
+def test_subnets_continue_after_the_last_one_handed_out_and_wrap_around():
+    assert addressing.free_subnets(2, used={6}, after=4) == [5, 7]
+    assert addressing.free_subnets(3, used={1}, after=253) == [254, 2, 3]
 
 
 def test_the_metadata_subnet_is_never_used():
     used = set(range(1, 169))
     assert addressing.free_subnets(2, used) == [170, 171]
+    assert addressing.free_subnets(1, set(), after=168) == [170]
 
 
 def test_running_out_of_subnets_says_how_to_recover():
