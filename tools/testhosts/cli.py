@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import base, containers, vm
+from . import base, containers, prune, vm
 from .errors import TesthostsError
 
 
@@ -37,6 +37,8 @@ def build_parser():
 
     vm_down = sub.add_parser("vm-down", help="stop VMs and drop their per-boot disks (idempotent)")
     vm_down.add_argument("names", nargs="+", metavar="NAME")
+
+    sub.add_parser("prune", help="remove cached images of older package lists that no running host uses")
 
     listing = sub.add_parser("list", help="show the test hosts of this machine")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
@@ -74,6 +76,8 @@ def run(args):
         vm.vm_up(args.name, args.inventory)
     elif args.command == "vm-down":
         vm.vm_down(args.names)
+    elif args.command == "prune":
+        prune.prune()
     elif args.command == "list":
         _print_listing(containers.listing() + vm.listing(), args.json)
 
