@@ -66,9 +66,16 @@ def test_similar_words_are_not_taken_for_tdx_lines():
     scan = scan_kernel_log([
         "[    1.0] notdx: Guest detected",
         "[    1.0] Memory Encryption Features active: TDXX",
-        "[    1.0] usb 1-1: Product: tdx: Guest detected by nobody",
+        "[    1.0] process: using TDX aware idle routines galore",
     ])
-    assert sorted(scan["signs"]) == ["guest_detected"]  # only the last, which does contain the exact line
+    assert scan["signs"] == {}
+
+
+def test_any_line_with_the_exact_words_matches_which_is_why_lines_alone_prove_nothing():
+    # A device name or a line written to /dev/kmsg can carry the words; the
+    # verdict therefore never rests on the log alone (see assess).
+    scan = scan_kernel_log(["[  512.0] usb 1-1: Product: tdx: Guest detected"])
+    assert sorted(scan["signs"]) == ["guest_detected"]
 
 
 def test_cpu_flags_come_from_the_flags_line():

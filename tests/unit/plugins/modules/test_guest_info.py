@@ -158,6 +158,14 @@ def test_a_debug_td_report_is_shown_as_debug(tmp_path):
     assert result["evidence"]["kernel_log"]["attributes"] == ["DEBUG", "SEPT_VE_DISABLE", "MIGRATABLE"]
 
 
+@needs_root
+def test_offline_a_present_device_is_not_asked_for_a_report(tmp_path):
+    result = offline(make_tree(tmp_path / "root"), kernel_log_file=os.path.join(KERNEL_LOGS, "tdx-gce-ubuntu-2204.dmesg"))
+    assert result["evidence"]["device"]["status"] == "found"
+    assert result["tdx"]["evidence_unchecked"]["tdreport"] == "offline inspection cannot ask a TD for its report"
+    assert result["tdx"]["report"] is None and result["tdx"]["report_source"] is None
+
+
 def test_a_tree_of_a_plain_vm_is_not_a_td(tmp_path):
     root = make_tree(tmp_path / "root", td=False, device=False, tsm_provider=None, ccel=False, measurements=False)
     result = offline(root, kernel_log_file=os.path.join(KERNEL_LOGS, "kvm-guest-no-cvm.dmesg"))
