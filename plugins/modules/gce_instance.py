@@ -28,7 +28,7 @@ description:
     C(ZONE_RESOURCE_POOL_EXHAUSTED). The result names the zone used and the
     zones skipped, with the reason.
 author:
-  - confidential.tdx contributors
+  - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
   - confidential.tdx.gce
 attributes:
@@ -39,6 +39,7 @@ attributes:
     support: full
     description: Returns the instance before and after, as in RV(instance).
   platform:
+    support: full
     platforms: gce
     description: Runs on the controller and talks to the Compute Engine API.
 options:

@@ -16,7 +16,7 @@ description:
     (per page of results); with O(zones), one C(list) call per zone.
   - Read-only.
 author:
-  - confidential.tdx contributors
+  - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
   - confidential.tdx.gce
 attributes:
@@ -27,6 +27,7 @@ attributes:
     support: N/A
     description: The module changes nothing.
   platform:
+    support: full
     platforms: gce
     description: Runs on the controller and talks to the Compute Engine API.
 options:
