@@ -119,3 +119,40 @@ def test_stopping_a_stopped_instance_is_a_quiet_success(compute):
     again = compute.wait(compute.instances.stop_unary(project=compute.project, zone=ZONE, instance="tdx-idle"))
     assert not again.error.errors
     assert compute.get("tdx-idle").status == "TERMINATED"
+
+
+def _set_tags(compute, name, items, fingerprint):
+    return compute.instances.set_tags_unary(
+        project=compute.project, zone=ZONE, instance=name,
+        tags_resource=compute_v1.Tags(items=items, fingerprint=fingerprint))
+
+
+def test_set_tags_with_the_current_fingerprint_and_412_when_stale(compute):
+    before = compute.create(tdx_instance("tdx-tags", tags=compute_v1.Tags(items=["ssh"])))
+    compute.wait(_set_tags(compute, "tdx-tags", ["ssh", "https"], before.tags.fingerprint))
+    assert list(compute.get("tdx-tags").tags.items) == ["ssh", "https"]
+    with pytest.raises(exceptions.PreconditionFailed) as refusal:
+        _set_tags(compute, "tdx-tags", ["ssh"], before.tags.fingerprint)
+    assert reasons(refusal) == ["conditionNotMet"]
+
+
+def _set_machine_type(compute, name, machine_type):
+    return compute.instances.set_machine_type_unary(
+        project=compute.project, zone=ZONE, instance=name,
+        instances_set_machine_type_request_resource=compute_v1.InstancesSetMachineTypeRequest(
+            machine_type="zones/%s/machineTypes/%s" % (ZONE, machine_type)))
+
+
+def test_set_machine_type_only_while_stopped_and_only_within_the_tdx_rules(compute):
+    compute.create(tdx_instance("tdx-resize"))
+    with pytest.raises(exceptions.BadRequest) as running:
+        _set_machine_type(compute, "tdx-resize", "c3-standard-8")
+    assert reasons(running) == ["invalidResourceUsage"]
+
+    compute.wait(compute.instances.stop_unary(project=compute.project, zone=ZONE, instance="tdx-resize"))
+    with pytest.raises(exceptions.BadRequest) as not_tdx:
+        _set_machine_type(compute, "tdx-resize", "n2-standard-4")
+    assert api_errors(not_tdx)[0]["message"].endswith("supported and compatible Confidential VM machine types.")
+
+    compute.wait(_set_machine_type(compute, "tdx-resize", "c3-standard-8"))
+    assert compute.get("tdx-resize").machine_type.endswith("/machineTypes/c3-standard-8")

@@ -312,6 +312,43 @@ def instances_set_metadata(call):
     return _instance_write(call, act)
 
 
+def instances_set_tags(call):
+    body = call.body or {}
+
+    def act(instance, request_id):
+        if body.get("fingerprint") != instance.body["tags"]["fingerprint"]:
+            raise errors.condition_not_met("Supplied fingerprint does not match current tags fingerprint.")
+        instance.body["tags"] = instances.tags_body(body.get("items"), "tags.items")
+        return _start(call, instance, "setTags", request_id)
+
+    return _instance_write(call, act)
+
+
+def instances_set_machine_type(call):
+    body = call.body or {}
+    world = call.world
+
+    def act(instance, request_id):
+        if instance.status != "TERMINATED" or instance.busy:
+            raise errors.ApiError(
+                400, "invalidResourceUsage",
+                "Invalid resource usage: 'The machine type of an instance can only be changed while it is "
+                "TERMINATED; the instance is %s.'." % instance.status)
+        name, machine = instances.InstanceBuilder(world, call.project, call.zone).machine_type_of(
+            body.get("machineType"), "machineType")
+        instances.check_confidential_machine_change(world.catalog, instance, name)
+        instance.body["machineType"] = resources.url(call.project, "zones", call.zone, "machineTypes", name)
+        instance.body["cpuPlatform"] = machine["cpuPlatform"]
+        instance.cpus = machine["guestCpus"]
+        if machine.get("accelerators"):
+            instance.body["guestAccelerators"] = instances.accelerators_body(call.project, call.zone, machine)
+        else:
+            instance.body.pop("guestAccelerators", None)
+        return _start(call, instance, "setMachineType", request_id)
+
+    return _instance_write(call, act)
+
+
 def instances_set_deletion_protection(call):
     raw = call.query.get("deletionProtection", "true")
     call.params["instance"] = call.params.pop("resource")
@@ -422,6 +459,8 @@ ROUTES = [
     ("POST", _INSTANCE + "/reset", instances_reset),
     ("POST", _INSTANCE + "/setLabels", instances_set_labels),
     ("POST", _INSTANCE + "/setMetadata", instances_set_metadata),
+    ("POST", _INSTANCE + "/setTags", instances_set_tags),
+    ("POST", _INSTANCE + "/setMachineType", instances_set_machine_type),
     ("POST", _ZONE + "/instances/" + _SEGMENT % "resource" + "/setDeletionProtection",
      instances_set_deletion_protection),
     ("GET", _ZONE + "/operations/" + _SEGMENT % "operation", operations_get),

@@ -70,6 +70,35 @@ def labels_fingerprint(labels):
     return resources.fingerprint(labels or {})
 
 
+def tags_body(items, field):
+    items = list(items or [])
+    for item in items:
+        resources.check_name(item, field)
+    tags = {"fingerprint": resources.fingerprint(items)}
+    if items:
+        tags["items"] = items
+    return tags
+
+
+def accelerators_body(project, zone, machine):
+    """The GPUs an accelerator-optimized machine type brings, as guestAccelerators."""
+    return [
+        {
+            "acceleratorType": resources.url(project, "zones", zone, "acceleratorTypes", a["guestAcceleratorType"]),
+            "acceleratorCount": a["guestAcceleratorCount"],
+        }
+        for a in machine.get("accelerators", [])
+    ]
+
+
+def check_confidential_machine_change(catalog, instance, machine_type):
+    """The Confidential VM rules again, for an existing instance moving to ``machine_type``."""
+    boot = (instance.body.get("disks") or [{}])[0]
+    image = {"guestOsFeatures": [feature["type"] for feature in boot.get("guestOsFeatures", [])]}
+    confidential.check(catalog, instance.zone, machine_type, image, instance.body.get("scheduling") or {},
+                       instance.body.get("confidentialInstanceConfig") or {}, "resource")
+
+
 class InstanceBuilder:
     """Validates one instance request (insert, or one instance of a bulkInsert)."""
 
@@ -102,7 +131,7 @@ class InstanceBuilder:
             "id": self.world.ids.resource_id(),
             "creationTimestamp": resources.timestamp(now),
             "name": name,
-            "tags": self._tags(request.get("tags") or {}),
+            "tags": tags_body((request.get("tags") or {}).get("items"), prefix + ".tags.items"),
             "machineType": resources.url(self.project, "zones", self.zone, "machineTypes", machine_name),
             "status": "PROVISIONING",
             "zone": resources.url(self.project, "zones", self.zone),
@@ -128,22 +157,17 @@ class InstanceBuilder:
             if request.get(optional):
                 body[optional] = request[optional]
         if machine.get("accelerators"):
-            body["guestAccelerators"] = [
-                {
-                    "acceleratorType": resources.url(
-                        self.project, "zones", self.zone, "acceleratorTypes", a["guestAcceleratorType"]),
-                    "acceleratorCount": a["guestAcceleratorCount"],
-                }
-                for a in machine["accelerators"]
-            ]
+            body["guestAccelerators"] = accelerators_body(self.project, self.zone, machine)
         if not labels:
             del body["labels"]
         return body, machine["guestCpus"]
 
     # -- parts ----------------------------------------------------------------------
     def _machine_type(self, request, prefix):
-        field = prefix + ".machineType"
-        reference = request.get("machineType")
+        return self.machine_type_of(request.get("machineType"), prefix + ".machineType")
+
+    def machine_type_of(self, reference, field):
+        """``(name, catalog entry)`` of a machine type reference in this zone, or raise 400."""
         if not reference:
             raise errors.required_field(field)
         name = resources.parse_machine_type(reference, self.zone, field)
@@ -325,15 +349,6 @@ class InstanceBuilder:
                 prefix + ".shieldedInstanceConfig.enableSecureBoot", "true",
                 "Secure Boot needs an image with the UEFI_COMPATIBLE guest OS feature.")
         return shielded
-
-    def _tags(self, requested):
-        items = list(requested.get("items") or [])
-        for item in items:
-            resources.check_name(item, "resource.tags.items")
-        tags = {"fingerprint": resources.fingerprint(items)}
-        if items:
-            tags["items"] = items
-        return tags
 
     def _service_accounts(self, requested):
         accounts = []
