@@ -57,6 +57,7 @@ class GceModule:
         seconds = self.params.get(timeout_option) if timeout_option else None
         self.deadline = Deadline(seconds if seconds is not None else DEFAULT_TIMEOUT)
         self._api = None
+        self._instances = None
 
     @property
     def check_mode(self):
@@ -82,7 +83,10 @@ class GceModule:
 
     @property
     def instances(self):
-        return InstanceCalls(self.api)
+        """Instance and image calls (InstanceCalls) over the same API door."""
+        if self._instances is None:
+            self._instances = InstanceCalls(self.api)
+        return self._instances
 
     def fail(self, message, **result):
         self.module.fail_json(msg=message, **result)

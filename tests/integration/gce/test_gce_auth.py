@@ -70,18 +70,22 @@ def test_no_key_and_no_token_in_results_errors_or_vvv_output(gce, service_accoun
             "name": "tdx-secret-1", "zone": "us-central1-a", "access_token": gce.access_token,
             "machine_type": "c3-standard-8"}, "ignore_errors": True},
         {"name": "failing with key", "confidential.tdx.gce_instance": {
-            "name": "tdx-secret-1", "zone": "us-central1-a", "service_account_contents": key,
+            "name": "tdx-secret-1", "zone": "us-central1-a", "auth_kind": "serviceaccount",
+            "service_account_contents": key,
             "image": "debian-cloud/debian-12", "recreate": True, "machine_type": "c3-standard-8"},
          "ignore_errors": True},
         {"name": "info with key", "confidential.tdx.gce_instance_info": {
-            "service_account_contents": key}},
+            "auth_kind": "serviceaccount", "service_account_contents": key}},
+        {"name": "with the token from the environment", "confidential.tdx.gce_instance": {
+            "name": "tdx-secret-1", "zone": "us-central1-a", "labels": {"env": "c"}}},
     ]
-    run = gce.run(tasks, env=gce.env(GCP_ACCESS_TOKEN=None), verbosity=3, diff=True)
+    run = gce.run(tasks, verbosity=3, diff=True)
     assert run.status("with key contents") == "changed", run.output
     assert run.status("with token") == "changed", run.output
     assert run.status("failing with token") == "failed"
     assert run.status("failing with key") == "failed"
     assert run.status("info with key") == "ok", run.output
+    assert run.status("with the token from the environment") == "changed", run.output
     assert "<masked>" in run.output or "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in run.output  # -vvv did show args
 
     recorded = json.dumps(run.results)

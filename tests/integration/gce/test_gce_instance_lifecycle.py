@@ -263,3 +263,10 @@ def test_an_instance_of_that_name_in_another_zone_is_not_duplicated(gce):
     assert "zone is us-central1-b, the task asks for us-central1-a" in refused.result("create")["msg"]
     assert gce.writes(since) == []
     assert len(gce.instances()) == 1
+
+
+def test_wait_false_returns_once_the_create_is_accepted(gce):
+    run = gce.run([instance_task(name="tdx-nowait", wait=False)])
+    assert run.status("create") == "changed", run.output
+    assert run.result("create")["instance"]["status"] in ("PROVISIONING", "STAGING")
+    assert not [call for call in gce.calls() if "/operations/" in call["path"]]
