@@ -149,6 +149,10 @@ state:
   returned: always
   type: dict
   contains:
+    root:
+      description: Whether the module ran as root; most parts need it to be complete.
+      type: bool
+      sample: true
     login_user:
       description: The account that logged in (see O(login_user)), or V(null) when it cannot be told.
       type: str
@@ -593,6 +597,7 @@ def gather(module):
     login_user, login_source = host.login_user()
     units, units_error = host.units()
     state = {
+        "root": os.geteuid() == 0,
         "login_user": login_user,
         "login_user_source": login_source,
         "container": host.container(),
