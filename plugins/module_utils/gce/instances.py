@@ -44,11 +44,17 @@ class InstanceCalls:
                 return None
             raise
 
-    def aggregated(self, filter_expression=None, action="list instances"):
-        """Instances of every zone, optionally filtered server-side."""
+    def aggregated(self, filter_expression=None, action="list instances", max_results=None):
+        """Instances of every zone, optionally filtered server-side.
+
+        ``max_results`` is the page size: each page is one HTTP call, so a
+        caller listing whole fleets (the inventory) asks for the API's maximum.
+        """
         fields = dict(project=self.project)
         if filter_expression:
             fields["filter"] = filter_expression
+        if max_results:
+            fields["max_results"] = max_results
         pages = self.api.read_pages(INSTANCES, "aggregated_list", "AggregatedListInstancesRequest",
                                     action, **fields)
         found = []
@@ -57,10 +63,12 @@ class InstanceCalls:
                 found.extend(page["items"][scope].get("instances") or ())
         return found
 
-    def in_zone(self, zone, filter_expression=None, action="list instances"):
+    def in_zone(self, zone, filter_expression=None, action="list instances", max_results=None):
         fields = dict(project=self.project, zone=zone)
         if filter_expression:
             fields["filter"] = filter_expression
+        if max_results:
+            fields["max_results"] = max_results
         pages = self.api.read_pages(INSTANCES, "list", "ListInstancesRequest", action, **fields)
         found = []
         for page in pages:
