@@ -5,6 +5,12 @@ matches on ``method`` (or ``*``) and a regular expression searched in the URL
 path, then fires either for its next ``count`` matching calls, or with
 ``probability`` drawn from its own ``random.Random(seed)`` (so the same calls in
 the same order see the same faults), or always when it has neither.
+
+``drop`` closes the connection before the call is served. ``drop_answer``
+serves the call (a write takes effect), then closes the connection without
+answering, as when a reply is lost on its way back: a client that retries
+such a write must send the same requestId to get the first operation back
+instead of acting twice.
 """
 
 import random
@@ -13,7 +19,7 @@ import threading
 
 from . import errors
 
-KINDS = ("429", "500", "503", "drop", "latency")
+KINDS = ("429", "500", "503", "drop", "drop_answer", "latency")
 
 
 class FaultSpecError(ValueError):
@@ -75,6 +81,8 @@ class Outcome:
         self.latency = 0.0
         self.error = None
         self.drop = False
+        self.drop_answer = False
+        self.answered = False  # set by the server once a fault has answered or dropped the call
 
 
 class FaultSchedule:
@@ -102,6 +110,8 @@ class FaultSchedule:
                     continue
                 if rule.kind == "drop":
                     outcome.drop = True
+                elif rule.kind == "drop_answer":
+                    outcome.drop_answer = True
                 elif rule.kind == "429":
                     outcome.error = errors.rate_limited(project)
                 else:

@@ -1,9 +1,11 @@
 """The log of API and token calls a test reads back, with secrets removed.
 
 Entries hold method, path, query, parsed body, headers and the HTTP status
-answered (``"dropped"`` when a fault closed the connection). Credentials never
-enter the log: the Authorization header and its kin are dropped, and the
-token endpoint's ``assertion`` is removed from the logged form.
+answered (``"dropped"`` when a fault closed the connection before the call
+was served; ``"answer_dropped"`` plus ``served_status`` when the call was
+served and its answer then dropped). Credentials never enter the log: the
+Authorization header and its kin are dropped, and the token endpoint's
+``assertion`` is removed from the logged form.
 """
 
 import threading

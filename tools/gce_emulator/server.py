@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import admin_api, compute_api, errors
 from .admin import AdminClient
 from .auth import Authenticator, OAuthError
+from .backing import make_backing
 from .catalog import CATALOG_PATH, Catalog
 from .faults import FaultSchedule
 from .request_log import RequestLog
@@ -105,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, payload)
 
     def _apply_faults(self, method, path, entry):
-        """True when the call was answered (or dropped) by a fault."""
+        """The faults' outcome; ``outcome.answered`` when a fault answered (or dropped) the call."""
         emulator = self.server.emulator
         outcome = emulator.faults.decide(method, path, _project_of(path))
         delay = emulator.world.config.latency_seconds + outcome.latency
@@ -114,30 +115,39 @@ class _Handler(BaseHTTPRequestHandler):
         if outcome.drop:
             entry["status"] = "dropped"
             self._drop()
-            return True
-        if outcome.error is not None:
+            outcome.answered = True
+        elif outcome.error is not None:
             entry["status"] = outcome.error.code
             self._send_json(outcome.error.code, outcome.error.body(), outcome.error.headers)
-            return True
-        return False
+            outcome.answered = True
+        return outcome
+
+    def _answer(self, entry, outcome, status, payload, headers=None):
+        """Send the answer, or, under a drop_answer fault, close the connection instead."""
+        if outcome.drop_answer:
+            entry["status"] = "answer_dropped"
+            entry["served_status"] = status
+            self._drop()
+            return
+        entry["status"] = status
+        self._send_json(status, payload, headers)
 
     def _token(self, method, path, query, raw_body):
         emulator = self.server.emulator
         form = dict(urllib.parse.parse_qsl(raw_body.decode("utf-8", "replace"), keep_blank_values=True))
         entry = emulator.request_log.record(method, path, query, form, dict(self.headers))
-        if self._apply_faults(method, path, entry):
+        outcome = self._apply_faults(method, path, entry)
+        if outcome.answered:
             return
         if method != "POST":
-            entry["status"] = 405
-            self._send_json(405, {"error": "invalid_request", "error_description": "POST only"})
+            self._answer(entry, outcome, 405, {"error": "invalid_request", "error_description": "POST only"})
             return
         try:
             payload = emulator.authenticator.exchange(form, emulator.base_url + TOKEN_PATH)
             status = 200
         except OAuthError as refusal:
             payload, status = refusal.body(), refusal.status
-        entry["status"] = status
-        self._send_json(status, payload)
+        self._answer(entry, outcome, status, payload)
 
     def _api(self, method, path, query, raw_body):
         emulator = self.server.emulator
@@ -149,7 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 parse_error = errors.ApiError(400, "parseError", "Invalid JSON payload received.")
         entry = emulator.request_log.record(method, path, query, body, dict(self.headers))
-        if self._apply_faults(method, path, entry):
+        outcome = self._apply_faults(method, path, entry)
+        if outcome.answered:
             return
         try:
             principal = emulator.authenticator.authenticate(self.headers.get("Authorization"), emulator.base_url)
@@ -165,11 +176,9 @@ class _Handler(BaseHTTPRequestHandler):
                     status, payload = handler(call)
                     payload = json.loads(json.dumps(payload))  # a snapshot, taken under the lock
         except errors.ApiError as refusal:
-            entry["status"] = refusal.code
-            self._send_json(refusal.code, refusal.body(), refusal.headers)
+            self._answer(entry, outcome, refusal.code, refusal.body(), refusal.headers)
             return
-        entry["status"] = status
-        self._send_json(status, payload)
+        self._answer(entry, outcome, status, payload)
 
     def _wait(self, call):
         """zoneOperations.wait: block until DONE or the wait limit, then answer as it stands."""
@@ -207,13 +216,16 @@ class EmulatorServer:
     """
 
     def __init__(self, host="127.0.0.1", port=0, operation_seconds=1.0, catalog_path=CATALOG_PATH, seed=None,
-                 verbose=False, **settings):
+                 verbose=False, backing=None, **settings):
         self.host = host
         self.port = port
         self.verbose = verbose
         # What reset() returns to; further keys as in AdminClient.configure().
         self._initial_settings = dict(settings, operation_seconds=operation_seconds)
         self.world = World(Catalog(catalog_path), Config(**self._initial_settings), seed=seed)
+        # backing="testhosts": every running instance is a real test host (backing.py).
+        # Checked here, so a machine that cannot do it fails before serving.
+        self.world.backing = make_backing(backing) if backing else None
         self.authenticator = Authenticator()
         self.faults = FaultSchedule()
         self.request_log = RequestLog()
@@ -236,18 +248,27 @@ class EmulatorServer:
         return self
 
     def stop(self):
+        """Stop serving; in backing mode, also remove every test host this emulator started."""
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._thread.join(timeout=5)
             self._httpd = None
+        if self.world.backing is not None:
+            self.world.backing.close()
 
     def reset(self):
-        """Empty state, default config, no faults, empty log; keys and tokens stay."""
+        """Empty state, default config, no faults, empty log; keys and tokens stay.
+
+        In backing mode the test hosts of the dropped instances are removed
+        (this waits for boots in flight).
+        """
         with self.world.lock:
             self.world.config = Config(**self._initial_settings)
             self.world.clear()
             self.world.clock_offset = 0.0
+        if self.world.backing is not None:
+            self.world.backing.remove_all()
         self.faults.replace([])
         self.request_log.clear()
 
