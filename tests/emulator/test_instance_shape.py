@@ -82,3 +82,12 @@ def test_addresses_are_not_handed_out_twice(compute):
 def test_a_region_uses_its_own_subnetwork(compute):
     got = compute.create(tdx_instance("tdx-eu", zone="europe-west4-a"), zone="europe-west4-a")
     assert ipaddress.ip_address(got.network_interfaces[0].network_i_p) in ipaddress.ip_network("10.164.0.0/20")
+
+
+def test_the_nic_type_asked_for_is_echoed(compute):
+    """gce_instance asks for gVNIC; a GET shows it back, and shows none when none was asked."""
+    asked = tdx_instance("tdx-gvnic")
+    asked.network_interfaces[0].nic_type = compute_v1.NetworkInterface.NicType.GVNIC.name
+    got = compute.create(asked).network_interfaces[0]
+    assert got.nic_type == "GVNIC"
+    assert not compute.create(tdx_instance("tdx-default-nic")).network_interfaces[0].nic_type

@@ -82,3 +82,14 @@ def check(catalog, zone, machine_type, image, scheduling, config, prefix):
             "Machine type %s with confidential instance type %s needs provisioning model %s."
             % (machine_type, kind, " or ".join(allowed_models)),
         )
+
+
+def suspend_refusal(catalog, config):
+    """Why an instance with this confidential config cannot be suspended, or None."""
+    kind = requested_type(config)
+    if kind is None:
+        return None
+    rules = catalog.confidential.get(kind) or {}
+    if rules.get("suspendable", False):
+        return None
+    return "Confidential VM is not supported for suspend: instance type %s cannot be suspended." % kind

@@ -68,6 +68,12 @@ def not_ready(path):
     return ApiError(400, "resourceNotReady", "The resource '%s' is not ready" % path)
 
 
+def unsupported_operation(message):
+    # Google documents the code UNSUPPORTED_OPERATION for refused suspends; the
+    # reason word is the emulator's guess in the API's camelCase style.
+    return ApiError(400, "unsupportedOperation", message)
+
+
 def bad_request(message, reason="badRequest"):
     return ApiError(400, reason, message)
 
