@@ -5,6 +5,7 @@ import signal
 import sys
 import threading
 
+from .backing import KINDS, BackingUnavailable
 from .server import EmulatorServer
 from .service_account import write_service_account_file
 
@@ -32,6 +33,8 @@ def main(argv=None):
                              "whose token_uri points here (mode 0600)")
     parser.add_argument("--project", default="tdx-test-project",
                         help="project_id written into --write-service-account's file")
+    parser.add_argument("--backing", choices=KINDS,
+                        help="boot a real test host for every running instance (root; see docs/emulator.md)")
     parser.add_argument("--verbose", action="store_true", help="log each HTTP request to stderr")
     options = parser.parse_args(argv)
 
@@ -40,8 +43,12 @@ def main(argv=None):
         settings["stocked_out_zones"] = options.stocked_out_zone
     if options.cpu_quota:
         settings["cpu_quota"] = dict(options.cpu_quota)
-    server = EmulatorServer(host=options.host, port=options.port, operation_seconds=options.operation_seconds,
-                            verbose=options.verbose, **settings)
+    try:
+        server = EmulatorServer(host=options.host, port=options.port, operation_seconds=options.operation_seconds,
+                                verbose=options.verbose, backing=options.backing, **settings)
+    except BackingUnavailable as problem:
+        print("gce-emulator: error: %s" % problem, file=sys.stderr)
+        return 2
     server.start()
     if options.write_service_account:
         write_service_account_file(server.admin, server.base_url, options.write_service_account, options.project)

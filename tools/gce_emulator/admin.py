@@ -68,3 +68,7 @@ class AdminClient:
 
     def instances(self):
         return self.state()["instances"]
+
+    def backing_hosts(self):
+        """Backing mode: the test host of each instance (project, zone, instance, host, state, address, error)."""
+        return self._call("GET", "backing")["hosts"]

@@ -109,6 +109,10 @@ def handle(server, method, path, body):
                 world.clock_offset += seconds
                 world.advance()
                 return 200, {"offset_seconds": world.clock_offset}
+        if (method, action) == ("GET", "backing"):
+            backing = world.backing
+            return 200, {"backing": "testhosts" if backing else None,
+                         "hosts": backing.hosts() if backing else []}
         if action == "state":
             with world.lock:
                 if method == "POST":

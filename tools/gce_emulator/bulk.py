@@ -9,7 +9,7 @@ quota as many as fit are created if that is at least ``minCount``.
 
 import re
 
-from . import errors, instances, resources
+from . import backing_hooks, errors, instances, resources
 from .world import Instance, quota_exceeded
 
 MAX_COUNT = 1000
@@ -114,28 +114,41 @@ def bulk_insert(call, request_id):
         "targetVmCount": count, "status": "CREATING",
     }
 
+    # Backing mode: every instance that will be created boots its test host;
+    # the operation stays open until all of them answer SSH (or failed to).
+    holds = [backing_hooks.boot_host(world, instance) for instance in created if not instance.doomed]
+    holds = [hold for hold in holds if hold is not None]
+
     def staging():
         for instance in created:
             if not instance.doomed and not instance.deleting:
                 instance.body["status"] = "STAGING"
 
     def done():
+        host_failures = []
         for instance in created:
             instance.busy = False
             key = (project, zone, instance.name)
-            if instance.doomed:
+            problem = None
+            if not instance.doomed and not instance.deleting:
+                problem = backing_hooks.adopt_host(world, instance)
+                if problem is not None:
+                    host_failures.append(problem)
+            if instance.doomed or problem is not None:
                 if world.instances.get(key) is instance:
                     del world.instances[key]
             elif not instance.deleting:
                 instance.body["status"] = "RUNNING"
                 instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
-        status["createdVmCount"] = created_count
-        status["failedToCreateVmCount"] = count - created_count
-        status["status"] = "DONE" if failure is None else "ROLLBACK_DONE"
-        return failure
+        created_now = created_count - len(host_failures)
+        status["createdVmCount"] = created_now
+        status["failedToCreateVmCount"] = count - created_now
+        status["status"] = "DONE" if failure is None and not host_failures else "ROLLBACK_DONE"
+        return failure or (host_failures[0] if host_failures else None)
 
     operation = world.start_operation(
         project, zone, "bulkInsert", resources.url(project, "zones", zone, "instances", "bulkInsert"), None,
-        call.principal, on_running=staging, on_done=done, request_id=request_id)
+        call.principal, on_running=staging, on_done=done, request_id=request_id,
+        hold=(lambda: any(hold() for hold in holds)) if holds else None)
     operation.extra["instancesBulkInsertOperationMetadata"] = {"perLocationStatus": {"zones/" + zone: status}}
     return operation

@@ -7,7 +7,8 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 import re
 import uuid
 
-from . import bulk, errors, instances, listing, resources
+from . import bulk, confidential, errors, instances, listing, resources
+from .backing_hooks import adopt_host, boot_host, halt_host, host_key
 from .world import Instance
 
 _SEGMENT = r"(?P<%s>[^/]+)"
@@ -84,10 +85,10 @@ def _instance_write(call, act):
     return _operation_reply(act(instance, request_id))
 
 
-def _start(call, instance, operation_type, request_id, on_running=None, on_done=None):
+def _start(call, instance, operation_type, request_id, on_running=None, on_done=None, hold=None):
     return call.world.start_operation(
         call.project, call.zone, operation_type, instance.body["selfLink"], instance.body["id"], call.principal,
-        on_running=on_running, on_done=on_done, request_id=request_id)
+        on_running=on_running, on_done=on_done, request_id=request_id, hold=hold)
 
 
 # -- instances -----------------------------------------------------------------------------
@@ -111,10 +112,11 @@ def instances_insert(call):
     instance.doomed = failure is not None
     instance.busy = True
     world.instances[(call.project, call.zone, name)] = instance
+    hold = boot_host(world, instance) if failure is None else None
     return _operation_reply(_start(
         call, instance, "insert", request_id,
         on_running=lambda: _set_status(instance, "STAGING"),
-        on_done=lambda: _finish_creation(world, instance, failure)))
+        on_done=lambda: _finish_creation(world, instance, failure), hold=hold))
 
 
 def _set_status(instance, status):
@@ -124,6 +126,8 @@ def _set_status(instance, status):
 
 def _finish_creation(world, instance, failure):
     instance.busy = False
+    if failure is None and not instance.deleting:
+        failure = adopt_host(world, instance)
     if failure is not None:
         key = (instance.project, instance.zone, instance.name)
         if world.instances.get(key) is instance:
@@ -195,14 +199,17 @@ def instances_delete(call):
         instance.deleting = True
         instance.busy = True
         instance.body["status"] = "STOPPING"
+        hold = halt_host(world, instance)
 
         def gone():
-            key = (instance.project, instance.zone, instance.name)
+            key = host_key(instance)
             if world.instances.get(key) is instance:
                 del world.instances[key]
+                if world.backing is not None:
+                    world.backing.forget(key)
             return None
 
-        return _start(call, instance, "delete", request_id, on_done=gone)
+        return _start(call, instance, "delete", request_id, on_done=gone, hold=hold)
 
     return _instance_write(call, act)
 
@@ -221,6 +228,7 @@ def instances_stop(call):
             return _start(call, instance, "stop", request_id)
         instance.busy = True
         instance.body["status"] = "STOPPING"
+        hold = halt_host(world, instance)
 
         def stopped():
             instance.busy = False
@@ -229,37 +237,81 @@ def instances_stop(call):
                 instance.body["lastStopTimestamp"] = resources.timestamp(world.clock())
             return None
 
-        return _start(call, instance, "stop", request_id, on_done=stopped)
+        return _start(call, instance, "stop", request_id, on_done=stopped, hold=hold)
 
     return _instance_write(call, act)
 
 
 def instances_start(call):
-    world = call.world
-
     def act(instance, request_id):
         _refuse_if_busy(instance)
         if instance.status == "RUNNING":
             return _start(call, instance, "start", request_id)
-        failure = world.capacity_failure(call.project, call.zone, instance.cpus)
-        instance.busy = True
-        instance.body["status"] = "PROVISIONING"
-        instance.doomed = failure is not None
+        return _power_on(call, instance, "start", request_id, "TERMINATED")
 
-        def started():
+    return _instance_write(call, act)
+
+
+def _power_on(call, instance, operation_type, request_id, status_if_refused):
+    """start and resume: capacity first, then (backing mode) a host that answers SSH, then RUNNING."""
+    world = call.world
+    failure = world.capacity_failure(call.project, call.zone, instance.cpus)
+    instance.busy = True
+    instance.body["status"] = "PROVISIONING"
+    instance.doomed = failure is not None
+    hold = boot_host(world, instance) if failure is None else None
+
+    def powered_on():
+        instance.busy = False
+        instance.doomed = False
+        if instance.deleting:
+            return failure
+        problem = failure or adopt_host(world, instance)
+        if problem is not None:
+            instance.body["status"] = status_if_refused
+            return problem
+        instance.body["status"] = "RUNNING"
+        instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
+        return None
+
+    return _start(call, instance, operation_type, request_id,
+                  on_running=lambda: _set_status(instance, "STAGING"), on_done=powered_on, hold=hold)
+
+
+def instances_suspend(call):
+    world = call.world
+
+    def act(instance, request_id):
+        _refuse_if_busy(instance)
+        if instance.status in ("TERMINATED", "STOPPED"):
+            raise errors.unsupported_operation("You cannot suspend an instance that is stopped or terminated.")
+        if instance.status == "SUSPENDED":
+            raise errors.unsupported_operation("You cannot suspend an already suspended instance.")
+        refusal = confidential.suspend_refusal(world.catalog, instance.body.get("confidentialInstanceConfig") or {})
+        if refusal:
+            raise errors.unsupported_operation(refusal)
+        instance.busy = True
+        instance.body["status"] = "SUSPENDING"
+        hold = halt_host(world, instance)
+
+        def suspended():
             instance.busy = False
-            instance.doomed = False
-            if instance.deleting:
-                return failure
-            if failure is not None:
-                instance.body["status"] = "TERMINATED"
-                return failure
-            instance.body["status"] = "RUNNING"
-            instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
+            if not instance.deleting:
+                instance.body["status"] = "SUSPENDED"
             return None
 
-        return _start(call, instance, "start", request_id,
-                      on_running=lambda: _set_status(instance, "STAGING"), on_done=started)
+        return _start(call, instance, "suspend", request_id, on_done=suspended, hold=hold)
+
+    return _instance_write(call, act)
+
+
+def instances_resume(call):
+    def act(instance, request_id):
+        _refuse_if_busy(instance)
+        if instance.status != "SUSPENDED":
+            raise errors.unsupported_operation(
+                "You can only resume a suspended instance; instance '%s' is %s." % (instance.path(), instance.status))
+        return _power_on(call, instance, "resume", request_id, "SUSPENDED")
 
     return _instance_write(call, act)
 
@@ -457,6 +509,8 @@ ROUTES = [
     ("POST", _INSTANCE + "/start", instances_start),
     ("POST", _INSTANCE + "/stop", instances_stop),
     ("POST", _INSTANCE + "/reset", instances_reset),
+    ("POST", _INSTANCE + "/suspend", instances_suspend),
+    ("POST", _INSTANCE + "/resume", instances_resume),
     ("POST", _INSTANCE + "/setLabels", instances_set_labels),
     ("POST", _INSTANCE + "/setMetadata", instances_set_metadata),
     ("POST", _INSTANCE + "/setTags", instances_set_tags),

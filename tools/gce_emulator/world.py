@@ -18,6 +18,10 @@ from . import errors, resources
 RUNNING_AT = 0.2
 # The real zoneOperations.wait returns after at most two minutes.
 WAIT_LIMIT_SECONDS = 120.0
+# Instances in these states hold no vCPUs (a suspended one keeps only its memory, on disk).
+IDLE_STATUSES = ("TERMINATED", "SUSPENDED")
+# How often an operation held open by a backing host looks again (backing mode).
+HOLD_POLL_SECONDS = 0.25
 
 
 class Config:
@@ -166,6 +170,8 @@ class World:
         self.clock_offset = 0.0
         self.lock = threading.RLock()
         self.ids = resources.IdSource(seed)
+        # Backing mode (backing.py): a real test host per instance; None = instances are only records.
+        self.backing = None
         self._sequence = itertools.count()
         self.clear()
 
@@ -193,10 +199,13 @@ class World:
 
     # -- operations -------------------------------------------------------------------
     def start_operation(self, project, zone, operation_type, target_link, target_id, user,
-                        on_running=None, on_done=None, request_id=None):
+                        on_running=None, on_done=None, request_id=None, hold=None):
         """A new Operation that runs PENDING -> RUNNING -> DONE over operation_seconds.
 
-        ``on_done`` returns None on success or an OperationFailure.
+        ``on_done`` returns None on success or an OperationFailure. ``hold``,
+        when given, keeps the operation RUNNING past its duration for as long
+        as it returns True (backing mode: until the test host has booted or
+        halted).
         """
         operation = Operation(self, project, zone, operation_type, target_link, target_id, user)
         self.operations[(project, zone, operation.name)] = operation
@@ -212,6 +221,9 @@ class World:
                 on_running()
 
         def finish():
+            if hold is not None and hold():
+                self.schedule(self.clock() + HOLD_POLL_SECONDS, finish)
+                return
             operation.failure = on_done() if on_done else None
             operation.status = "DONE"
             operation.end_time = self.clock()
@@ -244,7 +256,7 @@ class World:
     def cpus_in_use(self, project, region):
         return sum(
             i.cpus for i in self.instances_in(project)
-            if self.catalog.region_of(i.zone) == region and i.status != "TERMINATED" and not i.doomed
+            if self.catalog.region_of(i.zone) == region and i.status not in IDLE_STATUSES and not i.doomed
         )
 
     def capacity_failure(self, project, zone, cpus):

@@ -1,0 +1,216 @@
+"""Backing mode: each instance the emulator runs is a real systemd test host.
+
+With ``--backing testhosts`` (``EmulatorServer(backing="testhosts")``) every
+instance that is created or started boots a systemd-nspawn container through
+the repository's ``tools/testhosts/testhosts`` command, run as a subprocess:
+the emulator imports nothing of it, and nothing of the collection. The
+instance's operation stays RUNNING until ``testhosts up`` has seen the host
+answer SSH, so an instance is RUNNING only once it can be reached, as on
+Compute Engine after boot. Its ``networkIP`` (and ``natIP``, when it has an
+external address) becomes the host's address. Stopping, suspending and
+deleting halt and remove the host; starting and resuming boot a fresh one
+(the test hosts keep no disk across a halt). Shutting the emulator down, or
+``reset()``, removes every host it started.
+
+All methods that the API handlers call run under the world's lock and only
+start work: a boot or halt runs in a thread of its own, one after the other
+for the same instance, and the handlers poll :meth:`NspawnBacking.busy`.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTHOSTS_COMMAND = os.path.join(TOOLS_DIR, "testhosts", "testhosts")
+KINDS = ("testhosts",)
+
+# The first `up` on a machine may build the cached base image (a minute or
+# more on a busy machine) before it boots the host.
+UP_TIMEOUT_SECONDS = 1200
+DOWN_TIMEOUT_SECONDS = 180
+# Test host names: 1-63 characters; a short hash keeps two emulators (or two
+# projects and zones of one emulator) from asking for the same host.
+MAX_HOST_NAME = 63
+HASH_LENGTH = 6
+
+
+class BackingUnavailable(RuntimeError):
+    """Backing mode cannot work on this machine; the message says what is missing."""
+
+
+def host_name(run_tag, project, zone, instance):
+    """The test host name for an instance: its name, shortened, plus a hash of where it lives."""
+    digest = hashlib.sha256("/".join((run_tag, project, zone, instance)).encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    stem = instance[:MAX_HOST_NAME - HASH_LENGTH - 1].rstrip("-")
+    return "%s-%s" % (stem, digest)
+
+
+def make_backing(kind, **options):
+    if kind not in KINDS:
+        raise ValueError("unknown backing %r; known: %s" % (kind, ", ".join(KINDS)))
+    return NspawnBacking(**options)
+
+
+class _Host:
+    """The test host of one instance, and the last thing done to it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.state = "new"       # booting, running, halting, down, failed
+        self.address = None
+        self.error = None
+        self.thread = None
+
+    def describe(self, key):
+        return {"project": key[0], "zone": key[1], "instance": key[2], "host": self.name, "state": self.state,
+                "address": self.address, "error": self.error}
+
+
+class NspawnBacking:
+    def __init__(self, command=TESTHOSTS_COMMAND, run_tag=None):
+        self.command = command
+        self.check_prerequisites(command)
+        self.run_tag = run_tag or os.urandom(4).hex()
+        self.log_dir = tempfile.mkdtemp(prefix="gce-emulator-backing-")
+        self._hosts = {}  # (project, zone, instance name) -> _Host
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def check_prerequisites(command):
+        if os.geteuid() != 0:
+            raise BackingUnavailable("backing mode needs root: test hosts mount overlays and start containers")
+        if shutil.which("systemd-nspawn") is None:
+            raise BackingUnavailable("backing mode needs systemd-nspawn: apt-get install systemd-container")
+        if not os.access(command, os.X_OK):
+            raise BackingUnavailable("backing mode needs the test host command %s, which is missing" % command)
+
+    # -- called by the API handlers, under the world's lock ------------------------------
+    def boot(self, key):
+        """Start booting the instance's host; poll busy(key), then address(key) / failure(key)."""
+        with self._lock:
+            host = self._hosts.get(key)
+            if host is None:
+                host = self._hosts[key] = _Host(host_name(self.run_tag, *key))
+            host.state, host.address, host.error = "booting", None, None
+            self._after(host, self._up)
+
+    def halt(self, key):
+        """Start halting and removing the instance's host; False when it never had one."""
+        with self._lock:
+            host = self._hosts.get(key)
+            if host is None:
+                return False
+            host.state = "halting"
+            self._after(host, self._down)
+            return True
+
+    def busy(self, key):
+        with self._lock:
+            host = self._hosts.get(key)
+            return bool(host and host.thread and host.thread.is_alive())
+
+    def address(self, key):
+        with self._lock:
+            host = self._hosts.get(key)
+            return host.address if host else None
+
+    def failure(self, key):
+        with self._lock:
+            host = self._hosts.get(key)
+            return host.error if host and host.state == "failed" else None
+
+    def host_of(self, key):
+        with self._lock:
+            host = self._hosts.get(key)
+            return host.name if host else None
+
+    def forget(self, key):
+        with self._lock:
+            self._hosts.pop(key, None)
+
+    # -- admin and shutdown ------------------------------------------------------------
+    def hosts(self):
+        with self._lock:
+            return [host.describe(key) for key, host in sorted(self._hosts.items())]
+
+    def remove_all(self):
+        """Wait for boots and halts in flight, then remove every host still up (blocking)."""
+        with self._lock:
+            hosts = list(self._hosts.values())
+            self._hosts = {}
+        for host in hosts:
+            if host.thread is not None:
+                host.thread.join()
+        names = [host.name for host in hosts if host.state not in ("down", "failed")]
+        if names:
+            self._run(["down"] + names, "all", DOWN_TIMEOUT_SECONDS)
+
+    def close(self):
+        self.remove_all()
+        shutil.rmtree(self.log_dir, ignore_errors=True)
+
+    # -- work, in threads ------------------------------------------------------------------
+    def _after(self, host, work):
+        """Run ``work(host)`` in a thread once the host's previous work is over."""
+        previous = host.thread
+
+        def run():
+            if previous is not None:
+                previous.join()
+            work(host)
+
+        host.thread = threading.Thread(target=run, name="backing-%s" % host.name, daemon=True)
+        host.thread.start()
+
+    def _run(self, arguments, log_name, timeout):
+        """Run the test host command; (True, "") or (False, why)."""
+        log_path = os.path.join(self.log_dir, "%s.log" % log_name)
+        try:
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write("$ testhosts %s\n" % " ".join(arguments))
+                log.flush()
+                completed = subprocess.run([self.command] + arguments, stdout=log, stderr=subprocess.PIPE,
+                                           stdin=subprocess.DEVNULL, text=True, timeout=timeout, check=False)
+                log.write(completed.stderr)
+        except subprocess.TimeoutExpired:
+            return False, "testhosts %s took more than %d s" % (arguments[0], timeout)
+        except OSError as problem:
+            return False, "testhosts %s could not run: %s" % (arguments[0], problem)
+        if completed.returncode != 0:
+            lines = [line for line in completed.stderr.splitlines() if line.strip()]
+            return False, lines[-1] if lines else "testhosts %s exited with %d" % (arguments[0], completed.returncode)
+        return True, ""
+
+    def _listed_address(self, name):
+        listing = subprocess.run([self.command, "list", "--json"], capture_output=True, text=True,
+                                 timeout=60, check=False)
+        try:
+            rows = json.loads(listing.stdout)
+        except ValueError:
+            return None
+        return next((row.get("address") for row in rows if row.get("name") == name), None)
+
+    def _up(self, host):
+        inventory = os.path.join(self.log_dir, "%s.yml" % host.name)
+        ok, why = self._run(["up", host.name, "--inventory", inventory], host.name, UP_TIMEOUT_SECONDS)
+        address = self._listed_address(host.name) if ok else None
+        with self._lock:
+            if ok and address:
+                host.state, host.address = "running", address
+            else:
+                host.state, host.error = "failed", why or "testhosts listed no address for %s" % host.name
+
+    def _down(self, host):
+        ok, why = self._run(["down", host.name], host.name, DOWN_TIMEOUT_SECONDS)
+        with self._lock:
+            host.state, host.address = "down", None
+            if not ok:
+                host.error = why
+        if not ok:
+            print("gce-emulator: could not remove test host %s: %s" % (host.name, why), file=sys.stderr)

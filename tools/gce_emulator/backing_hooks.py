@@ -1,0 +1,51 @@
+"""How the API handlers drive the backing test hosts (backing mode, see backing.py).
+
+Each call runs under the world's lock and only starts work; the returned
+``hold`` keeps the instance's operation RUNNING until the host has booted
+(and answers SSH) or is gone, so DONE and RUNNING mean what they mean on
+Compute Engine. Without a backing every function does nothing.
+"""
+
+from .world import OperationFailure
+
+
+def host_key(instance):
+    """The backing's key of an instance: (project, zone, name)."""
+    return (instance.project, instance.zone, instance.name)
+
+
+def boot_host(world, instance):
+    """Boot the instance's test host; the returned hold keeps the operation open until it answers SSH."""
+    if world.backing is None:
+        return None
+    key = host_key(instance)
+    world.backing.boot(key)
+    return lambda: world.backing.busy(key)
+
+
+def halt_host(world, instance):
+    """Halt and remove the instance's test host; the returned hold keeps the operation open until it is gone."""
+    key = host_key(instance)
+    if world.backing is None or not world.backing.halt(key):
+        return None
+    return lambda: world.backing.busy(key)
+
+
+def adopt_host(world, instance):
+    """After a boot: give the instance its host's address, or the OperationFailure of a failed boot."""
+    if world.backing is None:
+        return None
+    key = host_key(instance)
+    problem = world.backing.failure(key)
+    if problem is not None:
+        world.backing.forget(key)
+        return OperationFailure(
+            "EMULATOR_BACKING_HOST_FAILED",
+            "The test host backing instance '%s' did not start: %s" % (instance.path(), problem), 500)
+    address = world.backing.address(key)
+    nic = (instance.body.get("networkInterfaces") or [None])[0]
+    if nic is not None and address:
+        nic["networkIP"] = address
+        for access in nic.get("accessConfigs", []):
+            access["natIP"] = address
+    return None
