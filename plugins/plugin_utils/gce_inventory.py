@@ -179,6 +179,8 @@ def explain_listing_error(error, project, zone=None):
 def _inventory_fix(status, api_message, project, zone, attempts):
     if status == 400 and "filter" in api_message.lower():
         return "filters", "write each entry as one API filter expression, for example labels.env = prod"
+    if status in (400, 404) and zone and "zone" in api_message.lower():
+        return "zones", "zone %s is not a Compute Engine zone; correct or remove it (for example us-central1-a)" % zone
     if status == 401:
         return "auth_kind", ("the credentials were rejected: check service_account_file, "
                              "service_account_contents or access_token, and that they are meant for api_endpoint")
@@ -187,8 +189,6 @@ def _inventory_fix(status, api_message, project, zone, attempts):
                             "%s and check that the Compute Engine API is enabled there, or remove it from "
                             "projects" % project)
     if status == 404:
-        if zone:
-            return "zones", "zone %s does not exist in project %s; correct or remove it" % (zone, project)
         return "projects", "project %s does not exist; check the project ID" % project
     if status == 429 or status >= 500:
         tried = " after %s attempts" % attempts if attempts else ""
