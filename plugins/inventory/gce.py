@@ -204,6 +204,7 @@ from ansible_collections.confidential.tdx.plugins.plugin_utils.gce_inventory imp
     automatic_groups,
     check_hostnames,
     combined_filter,
+    credential_option,
     explain_listing_error,
     is_tdx,
     listing_action,
@@ -305,7 +306,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     else:
                         found = calls.aggregated(expression, listing_action(project), max_results=PAGE_SIZE)
                 except GceError as error:
-                    raise AnsibleError(explain_listing_error(error, project, zone)) from None
+                    raise AnsibleError(explain_listing_error(error, project, zone, credential_option(auth))) from None
                 summaries.extend(dict(summarize_with_tdx(instance), project=project) for instance in found)
         return summaries
 

@@ -17,6 +17,7 @@ import json
 import re
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials import effective_auth_kind
 
 # hostnames choice -> the summary field that holds it.
 HOSTNAME_FIELDS = {
@@ -150,7 +151,17 @@ def listing_action(project, zone=None):
     return "list instances of project %s" % project
 
 
-def explain_listing_error(error, project, zone=None):
+def credential_option(auth):
+    """The option holding the credentials in use (auth options as module parameters), for a rejection."""
+    kind = effective_auth_kind(auth)
+    if kind == "accesstoken":
+        return "access_token"
+    if kind == "serviceaccount":
+        return "service_account_contents" if auth.get("service_account_contents") else "service_account_file"
+    return "auth_kind"
+
+
+def explain_listing_error(error, project, zone=None, credentials="auth_kind"):
     """One line that names the option to change and how, for a failed listing.
 
     ``error`` is a GceError from the shared client layer (its ``message`` is
@@ -164,7 +175,7 @@ def explain_listing_error(error, project, zone=None):
         return "%s: %s" % (PLUGIN_LABEL, error.message)
     reason = details.get("reason")
     api_message = details.get("api_message") or ""
-    option, fix = _inventory_fix(status, api_message, project, zone, details.get("attempts"))
+    option, fix = _inventory_fix(status, api_message, project, zone, details.get("attempts"), credentials)
     what = "HTTP %s%s" % (status, " %s" % reason if reason else "")
     text = "%s: %s failed: %s" % (PLUGIN_LABEL, listing_action(project, zone), what)
     if api_message:
@@ -176,14 +187,14 @@ def explain_listing_error(error, project, zone=None):
     return " ".join(text.split())
 
 
-def _inventory_fix(status, api_message, project, zone, attempts):
+def _inventory_fix(status, api_message, project, zone, attempts, credentials):
     if status == 400 and "filter" in api_message.lower():
         return "filters", "write each entry as one API filter expression, for example labels.env = prod"
     if status in (400, 404) and zone and "zone" in api_message.lower():
         return "zones", "zone %s is not a Compute Engine zone; correct or remove it (for example us-central1-a)" % zone
     if status == 401:
-        return "auth_kind", ("the credentials were rejected: check service_account_file, "
-                             "service_account_contents or access_token, and that they are meant for api_endpoint")
+        return credentials, ("the credentials were rejected: renew them, and check that they are meant for "
+                             "api_endpoint and that auth_kind picks the ones intended")
     if status == 403:
         return "projects", ("grant the credentials the Compute Viewer role (compute.instances.list) in project "
                             "%s and check that the Compute Engine API is enabled there, or remove it from "

@@ -61,7 +61,9 @@ class InventoryRun:
     @property
     def data(self):
         assert self.ok, self.output[-4000:]
-        return unwrap(json.loads(self.stdout))
+        # With -v and more, ansible-inventory prints its version and config before the JSON.
+        start = 0 if self.stdout.startswith("{") else self.stdout.index("\n{") + 1
+        return unwrap(json.loads(self.stdout[start:]))
 
     @property
     def hostvars(self):

@@ -1,5 +1,8 @@
 """ansible-inventory with confidential.tdx.gce against the emulator: which hosts, named how, grouped how."""
 
+import json
+import urllib.request
+
 from tests.integration.inventory.harness import OTHER_PROJECT, instance, mixed_fleet
 
 # Host name each TDX instance of mixed_fleet() gets with the default hostnames
@@ -216,3 +219,42 @@ def test_a_yml_file_without_the_gce_suffix_is_not_read_by_the_plugin(inventory):
     assert "could not be verified by inventory plugin 'confidential.tdx.gce'" in run.output
     assert inventory.calls() == []
     assert inventory.run(inventory.config(), name="fleet.gce.yaml").hosts == {"10.128.0.10"}
+
+
+def compute_post(inventory, token, path, body):
+    """A write through the Compute API itself (the emulator runs it as an operation)."""
+    url = "%s/compute/v1/projects/%s/%s" % (inventory.emulator.base_url, inventory.project, path)
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        "Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def test_instances_caught_in_the_middle_of_operations(inventory, access_token):
+    """Instances starting, stopping and being deleted while the inventory lists them."""
+    inventory.load([instance("to-stop", internal_ip="10.128.0.30"), instance("to-delete", internal_ip="10.128.0.31")])
+    inventory.admin.configure(operation_seconds=3600)  # every operation stays in flight during the listing
+    compute_post(inventory, access_token, "zones/us-central1-a/instances/to-stop/stop", {})
+    delete = urllib.request.Request(
+        "%s/compute/v1/projects/%s/zones/us-central1-a/instances/to-delete" % (
+            inventory.emulator.base_url, inventory.project),
+        method="DELETE", headers={"Authorization": "Bearer " + access_token})
+    urllib.request.urlopen(delete, timeout=30).close()
+    compute_post(inventory, access_token, "zones/us-central1-b/instances", {
+        "name": "starting",
+        "machineType": "zones/us-central1-b/machineTypes/c3-standard-4",
+        "confidentialInstanceConfig": {"confidentialInstanceType": "TDX"},
+        "scheduling": {"onHostMaintenance": "TERMINATE"},
+        "disks": [{"boot": True, "autoDelete": True, "initializeParams": {
+            "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts"}}],
+        "networkInterfaces": [{"network": "global/networks/default"}],
+    })
+    held = dict((item["name"], item["status"]) for item in inventory.admin.instances())
+    assert held["to-stop"] == "STOPPING" and held["to-delete"] == "STOPPING"
+    assert held["starting"] in ("PROVISIONING", "STAGING")
+
+    run = inventory.run(inventory.config(hostnames=["name"]))
+    assert run.ok, run.output
+    assert dict((host, variables["gce"]["status"]) for host, variables in run.hostvars.items()) == held
+    assert run.group("gce_status_stopping") == {"to-stop", "to-delete"}
+    assert not run.warnings(), run.stderr

@@ -11,6 +11,7 @@ from ansible_collections.confidential.tdx.plugins.plugin_utils.gce_inventory imp
     check_hostnames,
     choose_hostname,
     combined_filter,
+    credential_option,
     explain_listing_error,
     group_part,
     is_tdx,
@@ -165,7 +166,7 @@ def api_error(status, reason=None, api_message="", **details):
      "zones", "zone mars-1a is not a Compute Engine zone"),
     (api_error(400, "invalid", "Invalid value for field 'zone': 'mars-1a'. Unknown zone."), "mars-1a",
      "zones", "zone mars-1a is not a Compute Engine zone"),
-    (api_error(401, "authError", "Invalid Credentials"), None, "auth_kind", "credentials were rejected"),
+    (api_error(401, "authError", "Invalid Credentials"), None, "auth_kind", "the credentials were rejected: renew"),
     (api_error(400, "invalid", "Invalid value for field 'filter': 'nope'. Invalid list filter expression."), None,
      "filters", "one API filter expression"),
     (api_error(503, "backendError", "Backend Error", attempts=4), None, "wait_timeout", "after 4 attempts"),
@@ -187,3 +188,16 @@ def test_errors_without_http_status_keep_the_shared_layers_message():
     error = GceError("list instances of project p failed: could not reach the Compute Engine API: refused; "
                      "option api_endpoint; fix: check api_endpoint and the network")
     assert explain_listing_error(error, "p") == "confidential.tdx.gce inventory: " + error.message
+
+
+@pytest.mark.parametrize("auth, option", [
+    ({"access_token": "t"}, "access_token"),
+    ({"service_account_file": "/k.json"}, "service_account_file"),
+    ({"service_account_contents": "{}"}, "service_account_contents"),
+    ({"auth_kind": "application", "access_token": "t"}, "auth_kind"),
+    ({}, "auth_kind"),
+])
+def test_a_rejection_names_the_credential_option_in_use(auth, option):
+    assert credential_option(auth) == option
+    message = explain_listing_error(api_error(401, "authError", "Invalid Credentials"), "p", credentials=option)
+    assert "; option %s;" % option in message
