@@ -120,6 +120,7 @@ notes:
 """
 
 EXAMPLES = r"""
+---
 # fleet.gce.yml: the TDX instances of one project, reached on their external
 # address when they have one, else the internal one.
 plugin: confidential.tdx.gce
@@ -129,6 +130,7 @@ auth_kind: application
 compose:
   ansible_host: gce.external_ip or gce.internal_ip
 
+---
 # payments.gce.yml: two zones, only the payments fleet, named by internal IP,
 # grouped by the role label, cached for ten minutes between runs.
 plugin: confidential.tdx.gce
@@ -157,6 +159,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible/gce-inventory
 cache_timeout: 600
 
+---
 # emulator.gce.yml: the local Compute Engine emulator (tools/gce-emulator in
 # the collection's repository), with the key file it wrote.
 plugin: confidential.tdx.gce
@@ -169,6 +172,7 @@ hostnames:
 compose:
   ansible_host: gce.external_ip or gce.internal_ip
 
+---
 # every.gce.yml: every instance, Confidential or not, of the projects named in
 # GCP_PROJECT (comma-separated), grouped by machine type.
 plugin: confidential.tdx.gce
