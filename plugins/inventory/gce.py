@@ -191,6 +191,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import (
     REQUIRED_LIBRARIES,
     ComputeApi,
+    compute_v1,
     has_google_libraries,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials import (
@@ -296,6 +297,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not projects:
             raise AnsibleError("%s: projects: not set and not found in the credentials; set projects or GCP_PROJECT"
                                % PLUGIN_LABEL)
+        compute_v1()  # the slow library import does not count against wait_timeout
         deadline = Deadline(self.get_option("wait_timeout"))
         expression = combined_filter(self.get_option("filters"))
         zones = self.get_option("zones")

@@ -94,7 +94,7 @@ def test_endpoint_that_is_not_a_url(inventory):
 
 def test_api_that_keeps_failing_names_wait_timeout(inventory):
     inventory.admin.set_faults([{"method": "GET", "path": r"/aggregated/instances$", "kind": "503"}])
-    run = inventory.run(inventory.config(wait_timeout=3))
+    run = inventory.run(inventory.config(wait_timeout=5))
     one_line_error(run, "HTTP 503", "option wait_timeout", "retry later or raise wait_timeout")
     assert len(inventory.calls()) >= 2  # transient failures are retried before giving up
 
