@@ -1,6 +1,10 @@
 """Calls counted in the emulator's log: one list call per project and page when cold, none when warm."""
 
+import pytest
+
 from tests.integration.inventory.harness import OTHER_PROJECT, instance, mixed_fleet
+
+pytestmark = pytest.mark.integration
 
 
 def cached_config(inventory, tmp_path, **options):

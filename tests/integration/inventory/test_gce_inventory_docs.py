@@ -4,11 +4,14 @@ import json
 import os
 import subprocess
 
+import pytest
 import yaml
 
 from ansible_collections.confidential.tdx.plugins.inventory import gce as plugin
 from tests.conftest import collections_path
 from tests.integration.inventory.harness import VENV_BIN, instance
+
+pytestmark = pytest.mark.integration
 
 
 def documented_options():

@@ -8,6 +8,8 @@ import pytest
 
 from tests.integration.inventory.harness import PLUGIN_LABEL, instance
 
+pytestmark = pytest.mark.integration
+
 # An importer that makes every google.* package look uninstalled.
 NO_GOOGLE_SITECUSTOMIZE = '''
 import sys

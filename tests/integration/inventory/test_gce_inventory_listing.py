@@ -3,7 +3,11 @@
 import json
 import urllib.request
 
+import pytest
+
 from tests.integration.inventory.harness import OTHER_PROJECT, instance, mixed_fleet
+
+pytestmark = pytest.mark.integration
 
 # Host name each TDX instance of mixed_fleet() gets with the default hostnames
 # (public_ip, private_ip, name), written out by hand from the fleet above.
