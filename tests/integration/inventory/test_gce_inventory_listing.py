@@ -262,3 +262,16 @@ def test_instances_caught_in_the_middle_of_operations(inventory, access_token):
     assert dict((host, variables["gce"]["status"]) for host, variables in run.hostvars.items()) == held
     assert run.group("gce_status_stopping") == {"to-stop", "to-delete"}
     assert not run.warnings(), run.stderr
+
+
+def test_instance_data_is_never_rendered_as_a_template(inventory, tmp_path):
+    """Metadata is written by whoever may edit the instance; it must reach Ansible as plain text."""
+    marker = tmp_path / "rendered"
+    script = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    web = instance("web-1", internal_ip="10.128.0.10")
+    web["metadata"] = {"items": [{"key": "startup-script", "value": script}]}
+    inventory.load([web])
+    run = inventory.run(inventory.config(compose={"startup": "gce.metadata['startup-script']"}))
+    assert run.hostvars["10.128.0.10"]["gce"]["metadata"]["startup-script"] == script
+    assert run.hostvars["10.128.0.10"]["startup"] == script
+    assert not marker.exists()
