@@ -1,5 +1,158 @@
-#!/bin/sh
-# make demo: placeholder until the emulator and modules land (see issue 7).
-set -eu
-echo "confidential.tdx demo: nothing to run yet" >&2
-exit 1
+#!/bin/bash
+# make demo: the collection's whole job, offline, with no Google account.
+#
+# 1. starts the Compute Engine emulator in backing mode, so that every
+#    instance it creates is a real systemd host (a systemd-nspawn container);
+# 2. writes an inventory: three hosts with their instance variables, plus the
+#    confidential.tdx.gce inventory plugin pointed at the emulator;
+# 3. runs `ansible-playbook confidential.tdx.site`: create the TDX instances,
+#    wait for SSH, harden the guests, verify them (report mode: these hosts
+#    are containers, not TDX trust domains, and the report says so);
+# 4. prints the fleet report, runs `confidential.tdx.teardown`, stops the
+#    emulator (which removes its hosts) and exits 0.
+# A trap cleans up on any failure. Needs root (the test hosts); `make demo`
+# first runs `make setup install`.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+venv_bin="$repo/.venv/bin"
+export PATH="$venv_bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$repo/build/collections}"
+export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=false
+# The demo's own hosts and emulator only: nothing from the caller's cloud setup.
+unset GCP_PROJECT GCP_AUTH_KIND GCP_SERVICE_ACCOUNT_FILE GCP_SERVICE_ACCOUNT_CONTENTS GCP_ACCESS_TOKEN \
+    GCP_API_ENDPOINT GCP_SCOPES GOOGLE_APPLICATION_CREDENTIALS || true
+
+project=tdx-demo-project
+fleet_label=demo
+hosts=(tdx-demo-1 tdx-demo-2 tdx-demo-3)
+testhosts="$repo/tools/testhosts/testhosts"
+testhosts_state="${TESTHOSTS_STATE:-/run/confidential-tdx-testhosts}"
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'make demo: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root: the demo's instances are systemd-nspawn containers (run: sudo make demo)"
+command -v systemd-nspawn >/dev/null || die "systemd-nspawn is missing: run make setup as root (apt-get install systemd-container)"
+[ -d "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/confidential/tdx" ] ||
+    die "the collection is not installed in $ANSIBLE_COLLECTIONS_PATH: run make demo (it runs make setup install first)"
+
+work=$(mktemp -d /tmp/confidential-tdx-demo.XXXXXX)
+emulator_pid=""
+finished=no
+
+cleanup() {
+    status=$?
+    if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
+        # SIGTERM: the emulator removes every test host it started, then exits.
+        kill -TERM "$emulator_pid" 2>/dev/null || true
+        wait "$emulator_pid" 2>/dev/null || true
+    fi
+    if [ "$finished" = yes ]; then
+        rm -rf "$work"
+    else
+        printf 'make demo: failed (exit %s); logs kept in %s\n' "$status" "$work" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+started=$(date +%s)
+
+say "Test host base image (built once, cached)"
+"$testhosts" base
+
+say "Compute Engine emulator, backing mode: every instance is a real systemd host"
+"$repo/tools/gce-emulator" --port 0 --backing testhosts --operation-seconds 0.5 \
+    --project "$project" --write-service-account "$work/service-account.json" \
+    >"$work/emulator.out" 2>"$work/emulator.log" &
+emulator_pid=$!
+for _ in $(seq 1 100); do
+    [ -s "$work/emulator.out" ] && break
+    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator did not start: $(tail -n 3 "$work/emulator.log")"
+    sleep 0.1
+done
+api=$(head -n 1 "$work/emulator.out")
+[ -n "$api" ] || die "the emulator printed no URL within 10 s"
+echo "API endpoint: $api (project $project)"
+
+say "Inventory: three hosts with their instance variables, and the gce inventory plugin"
+inventory="$work/inventory"
+mkdir -p "$inventory/group_vars"
+cat >"$inventory/fleet.yml" <<EOF
+# The fleet: which hosts it has and what instance each one is.
+tdx_fleet:
+  hosts:
+    ${hosts[0]}:
+      tdx_instance: {zone: us-central1-a}
+    ${hosts[1]}:
+      tdx_instance: {zones: [us-central1-b, us-central1-c], machine_type: c3-standard-8}
+    ${hosts[2]}: {}
+EOF
+cat >"$inventory/demo.gce.yml" <<EOF
+# Existing instances and their addresses, from the Compute Engine API.
+plugin: confidential.tdx.gce
+projects: [$project]
+api_endpoint: $api
+service_account_file: $work/service-account.json
+filters:
+  - labels.tdx-fleet = "$fleet_label"
+hostnames: [name]
+compose:
+  ansible_host: gce.external_ip or gce.internal_ip
+EOF
+cat >"$inventory/group_vars/all.yml" <<EOF
+# The cloud: the emulator instead of Google, with the key it wrote.
+tdx_gcp:
+  project: $project
+  service_account_file: $work/service-account.json
+  api_endpoint: $api
+EOF
+cat >"$inventory/group_vars/tdx_fleet.yml" <<EOF
+# Every instance: three TDX zones to try in order, and the fleet's label.
+provision_instance_defaults:
+  zones: [us-central1-a, us-central1-b, us-central1-c]
+  labels: {tdx-fleet: $fleet_label}
+# The emulator's hosts let the test user of tools/testhosts in with its key;
+# on Google Cloud this is your OS Login user or the ssh-keys metadata.
+ansible_user: tester
+ansible_ssh_private_key_file: $testhosts_state/id_ed25519
+ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+ansible_python_interpreter: /usr/bin/python3
+# Report mode: these hosts are containers, not TDX trust domains.
+verify_enforce: false
+EOF
+cat "$inventory/fleet.yml"
+
+say "ansible-playbook confidential.tdx.site  (provision -> harden -> verify, one batch of 3)"
+echo "full log: $work/site.log"
+site_status=0
+ansible-playbook confidential.tdx.site -i "$inventory" -e tdx_batch_size=3 -e tdx_report_dir="$work/reports" \
+    >"$work/site.log" 2>&1 || site_status=$?
+sed -n '/^PLAY RECAP/,$p' "$work/site.log"
+if [ "$site_status" -ne 0 ]; then
+    tail -n 60 "$work/site.log" >&2
+    die "confidential.tdx.site failed (exit $site_status)"
+fi
+
+say "What the gce inventory plugin sees now (groups by zone, status, confidential type)"
+ansible-inventory -i "$inventory" --graph 2>"$work/inventory.log"
+
+say "Fleet report (also as JSON, with every reason: reports/fleet-report.json)"
+cat "$work/reports/fleet-report.txt"
+
+say "ansible-playbook confidential.tdx.teardown"
+ansible-playbook confidential.tdx.teardown -i "$inventory" >"$work/teardown.log" 2>&1 ||
+    { tail -n 40 "$work/teardown.log" >&2; die "confidential.tdx.teardown failed"; }
+sed -n '/^PLAY RECAP/,$p' "$work/teardown.log"
+
+say "Stopping the emulator (it removes any test host left)"
+kill -TERM "$emulator_pid"
+wait "$emulator_pid" || true
+emulator_pid=""
+leftovers=$("$testhosts" list | grep -c -- "tdx-demo-" || true)
+[ "$leftovers" -eq 0 ] || die "test hosts left behind: $("$testhosts" list)"
+
+finished=yes
+echo
+echo "make demo: done in $(( $(date +%s) - started )) s; instances, test hosts and files removed."
