@@ -123,3 +123,16 @@ def test_teardown_deletes_the_fleet_and_then_has_nothing_to_do(fleet):
     assert fleet.instances() == {}
     again = fleet.playbook("teardown")
     assert [entry["status"] for entry in again.results if entry["task"].endswith(CLOUD_TASK)] == ["ok", "ok"]
+
+
+def test_site_in_check_mode_creates_nothing_and_reports_what_it_would_do(fleet):
+    fleet.write_inventory({"plan-1": {"zone": "us-central1-a"}, "plan-2": None})
+    run = fleet.playbook("site", check=True, extra_vars={"tdx_batch_size": 2})
+    assert run.ok, run.output[-3000:]
+    assert fleet.instances() == {}
+    assert writes(fleet) == []
+    rows = fleet.report_rows()
+    assert rows["plan-1"]["why"] == ("check mode: create in us-central1-a; harden and verify need the instance "
+                                     "to exist")
+    assert [rows[host]["hardened"] for host in ("plan-1", "plan-2")] == [None, None]
+    assert fleet.report()["rollout"] == "finished"
