@@ -9,7 +9,7 @@ import uuid
 
 from . import bulk, confidential, errors, instances, listing, resources
 from .backing_hooks import adopt_host, boot_host, halt_host, host_key
-from .world import Instance
+from .world import Instance, OperationFailure
 
 _SEGMENT = r"(?P<%s>[^/]+)"
 _PROJECT = "/compute/v1/projects/" + _SEGMENT % "project"
@@ -89,6 +89,34 @@ def _start(call, instance, operation_type, request_id, on_running=None, on_done=
     return call.world.start_operation(
         call.project, call.zone, operation_type, instance.body["selfLink"], instance.body["id"], call.principal,
         on_running=on_running, on_done=on_done, request_id=request_id, hold=hold)
+
+
+def failed_write(call, handler, failure):
+    """A write accepted, then given up on (the ``operation_error`` fault): nothing changes.
+
+    The answer is the Operation a real write gets; it ends DONE with
+    ``failure`` ({"code", "message", "http_status"}). A retry with the same
+    requestId gets that operation back. An insert's instance never appears.
+    """
+    _known_zone(call)
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+    operation_type = re.sub(r"_(\w)", lambda match: match.group(1).upper(), handler.__name__.split("_", 1)[1])
+    name = call.params.get("instance") or call.params.get("resource")
+    target_id = None
+    if name is not None:
+        instance = call.world.instance(call.project, call.zone, name)
+        target_link, target_id = instance.body["selfLink"], instance.body["id"]
+    elif (call.body or {}).get("name"):
+        target_link = resources.url(call.project, "zones", call.zone, "instances", call.body["name"])
+    else:
+        target_link = resources.url(call.project, "zones", call.zone)
+    ending = OperationFailure(failure["code"], failure["message"], failure["http_status"])
+    return _operation_reply(call.world.start_operation(
+        call.project, call.zone, operation_type, target_link, target_id, call.principal,
+        on_done=lambda: ending, request_id=request_id))
 
 
 # -- instances -----------------------------------------------------------------------------

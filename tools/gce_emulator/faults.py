@@ -11,6 +11,12 @@ serves the call (a write takes effect), then closes the connection without
 answering, as when a reply is lost on its way back: a client that retries
 such a write must send the same requestId to get the first operation back
 instead of acting twice.
+
+``operation_error`` fires on writes only (not on reads, nor on
+``zoneOperations.wait``): the call is accepted and answered with an
+Operation as usual, but nothing changes and the operation ends DONE with
+the rule's ``code`` and ``message`` (``httpErrorStatusCode`` ``http_status``),
+as a write that Compute Engine gives up on does.
 """
 
 import random
@@ -19,7 +25,20 @@ import threading
 
 from . import errors
 
-KINDS = ("429", "500", "503", "drop", "drop_answer", "latency")
+KINDS = ("429", "500", "503", "drop", "drop_answer", "latency", "operation_error")
+
+# What an operation_error rule ends the operation with unless it says otherwise.
+DEFAULT_OPERATION_ERROR = {
+    "code": "INTERNAL_ERROR",
+    "message": "Internal error. Please try again or contact Google Support.",
+    "http_status": 500,
+}
+_READ_METHODS = ("GET", "HEAD")
+_WAIT_SUFFIX = "/wait"
+
+
+def is_write(method, path):
+    return method not in _READ_METHODS and not path.endswith(_WAIT_SUFFIX)
 
 
 class FaultSpecError(ValueError):
@@ -30,7 +49,8 @@ class _Rule:
     def __init__(self, spec):
         if not isinstance(spec, dict):
             raise FaultSpecError("each fault must be an object")
-        unknown = set(spec) - {"method", "path", "kind", "count", "probability", "seed", "latency_seconds"}
+        unknown = set(spec) - {"method", "path", "kind", "count", "probability", "seed", "latency_seconds",
+                               "code", "message", "http_status"}
         if unknown:
             raise FaultSpecError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
         self.kind = str(spec.get("kind", ""))
@@ -51,11 +71,20 @@ class _Rule:
         self.latency_seconds = float(spec.get("latency_seconds", 0.0))
         if self.kind == "latency" and self.latency_seconds <= 0:
             raise FaultSpecError("a latency fault needs latency_seconds > 0")
+        if self.kind == "operation_error":
+            self.operation_error = dict(DEFAULT_OPERATION_ERROR)
+            self.operation_error.update(
+                (key, spec[key]) for key in DEFAULT_OPERATION_ERROR if spec.get(key) is not None)
+            self.operation_error["http_status"] = int(self.operation_error["http_status"])
+        elif {"code", "message", "http_status"} & set(spec):
+            raise FaultSpecError("code, message and http_status belong to operation_error faults only")
         self.spec = dict(spec)
         self.fired = 0
 
     def fires(self, method, path):
         if self.method not in ("*", method) or not self.path.search(path):
+            return False
+        if self.kind == "operation_error" and not is_write(method, path):
             return False
         if self.remaining is not None:
             if self.remaining <= 0:
@@ -75,11 +104,12 @@ class _Rule:
 
 
 class Outcome:
-    """What the faults decided for one call: extra latency, then maybe an error or a drop."""
+    """What the faults decided for one call: extra latency, then maybe an error, a drop or a failed operation."""
 
     def __init__(self):
         self.latency = 0.0
         self.error = None
+        self.operation_error = None  # {"code", "message", "http_status"}: accept the write, fail its operation
         self.drop = False
         self.drop_answer = False
         self.answered = False  # set by the server once a fault has answered or dropped the call
@@ -112,6 +142,8 @@ class FaultSchedule:
                     outcome.drop = True
                 elif rule.kind == "drop_answer":
                     outcome.drop_answer = True
+                elif rule.kind == "operation_error":
+                    outcome.operation_error = dict(rule.operation_error)
                 elif rule.kind == "429":
                     outcome.error = errors.rate_limited(project)
                 else:

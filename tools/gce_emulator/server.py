@@ -173,7 +173,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 with emulator.world.lock:
                     emulator.world.advance()
-                    status, payload = handler(call)
+                    if outcome.operation_error is not None:
+                        status, payload = compute_api.failed_write(call, handler, outcome.operation_error)
+                    else:
+                        status, payload = handler(call)
                     payload = json.loads(json.dumps(payload))  # a snapshot, taken under the lock
         except errors.ApiError as refusal:
             self._answer(entry, outcome, refusal.code, refusal.body(), refusal.headers)

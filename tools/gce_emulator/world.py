@@ -70,7 +70,8 @@ class Config:
 class OperationFailure:
     """How an operation ends when it fails: Operation.error plus the HTTP status Google reports."""
 
-    HTTP_MESSAGES = {400: "BAD REQUEST", 403: "FORBIDDEN", 409: "CONFLICT", 503: "SERVICE UNAVAILABLE"}
+    HTTP_MESSAGES = {400: "BAD REQUEST", 403: "FORBIDDEN", 409: "CONFLICT", 500: "INTERNAL SERVER ERROR",
+                     503: "SERVICE UNAVAILABLE"}
 
     def __init__(self, code, message, http_status):
         self.code = code
