@@ -47,6 +47,14 @@ class AdminClient:
     def clear_requests(self):
         self._call("DELETE", "requests")
 
+    def in_flight(self):
+        """{"current", "peak"}: Compute API calls being served now, and the most at once since reset."""
+        return self._call("GET", "in_flight")
+
+    def clear_in_flight_peak(self):
+        """Start counting the peak again from the calls in flight now."""
+        return self._call("DELETE", "in_flight")
+
     def register_service_account(self, client_email, public_key_pem, key_id):
         if isinstance(public_key_pem, bytes):
             public_key_pem = public_key_pem.decode("ascii")

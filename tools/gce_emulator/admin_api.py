@@ -95,6 +95,10 @@ def handle(server, method, path, body):
                 server.request_log.clear()
                 return 200, {"requests": []}
             return 200, {"requests": server.request_log.entries()}
+        if action == "in_flight":
+            if method == "DELETE":
+                server.in_flight.reset()
+            return 200, server.in_flight.as_dict()
         if (method, action) == ("POST", "keys"):
             server.authenticator.register_key(body["client_email"], body["public_key_pem"], body["key_id"])
             return 200, {"registered": body["client_email"], "key_id": body["key_id"]}

@@ -49,3 +49,34 @@ class RequestLog:
     def clear(self):
         with self._lock:
             self._entries = []
+
+
+class InFlightGauge:
+    """How many API calls are being served at this moment, and the most at once since the last reset.
+
+    A client that promises to keep at most N calls in flight can be checked
+    against ``peak`` without reading timestamps.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.current = 0
+        self.peak = 0
+
+    def __enter__(self):
+        with self._lock:
+            self.current += 1
+            self.peak = max(self.peak, self.current)
+        return self
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self.current -= 1
+
+    def reset(self):
+        with self._lock:
+            self.peak = self.current
+
+    def as_dict(self):
+        with self._lock:
+            return {"current": self.current, "peak": self.peak}

@@ -20,7 +20,7 @@ from .auth import Authenticator, OAuthError
 from .backing import make_backing
 from .catalog import CATALOG_PATH, Catalog
 from .faults import FaultSchedule
-from .request_log import RequestLog
+from .request_log import InFlightGauge, RequestLog
 from .world import Config, World
 
 TOKEN_PATH = "/token"
@@ -92,7 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == TOKEN_PATH:
             self._token(method, path, query, raw_body)
         elif path.startswith(API_PREFIX):
-            self._api(method, path, query, raw_body)
+            # In flight from the moment the call arrives (latency included) to its answer.
+            with self.server.emulator.in_flight:
+                self._api(method, path, query, raw_body)
         else:
             self._send_json(404, errors.ApiError(404, "notFound", "Not found: %s" % path).body())
 
@@ -232,6 +234,7 @@ class EmulatorServer:
         self.authenticator = Authenticator()
         self.faults = FaultSchedule()
         self.request_log = RequestLog()
+        self.in_flight = InFlightGauge()
         self._httpd = None
         self._thread = None
         self.admin = None
@@ -274,6 +277,7 @@ class EmulatorServer:
             self.world.backing.remove_all()
         self.faults.replace([])
         self.request_log.clear()
+        self.in_flight.reset()
 
     def serve_forever(self):
         """Serve in the calling thread (the command line's way)."""
