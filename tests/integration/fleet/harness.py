@@ -70,8 +70,11 @@ class FleetHarness:
         self.report_dir = os.path.join(str(tmp_path), "reports")
 
     # -- the inventory ---------------------------------------------------------------
-    def write_inventory(self, hosts, group_vars=None):
-        """``hosts``: {host name: tdx_instance dict or None}; group_vars merged over the fleet's defaults."""
+    def write_inventory(self, hosts, group_vars=None, gcp=None):
+        """``hosts``: {host name: tdx_instance dict or None}; group_vars merged over the fleet's defaults.
+
+        ``gcp`` replaces the key file in tdx_gcp (for example with an access_token).
+        """
         os.makedirs(os.path.join(self.inventory_dir, "group_vars"), exist_ok=True)
         fleet = {FLEET_GROUP: {"hosts": dict(
             (name, {"tdx_instance": entry} if entry else {}) for name, entry in hosts.items())}}
@@ -83,9 +86,9 @@ class FleetHarness:
         fleet_vars.update(group_vars or {})
         self._write("fleet.yml", fleet)
         self._write("fleet.gce.yml", self.plugin_config())
-        self._write("group_vars/all.yml", {"tdx_gcp": {
-            "project": self.project, "service_account_file": self.service_account_file,
-            "api_endpoint": self.base_url}})
+        credentials = gcp if gcp is not None else {"service_account_file": self.service_account_file}
+        self._write("group_vars/all.yml", {"tdx_gcp": dict(
+            credentials, project=self.project, api_endpoint=self.base_url)})
         self._write("group_vars/%s.yml" % FLEET_GROUP, fleet_vars)
 
     def plugin_config(self):
@@ -107,18 +110,19 @@ class FleetHarness:
     def env(self):
         return dict((name, None) for name in GCP_ENVIRONMENT)
 
-    def playbook(self, name, extra_vars=None, check=False, timeout=1500):
+    def playbook(self, name, extra_vars=None, check=False, verbosity=0, timeout=1500):
         """Run confidential.tdx.<name> on the fleet inventory; a PlaybookRun."""
         variables = {"tdx_report_dir": self.report_dir}
         variables.update(extra_vars or {})
         return self.plays([{"ansible.builtin.import_playbook": "confidential.tdx.%s" % name}],
-                          extra_vars=variables, check=check, timeout=timeout)
+                          extra_vars=variables, check=check, verbosity=verbosity, timeout=timeout)
 
-    def plays(self, plays, extra_vars=None, check=False, timeout=900):
+    def plays(self, plays, extra_vars=None, check=False, verbosity=0, timeout=900):
         args = ["-i", self.inventory_dir]
         if extra_vars:
             args += ["-e", json.dumps(extra_vars)]
-        return run_playbook(plays, self.tmp_path, env=self.env(), check=check, extra_args=args, timeout=timeout)
+        return run_playbook(plays, self.tmp_path, env=self.env(), check=check, verbosity=verbosity,
+                            extra_args=args, timeout=timeout)
 
     def inventory(self):
         """ansible-inventory --list of the fleet inventory, unwrapped."""

@@ -6,6 +6,8 @@ and the emulator's instances are records only. The waits themselves are
 covered on real test hosts in test_rollout.py.
 """
 
+import json
+
 import pytest
 
 from tests.integration.fleet.harness import FleetHarness
@@ -136,3 +138,13 @@ def test_site_in_check_mode_creates_nothing_and_reports_what_it_would_do(fleet):
                                      "to exist")
     assert [rows[host]["hardened"] for host in ("plan-1", "plan-2")] == [None, None]
     assert fleet.report()["rollout"] == "finished"
+
+
+def test_a_token_in_tdx_gcp_never_reaches_the_output_even_at_vvv(fleet, access_token):
+    fleet.write_inventory({"quiet-1": {"zone": "us-central1-a"}}, group_vars={"provision_wait": False},
+                          gcp={"access_token": access_token})
+    run = fleet.playbook("provision", verbosity=3)
+    assert run.ok, run.output[-3000:]
+    assert set(fleet.instances()) == {"quiet-1"}
+    assert access_token not in run.output
+    assert access_token not in json.dumps(run.results)
