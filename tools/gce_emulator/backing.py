@@ -125,11 +125,6 @@ class NspawnBacking:
             host = self._hosts.get(key)
             return host.error if host and host.state == "failed" else None
 
-    def host_of(self, key):
-        with self._lock:
-            host = self._hosts.get(key)
-            return host.name if host else None
-
     def forget(self, key):
         with self._lock:
             self._hosts.pop(key, None)
