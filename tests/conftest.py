@@ -8,8 +8,9 @@ parent. A symlink in build/ provides that without copying the sources.
 import os
 import sys
 
-# The Compute Engine emulator's fixtures (gce_emulator, service_account_file, ...).
-pytest_plugins = ["tests.fixtures.gce_emulator"]
+# The Compute Engine emulator's fixtures (gce_emulator, service_account_file, ...),
+# and the reliability ledger (fixture ``ledger``; writes build/reliability/results.json).
+pytest_plugins = ["tests.fixtures.gce_emulator", "tests.reliability.ledger"]
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_COLLECTIONS = os.path.join(REPO_ROOT, "build", "source-collections")

@@ -47,6 +47,10 @@ REQUIRED_LIBRARIES = "google-cloud-compute and google-auth"
 # call gets half of the time left, so a retry still fits after a timeout.
 CALL_TIMEOUT_MIN = 5.0
 CALL_TIMEOUT_MAX = 60.0
+# Yet no call may run past the task's deadline (wait_timeout), except that a
+# last call always gets this long, so that a task whose time has nearly run
+# out can still read what it did.
+CALL_TIMEOUT_FLOOR = 1.0
 # Pauses between operation polls when the server answers at once without
 # the operation being done (the real API holds ``wait`` open instead): they
 # grow from the first to the last value, so a short operation is seen done
@@ -117,7 +121,9 @@ class ComputeApi:
         self._sleep(min(seconds, self.deadline.remaining()))
 
     def call_timeout(self):
-        return max(CALL_TIMEOUT_MIN, min(CALL_TIMEOUT_MAX, self.deadline.remaining() / 2))
+        remaining = self.deadline.remaining()
+        wanted = max(CALL_TIMEOUT_MIN, min(CALL_TIMEOUT_MAX, remaining / 2))
+        return max(CALL_TIMEOUT_FLOOR, min(wanted, remaining))
 
     def read(self, client_name, method, request_type, action, **fields):
         """A retried read call; returns the answer as a dict."""

@@ -1,0 +1,1 @@
+"""Fixtures of the reliability tests (the ``ledger`` fixture comes from tests/reliability/ledger.py)."""
