@@ -1,0 +1,447 @@
+"""The fault matrix: every gce_instance write path under every fault the emulator can inject.
+
+One ansible-playbook run per fault drives every write path at once: the
+inventory holds one local host per (path, mode) case, so the cases run side
+by side (forks) while each keeps its own task result. Each case has its own
+instance, so a fault rule aims at exactly one case's write call.
+
+- mode ``transient``: the fault hits the first call(s) of every path's
+  write, then stops; the task must succeed, the write acting exactly once.
+  Added latency (once, on the write) outlasts the client's per-call
+  timeout, so the client retries while the emulator still holds the first
+  attempt, which it serves later: the requestId must make them one write.
+- mode ``persistent``: the fault hits every attempt of one path's write (a
+  different path for each fault, so every path meets one); the task must
+  fail within its wait_timeout, with a message naming the fault.
+- mode ``once`` (operation error, stockout of the first zone): the outcome
+  per path is in EXPECTED_FAILURES.
+
+Every case: no instance duplicated or lost, every attempt of the write with
+one requestId, the task ended within wait_timeout of its first API call, a
+failure in one line naming the fault, and a write that was refused left the
+instance as it was. After the faulted task the playbook clears the faults,
+waits until the emulator has answered every call still in flight (a slowed
+call is served after its client gave up on it), and runs each failed task
+again: that run must reach the wanted state.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+import urllib.request
+
+from tests.integration.gce.harness import GCP_ENVIRONMENT
+from tests.integration.playbook import CALLBACK_DIR, run_playbook
+
+RELIABILITY_CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+
+# Each mode has its own pair of zones, so that an insert (whose URL names the
+# zone, not the instance) can be aimed at one case. The first zone of each
+# pair is the one stocked out in the stockout case.
+ZONES = {
+    "transient": ["us-central1-a", "us-central1-b"],
+    "persistent": ["europe-west4-a", "europe-west4-b"],
+    "once": ["asia-southeast1-a", "asia-southeast1-b"],
+}
+
+# wait_timeout of the faulted task: room to survive a burst of faults, or
+# the deadline a persistent fault must end the task at.
+WAIT_TIMEOUT = {"transient": 30, "persistent": 6, "once": 30}
+# From the task's first API call (its deadline had started by then) to the
+# controller seeing its result: the module's exit and Ansible's handling on
+# a busy machine. The deadline itself is measured tightly in test_deadlines.py.
+RETURN_ALLOWANCE_SECONDS = 5
+# The client gives each call half the time left (at least 5 s): with 30 s,
+# at most 15 s. A write slowed by more times out on the client while the
+# emulator still serves it; one slowed by the persistent fault's 6 s wait_timeout
+# cannot finish at all.
+SLOW_CALL_SECONDS = {"transient": 16.0, "persistent": 6.0}
+
+
+class WritePath:
+    """One way gce_instance writes: its task, its starting point, what it should leave."""
+
+    def __init__(self, name, args, write_call, before, wanted, initial=None):
+        self.name = name
+        self.args = args              # task arguments besides name, zone(s), wait_timeout
+        self.write_call = write_call  # (method, URL path regex with {name} and {zone}) of the write
+        self.before = before          # check(instance or None) -> problem or None, untouched state
+        self.wanted = wanted          # check(instance or None) -> problem or None, wanted state
+        self.initial = initial        # None (no instance) or (status, labels) to start from
+
+
+def _exists_with(status=None, labels=None):
+    def check(instance):
+        if instance is None:
+            return "the instance is missing"
+        if status and instance["status"] != status:
+            return "status is %s, wanted %s" % (instance["status"], status)
+        if labels is not None and (instance.get("labels") or {}) != labels:
+            return "labels are %s, wanted %s" % (instance.get("labels"), labels)
+        return None
+    return check
+
+
+def _absent(instance):
+    return None if instance is None else "the instance still exists (%s)" % instance["status"]
+
+
+WRITE_PATHS = [
+    WritePath("create", {"state": "present", "labels": {"case": "create"}}, ("POST", r"/zones/{zone}/instances$"),
+              before=_absent, wanted=_exists_with("RUNNING", {"case": "create"})),
+    WritePath("delete", {"state": "absent"}, ("DELETE", r"/instances/{name}$"),
+              before=_exists_with("RUNNING"), wanted=_absent, initial=("RUNNING", {})),
+    WritePath("start", {"state": "started"}, ("POST", r"/instances/{name}/start$"),
+              before=_exists_with("TERMINATED"), wanted=_exists_with("RUNNING"), initial=("TERMINATED", {})),
+    WritePath("stop", {"state": "stopped"}, ("POST", r"/instances/{name}/stop$"),
+              before=_exists_with("RUNNING"), wanted=_exists_with("TERMINATED"), initial=("RUNNING", {})),
+    WritePath("labels", {"state": "present", "labels": {"env": "after"}}, ("POST", r"/instances/{name}/setLabels$"),
+              before=_exists_with(labels={"env": "before"}), wanted=_exists_with(labels={"env": "after"}),
+              initial=("RUNNING", {"env": "before"})),
+]
+
+
+class Fault:
+    """A fault kind: its emulator rule, how a failure must name it, and the path that meets it persistently."""
+
+    def __init__(self, name, rule=None, names=(), transient=None, persistent_on=None, stockout=False):
+        self.name = name
+        self.rule = rule                    # base emulator rule (kind, latency_seconds ...), None for a stockout
+        self.names = names                  # what a failure message must say (any one of them)
+        self.transient = transient          # rule fields of a burst (count), None: no transient mode
+        self.persistent_on = persistent_on  # the path that meets the fault on every attempt
+        self.stockout = stockout
+
+    def modes(self):
+        if self.transient is None:
+            return [("once", path) for path in WRITE_PATHS]
+        cases = [("transient", path) for path in WRITE_PATHS]
+        return cases + [("persistent", path) for path in WRITE_PATHS if path.name == self.persistent_on]
+
+
+DROPPED = ["Connection aborted", "closed connection without response"]
+
+FAULTS = [
+    Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on="create"),
+    Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2}, persistent_on="delete"),
+    Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on="start"),
+    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on="stop"),
+    Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1}, persistent_on="labels"),
+    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on="create"),
+    Fault("operation_error", {"kind": "operation_error", "code": "INTERNAL_ERROR", "count": 1},
+          ["ended with INTERNAL_ERROR"]),
+    Fault("stockout", None, ["ZONE_RESOURCE_POOL_EXHAUSTED"], stockout=True),
+]
+
+
+def expected_outcome(fault, mode, path):
+    """"succeed" or "fail" (see the module's docstring)."""
+    if mode == "persistent" or fault.name == "operation_error":
+        return "fail"
+    if fault.stockout:
+        # Create falls back to the next zone; a start cannot move the instance.
+        return "fail" if path.name == "start" else "succeed"
+    return "succeed"
+
+
+# Failed first runs that still acted: the emulator served the write, and
+# only its answer was lost or came after the client stopped waiting.
+ACTED_ALTHOUGH_FAILED = ("drop_answer", "latency")
+
+
+class Case:
+    def __init__(self, fault, mode, path):
+        self.fault = fault
+        self.mode = mode
+        self.path = path
+        self.zones = ZONES[mode]
+        self.host = "%s-%s" % (path.name, mode)
+        self.instance = "rel-%s-%s" % (path.name, mode[0])  # e.g. rel-stop-t
+
+    @property
+    def key(self):
+        return (self.fault.name, self.mode, self.path.name)
+
+    @property
+    def label(self):
+        return "%s x %s (%s)" % (self.path.name, self.fault.name, self.mode)
+
+    @property
+    def expected(self):
+        return expected_outcome(self.fault, self.mode, self.path)
+
+    @property
+    def wait_timeout(self):
+        return WAIT_TIMEOUT[self.mode]
+
+    def task_args(self):
+        args = dict(self.path.args, name=self.instance, wait_timeout=self.wait_timeout)
+        if self.path.name == "create":
+            args["zones"] = list(self.zones)
+        else:
+            args["zone"] = self.zones[0]
+        return args
+
+    def mentions(self, entry):
+        """Whether a logged API call is about this case's instance."""
+        text = json.dumps([entry["path"], entry.get("query"), entry.get("body")])
+        return re.search(r"\b%s\b(?!-)" % re.escape(self.instance), text) is not None
+
+    def write_pattern(self):
+        method, pattern = self.path.write_call
+        return method, pattern.format(name=re.escape(self.instance), zone=re.escape(self.zones[0]))
+
+    def emulator_rule(self):
+        if self.fault.rule is None:
+            return None
+        method, pattern = self.write_pattern()
+        rule = dict(self.fault.rule, method=method, path=pattern)
+        if rule["kind"] == "latency":
+            rule["latency_seconds"] = SLOW_CALL_SECONDS[self.mode]
+        if self.mode == "transient":
+            rule.update(self.fault.transient)
+        return rule
+
+
+def cases_of(fault):
+    return [Case(fault, mode, path) for mode, path in fault.modes()]
+
+
+class MatrixRun:
+    """One fault's playbook run over all its cases, and what the emulator saw."""
+
+    TASK_FAULTED = "under the fault"
+    TASK_FIRED = "faults fired"
+    TASK_CLEAR = "clear the faults"
+    TASK_SETTLE = "wait for calls still in flight"
+    TASK_SNAPSHOT = "state between the runs"
+    TASK_RERUN = "again without the fault"
+
+    def __init__(self, emulator, access_token, tmp_path, fault):
+        self.emulator = emulator
+        self.admin = emulator.admin
+        self.access_token = access_token
+        self.tmp_path = tmp_path
+        self.fault = fault
+        self.cases = cases_of(fault)
+
+    # -- set-up, through the API itself (not the module under test) ------------------
+    def _api(self, method, path, body=None):
+        url = "%s/compute/v1/projects/%s/%s" % (self.emulator.base_url, self.emulator.project, path)
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": "Bearer " + self.access_token, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)
+
+    def instance_body(self, name, zone, labels):
+        """An instance as gce_instance's defaults ask for it (c3-standard-4, TDX, Ubuntu 22.04, external IP)."""
+        return {
+            "name": name,
+            "machineType": "zones/%s/machineTypes/c3-standard-4" % zone,
+            "confidentialInstanceConfig": {"confidentialInstanceType": "TDX"},
+            "scheduling": {"onHostMaintenance": "TERMINATE", "automaticRestart": True},
+            "shieldedInstanceConfig": {"enableSecureBoot": True, "enableVtpm": True,
+                                       "enableIntegrityMonitoring": True},
+            "disks": [{"boot": True, "autoDelete": True, "initializeParams": {
+                "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts"}}],
+            "networkInterfaces": [{"network": "global/networks/default", "nicType": "GVNIC",
+                                   "accessConfigs": [{"name": "External NAT", "type": "ONE_TO_ONE_NAT"}]}],
+            "labels": labels,
+        }
+
+    def set_up(self):
+        starting = [case for case in self.cases if case.path.initial]
+        for case in starting:
+            labels = case.path.initial[1]
+            self._api("POST", "zones/%s/instances" % case.zones[0],
+                      self.instance_body(case.instance, case.zones[0], labels))
+        self.admin.advance_clock(5)
+        for case in starting:
+            if case.path.initial[0] == "TERMINATED":
+                self._api("POST", "zones/%s/instances/%s/stop" % (case.zones[0], case.instance), {})
+        self.admin.advance_clock(5)
+        for case in self.cases:
+            problem = case.path.before(self.instance_of(case))
+            assert problem is None, "set-up of %s: %s" % (case.label, problem)
+        self.admin.clear_requests()
+        rules = [case.emulator_rule() for case in self.cases if case.emulator_rule()]
+        self.admin.set_faults(rules)
+        if self.fault.stockout:
+            self.admin.configure(stocked_out_zones=[case.zones[0] for case in self.cases])
+
+    # -- the playbook -----------------------------------------------------------------
+    def inventory(self):
+        hosts = {}
+        for case in self.cases:
+            hosts[case.host] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                                "case_args": case.task_args()}
+        return {"all": {"hosts": hosts}}
+
+    def playbook(self):
+        def gce_task(name, **extra):
+            args = dict((option, "{{ case_args.%s | default(omit) }}" % option)
+                        for option in ("name", "zone", "zones", "state", "labels", "wait_timeout"))
+            return dict({"name": name, "confidential.tdx.gce_instance": args, "ignore_errors": True}, **extra)
+        admin = self.emulator.base_url + "/_emulator/"
+        return [{
+            "name": "fault matrix: %s" % self.fault.name,
+            "hosts": "all",
+            "gather_facts": False,
+            "module_defaults": {"group/confidential.tdx.gce": {
+                "project": self.emulator.project, "api_endpoint": self.emulator.base_url}},
+            "tasks": [
+                gce_task(self.TASK_FAULTED, register="first"),
+                {"name": self.TASK_FIRED, "run_once": True,
+                 "ansible.builtin.uri": {"url": admin + "faults", "return_content": True}},
+                {"name": self.TASK_CLEAR, "run_once": True, "ansible.builtin.uri": {
+                    "url": admin + "faults", "method": "POST", "body_format": "json", "body": []}},
+                {"name": "clear the stockout", "run_once": True, "ansible.builtin.uri": {
+                    "url": admin + "config", "method": "POST", "body_format": "json",
+                    "body": {"stocked_out_zones": []}}},
+                {"name": self.TASK_SETTLE, "run_once": True,
+                 "ansible.builtin.uri": {"url": admin + "requests", "return_content": True},
+                 "register": "log",
+                 "until": "log.json.requests | selectattr('status', 'none') | list | length == 0",
+                 "retries": 40, "delay": 0.5},
+                {"name": self.TASK_SNAPSHOT, "run_once": True,
+                 "ansible.builtin.uri": {"url": admin + "state", "return_content": True}},
+                gce_task(self.TASK_RERUN, when="first is failed"),
+            ],
+        }]
+
+    def run(self):
+        self.set_up()
+        timing_file = os.path.join(str(self.tmp_path), "timing-%s.jsonl" % self.fault.name)
+        env = dict((name, None) for name in GCP_ENVIRONMENT)
+        env.update({
+            "GCP_ACCESS_TOKEN": self.access_token,
+            "ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join([CALLBACK_DIR, RELIABILITY_CALLBACKS]),
+            "ANSIBLE_CALLBACKS_ENABLED": "record_results,task_timing",
+            "CONFIDENTIAL_TDX_TIMING_FILE": timing_file,
+            "ANSIBLE_FORKS": str(len(self.cases)),
+        })
+        self.playbook_run = run_playbook(self.playbook(), self.tmp_path, env=env, inventory=self.inventory())
+        with open(timing_file) as handle:
+            self.timing = [json.loads(line) for line in handle if line.strip()]
+        self.admin.advance_clock(5)  # operations still running end now
+        self.log = [entry for entry in self.admin.requests() if entry["path"].startswith("/compute/")]
+        self.fired = self.playbook_run.result(self.TASK_FIRED)["json"]["faults"]
+        self.state = self.admin.instances()
+        return self
+
+    # -- reading it back ----------------------------------------------------------------
+    def instance_of(self, case):
+        found = [i for i in self.admin.instances() if i["name"] == case.instance]
+        return found[0] if found else None
+
+    def between_runs(self, case):
+        snapshot = self.playbook_run.result(self.TASK_SNAPSHOT)["json"]["instances"]
+        found = [i for i in snapshot if i["name"] == case.instance]
+        return found[0] if found else None
+
+    def copies(self, case):
+        return [i for i in self.state if i["name"] == case.instance]
+
+    def task_end(self, task, case):
+        for entry in self.timing:
+            if entry["task"] == task and entry["host"] == case.host:
+                return entry["end"]
+        return None
+
+    def first_call(self, case):
+        times = [entry["time"] for entry in self.log if entry["time"] < self.rerun_started() and case.mentions(entry)]
+        return min(times) if times else None
+
+    def rerun_started(self):
+        return min(entry["start"] for entry in self.timing if entry["task"] == self.TASK_FIRED)
+
+    def write_attempts(self, case, first_run=True):
+        method, pattern = case.write_pattern()
+        boundary = self.rerun_started()
+        return [entry for entry in self.log
+                if entry["method"] == method and re.search(pattern, entry["path"])
+                and (entry["time"] < boundary) == first_run
+                and case.mentions(entry)]
+
+    def fired_on(self, case):
+        method, pattern = case.write_pattern()
+        return sum(rule.get("fired", 0) for rule in self.fired
+                   if rule.get("path") == pattern and rule.get("method") == method)
+
+
+def judge(run, case):
+    """Every way this case went wrong (empty: it held), and what happened, for the ledger."""
+    problems = []
+    result = run.playbook_run.result(MatrixRun.TASK_FAULTED, host=case.host)
+    failed = run.playbook_run.status(MatrixRun.TASK_FAULTED, host=case.host) == "failed"
+    message = result.get("msg", "") if failed else ""
+
+    if failed != (case.expected == "fail"):
+        problems.append("the task %s, expected it to %s: %s" % (
+            "failed" if failed else "succeeded", case.expected, message))
+    if failed:
+        if not any(name in message for name in case.fault.names):
+            problems.append("the message does not name the fault (%s): %r" % (" or ".join(case.fault.names), message))
+        if "\n" in message or "Traceback" in message:
+            problems.append("the message is not one line: %r" % message)
+    first_call, end = run.first_call(case), run.task_end(MatrixRun.TASK_FAULTED, case)
+    if first_call is None or end is None:
+        problems.append("the task made no API call about its instance")
+        seconds = None
+    else:
+        seconds = end - first_call
+        if seconds > case.wait_timeout + RETURN_ALLOWANCE_SECONDS:
+            problems.append("the task ended %.1f s after its first API call, over its wait_timeout of %d s" % (
+                seconds, case.wait_timeout))
+
+    # The write acted at most once: one requestId across the first run's attempts.
+    attempts = run.write_attempts(case)
+    request_ids = set((entry.get("query") or {}).get("requestId") for entry in attempts)
+    if len(request_ids) > 1:
+        problems.append("the write's attempts carried %d different requestIds" % len(request_ids))
+    if None in request_ids:
+        problems.append("a write attempt carried no requestId")
+    fired = run.fired_on(case)
+    if case.fault.rule is not None and fired == 0:
+        problems.append("the fault never fired on the write (the case tested nothing)")
+    if case.fault.stockout and case.path.name in ("create", "start") and not attempts:
+        problems.append("the write never went to the stocked-out zone (the case tested nothing)")
+
+    # A refused write changes nothing: between the runs the instance was as before.
+    if failed and case.fault.name not in ACTED_ALTHOUGH_FAILED:
+        problem = case.path.before(run.between_runs(case))
+        if problem:
+            problems.append("the failed run left a change behind: %s" % problem)
+
+    # End state, from the emulator: nothing duplicated or lost, the wanted state (after a rerun of a failure).
+    copies = run.copies(case)
+    if len(copies) > 1:
+        problems.append("%d instances named %s" % (len(copies), case.instance))
+    final = copies[0] if copies else None
+    problem = case.path.wanted(final)
+    if problem:
+        problems.append("at the end: %s" % problem)
+    if case.path.name == "create" and final is not None:
+        zone = final["zone"].rsplit("/", 1)[-1]
+        wanted_zone = case.zones[1] if case.fault.stockout else case.zones[0]
+        if zone != wanted_zone:
+            problems.append("created in %s, expected %s" % (zone, wanted_zone))
+    if failed and run.playbook_run.status(MatrixRun.TASK_RERUN, host=case.host) == "failed":
+        problems.append("the rerun without the fault failed: %s"
+                        % run.playbook_run.result(MatrixRun.TASK_RERUN, host=case.host).get("msg"))
+
+    return problems, {"outcome": "failed" if failed else "succeeded", "expected": case.expected,
+                      "message": message, "seconds_after_first_call": round(seconds, 1) if seconds else None,
+                      "write_attempts": len(attempts), "fired": fired, "wait_timeout": case.wait_timeout}
+
+
+def wait_for_emulator_quiet(admin, seconds=30):
+    """Wait until the emulator has answered every call it received (slowed calls finish late)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if all(entry.get("status") is not None for entry in admin.requests()):
+            return
+        time.sleep(0.2)
