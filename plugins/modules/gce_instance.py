@@ -27,6 +27,15 @@ description:
     zones to fall back through when a zone answers
     C(ZONE_RESOURCE_POOL_EXHAUSTED). The result names the zone used and the
     zones skipped, with the reason.
+  - Fleet mode. With O(instances) instead of O(name), one task manages many
+    instances that share the task's options, each entry overriding what it
+    sets. Every instance is found with one C(aggregatedList) call for the
+    whole fleet (so an unchanged fleet costs one call, not one per instance),
+    the writes are made at the same time with at most O(concurrency) API
+    calls in flight, and the operations are waited for together, so the task
+    takes about as long as its slowest instance. Each instance is reported on
+    its own in RV(instances); one that fails does not stop the others, and
+    the task fails at the end naming every instance that failed.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
@@ -34,10 +43,15 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Makes no write call; read calls (the instance, the image) still run.
+    description:
+      - Makes no write call; read calls (the instance, the image) still run.
+      - In fleet mode each entry of RV(instances) says what would change.
   diff_mode:
     support: full
-    description: Returns the instance before and after, as in RV(instance).
+    description:
+      - Returns the instance before and after, as in RV(instance).
+      - In fleet mode, one before/after per changed instance, headed by its
+        name, and each entry of RV(instances) has its own C(diff).
   platform:
     support: full
     platforms: gce
@@ -47,8 +61,114 @@ options:
     description:
       - Name of the instance (1-63 lowercase letters, digits and hyphens,
         starting with a letter).
+      - Exactly one of O(name) and O(instances) is required.
     type: str
-    required: true
+  instances:
+    description:
+      - Fleet mode, instead of O(name). Each entry is one instance; what an
+        entry leaves out is taken from the task's options of the same name.
+      - An entry's O(instances[].zone) or O(instances[].zones) replaces both
+        zone options of the task. Lists and dictionaries (O(instances[].labels),
+        O(instances[].metadata), ...) replace the task's, they are not merged.
+      - O(on_host_maintenance), O(wait) and O(wait_timeout) apply to the whole
+        task; O(wait_timeout) bounds the whole fleet.
+      - An entry that breaks a rule (a bad name, a zone without TDX) fails
+        alone, without any API call for it; the others go ahead.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - Name of the instance. Each name may appear once.
+        type: str
+        required: true
+      state:
+        description:
+          - As O(state), for this instance.
+        type: str
+        choices: [present, started, stopped, restarted, absent]
+      zone:
+        description:
+          - As O(zone), for this instance. Not together with O(instances[].zones).
+        type: str
+      zones:
+        description:
+          - As O(zones), for this instance.
+        type: list
+        elements: str
+      machine_type:
+        description:
+          - As O(machine_type), for this instance.
+        type: str
+      image:
+        description:
+          - As O(image), for this instance. Each image is looked up once per
+            task, however many instances use it.
+        type: str
+      boot_disk_size_gb:
+        description:
+          - As O(boot_disk_size_gb), for this instance.
+        type: int
+      boot_disk_type:
+        description:
+          - As O(boot_disk_type), for this instance.
+        type: str
+      network:
+        description:
+          - As O(network), for this instance.
+        type: str
+      subnetwork:
+        description:
+          - As O(subnetwork), for this instance.
+        type: str
+      external_ip:
+        description:
+          - As O(external_ip), for this instance.
+        type: bool
+      network_tags:
+        description:
+          - As O(network_tags), for this instance.
+        type: list
+        elements: str
+      labels:
+        description:
+          - As O(labels), for this instance (replaces the task's labels).
+        type: dict
+      metadata:
+        description:
+          - As O(metadata), for this instance (replaces the task's metadata).
+        type: dict
+      service_account:
+        description:
+          - As O(service_account), for this instance.
+        type: str
+      service_account_scopes:
+        description:
+          - As O(service_account_scopes), for this instance.
+        type: list
+        elements: str
+      secure_boot:
+        description:
+          - As O(secure_boot), for this instance.
+        type: bool
+      deletion_protection:
+        description:
+          - As O(deletion_protection), for this instance.
+        type: bool
+      recreate:
+        description:
+          - As O(recreate), for this instance.
+        type: bool
+  concurrency:
+    description:
+      - Fleet mode only (O(instances)). The most API calls in flight at once,
+        for the whole task; the calls of all instances share this bound.
+      - Compute Engine limits API requests per project and minute; lower
+        this when other automation shares the project's quota.
+      - Operations are waited for all at once whatever this is: a call
+        waiting for an operation holds a place only while it is in flight.
+    type: int
+    default: 10
   state:
     description:
       - V(present) and V(started) make sure the instance exists and runs
@@ -63,7 +183,8 @@ options:
   zone:
     description:
       - The zone of the instance. It must offer TDX machines.
-      - Exactly one of O(zone) and O(zones) is required.
+      - One of O(zone) and O(zones) is required, for the task or (in fleet
+        mode) in every entry of O(instances) that does not set its own.
     type: str
   zones:
     description:
@@ -260,6 +381,52 @@ EXAMPLES = r"""
     project: my-project
     zone: us-central1-a
     state: absent
+
+# Fleet mode: one task, every instance at once, shared options set once.
+- name: Create four TDX workers, the last one larger and in Europe
+  confidential.tdx.gce_instance:
+    project: my-project
+    zones: [us-central1-a, us-central1-b, us-central1-c]
+    labels: {fleet: workers}
+    concurrency: 10
+    instances:
+      - name: tdx-worker-1
+      - name: tdx-worker-2
+      - name: tdx-worker-3
+        labels: {fleet: workers, canary: "true"}
+      - name: tdx-worker-4
+        zone: europe-west4-a
+        machine_type: c3-standard-8
+  register: workers
+
+- name: Show where each worker runs, and why it failed if it did
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.msg if item.failed else item.instance.zone ~ ' ' ~ item.instance.internal_ip }}"
+  loop: "{{ workers.instances }}"
+  loop_control:
+    label: "{{ item.name }}"
+
+- name: Stop the whole fleet but one
+  confidential.tdx.gce_instance:
+    project: my-project
+    zone: us-central1-a
+    state: stopped
+    instances:
+      - name: tdx-batch-1
+      - name: tdx-batch-2
+      - name: tdx-batch-3
+        state: started
+
+- name: Delete the fleet
+  confidential.tdx.gce_instance:
+    project: my-project
+    zones: [us-central1-a, us-central1-b, us-central1-c, europe-west4-a]
+    state: absent
+    instances:
+      - name: tdx-worker-1
+      - name: tdx-worker-2
+      - name: tdx-worker-3
+      - name: tdx-worker-4
 """
 
 RETURN = r"""
@@ -267,7 +434,7 @@ instance:
   description:
     - The instance after the task (in check mode, as it would be); empty after
       O(state=absent).
-  returned: always
+  returned: when O(name) is set
   type: dict
   contains:
     name:
@@ -357,31 +524,81 @@ instance:
       sample: "2026-01-31T09:12:45.123-08:00"
 zone:
   description: The zone the instance is in (or would be in, in check mode).
-  returned: when the instance exists or was created
+  returned: when O(name) is set and the instance exists or was created
   type: str
   sample: us-central1-b
 skipped_zones:
   description: Zones tried before RV(zone) and why each was skipped.
-  returned: always
+  returned: when O(name) is set
   type: list
   elements: dict
   sample: [{zone: us-central1-a, reason: "ZONE_RESOURCE_POOL_EXHAUSTED: The zone does not have enough resources"}]
 actions:
   description: The changes made (in check mode, that would be made), in order.
-  returned: always
+  returned: when O(name) is set
   type: list
   elements: str
   sample: ["set labels", "start"]
+instances:
+  description:
+    - Fleet mode, one report per entry of O(instances), in the same order,
+      also when the task fails.
+  returned: when O(instances) is set
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the instance.
+      type: str
+      sample: tdx-worker-1
+    changed:
+      description:
+        - Whether the task changed the instance (in check mode, would change it).
+        - For a failed instance, whether changes had begun; RV(instances[].actions)
+          lists them.
+      type: bool
+    failed:
+      description: Whether this instance failed; RV(instances[].msg) says why.
+      type: bool
+    msg:
+      description: Why the instance failed, in one line.
+      type: str
+      returned: when RV(instances[].failed) is true
+      sample: "create instance tdx-worker-3 failed: no capacity in us-central1-a ZONE_RESOURCE_POOL_EXHAUSTED (...)"
+    zone:
+      description: The zone the instance is in (or would be in, in check mode).
+      type: str
+      returned: when the instance exists or was created
+      sample: us-central1-b
+    skipped_zones:
+      description: Zones tried before RV(instances[].zone) and why each was skipped, as RV(skipped_zones).
+      type: list
+      elements: dict
+    actions:
+      description: The changes made (in check mode, that would be made), in order, as RV(actions).
+      type: list
+      elements: str
+      sample: ["create in us-central1-b"]
+    instance:
+      description: The instance after the task, as RV(instance); empty when absent or failed before it existed.
+      type: dict
+    diff:
+      description: The instance before and after (in diff mode).
+      type: dict
+      returned: in diff mode, when the instance got that far
 """
 
 import copy
 import re
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import compute_v1
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import (
     CAPACITY_ERROR_CODES,
     GceError,
+    describe,
 )
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import run_each
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
@@ -405,8 +622,37 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules imp
     check_zone,
 )
 
-ARGUMENT_SPEC = dict(
+# What an entry of O(instances) may set for its instance; what it leaves out
+# (None) comes from the task's options.
+FLEET_ENTRY_OPTIONS = dict(
     name=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "started", "stopped", "restarted", "absent"]),
+    zone=dict(type="str"),
+    zones=dict(type="list", elements="str"),
+    machine_type=dict(type="str"),
+    image=dict(type="str"),
+    boot_disk_size_gb=dict(type="int"),
+    boot_disk_type=dict(type="str"),
+    network=dict(type="str"),
+    subnetwork=dict(type="str"),
+    external_ip=dict(type="bool"),
+    network_tags=dict(type="list", elements="str"),
+    labels=dict(type="dict"),
+    metadata=dict(type="dict"),
+    service_account=dict(type="str"),
+    service_account_scopes=dict(type="list", elements="str"),
+    secure_boot=dict(type="bool"),
+    deletion_protection=dict(type="bool"),
+    recreate=dict(type="bool"),
+)
+
+DEFAULT_CONCURRENCY = 10
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str"),
+    instances=dict(type="list", elements="dict", options=FLEET_ENTRY_OPTIONS,
+                   mutually_exclusive=[("zone", "zones")]),
+    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
     state=dict(type="str", default="present", choices=["present", "started", "stopped", "restarted", "absent"]),
     zone=dict(type="str"),
     zones=dict(type="list", elements="str"),
@@ -478,7 +724,9 @@ def validate(params):
     """Every problem with the task's options, as one-line messages (empty when fine)."""
     problems = [check_name(params["name"])]
     zones = requested_zones(params)
-    if not zones:
+    if params["zone"] is None and params["zones"] is None:
+        problems.append("zone: not set; give zone, or zones to try in order")
+    elif not zones:
         problems.append("zones: an empty list; give at least one zone (or use zone)")
     if len(set(zones)) != len(zones):
         problems.append("zones: %s lists a zone twice; list each zone once" % ", ".join(zones))
@@ -685,16 +933,38 @@ def diff_view(view):
     return dict((key, view.get(key)) for key in DIFF_KEYS) if view else {}
 
 
-class InstanceTask:
-    """One run of gce_instance: read, compare, act."""
+class InstanceTaskFailed(Exception):
+    """The instance cannot be brought to the wanted state; ``result`` holds what to return with the message."""
 
-    def __init__(self, gce):
+    def __init__(self, message, **result):
+        super(InstanceTaskFailed, self).__init__(message)
+        self.message = message
+        self.result = result
+
+
+class InstanceTask:
+    """One instance of a gce_instance task: read, compare, act.
+
+    In fleet mode many run at once, each on its own thread, so nothing here
+    may end the module (fail_json): failures are raised.
+    """
+
+    def __init__(self, gce, params=None, listing=None, read_back=True):
         self.gce = gce
-        self.params = gce.params
+        self.params = gce.params if params is None else params
         self.name = self.params["name"]
         self.zones = requested_zones(self.params)
+        # The instances of this name in any zone, when the fleet has read them
+        # for every member at once; None: read them here.
+        self.listing = listing
+        # Read the instance again after a change to return it as it now is;
+        # a fleet reads all of its changed members at once instead.
+        self.read_back = read_back
         self.actions = []
         self.skipped_zones = []
+
+    def fail(self, message, **result):
+        raise InstanceTaskFailed(message, **result)
 
     @property
     def calls(self):
@@ -714,6 +984,11 @@ class InstanceTask:
 
     def find(self):
         """(instance in the wanted zones or None, instance of that name in another zone or None)."""
+        if self.listing is not None:
+            found = self._first_in_zones(self.listing)
+            if found is not None or self.params["state"] == "absent":
+                return found, None
+            return None, (self.listing[0] if self.listing else None)
         if len(self.zones) == 1:
             found = self.calls.get(self.zones[0], self.name)
             if found is not None or self.params["state"] == "absent":
@@ -749,7 +1024,7 @@ class InstanceTask:
         zone = short_name(existing["zone"])
         if existing.get("deletionProtection"):
             if self.params["deletion_protection"] is not False:
-                self.gce.fail("instance %s has deletion protection; add deletion_protection: false to this "
+                self.fail("instance %s has deletion protection; add deletion_protection: false to this "
                               "task to lift it and delete the instance" % self.name)
             self.actions.append("set deletion protection")
         self.actions.append("delete from %s" % zone)
@@ -766,7 +1041,7 @@ class InstanceTask:
         image = self.calls.image(ref)
         problem = check_image_features(image_label(ref), image.get("guestOsFeatures"))
         if problem:
-            self.gce.fail(problem)
+            self.fail(problem)
         return image
 
     def create(self, before=None):
@@ -784,7 +1059,7 @@ class InstanceTask:
         if stop_after:
             self.actions.append("stop")
             self.finish(self.calls.stop(zone, self.name), "stop instance %s" % self.name, last=True)
-        final = self.calls.get(zone, self.name)
+        final = self.calls.get(zone, self.name) if self.read_back else None
         view = summarize(final) if final else dict(planned, zone=zone)
         diff["after"] = diff_view(view)
         return self.result(True, view, diff=diff)
@@ -822,7 +1097,7 @@ class InstanceTask:
         before = summarize(existing)
         if comparison.blocked:
             if not self.params["recreate"]:
-                self.gce.fail(comparison.blocked_message(self.name), instance=before)
+                self.fail(comparison.blocked_message(self.name), instance=before)
             return self.recreate(existing, before)
         zone = before["zone"]
         after = copy.deepcopy(before)
@@ -846,7 +1121,7 @@ class InstanceTask:
                 self.await_settled(zone)
             operation = getattr(self.calls, verb)(zone, self.name)
             self.finish(operation, "%s instance %s" % (verb, self.name), last=position == len(power) - 1)
-        final = self.calls.get(zone, self.name)
+        final = self.calls.get(zone, self.name) if self.read_back else None
         view = summarize(final) if final else after
         diff["after"] = diff_view(view)
         return self.result(True, view, diff=diff)
@@ -876,14 +1151,14 @@ class InstanceTask:
             if current is None or current.get("status") not in SETTLING_STATES:
                 return
             if self.gce.deadline.expired():
-                self.gce.fail("start instance %s failed: it is still %s after %d s (wait_timeout); run the task "
+                self.fail("start instance %s failed: it is still %s after %d s (wait_timeout); run the task "
                               "again later" % (self.name, current.get("status"), self.gce.deadline.seconds))
             self.gce.api.pause(1.0)
 
     def recreate(self, existing, before):
         zone = before["zone"]
         if existing.get("deletionProtection"):
-            self.gce.fail("instance %s has deletion protection, so recreate cannot delete it; run "
+            self.fail("instance %s has deletion protection, so recreate cannot delete it; run "
                           "deletion_protection: false without recreate first" % self.name, instance=before)
         self.actions.append("delete from %s" % zone)
         if not self.gce.check_mode:
@@ -899,24 +1174,167 @@ class InstanceTask:
         return result
 
 
-def main():
-    gce = GceModule(
-        ARGUMENT_SPEC,
-        timeout_option="wait_timeout",
-        mutually_exclusive=[("zone", "zones")],
-        required_one_of=[("zone", "zones")],
-        supports_check_mode=True,
-    )
+# Fleet mode: many instances in one task.
+
+def entry_params(task_params, entry):
+    """The options of one O(instances) entry: the task's, overridden by what the entry sets.
+
+    A zone given in the entry (zone or zones) replaces both zone options of
+    the task; dictionaries and lists replace the task's, they are not merged.
+    """
+    params = dict(task_params, instances=None)
+    given = dict((key, value) for key, value in entry.items() if value is not None)
+    if "zone" in given or "zones" in given:
+        params["zone"] = params["zones"] = None
+    params.update(given)
+    return params
+
+
+def fleet_problems(params):
+    """Problems of the fleet as a whole (each entry is validated on its own later)."""
+    problems = []
+    if params["concurrency"] < 1:
+        problems.append("concurrency: %s must be at least 1 (API calls in flight at once)" % params["concurrency"])
+    if not params["instances"]:
+        problems.append("instances: an empty list; list at least one instance, or use name")
+    names = [entry["name"] for entry in params["instances"] or ()]
+    twice = sorted(set(name for name in names if names.count(name) > 1))
+    if twice:
+        problems.append("instances: %s listed more than once; list each instance once" % ", ".join(twice))
+    if params["wait_timeout"] <= 0:
+        problems.append("wait_timeout: %s must be a positive number of seconds" % params["wait_timeout"])
+    return problems
+
+
+class FleetTask:
+    """A gce_instance task over O(instances): every member converges at once, each reported on its own."""
+
+    def __init__(self, gce):
+        self.gce = gce
+        self.members = [entry_params(gce.params, entry) for entry in gce.params["instances"]]
+
+    def run(self):
+        """(result, failure message or None)."""
+        reports = [None] * len(self.members)
+        tasks = []
+        for index, params in enumerate(self.members):
+            problems = validate(params)
+            if problems:
+                reports[index] = self.report(params, failed="; ".join(problems))
+            else:
+                tasks.append((index, params))
+        if tasks:
+            self.converge(tasks, reports)
+        return self.summary(reports)
+
+    def converge(self, tasks, reports):
+        gce = self.gce
+        gce.api.limit_concurrency(gce.params["concurrency"])
+        compute_v1()  # imported once, here, rather than by the first thread that needs it
+        # One list call finds every member, wherever it is, instead of a get per instance.
+        listing = gce.instances.named_any_of([params["name"] for dummy, params in tasks],
+                                             "find the instances of the task")
+        members = [InstanceTask(gce, params, listing=listing[params["name"]], read_back=False)
+                   for dummy, params in tasks]
+        outcomes = run_each(members, lambda member: member.run())
+        changed_names = []
+        for (index, params), outcome in zip(tasks, outcomes):
+            member = outcome.item
+            if outcome.failed:
+                reports[index] = self.failed_report(member, outcome.error)
+            else:
+                reports[index] = dict(outcome.value, name=member.name, failed=False)
+            if reports[index]["changed"] and params["state"] != "absent":
+                changed_names.append(member.name)
+        if changed_names and not gce.check_mode:
+            self.read_back(changed_names, reports)
+
+    def read_back(self, names, reports):
+        """Return the changed instances as they are now, read with one list call."""
+        try:
+            now = self.gce.instances.named_any_of(names, "read the changed instances back")
+        except GceError:
+            return  # the reports keep the expected views; the changes themselves were made
+        for report in reports:
+            current = now.get(report["name"])
+            if not current or report.get("zone") is None:
+                continue
+            for instance in current:
+                if short_name(instance.get("zone")) == report["zone"]:
+                    report["instance"] = summarize(instance)
+                    if "diff" in report:
+                        report["diff"]["after"] = diff_view(report["instance"])
+
+    def failed_report(self, member, error):
+        if isinstance(error, InstanceTaskFailed):
+            message, extra = error.message, error.result
+        else:
+            message, extra = describe(error, "%s instance %s" % (member.params["state"], member.name)).message, {}
+        # The actions listed before the failure may have been carried out.
+        return self.report(member.params, failed=message, changed=bool(member.actions) and not self.gce.check_mode,
+                           actions=member.actions, skipped_zones=member.skipped_zones, **extra)
+
+    @staticmethod
+    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None):
+        report = dict(name=params["name"], changed=changed, failed=bool(failed), actions=list(actions),
+                      skipped_zones=list(skipped_zones), instance=instance or {})
+        if failed:
+            report["msg"] = failed
+        return report
+
+    def summary(self, reports):
+        result = dict(changed=any(report["changed"] for report in reports), instances=reports)
+        if self.gce.diff_mode:
+            result["diff"] = [dict(report["diff"], before_header=report["name"], after_header=report["name"])
+                              for report in reports if report.get("diff") and report["changed"]]
+        failed = [report for report in reports if report["failed"]]
+        if not failed:
+            return result, None
+        message = "%d of %d instances failed: %s" % (
+            len(failed), len(reports), "; ".join("%s: %s" % (report["name"], report["msg"]) for report in failed))
+        return result, message
+
+
+def run_fleet(gce):
+    problems = fleet_problems(gce.params)
+    if problems:
+        gce.fail("; ".join(problems))
+    try:
+        result, failure = FleetTask(gce).run()
+    except Exception as error:  # pylint: disable=broad-except
+        gce.fail_from(error, "find the instances of the task")
+    if failure:
+        gce.fail(failure, **result)
+    gce.exit(**result)
+
+
+def run_single(gce):
     problems = validate(gce.params)
     if problems:
         gce.fail("; ".join(problems))
     task = InstanceTask(gce)
     try:
         result = task.run()
+    except InstanceTaskFailed as failure:
+        gce.fail(failure.message, **failure.result)
     except Exception as error:  # pylint: disable=broad-except
         gce.fail_from(error, "%s instance %s" % (gce.params["state"], gce.params["name"]),
                       actions=task.actions, skipped_zones=task.skipped_zones)
     gce.exit(**result)
+
+
+def main():
+    gce = GceModule(
+        ARGUMENT_SPEC,
+        timeout_option="wait_timeout",
+        mutually_exclusive=[("zone", "zones"), ("name", "instances")],
+        required_one_of=[("name", "instances")],
+        supports_check_mode=True,
+    )
+    if gce.params["instances"] is None:
+        run_single(gce)
+    else:
+        run_fleet(gce)
 
 
 if __name__ == "__main__":

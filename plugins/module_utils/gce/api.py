@@ -14,11 +14,16 @@
   deadline; a write carries one requestId for all of its attempts.
 - Resources travel as dicts in the API's JSON shape (camelCase), the shape
   users see in gcloud output and Google's API reference.
+- Many threads may share one ComputeApi (gce_instance's fleet mode): each
+  thread gets its own clients, because a client's HTTP session (a
+  requests.Session) is not documented as thread-safe, and an optional bound
+  caps the HTTP calls in flight across all threads.
 """
 
 import importlib
 import importlib.util
 import json
+import threading
 import time
 import uuid
 
@@ -106,15 +111,38 @@ class ComputeApi:
         self.deadline = deadline or Deadline(300)
         self.retry_policy = retry_policy or RetryPolicy(is_transient, self.deadline, sleep=sleep)
         self._sleep = sleep
+        # Clients of the thread that made this object; other threads keep
+        # theirs in _thread_clients.
+        self._owner_thread = threading.get_ident()
         self._clients = {}
+        self._thread_clients = threading.local()
+        self._call_slots = None
+
+    def limit_concurrency(self, calls):
+        """Allow at most ``calls`` HTTP calls in flight at once, whichever thread makes them."""
+        self._call_slots = threading.BoundedSemaphore(calls)
 
     def client(self, name):
-        """A compute_v1 client class by name ("InstancesClient"), built once."""
-        if name not in self._clients:
+        """A compute_v1 client class by name ("InstancesClient"), built once per thread."""
+        if threading.get_ident() == self._owner_thread:
+            clients = self._clients
+        else:
+            clients = self._thread_clients.__dict__
+        if name not in clients:
             options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
-            self._clients[name] = getattr(compute_v1(), name)(
+            clients[name] = getattr(compute_v1(), name)(
                 credentials=self.credentials, client_options=options)
-        return self._clients[name]
+        return clients[name]
+
+    def _in_slot(self, func, *args, **kwargs):
+        """Make one HTTP call, within the concurrency bound when there is one.
+
+        Only the call holds a slot: pauses between retries and polls do not.
+        """
+        if self._call_slots is None:
+            return func(*args, **kwargs)
+        with self._call_slots:
+            return func(*args, **kwargs)
 
     def pause(self, seconds):
         """Sleep, but never past the deadline."""
@@ -131,7 +159,8 @@ class ComputeApi:
         client = self.client(client_name)
 
         def attempt():
-            return getattr(client, method)(request=request, retry=None, timeout=self.call_timeout())
+            return self._in_slot(getattr(client, method), request=request, retry=None,
+                                 timeout=self.call_timeout())
 
         try:
             return to_dict(self.retry_policy.call(attempt))
@@ -142,10 +171,14 @@ class ComputeApi:
         """All items of a paged list call, as dicts. A transient failure restarts the listing."""
         client = self.client(client_name)
 
-        def attempt():
+        def listing():
             request = getattr(compute_v1(), request_type)(**fields)
             pager = getattr(client, method)(request=request, retry=None, timeout=self.call_timeout())
             return [to_dict(page) for page in pager.pages]
+
+        def attempt():
+            # One page after the other: the listing holds one slot throughout.
+            return self._in_slot(listing)
 
         try:
             return self.retry_policy.call(attempt)
@@ -163,7 +196,8 @@ class ComputeApi:
         client = self.client(client_name)
 
         def attempt():
-            return getattr(client, method + "_unary")(request=request, retry=None, timeout=self.call_timeout())
+            return self._in_slot(getattr(client, method + "_unary"), request=request, retry=None,
+                                 timeout=self.call_timeout())
 
         try:
             return to_dict(self.retry_policy.call(attempt))
@@ -192,16 +226,16 @@ class ComputeApi:
             try:
                 if use_wait[0]:
                     try:
-                        answer = client.wait(request=compute_v1().WaitZoneOperationRequest(**fields),
-                                             retry=None, timeout=timeout)
+                        answer = self._in_slot(client.wait, request=compute_v1().WaitZoneOperationRequest(**fields),
+                                               retry=None, timeout=timeout)
                     except api_exceptions.GoogleAPICallError as error:
                         if error.code not in WAIT_UNSUPPORTED_STATUSES:
                             raise
                         use_wait[0] = False
                         return current
                 else:
-                    answer = client.get(request=compute_v1().GetZoneOperationRequest(**fields),
-                                        retry=None, timeout=timeout)
+                    answer = self._in_slot(client.get, request=compute_v1().GetZoneOperationRequest(**fields),
+                                           retry=None, timeout=timeout)
             except requests_exceptions.Timeout:
                 return current  # still running as far as we know; the deadline decides
             answer = to_dict(answer)

@@ -6,7 +6,10 @@
 
 A thin layer over ComputeApi: each method is one API call (retried there),
 names the action for error messages, and speaks dicts in the API's shape.
+Several threads may use one InstanceCalls (gce_instance's fleet mode).
 """
+
+import threading
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to_message
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
@@ -17,6 +20,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
 
 INSTANCES = "InstancesClient"
 IMAGES = "ImagesClient"
+# The largest page the list calls allow: each page is one HTTP call.
+LIST_PAGE_SIZE = 500
 
 
 def is_not_found(error):
@@ -27,10 +32,43 @@ def name_filter(name):
     return 'name = "%s"' % name
 
 
+# Longest filter sent in one list call when looking up many names at once:
+# the filter travels in the URL, and a fleet of a hundred typical names
+# still fits in one call.
+NAMES_FILTER_MAX_LENGTH = 4000
+
+
+def names_filters(names):
+    """Filters (the API's regular-expression form) that together match exactly ``names``, in few calls.
+
+    ``names`` must be valid instance names (letters, digits, hyphens), so
+    they need no escaping in the expression.
+    """
+    filters = []
+    chunk = []
+    length = 0
+    for name in sorted(set(names)):
+        if chunk and length + len(name) + 1 > NAMES_FILTER_MAX_LENGTH:
+            filters.append(_alternation(chunk))
+            chunk, length = [], 0
+        chunk.append(name)
+        length += len(name) + 1
+    if chunk:
+        filters.append(_alternation(chunk))
+    return filters
+
+
+def _alternation(names):
+    return 'name eq "(%s)"' % "|".join(names)
+
+
 class InstanceCalls:
     def __init__(self, api):
         self.api = api
         self.project = api.project
+        # Images looked up in this run, by reference: a fleet resolves each once.
+        self._images = {}
+        self._images_lock = threading.Lock()
 
     # Reads
 
@@ -80,8 +118,38 @@ class InstanceCalls:
         return [instance for instance in self.aggregated(name_filter(name), "find instance %s" % name)
                 if instance.get("name") == name]
 
+    def named_any_of(self, names, action="find instances"):
+        """{name: [instances of that name, in any zone]} for many names, in as few list calls as fit.
+
+        One aggregatedList call per NAMES_FILTER_MAX_LENGTH characters of
+        names (and per page of LIST_PAGE_SIZE instances).
+        """
+        wanted = set(names)
+        found = dict((name, []) for name in wanted)
+        for expression in names_filters(wanted):
+            for instance in self.aggregated(expression, action, max_results=LIST_PAGE_SIZE):
+                if instance.get("name") in wanted:
+                    found[instance["name"]].append(instance)
+        return found
+
     def image(self, ref):
-        """The image an ImageRef names (a family resolves to its newest image)."""
+        """The image an ImageRef names (a family resolves to its newest image), looked up once per run.
+
+        A failed lookup is remembered as well, so that a fleet sharing a
+        missing image reports it for each instance from one call.
+        """
+        with self._images_lock:
+            if ref not in self._images:
+                try:
+                    self._images[ref] = (self._lookup_image(ref), None)
+                except GceError as error:
+                    self._images[ref] = (None, error)
+            image, error = self._images[ref]
+        if error is not None:
+            raise error
+        return image
+
+    def _lookup_image(self, ref):
         label = image_label(ref)
         if ref.family is not False:
             try:
