@@ -21,7 +21,7 @@ description:
     files C(sshd) would read (from its effective configuration, C(sshd -T)) and which of them hold a public key,
     so a caller can refuse to turn password logins off for an account that would be locked out.
 author:
-  - confidential.tdx maintainers
+  - confidential.tdx maintainers (@confidential-tdx)
 options:
   login_user:
     description:
@@ -109,11 +109,14 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details: The module only reads; it behaves the same in check mode.
   diff_mode:
+    description: Whether the module returns a before/after diff with C(--diff).
     support: none
   platform:
+    description: The systems the module runs on.
     platforms: linux
     support: full
     details: Runs on the managed host with Python 3.8+ and its standard library only.
