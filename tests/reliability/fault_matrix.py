@@ -45,10 +45,18 @@ ZONES = {
     "persistent": ["europe-west4-a", "europe-west4-b"],
     "once": ["asia-southeast1-a", "asia-southeast1-b"],
 }
+# The fleet's inserts go to a zone of their own, apart from the single create's.
+FLEET_ZONES = {
+    "transient": ["us-central1-c", "us-central1-b"],
+    "persistent": ["europe-west4-b", "europe-west4-a"],
+    "once": ["asia-southeast1-c", "asia-southeast1-b"],
+}
 
 # wait_timeout of the faulted task: room to survive a burst of faults, or
 # the deadline a persistent fault must end the task at.
 WAIT_TIMEOUT = {"transient": 30, "persistent": 6, "once": 30}
+# The rerun after the faults are gone has time to spare: it shows recovery, not deadlines.
+RERUN_WAIT_TIMEOUT = 120
 # From the task's first API call (its deadline had started by then) to the
 # controller seeing its result: the module's exit and Ansible's handling on
 # a busy machine. The deadline itself is measured tightly in test_deadlines.py.
@@ -63,8 +71,9 @@ SLOW_CALL_SECONDS = {"transient": 16.0, "persistent": 6.0}
 class WritePath:
     """One way gce_instance writes: its task, its starting point, what it should leave."""
 
-    def __init__(self, name, args, write_call, before, wanted, initial=None):
+    def __init__(self, name, args, write_call, before, wanted, initial=None, fleet_size=0):
         self.name = name
+        self.fleet_size = fleet_size  # fleet mode: this many instances in one task
         self.args = args              # task arguments besides name, zone(s), wait_timeout
         self.write_call = write_call  # (method, URL path regex with {name} and {zone}) of the write
         self.before = before          # check(instance or None) -> problem or None, untouched state
@@ -100,6 +109,10 @@ WRITE_PATHS = [
     WritePath("labels", {"state": "present", "labels": {"env": "after"}}, ("POST", r"/instances/{name}/setLabels$"),
               before=_exists_with(labels={"env": "before"}), wanted=_exists_with(labels={"env": "after"}),
               initial=("RUNNING", {"env": "before"})),
+    # gce_instance's fleet mode: two instances created by one task, their
+    # inserts made at the same time.
+    WritePath("fleet-create", {"state": "present", "labels": {"case": "fleet"}}, ("POST", r"/zones/{zone}/instances$"),
+              before=_absent, wanted=_exists_with("RUNNING", {"case": "fleet"}), fleet_size=2),
 ]
 
 
@@ -129,8 +142,8 @@ FAULTS = [
     Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on="start"),
     Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on="stop"),
     Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1}, persistent_on="labels"),
-    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on="create"),
-    Fault("operation_error", {"kind": "operation_error", "code": "INTERNAL_ERROR", "count": 1},
+    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on="fleet-create"),
+    Fault("operation_error", {"kind": "operation_error", "code": "INTERNAL_ERROR"},
           ["ended with INTERNAL_ERROR"]),
     Fault("stockout", None, ["ZONE_RESOURCE_POOL_EXHAUSTED"], stockout=True),
 ]
@@ -156,9 +169,13 @@ class Case:
         self.fault = fault
         self.mode = mode
         self.path = path
-        self.zones = ZONES[mode]
+        self.zones = FLEET_ZONES[mode] if path.fleet_size else ZONES[mode]
         self.host = "%s-%s" % (path.name, mode)
         self.instance = "rel-%s-%s" % (path.name, mode[0])  # e.g. rel-stop-t
+        if path.fleet_size:
+            self.instances = ["%s-%d" % (self.instance, number) for number in range(1, path.fleet_size + 1)]
+        else:
+            self.instances = [self.instance]
 
     @property
     def key(self):
@@ -177,17 +194,26 @@ class Case:
         return WAIT_TIMEOUT[self.mode]
 
     def task_args(self):
-        args = dict(self.path.args, name=self.instance, wait_timeout=self.wait_timeout)
-        if self.path.name == "create":
+        args = dict(self.path.args, wait_timeout=self.wait_timeout)
+        if self.path.fleet_size:
+            args["instances"] = [{"name": name} for name in self.instances]
+        else:
+            args["name"] = self.instance
+        if self.path.name in ("create", "fleet-create"):
             args["zones"] = list(self.zones)
         else:
             args["zone"] = self.zones[0]
         return args
 
-    def mentions(self, entry):
-        """Whether a logged API call is about this case's instance."""
+    @staticmethod
+    def names_instance(entry, name):
+        """Whether a logged API call is about the instance ``name`` (in its URL, filter or body)."""
         text = json.dumps([entry["path"], entry.get("query"), entry.get("body")])
-        return re.search(r"\b%s\b(?!-)" % re.escape(self.instance), text) is not None
+        return re.search(r"\b%s\b(?!-)" % re.escape(name), text) is not None
+
+    def mentions(self, entry):
+        """Whether a logged API call is about one of this case's instances."""
+        return any(self.names_instance(entry, name) for name in self.instances)
 
     def write_pattern(self):
         method, pattern = self.path.write_call
@@ -202,6 +228,8 @@ class Case:
             rule["latency_seconds"] = SLOW_CALL_SECONDS[self.mode]
         if self.mode == "transient":
             rule.update(self.fault.transient)
+        if rule["kind"] == "operation_error":
+            rule["count"] = len(self.instances)  # every write of the case fails, a fleet's included
         return rule
 
 
@@ -281,9 +309,10 @@ class MatrixRun:
         return {"all": {"hosts": hosts}}
 
     def playbook(self):
-        def gce_task(name, **extra):
+        def gce_task(name, wait_timeout="{{ case_args.wait_timeout }}", **extra):
             args = dict((option, "{{ case_args.%s | default(omit) }}" % option)
-                        for option in ("name", "zone", "zones", "state", "labels", "wait_timeout"))
+                        for option in ("name", "instances", "zone", "zones", "state", "labels"))
+            args["wait_timeout"] = wait_timeout
             return dict({"name": name, "confidential.tdx.gce_instance": args, "ignore_errors": True}, **extra)
         admin = self.emulator.base_url + "/_emulator/"
         return [{
@@ -308,7 +337,7 @@ class MatrixRun:
                  "retries": 40, "delay": 0.5},
                 {"name": self.TASK_SNAPSHOT, "run_once": True,
                  "ansible.builtin.uri": {"url": admin + "state", "return_content": True}},
-                gce_task(self.TASK_RERUN, when="first is failed"),
+                gce_task(self.TASK_RERUN, wait_timeout=RERUN_WAIT_TIMEOUT, when="first is failed"),
             ],
         }]
 
@@ -337,13 +366,13 @@ class MatrixRun:
         found = [i for i in self.admin.instances() if i["name"] == case.instance]
         return found[0] if found else None
 
-    def between_runs(self, case):
+    def between_runs(self, case, name):
         snapshot = self.playbook_run.result(self.TASK_SNAPSHOT)["json"]["instances"]
-        found = [i for i in snapshot if i["name"] == case.instance]
+        found = [i for i in snapshot if i["name"] == name]
         return found[0] if found else None
 
-    def copies(self, case):
-        return [i for i in self.state if i["name"] == case.instance]
+    def copies(self, name):
+        return [i for i in self.state if i["name"] == name]
 
     def task_end(self, task, case):
         for entry in self.timing:
@@ -399,36 +428,38 @@ def judge(run, case):
 
     # The write acted at most once: one requestId across the first run's attempts.
     attempts = run.write_attempts(case)
-    request_ids = set((entry.get("query") or {}).get("requestId") for entry in attempts)
-    if len(request_ids) > 1:
-        problems.append("the write's attempts carried %d different requestIds" % len(request_ids))
-    if None in request_ids:
-        problems.append("a write attempt carried no requestId")
+    for name in case.instances:
+        request_ids = set((entry.get("query") or {}).get("requestId") for entry in attempts
+                          if Case.names_instance(entry, name))
+        if len(request_ids) > 1:
+            problems.append("the attempts of %s's write carried %d different requestIds" % (name, len(request_ids)))
+        if None in request_ids:
+            problems.append("a write attempt for %s carried no requestId" % name)
     fired = run.fired_on(case)
     if case.fault.rule is not None and fired == 0:
         problems.append("the fault never fired on the write (the case tested nothing)")
-    if case.fault.stockout and case.path.name in ("create", "start") and not attempts:
+    if case.fault.stockout and case.path.name in ("create", "fleet-create", "start") and not attempts:
         problems.append("the write never went to the stocked-out zone (the case tested nothing)")
 
-    # A refused write changes nothing: between the runs the instance was as before.
-    if failed and case.fault.name not in ACTED_ALTHOUGH_FAILED:
-        problem = case.path.before(run.between_runs(case))
+    for name in case.instances:
+        # A refused write changes nothing: between the runs the instance was as before.
+        if failed and case.fault.name not in ACTED_ALTHOUGH_FAILED:
+            problem = case.path.before(run.between_runs(case, name))
+            if problem:
+                problems.append("%s: the failed run left a change behind: %s" % (name, problem))
+        # End state, from the emulator: nothing duplicated or lost, the wanted state (after a rerun of a failure).
+        copies = run.copies(name)
+        if len(copies) > 1:
+            problems.append("%d instances named %s" % (len(copies), name))
+        final = copies[0] if copies else None
+        problem = case.path.wanted(final)
         if problem:
-            problems.append("the failed run left a change behind: %s" % problem)
-
-    # End state, from the emulator: nothing duplicated or lost, the wanted state (after a rerun of a failure).
-    copies = run.copies(case)
-    if len(copies) > 1:
-        problems.append("%d instances named %s" % (len(copies), case.instance))
-    final = copies[0] if copies else None
-    problem = case.path.wanted(final)
-    if problem:
-        problems.append("at the end: %s" % problem)
-    if case.path.name == "create" and final is not None:
-        zone = final["zone"].rsplit("/", 1)[-1]
-        wanted_zone = case.zones[1] if case.fault.stockout else case.zones[0]
-        if zone != wanted_zone:
-            problems.append("created in %s, expected %s" % (zone, wanted_zone))
+            problems.append("%s at the end: %s" % (name, problem))
+        if case.path.name in ("create", "fleet-create") and final is not None:
+            zone = final["zone"].rsplit("/", 1)[-1]
+            wanted_zone = case.zones[1] if case.fault.stockout else case.zones[0]
+            if zone != wanted_zone:
+                problems.append("%s created in %s, expected %s" % (name, zone, wanted_zone))
     if failed and run.playbook_run.status(MatrixRun.TASK_RERUN, host=case.host) == "failed":
         problems.append("the rerun without the fault failed: %s"
                         % run.playbook_run.result(MatrixRun.TASK_RERUN, host=case.host).get("msg"))
