@@ -9,6 +9,7 @@
 
 import json
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -209,6 +210,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     emulator = None  # the EmulatorServer this serves, set by EmulatorServer.start()
+
+    def handle_error(self, request, client_address):
+        # A client that stops waiting (a zoneOperations.wait given up after
+        # a timeout) closes its connection before the answer: not an error
+        # of the emulator, so no traceback on stderr.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class EmulatorServer:
