@@ -32,10 +32,12 @@ description:
     sets. Every instance is found with one C(aggregatedList) call for the
     whole fleet (so an unchanged fleet costs one call, not one per instance),
     the writes are made at the same time with at most O(concurrency) API
-    calls in flight, and the operations are waited for together, so the task
-    takes about as long as its slowest instance. Each instance is reported on
-    its own in RV(instances); one that fails does not stop the others, and
-    the task fails at the end naming every instance that failed.
+    calls in flight, and the operations are waited for together (one
+    C(zoneOperations.list) call per zone and poll, not one wait per
+    operation), so the task takes about as long as its slowest instance.
+    Each instance is reported on its own in RV(instances); one that fails
+    does not stop the others, and the task fails at the end naming every
+    instance that failed.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
@@ -165,8 +167,9 @@ options:
         for the whole task; the calls of all instances share this bound.
       - Compute Engine limits API requests per project and minute; lower
         this when other automation shares the project's quota.
-      - Operations are waited for all at once whatever this is: a call
-        waiting for an operation holds a place only while it is in flight.
+      - The operations of all instances are waited for together, with one
+        C(zoneOperations.list) call per zone and poll, so waiting holds none
+        of these places for longer than that call.
     type: int
     default: 10
   state:
@@ -598,7 +601,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     GceError,
     describe,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import run_each
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, run_each
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
@@ -1230,6 +1233,7 @@ class FleetTask:
     def converge(self, tasks, reports):
         gce = self.gce
         gce.api.limit_concurrency(gce.params["concurrency"])
+        gce.api.operation_watcher = OperationWatcher(gce.api)
         compute_v1()  # imported once, here, rather than by the first thread that needs it
         # One list call finds every member, wherever it is, instead of a get per instance.
         listing = gce.instances.named_any_of([params["name"] for dummy, params in tasks],

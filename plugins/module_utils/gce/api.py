@@ -117,6 +117,8 @@ class ComputeApi:
         self._clients = {}
         self._thread_clients = threading.local()
         self._call_slots = None
+        # Set by a fleet: waits for many operations together (fleet.OperationWatcher).
+        self.operation_watcher = None
 
     def limit_concurrency(self, calls):
         """Allow at most ``calls`` HTTP calls in flight at once, whichever thread makes them."""
@@ -205,6 +207,38 @@ class ComputeApi:
             raise describe(error, action)
 
     def wait_for_zone_operation(self, operation, action):
+        """Wait until a zone operation is DONE (see wait_alone); with an operation_watcher, together with others."""
+        if self.operation_watcher is not None:
+            return self.operation_watcher.wait(operation, action)
+        return self.wait_alone(operation, action)
+
+    def wait_briefly(self, operation, seconds):
+        """One ``zoneOperations.wait`` call given up after ``seconds``: the operation as it then stands.
+
+        Without an answer in time (or after a transient failure) the
+        operation is returned as it was given: the caller asks again later.
+        An endpoint without ``wait`` raises GceError with its HTTP status.
+        """
+        client = self.client("ZoneOperationsClient")
+        request = compute_v1().WaitZoneOperationRequest(
+            project=self.project, zone=short_name(operation.get("zone")), operation=operation["name"])
+        timeout = max(0.1, min(seconds, self.deadline.remaining()))
+        try:
+            return to_dict(self._in_slot(client.wait, request=request, retry=None, timeout=timeout))
+        except Exception as error:  # pylint: disable=broad-except
+            if is_transient(error):
+                return operation
+            raise describe(error, "wait for operation %s" % operation["name"])
+
+    def timed_out(self, operation, action):
+        """The error for an operation still not DONE when the deadline passed."""
+        return GceError(
+            "%s failed: timed out after %d s (wait_timeout) waiting for operation %s, last "
+            "status %s; it may still finish: raise wait_timeout or run the task again"
+            % (action, self.deadline.seconds, operation.get("name"), operation.get("status")),
+            operation=operation.get("name"), timed_out=True)
+
+    def wait_alone(self, operation, action):
         """Wait until a zone operation is DONE, within the deadline.
 
         Uses ``zoneOperations.wait``, which the API holds open until the
@@ -246,11 +280,7 @@ class ComputeApi:
 
         while operation.get("status") != "DONE":
             if self.deadline.expired():
-                raise GceError(
-                    "%s failed: timed out after %d s (wait_timeout) waiting for operation %s, last "
-                    "status %s; it may still finish: raise wait_timeout or run the task again"
-                    % (action, self.deadline.seconds, operation.get("name"), operation.get("status")),
-                    operation=operation.get("name"), timed_out=True)
+                raise self.timed_out(operation, action)
             try:
                 operation = self.retry_policy.call(attempt, operation)
             except Exception as error:  # pylint: disable=broad-except

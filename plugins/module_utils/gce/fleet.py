@@ -12,9 +12,31 @@ calls in flight (ComputeApi.limit_concurrency), not by the number of
 threads. A pool of N worker threads would instead hold a worker for each
 operation being waited for, and a fleet larger than the pool would wait for
 its operations one pool-full after the other.
+
+The operations themselves are waited for together by one OperationWatcher
+rather than by one ``zoneOperations.wait`` per operation, which the API
+holds open for the operation's whole duration: with a bound on calls in
+flight, a few such waits would hold every place the writes of the other
+instances need. The watcher waits on the oldest pending operation only, a
+little at a time, and after each of those waits lists every pending
+operation of a zone with one ``zoneOperations.list`` call.
 """
 
 import threading
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe, operation_error
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import LIST_PAGE_SIZE, names_filters
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+
+# How long the watcher waits on the oldest operation before it lists the
+# others: the wait returns as soon as that operation is done, so this only
+# bounds how late an operation that finishes before an older one is seen.
+WATCH_WINDOW_SECONDS = 2.0
+
+# Answers of an endpoint that does not offer a call the watcher uses:
+# zoneOperations.wait (then it only lists) or a list by name (then each
+# operation is waited for alone).
+UNSUPPORTED_STATUSES = (400, 404, 405, 501)
 
 
 class Outcome:
@@ -51,3 +73,150 @@ def run_each(items, work):
     for thread in threads:
         thread.join()
     return outcomes
+
+
+class _Waiting:
+    """One operation a thread is waiting for, and how it ended."""
+
+    def __init__(self, operation, action, order):
+        self.operation = operation
+        self.action = action
+        self.order = order
+        self.error = None
+        self.alone = False  # wait for it alone after all (the list call is not offered)
+        self.done = threading.Event()
+
+    @property
+    def zone(self):
+        return short_name(self.operation.get("zone"))
+
+    @property
+    def key(self):
+        return (self.zone, self.operation["name"])
+
+    def finish(self, operation=None, error=None, alone=False):
+        if operation is not None:
+            self.operation = operation
+        self.error = error
+        self.alone = alone
+        self.done.set()
+
+
+class OperationWatcher:
+    """Waits for the zone operations of many threads at once.
+
+    A thread calls ``wait(operation, action)`` and blocks. One watching
+    thread, started when there is something to wait for and ending when
+    there is not, repeats: wait on the oldest pending operation (for at
+    most WATCH_WINDOW_SECONDS), then list the other pending operations, one
+    call per zone and few thousand characters of names. Operations of
+    about the same length finish about in the order they began, so most are
+    seen done by the list that follows the wait on the oldest.
+    """
+
+    def __init__(self, api):
+        self.api = api
+        self._lock = threading.Lock()
+        self._pending = {}  # (zone, name) -> _Waiting
+        self._registered = 0
+        self._watcher = None
+        self._use_wait = True
+        self._alone = False
+
+    def wait(self, operation, action):
+        if operation.get("status") == "DONE" or self._alone:
+            return self.api.wait_alone(operation, action)
+        with self._lock:
+            self._registered += 1
+            waiting = _Waiting(operation, action, self._registered)
+            self._pending[waiting.key] = waiting
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch_until_idle, name="gce-operations", daemon=True)
+                self._watcher.start()
+        waiting.done.wait()
+        if waiting.alone:
+            return self.api.wait_alone(waiting.operation, action)
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.operation
+
+    def _watch_until_idle(self):
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._watcher = None
+                    return
+                oldest = min(self._pending.values(), key=lambda waiting: waiting.order)
+            if self.api.deadline.expired():
+                for waiting in self._snapshot():
+                    self._finish(waiting, error=self.api.timed_out(waiting.operation, waiting.action))
+                continue
+            self._wait_on(oldest, WATCH_WINDOW_SECONDS)
+            rest = self._snapshot()
+            if rest:
+                self._list_and_finish(rest)
+
+    def _snapshot(self):
+        with self._lock:
+            return list(self._pending.values())
+
+    def _wait_on(self, waiting, seconds):
+        if not self._use_wait:
+            self.api.pause(seconds)
+            return
+        try:
+            operation = self.api.wait_briefly(waiting.operation, seconds)
+        except GceError as error:
+            if error.details.get("http_status") in UNSUPPORTED_STATUSES:
+                self._use_wait = False  # the list calls alone will see it finish
+                self.api.pause(seconds)
+            else:
+                self._finish(waiting, error=describe(error, waiting.action))
+            return
+        self._update(waiting, operation)
+
+    def _list_and_finish(self, pending):
+        by_zone = {}
+        for waiting in pending:
+            by_zone.setdefault(waiting.zone, {})[waiting.operation["name"]] = waiting
+        for zone, waiting_by_name in sorted(by_zone.items()):
+            try:
+                seen = self._list(zone, sorted(waiting_by_name))
+            except GceError as error:
+                unsupported = error.details.get("http_status") in UNSUPPORTED_STATUSES
+                self._alone = self._alone or unsupported
+                for waiting in waiting_by_name.values():
+                    if unsupported:
+                        self._finish(waiting, alone=True)
+                    else:
+                        self._finish(waiting, error=describe(error, waiting.action))
+                continue
+            for operation in seen:
+                waiting = waiting_by_name.get(operation.get("name"))
+                if waiting is not None:
+                    self._update(waiting, operation)
+
+    def _list(self, zone, names):
+        found = []
+        for expression in names_filters(names):
+            pages = self.api.read_pages("ZoneOperationsClient", "list", "ListZoneOperationsRequest",
+                                        "wait for %d operations in %s" % (len(names), zone),
+                                        project=self.api.project, zone=zone, filter=expression,
+                                        max_results=LIST_PAGE_SIZE)
+            for page in pages:
+                found.extend(page.get("items") or ())
+        return found
+
+    def _update(self, waiting, operation):
+        """Take in the operation as the API last showed it; finish the waiting thread once it is DONE."""
+        if operation.get("status") != "DONE":
+            waiting.operation = operation  # its last status, for a timeout message
+            return
+        error = operation_error(operation, waiting.action) if operation.get("error") else None
+        self._finish(waiting, operation=operation, error=error)
+
+    def _finish(self, waiting, **outcome):
+        with self._lock:
+            if self._pending.pop(waiting.key, None) is None:
+                return  # finished already
+        waiting.finish(**outcome)

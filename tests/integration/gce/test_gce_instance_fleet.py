@@ -5,6 +5,8 @@ gauge how many at once; the module's per-instance reports say what it did.
 """
 
 import collections
+import threading
+import time
 
 import pytest
 
@@ -28,6 +30,8 @@ def call_kind(entry):
     tail = path.rsplit("/", 1)[-1]
     if path.endswith("/aggregated/instances"):
         return "aggregatedList"
+    if path.endswith("/operations"):
+        return "operations.list"
     if "/operations/" in path:
         return "operations." + ("wait" if tail == "wait" else "get")
     if "/global/images/" in path:
@@ -43,6 +47,15 @@ def call_kind(entry):
 
 def call_counts(calls):
     return collections.Counter(call_kind(entry) for entry in calls)
+
+
+def wait_until(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def held(gce):
@@ -85,9 +98,12 @@ def test_a_fleet_is_created_in_one_task_and_an_unchanged_rerun_costs_one_list_ca
                          "web-3": (ZONE, "RUNNING"), "web-4": ("europe-west4-a", "RUNNING"),
                          "web-5": (ZONE, "RUNNING")}
     # One list call finds the fleet, the image is looked up once for all five,
-    # one insert and one wait each, one list call reads them back.
-    assert call_counts(gce.calls()) == {"aggregatedList": 2, "images.get": 1, "instances.insert": 5,
-                                        "operations.wait": 5}
+    # one insert each, one list call reads them back; the operations are
+    # followed together (see test_operations_are_waited_for_together).
+    counts = call_counts(gce.calls())
+    assert {kind: counts.pop(kind) for kind in ("aggregatedList", "images.get", "instances.insert")} == {
+        "aggregatedList": 2, "images.get": 1, "instances.insert": 5}
+    assert set(counts) <= {"operations.wait", "operations.list"}, counts
     listing = gce.calls()[0]
     assert call_kind(listing) == "aggregatedList"
     assert listing["query"]["filter"] == 'name eq "(web-1|web-2|web-3|web-4|web-5)"'
@@ -172,7 +188,9 @@ def test_a_fleet_is_stopped_started_and_deleted_with_a_state_per_entry(gce):
     assert [reports[name]["actions"] for name in names] == [["delete from %s" % ZONE]] * 3
     assert reports["never-existed"]["changed"] is False
     assert gce.instances() == []
-    assert call_counts(gce.calls(since)) == {"aggregatedList": 1, "instances.delete": 3, "operations.wait": 3}
+    counts = call_counts(gce.calls(since))
+    assert (counts.pop("aggregatedList"), counts.pop("instances.delete")) == (1, 3)
+    assert set(counts) <= {"operations.wait", "operations.list"}, counts
 
 
 def test_check_mode_reports_each_instance_and_writes_nothing(gce):
@@ -228,3 +246,40 @@ def test_an_entry_without_any_zone_fails_alone(gce):
     assert reports["zoned"]["failed"] is False
     assert reports["unzoned"]["msg"] == "zone: not set; give zone, or zones to try in order"
     assert set(held(gce)) == {"zoned"}
+
+
+def test_operations_are_waited_for_together(gce):
+    """Operations that never finish on their own until the clock moves: the watcher waits on the oldest
+    only and lists the others together, one call for all of them."""
+    gce.admin.configure(operation_seconds=600)
+    names = ["together-%d" % number for number in range(6)]
+    outcome = {}
+    runner = threading.Thread(target=lambda: outcome.update(run=gce.run([fleet_task(zone=ZONE,
+                                                                                    instances=entries(*names))])))
+    runner.start()
+    try:
+        def inserted_and_listed():
+            calls = gce.calls()
+            inserts = [call for call in calls if call_kind(call) == "instances.insert"]
+            return len(inserts) == len(names) and any(
+                call_kind(call) == "operations.list" and call["time"] > inserts[-1]["time"] for call in calls)
+        assert wait_until(inserted_and_listed, 300), [call_kind(call) for call in gce.calls()]
+    finally:
+        gce.admin.advance_clock(600)
+        runner.join(600)
+    run = outcome["run"]
+    assert run.status("fleet") == "changed", run.output
+    calls = gce.calls()
+    operation_of = dict((call["body"]["name"], call) for call in calls if call_kind(call) == "instances.insert")
+    assert len(operation_of) == len(names)
+    waits = [call for call in calls if call_kind(call) == "operations.wait"]
+    lists = [call for call in calls if call_kind(call) == "operations.list"]
+    assert [call for call in calls if call_kind(call) == "operations.get"] == []
+    # Every wait is on one and the same operation, the oldest (the first insert's) ...
+    waited = set(call["path"].rsplit("/", 2)[-2] for call in waits)
+    assert len(waited) == 1, waited
+    # ... and the last list, made once every insert was in, names all the others at once.
+    last_filter = lists[-1]["query"]["filter"]
+    listed = last_filter[len('name eq "('):-2].split("|")
+    assert len(listed) == len(names) - 1 and not waited & set(listed), last_filter
+    assert all(status == "RUNNING" for zone, status in held(gce).values())

@@ -1,0 +1,141 @@
+"""The fleet's operation watcher: one thread waits for the operations of many, and its fallbacks.
+
+The API is a scripted stand-in speaking the API's JSON shapes (the same
+stand-in style as test_operation_waiting); the watcher's calls are recorded.
+"""
+
+import threading
+import time
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+
+ZONE_URL = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a"
+
+
+def op(name, status="RUNNING", error=None):
+    body = {"name": name, "zone": ZONE_URL, "status": status}
+    if error:
+        body["error"] = {"errors": [{"code": error, "message": "the zone is full"}]}
+    return body
+
+
+class ScriptedApi:
+    """Operations finish when the test says so; wait/list answer from that state."""
+
+    project = "p"
+
+    def __init__(self, list_status=None, wait_status=None):
+        self.deadline = Deadline(60)
+        self.done = {}
+        self.calls = []
+        self.lock = threading.Lock()
+        self.list_status = list_status
+        self.wait_status = wait_status
+        self.changed = threading.Condition(self.lock)
+
+    def finish(self, name, error=None):
+        with self.lock:
+            self.done[name] = op(name, "DONE", error)
+            self.changed.notify_all()
+
+    def wait_briefly(self, operation, seconds):
+        with self.lock:
+            self.calls.append(("wait", operation["name"]))
+            if self.wait_status:
+                raise GceError("no wait here", http_status=self.wait_status)
+            self.changed.wait_for(lambda: operation["name"] in self.done, timeout=min(seconds, 0.2))
+            return self.done.get(operation["name"], operation)
+
+    def read_pages(self, client, method, request, action, project, zone, filter, max_results):
+        names = filter[len('name eq "('):-2].split("|")
+        with self.lock:
+            self.calls.append(("list", tuple(names)))
+            if self.list_status:
+                raise GceError("no such list", http_status=self.list_status)
+            return [{"items": [self.done.get(name, op(name)) for name in names]}]
+
+    def wait_alone(self, operation, action):
+        with self.lock:
+            self.calls.append(("alone", operation["name"]))
+            self.changed.wait_for(lambda: operation["name"] in self.done, timeout=10)
+            return self.done[operation["name"]]
+
+    def pause(self, seconds):
+        pass
+
+    def timed_out(self, operation, action):
+        return GceError("%s timed out" % action, timed_out=True)
+
+
+def wait_in_threads(watcher, names):
+    outcomes = {}
+
+    def wait(name):
+        try:
+            outcomes[name] = watcher.wait(op(name), "create instance %s" % name)
+        except GceError as error:
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=wait, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    return outcomes, threads
+
+
+def join(threads):
+    for thread in threads:
+        thread.join(30)
+        assert not thread.is_alive()
+
+
+def test_the_oldest_is_waited_on_and_the_others_are_listed_together():
+    api = ScriptedApi()
+    watcher = OperationWatcher(api)
+    outcomes, threads = wait_in_threads(watcher, ["op-a"])
+    while not api.calls:  # until the watcher has started on op-a, the oldest
+        time.sleep(0.01)
+    more, more_threads = wait_in_threads(watcher, ["op-b", "op-c", "op-d"])
+    for name in ("op-b", "op-c", "op-d", "op-a"):
+        api.finish(name, error="ZONE_RESOURCE_POOL_EXHAUSTED" if name == "op-c" else None)
+    join(threads + more_threads)
+    outcomes.update(more)
+    assert outcomes["op-a"]["status"] == "DONE" and outcomes["op-b"]["status"] == "DONE"
+    assert isinstance(outcomes["op-c"], GceError)
+    assert outcomes["op-c"].details["operation_error_code"] == "ZONE_RESOURCE_POOL_EXHAUSTED"
+    assert set(name for kind, name in api.calls if kind == "wait") == {"op-a"}
+    assert ("list", ("op-b", "op-c", "op-d")) in api.calls
+    assert not [call for call in api.calls if call[0] == "alone"]
+
+
+def test_without_the_list_call_each_operation_is_waited_for_alone():
+    api = ScriptedApi(list_status=400)
+    watcher = OperationWatcher(api)
+    outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b", "op-c"])
+    for name in ("op-a", "op-b", "op-c"):
+        api.finish(name)
+    join(threads)
+    assert all(outcome["status"] == "DONE" for outcome in outcomes.values())
+    assert ("alone", "op-b") in api.calls or ("alone", "op-a") in api.calls
+
+
+def test_without_the_wait_call_the_list_alone_sees_them_finish():
+    api = ScriptedApi(wait_status=404)
+    watcher = OperationWatcher(api)
+    outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b"])
+    api.finish("op-a")
+    api.finish("op-b")
+    join(threads)
+    assert all(outcome["status"] == "DONE" for outcome in outcomes.values())
+    assert [kind for kind, name in api.calls].count("wait") == 1  # asked once, then never again
+    assert not [call for call in api.calls if call[0] == "alone"]
+
+
+def test_the_deadline_ends_every_wait_with_the_timeout_message():
+    api = ScriptedApi()
+    api.deadline = Deadline(0)
+    watcher = OperationWatcher(api)
+    outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b"])
+    join(threads)
+    assert all(isinstance(outcome, GceError) and outcome.details["timed_out"] for outcome in outcomes.values())
