@@ -592,7 +592,6 @@ instances:
 """
 
 import copy
-import re
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import compute_v1
@@ -602,6 +601,15 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     describe,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, run_each
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
+    check_disk_size,
+    check_disk_type,
+    check_labels,
+    check_metadata_keys,
+    check_network,
+    check_scopes,
+    check_service_account,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
@@ -684,8 +692,6 @@ RUNNING_STATES = ("PROVISIONING", "STAGING", "RUNNING", "REPAIRING")
 STOPPED_STATES = ("TERMINATED", "STOPPED")
 SETTLING_STATES = ("STOPPING", "SUSPENDING")
 
-LABEL_KEY = r"[a-z][a-z0-9_-]{0,62}"
-LABEL_VALUE = r"[a-z0-9_-]{0,63}"
 
 # The fields of RV(instance) shown in diff mode: what a task can change.
 DIFF_KEYS = ("name", "zone", "status", "machine_type", "confidential_instance_type", "on_host_maintenance",
@@ -744,13 +750,15 @@ def validate(params):
             problems.append("image: %s is not an image reference; use PROJECT/FAMILY, PROJECT/IMAGE or "
                             "projects/PROJECT/global/images/IMAGE, e.g. %s"
                             % (params["image"], tdx_catalog.DEFAULT_IMAGE))
-        if params["boot_disk_size_gb"] is not None and params["boot_disk_size_gb"] < 1:
-            problems.append("boot_disk_size_gb: %s must be a positive number of GB" % params["boot_disk_size_gb"])
-        for key, value in sorted((wanted_labels(params) or {}).items()):
-            if not re.fullmatch(LABEL_KEY, key) or not re.fullmatch(LABEL_VALUE, value):
-                problems.append("labels: %s=%s is not a valid label; keys start with a lowercase letter, keys "
-                                "and values use lowercase letters, digits, _ and -, up to 63 characters"
-                                % (key, value))
+        problems.append(check_disk_size(params["boot_disk_size_gb"]))
+        problems.append(check_disk_type(params["boot_disk_type"]))
+        problems.append(check_network(params["network"], "network"))
+        problems.append(check_network(params["subnetwork"], "subnetwork"))
+        problems.append(check_service_account(params["service_account"]))
+        if params["service_account"]:
+            problems.append(check_scopes(params["service_account_scopes"], "service_account_scopes"))
+        problems.append(check_metadata_keys(params["metadata"]))
+        problems.extend(check_labels(wanted_labels(params)))
         for tag in params["network_tags"] or ():
             if not NAME_PATTERN.fullmatch(tag):
                 problems.append("network_tags: %r is not a valid tag; use lowercase letters, digits and "
@@ -1042,7 +1050,8 @@ class InstanceTask:
     def resolve_image(self):
         ref = parse_image(self.params["image"])
         image = self.calls.image(ref)
-        problem = check_image_features(image_label(ref), image.get("guestOsFeatures"))
+        problem = check_image_features(image_label(ref), image.get("guestOsFeatures")) or check_disk_size(
+            self.params["boot_disk_size_gb"], int(image.get("diskSizeGb") or 0))
         if problem:
             self.fail(problem)
         return image

@@ -150,6 +150,7 @@ instances:
       sample: ["confidential instance type is none, not TDX", "on host maintenance is MIGRATE, not TERMINATE"]
 """
 
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_labels
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
@@ -171,7 +172,19 @@ def validate(params):
     for zone in params["zones"] or ():
         if not ZONE_PATTERN.fullmatch(zone):
             problems.append("zones: %r is not a zone name; use a name such as us-central1-a" % zone)
+    # A label Compute Engine would refuse can never match: it is a typo, not an empty answer.
+    problems.extend(check_labels(dict((str(key), label_text(value))
+                                      for key, value in (params["labels"] or {}).items())))
+    if any(not expression.strip() for expression in params["filters"] or ()):
+        problems.append("filters: an empty expression; give expressions such as status = \"RUNNING\" or leave it out")
     return [problem for problem in problems if problem]
+
+
+def label_text(value):
+    """A label value as the API holds it (YAML's true is the label value true)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _quoted(value):
@@ -182,7 +195,7 @@ def filter_expression(params):
     """One API filter: every part parenthesised and ANDed, names ORed."""
     parts = ["(%s)" % expression for expression in params["filters"] or ()]
     for key, value in sorted((params["labels"] or {}).items()):
-        parts.append("(labels.%s = %s)" % (key, _quoted(value)))
+        parts.append("(labels.%s = %s)" % (key, _quoted(label_text(value))))
     names = params["names"] or ()
     if names:
         parts.append("(%s)" % " OR ".join("(name = %s)" % _quoted(name) for name in names))
@@ -194,7 +207,7 @@ def matches(instance, params):
     if params["names"] and instance.get("name") not in params["names"]:
         return False
     labels = instance.get("labels") or {}
-    return all(labels.get(key) == str(value) for key, value in (params["labels"] or {}).items())
+    return all(labels.get(key) == label_text(value) for key, value in (params["labels"] or {}).items())
 
 
 def main():

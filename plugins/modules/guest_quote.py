@@ -245,10 +245,14 @@ def main():
         except ValueError as exc:
             module.fail_json(msg="report_data %s; give at most 128 hex digits, or leave it out for a random nonce"
                              % exc)
+    report_dir = module.params["tsm_report_dir"]
     try:
-        quote, facts = request_quote(report_data, module.params["tsm_report_dir"])
+        quote, facts = request_quote(report_data, report_dir)
     except QuoteError as exc:
-        module.fail_json(msg=str(exc), report_data=report_data.hex())
+        # A directory the task named that is not there may be the task's
+        # mistake rather than the kernel's: say which option holds it.
+        named = "tsm_report_dir: " if report_dir != DEFAULT_REPORT_DIR and not os.path.isdir(report_dir) else ""
+        module.fail_json(msg=named + str(exc), report_data=report_data.hex())
     try:
         decoded = decode_quote(quote)
     except TdxDecodeError as exc:

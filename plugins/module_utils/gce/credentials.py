@@ -11,6 +11,7 @@ key, a token or a key file's contents into a message.
 
 import json
 import os
+import re
 
 from ansible.module_utils.basic import env_fallback
 
@@ -23,6 +24,13 @@ except ImportError:  # the module wrapper reports the missing libraries
     pass
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
+    check_access_token,
+    check_project,
+    excerpt,
+    check_scopes,
+    check_service_account,
+)
 
 AUTH_KINDS = ("application", "serviceaccount", "machineaccount", "accesstoken")
 DEFAULT_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
@@ -79,9 +87,15 @@ def check_auth_options(params):
     if kind == "accesstoken" and not params.get("access_token"):
         return "access_token: required when auth_kind is accesstoken (or set GCP_ACCESS_TOKEN)"
     endpoint = params.get("api_endpoint")
-    if endpoint and not endpoint.startswith(("https://", "http://")):
-        return "api_endpoint: %s must be a URL such as https://compute.googleapis.com" % endpoint
-    return None
+    if endpoint and not re.match(r"https?://[^/\s]+", endpoint):
+        return "api_endpoint: %s must be a URL such as https://compute.googleapis.com" % excerpt(endpoint)
+    problems = [
+        check_project(params.get("project")),
+        check_access_token(params.get("access_token")),
+        check_service_account(params.get("service_account_email"), "service_account_email"),
+        check_scopes(params.get("scopes"), "scopes"),
+    ]
+    return next((problem for problem in problems if problem), None)
 
 
 def _service_account_info(params):

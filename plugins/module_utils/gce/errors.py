@@ -62,6 +62,9 @@ FIX_BY_STATUS = {
 # The TDX image rule comes first: the API blames confidentialInstanceConfig
 # although the fix is another image.
 OPTION_BY_FIELD = (
+    (re.compile(r"field 'filter'"), "filters",
+     'check the expressions: FIELD = "VALUE", FIELD != VALUE, FIELD:PREFIX*, one condition each'),
+    (re.compile(r"field 'zone'"), "zones", "use a zone name such as us-central1-a"),
     (re.compile(r"confidentialInstanceConfig.*TDX compatible image|TDX compatible image"),
      "image", "choose an image that declares %s, such as %s" % (
          tdx_catalog.REQUIRED_GUEST_OS_FEATURE, tdx_catalog.DEFAULT_IMAGE)),

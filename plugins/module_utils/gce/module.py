@@ -28,6 +28,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials i
     check_auth_options,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_lengths
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import InstanceCalls
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
 
@@ -51,6 +52,9 @@ class GceModule:
             self.module.no_log_values.add(self.params["service_account_contents"])
         if not has_google_libraries():
             self.module.fail_json(msg=missing_required_lib(REQUIRED_LIBRARIES))
+        problems = check_lengths(self.params)
+        if problems:
+            self.fail("; ".join(problems))
         problem = check_auth_options(self.params)
         if problem:
             self.fail(problem)

@@ -62,7 +62,7 @@ def test_defaults_are_valid():
     (dict(zone=None, zones=["us-central1-a", "us-central1-a"]), "zones: us-central1-a, us-central1-a lists a zone twice"),
     (dict(on_host_maintenance="MIGRATE"), "on_host_maintenance: MIGRATE is not allowed"),
     (dict(image="22.04"), "image: 22.04 is not an image reference"),
-    (dict(boot_disk_size_gb=0), "boot_disk_size_gb: 0 must be a positive number of GB"),
+    (dict(boot_disk_size_gb=0), "boot_disk_size_gb: 0 must be between 1 and 65536 GB"),
     (dict(labels={"env": "Prod"}), "labels: env=Prod is not a valid label"),
     (dict(labels={"9lives": "x"}), "labels: 9lives=x is not a valid label"),
     (dict(network_tags=["allow ssh"]), "network_tags: 'allow ssh' is not a valid tag"),
@@ -201,7 +201,7 @@ def test_power_transitions(status, state, actions):
 
 def test_bad_input_fails_in_one_line_without_contacting_the_api():
     result = run_module(gce_instance.main, {
-        "name": "web-1", "zone": "us-central1-a", "machine_type": "n2-standard-4", "project": "p",
+        "name": "web-1", "zone": "us-central1-a", "machine_type": "n2-standard-4", "project": "my-project",
         "access_token": "ya29.a-token-long-enough-to-mask", "api_endpoint": "http://192.0.2.1:9"})
     assert result.failed
     assert result["msg"].startswith("machine_type: n2-standard-4 cannot run as a TDX trust domain")

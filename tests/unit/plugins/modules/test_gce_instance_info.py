@@ -40,3 +40,17 @@ def test_matches_checks_names_and_labels_again():
 ])
 def test_validation(values, expected):
     assert validate(params(**values))[0].startswith(expected)
+
+
+def test_a_yaml_boolean_label_is_the_label_value_true():
+    # Found by the reliability campaign: labels {canary: true} asked for "True", which no instance carries.
+    assert filter_expression(params(labels={"canary": True})) == '(labels.canary = "true")'
+    assert matches({"name": "a", "labels": {"canary": "true"}}, params(labels={"canary": True}))
+
+
+@pytest.mark.parametrize("values, expected", [
+    (dict(labels={"Env": "prod"}), "labels: Env=prod is not a valid label"),
+    (dict(filters=[" "]), "filters: an empty expression"),
+])
+def test_conditions_that_can_never_match_are_refused(values, expected):
+    assert validate(params(**values))[0].startswith(expected)

@@ -161,8 +161,8 @@ def test_without_root_creating_the_entry_is_refused_with_the_fix(tsm):
 def test_a_kernel_without_configfs_tsm_is_explained(tmp_path):
     result = run_module(guest_quote.main, {"tsm_report_dir": str(tmp_path / "absent")})
     assert result.failed
-    assert result["msg"].startswith("%s does not exist: this kernel has no configfs-tsm report interface"
-                                    % (tmp_path / "absent"))
+    assert result["msg"].startswith("tsm_report_dir: %s does not exist: this kernel has no configfs-tsm report "
+                                    "interface" % (tmp_path / "absent"))
 
 
 def test_this_machine_has_no_configfs_tsm_and_says_so():
