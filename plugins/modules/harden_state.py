@@ -641,9 +641,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    bad_keys = [key for key in module.params["sysctl"] if not re.match(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)+$", key)]
+    # fullmatch: "$" would let a name end in a line break.
+    bad_keys = [key for key in module.params["sysctl"] if not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)+", key)]
     if bad_keys:
-        module.fail_json(msg="sysctl: %s is not a kernel parameter name like kernel.kptr_restrict" % ", ".join(bad_keys))
+        module.fail_json(msg="sysctl: %s is not a kernel parameter name like kernel.kptr_restrict"
+                         % ", ".join(repr(key) for key in bad_keys))
     module.exit_json(changed=False, state=gather(module))
 
 
