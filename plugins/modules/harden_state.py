@@ -152,6 +152,12 @@ state:
   returned: always
   type: dict
   contains:
+    check_mode:
+      description:
+        - Whether the module ran in check mode. Also true when check mode was set on the task (C(check_mode=true)
+          or C(apply) of an include), which the C(ansible_check_mode) variable does not show.
+      type: bool
+      sample: false
     root:
       description: Whether the module ran as root; most parts need it to be complete.
       type: bool
@@ -600,6 +606,7 @@ def gather(module):
     login_user, login_source = host.login_user()
     units, units_error = host.units()
     state = {
+        "check_mode": module.check_mode,
         "root": os.geteuid() == 0,
         "login_user": login_user,
         "login_user_source": login_source,

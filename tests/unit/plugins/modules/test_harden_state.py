@@ -166,6 +166,7 @@ def test_reads_files_paths_and_checksums_without_changing_anything(tmp_path, che
     }, check_mode=check_mode)
     assert not result.failed and not result.changed
     state = result["state"]
+    assert state["check_mode"] is check_mode
     assert state["paths"][str(managed)]["mode"] == "0640"
     assert state["paths"][str(managed)]["type"] == "file"
     assert state["paths"][str(managed)]["uid"] == os.getuid()
