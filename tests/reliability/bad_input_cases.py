@@ -38,6 +38,7 @@ class BadInput:
         self.without = spec.get("without", [])
         self.env = spec.get("env", {})
         self.playbook = spec.get("playbook", False)
+        self.refused_by = spec.get("refused_by")  # roles: the module that refuses it, before acting
         self.valid = valid
 
     number = None

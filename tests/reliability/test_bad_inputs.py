@@ -7,12 +7,14 @@ slips past validation shows up as a call in its log); the cases marked
 """
 
 import importlib
+import json
 import os
 
 import pytest
 
 from tests.integration.gce.harness import GCP_ENVIRONMENT, is_write
-from tests.integration.playbook import localhost_play, run_playbook
+from tests.integration.playbook import CALLBACK_DIR, localhost_play, run_playbook
+from tests.reliability.fault_matrix import RELIABILITY_CALLBACKS
 from tests.reliability.bad_input_cases import (
     GCE_MODULES,
     SERVICE_ACCOUNT_OPTIONS,
@@ -110,3 +112,119 @@ def test_the_same_refusals_through_ansible_playbook(module, materials, gce_emula
         failures.append("files changed under %s" % materials.tree)
     assert "Traceback" not in run.output
     assert not failures, "\n".join(failures)
+
+
+# -- roles --------------------------------------------------------------------------------
+
+ROLE_CASES = cases("roles")
+# ansible-core's header above the argument specification's findings, one per line.
+CORE_VALIDATION_HEADER = "Validation of arguments failed:"
+# Actions that only look at the task's inputs: a role refusing through them has touched nothing.
+REFUSING_ACTIONS = ("validate_argument_spec", "ansible.builtin.validate_argument_spec", "assert",
+                    "ansible.builtin.assert", "fail", "ansible.builtin.fail")
+
+
+class RoleMaterials(Materials):
+    def __init__(self, tree, key_files, emulator, access_token):
+        super(RoleMaterials, self).__init__(tree, key_files)
+        self.values = {"{endpoint}": emulator.base_url, "{project}": emulator.project, "{token}": access_token}
+
+    def resolve(self, value):
+        value = super(RoleMaterials, self).resolve(value)
+        if isinstance(value, str):
+            for placeholder, replacement in self.values.items():
+                value = value.replace(placeholder, replacement)
+        return value
+
+
+def role_case_tasks(role, case, materials):
+    return [
+        {"name": "case %s" % case.id, "ansible.builtin.debug": {"msg": "start"}},
+        {"name": "%s attempt" % case.id, "block": [
+            {"ansible.builtin.include_role": {"name": "confidential.tdx.%s" % role},
+             "vars": case.arguments(materials)},
+            {"name": "%s ACCEPTED" % case.id, "ansible.builtin.debug": {"msg": "the role went through"}},
+        ], "rescue": [
+            {"name": case.id, "ansible.builtin.debug": {"msg": {
+                "failed_task": "{{ ansible_failed_task.name }}",
+                "failed_action": "{{ ansible_failed_task.action }}",
+                "message": "{{ ansible_failed_result.msg | default('') }}"}}},
+        ]},
+    ]
+
+
+def judge_core_message(case, message):
+    """ansible-core's argument-specification findings, one per line after its header: one must name the
+    argument (core adds unqualified lines of its own, such as "dictionary requested ...")."""
+    lines = [line for line in message[len(CORE_VALIDATION_HEADER):].splitlines() if line.strip()]
+    verdicts = [judge_refusal(case, dict(failed=True, msg=line)) for line in lines]
+    if any(not verdict for verdict in verdicts):
+        return []
+    return verdicts[0] if verdicts else ["an empty validation message"]
+
+
+def case_windows(run, chosen):
+    """(start, end) time of each case's tasks, from the timing callback."""
+    starts = dict((entry["task"][len("case "):], entry["start"]) for entry in run.timing
+                  if entry["task"].startswith("case "))
+    ordered = [starts[case.id] for case in chosen] + [float("inf")]
+    return dict((case.id, (ordered[index], ordered[index + 1])) for index, case in enumerate(chosen))
+
+
+def judge_role_refusal(case, run, calls_in_window):
+    """What is wrong with how the role refused this case (empty: refused cleanly, before acting)."""
+    entries = run.results
+    start = next(index for index, entry in enumerate(entries) if entry["task"] == "case %s" % case.id)
+    end = next((index for index, entry in enumerate(entries[start + 1:], start + 1)
+                if entry["task"].startswith("case ")), len(entries))
+    refusal = [entry for entry in entries[start:end] if entry["task"] == case.id]
+    if not refusal:
+        return ["accepted: the role did not refuse %s=%s (%s)" % (case.argument, case.raw_value, case.why)]
+    details = refusal[0]["result"]["msg"]
+    problems = []
+    if details["failed_action"] not in REFUSING_ACTIONS + ((case.refused_by,) if case.refused_by else ()):
+        problems.append("refused late, by task %r (%s)" % (details["failed_task"], details["failed_action"]))
+    if calls_in_window:
+        problems.append("API calls before the refusal: %s" % calls_in_window[:3])
+    message = details["message"]
+    if message.startswith(CORE_VALIDATION_HEADER):
+        problems.extend(judge_core_message(case, message))
+    else:
+        problems.extend(judge_refusal(case, dict(failed=True, msg=message)))
+    return problems
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("role", ["provision", "verify"])
+def test_role_arguments_are_refused_before_the_role_acts(role, tmp_path, gce_emulator, access_token,
+                                                          session_service_account_file, ledger):
+    tree = make_tree(str(tmp_path / "tree"))
+    materials = RoleMaterials(tree, write_key_files(str(tmp_path), session_service_account_file), gce_emulator,
+                              access_token)
+    chosen = [case for case in ROLE_CASES if case.owner == role]
+    tasks = []
+    for case in chosen:
+        tasks.extend(role_case_tasks(role, case, materials))
+    before = tree_snapshot(tree)
+    timing_file = str(tmp_path / "timing.jsonl")
+    env = dict((name, None) for name in GCP_ENVIRONMENT)
+    env.update({"ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join([CALLBACK_DIR, RELIABILITY_CALLBACKS]),
+                "ANSIBLE_CALLBACKS_ENABLED": "record_results,task_timing",
+                "CONFIDENTIAL_TDX_TIMING_FILE": timing_file})
+    run = run_playbook([localhost_play(tasks)], tmp_path, env=env)
+    with open(timing_file) as handle:
+        run.timing = [json.loads(line) for line in handle if line.strip()]
+    assert "Traceback" not in run.output
+    calls = [entry for entry in gce_emulator.admin.requests() if entry["path"].startswith("/compute/")]
+    windows = case_windows(run, chosen)
+    failures = []
+    for case in chosen:
+        first, last = windows[case.id]
+        in_window = ["%s %s" % (e["method"], e["path"]) for e in calls if first <= e["time"] < last]
+        problems = judge_role_refusal(case, run, in_window)
+        ledger.record("bad_input", "role-" + case.id, problems, owner=role, argument=case.argument, why=case.why,
+                      path="ansible-playbook (role)")
+        failures.extend("%s: %s" % (case.id, problem) for problem in problems)
+    if tree_snapshot(tree) != before:
+        failures.append("files changed on the controller under %s" % tree)
+    assert not failures, "\n".join(failures) + "\n" + run.output[-3000:]
