@@ -60,12 +60,10 @@ def _lengths(value, path, unlimited):
             inner = "%s.%s" % (path, excerpt(str(key)))
             yield inner, len(str(key))
             if key not in unlimited:
-                for found in _lengths(item, inner, unlimited):
-                    yield found
+                yield from _lengths(item, inner, unlimited)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            for found in _lengths(item, "%s[%d]" % (path, index), unlimited):
-                yield found
+            yield from _lengths(item, "%s[%d]" % (path, index), unlimited)
 
 
 # Options (at any depth) whose values may be long: metadata (startup
