@@ -27,6 +27,9 @@ description:
     example C(dmesg) restricted, or C(/dev/tdx_guest) not readable without root) apart from a missing sign.
   - Can also inspect a system offline, from the files of a mounted disk image or a captured evidence tree
     (O(evidence_root)), with a kernel log and a TDREPORT saved earlier (O(kernel_log_file), O(tdreport_file)).
+  - With O(policy), also judges what it found, on the host, and returns the verdict and every check with its
+    reason in RV(verdict), so one module run per host both gathers and judges (the role
+    C(confidential.tdx.verify) works this way).
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
@@ -65,11 +68,71 @@ options:
       - A report from a file is decoded and returned, but does not count as evidence that this system is a TD.
       - A file that is not a TDX TDREPORT fails the task with the reason.
     type: path
+  policy:
+    description:
+      - Judge the evidence against this policy and return the verdict in RV(verdict).
+      - A check that could not be made (no privilege, no tool) fails with C(could not check) and the reason;
+        it never passes.
+    type: dict
+    suboptions:
+      required_evidence:
+        description:
+          - Evidence that must have been found (status C(found)); each is one check named after it.
+        type: list
+        elements: str
+        choices: [cpu_flag, tdreport, kernel_log, device, configfs_tsm, ccel_table, sysfs_measurements, detect_virt]
+        default: [cpu_flag, kernel_log, device]
+      require_sept_ve_disable:
+        description:
+          - Check that the TDREPORT has the SEPT_VE_DISABLE attribute, as a production TD does. The DEBUG
+            attribute is always checked.
+        type: bool
+        default: true
+      expected_measurements:
+        description:
+          - Expected register values, as hex (case does not matter); each register named is one check.
+          - Registers not named are not compared.
+        type: dict
+        suboptions:
+          mrtd:
+            description: Expected MRTD.
+            type: str
+          mrconfigid:
+            description: Expected MRCONFIGID.
+            type: str
+          mrowner:
+            description: Expected MROWNER.
+            type: str
+          mrownerconfig:
+            description: Expected MROWNERCONFIG.
+            type: str
+          rtmr0:
+            description: Expected RTMR0.
+            type: str
+          rtmr1:
+            description: Expected RTMR1.
+            type: str
+          rtmr2:
+            description: Expected RTMR2.
+            type: str
+          rtmr3:
+            description: Expected RTMR3.
+            type: str
+      quote:
+        description:
+          - Also get a quote through configfs-tsm, as M(confidential.tdx.guest_quote) does, over O(report_data)
+            (or a random nonce when O(report_data) is empty), and check that it is not a debug TD's quote.
+          - The result is in RV(quote); a quote that cannot be had fails the C(quote) check with the reason.
+        type: bool
+        default: false
 attributes:
   check_mode:
     description: Whether the module can run with C(--check) and what it then does.
     support: full
-    details: The module only reads; it behaves the same in check mode.
+    details:
+      - The module only reads; it behaves the same in check mode.
+      - With O(policy.quote=true) it gets a quote in check mode too; the configfs-tsm report entry it makes is
+        a transient kernel object, removed before the module returns.
   diff_mode:
     description: Whether the module returns a before/after diff with C(--diff).
     support: none
@@ -108,6 +171,21 @@ EXAMPLES = r"""
   confidential.tdx.guest_info:
     report_data: "{{ (inventory_hostname ~ now(utc=true)) | ansible.builtin.hash('sha512') }}"
   become: true
+
+- name: Gather and judge in one run, with a measurement policy and a quote
+  confidential.tdx.guest_info:
+    policy:
+      required_evidence: [cpu_flag, kernel_log, device]
+      expected_measurements:
+        mrtd: "{{ golden_mrtd }}"
+      quote: true
+  become: true
+  register: tdx_verdict
+
+- name: Refuse a host that fails the policy, with every reason
+  ansible.builtin.assert:
+    that: tdx_verdict.verdict.verified
+    fail_msg: "{{ tdx_verdict.verdict.failures | join('; ') }}"
 
 - name: Inspect a disk image mounted on /mnt/td-image, with a kernel log and report captured earlier
   confidential.tdx.guest_info:
@@ -275,6 +353,35 @@ live:
   returned: always
   type: bool
   sample: true
+verdict:
+  description: The evidence judged against O(policy).
+  returned: when O(policy) is set
+  type: dict
+  contains:
+    verified:
+      description: Whether every check passed.
+      type: bool
+      sample: false
+    failures:
+      description: C(name: reason) of each failed check, in order.
+      type: list
+      elements: str
+      sample: ["tdx_active: not a TDX guest: no tdx_guest CPU flag, no /dev/tdx_guest device"]
+    checks:
+      description:
+        - Every check made, in order, each with C(name), C(passed) and C(reason). C(tdx_active) first, then
+          the required evidence, C(debug), C(sept_ve_disable), the expected measurements and C(quote).
+      type: list
+      elements: dict
+      sample: [{name: debug, passed: true, reason: DEBUG attribute is clear}]
+quote:
+  description:
+    - The quote asked for by O(policy.quote), decoded as RV(confidential.tdx.guest_quote#module:decoded) is,
+      without its report data (a nonce, different every run); or C(obtained=false) and C(msg) with the reason
+      when no quote could be had.
+  returned: when O(policy.quote=true)
+  type: dict
+  sample: {obtained: false, msg: "no configfs-tsm report interface at /sys/kernel/config/tsm/report"}
 """
 
 import os
@@ -283,6 +390,25 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.host import EvidenceInputError, HostInspector
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.policy import (
+    DEFAULT_REQUIRED_EVIDENCE,
+    MEASUREMENT_REGISTERS,
+    Policy,
+    judge,
+    quote_summary,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.signs import EVIDENCE_NAMES
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import QuoteError
+
+POLICY_OPTIONS = dict(
+    required_evidence=dict(type="list", elements="str", choices=list(EVIDENCE_NAMES),
+                           default=list(DEFAULT_REQUIRED_EVIDENCE)),
+    require_sept_ve_disable=dict(type="bool", default=True),
+    expected_measurements=dict(type="dict", options=dict((name, dict(type="str")) for name in MEASUREMENT_REGISTERS)),
+    quote=dict(type="bool", default=False),
+)
 
 
 def _command_runner(module):
@@ -294,6 +420,17 @@ def _command_runner(module):
     return run
 
 
+def get_quote(report_data, live):
+    """The quote outcome the policy judges: {"decoded", "provider"}, or {"msg"} when none was had."""
+    if not live:
+        return {"msg": "offline inspection cannot ask the TDX module for a quote"}
+    try:
+        dummy, decoded, facts = checked_quote(report_data)
+    except QuoteError as exc:
+        return {"msg": str(exc)}
+    return {"decoded": decoded, "provider": facts["provider"]}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -302,6 +439,7 @@ def main():
             evidence_root=dict(type="path", default="/"),
             kernel_log_file=dict(type="path"),
             tdreport_file=dict(type="path"),
+            policy=dict(type="dict", options=POLICY_OPTIONS),
         ),
         supports_check_mode=True,
     )
@@ -322,6 +460,17 @@ def main():
         )
     except EvidenceInputError as exc:
         module.fail_json(msg=str(exc))
+    options = module.params["policy"]
+    if options is not None:
+        policy = Policy(options["required_evidence"], options["require_sept_ve_disable"],
+                        options["expected_measurements"], options["quote"])
+        quote = None
+        if policy.quote:
+            # An empty report_data asks for a fresh random nonce, as guest_quote does.
+            nonce = report_data if module.params["report_data"] else os.urandom(REPORT_DATA_SIZE)
+            quote = get_quote(nonce, inspector.live)
+            result["quote"] = quote_summary(quote)
+        result["verdict"] = judge(result, policy, quote)
     module.exit_json(changed=False, **result)
 
 

@@ -223,10 +223,10 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote, parse_report_data
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import DEFAULT_REPORT_DIR, QuoteError, request_quote
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import DEFAULT_REPORT_DIR, QuoteError
 
 
 def main():
@@ -247,22 +247,12 @@ def main():
                              % exc)
     report_dir = module.params["tsm_report_dir"]
     try:
-        quote, facts = request_quote(report_data, report_dir)
+        quote, decoded, facts = checked_quote(report_data, report_dir)
     except QuoteError as exc:
         # A directory the task named that is not there may be the task's
         # mistake rather than the kernel's: say which option holds it.
         named = "tsm_report_dir: " if report_dir != DEFAULT_REPORT_DIR and not os.path.isdir(report_dir) else ""
         module.fail_json(msg=named + str(exc), report_data=report_data.hex())
-    try:
-        decoded = decode_quote(quote)
-    except TdxDecodeError as exc:
-        module.fail_json(msg="the kernel returned something that is not a TDX quote: %s" % exc,
-                         report_data=report_data.hex())
-    if decoded["report_data"] != report_data.hex():
-        module.fail_json(msg="the quote carries report data %s, not the %s asked for: another request got in "
-                             "between; run again" % (decoded["report_data"], report_data.hex()),
-                         report_data=report_data.hex())
-    quote = quote[:decoded["quote_size"]]
     module.exit_json(
         changed=False,
         quote=base64.b64encode(quote).decode("ascii"),
