@@ -1172,6 +1172,9 @@ class InstanceTask:
         if existing.get("deletionProtection"):
             self.fail("instance %s has deletion protection, so recreate cannot delete it; run "
                           "deletion_protection: false without recreate first" % self.name, instance=before)
+        # The new image is checked before the old instance is deleted: a
+        # refused image must leave the instance as it was, not gone.
+        self.resolve_image()
         self.actions.append("delete from %s" % zone)
         if not self.gce.check_mode:
             self.calls.wait(self.calls.delete(zone, self.name), "delete instance %s" % self.name)
