@@ -1036,7 +1036,7 @@ class InstanceTask:
         if existing.get("deletionProtection"):
             if self.params["deletion_protection"] is not False:
                 self.fail("instance %s has deletion protection; add deletion_protection: false to this "
-                              "task to lift it and delete the instance" % self.name)
+                          "task to lift it and delete the instance" % self.name)
             self.actions.append("set deletion protection")
         self.actions.append("delete from %s" % zone)
         diff = {"before": diff_view(summarize(existing)), "after": {}}
@@ -1164,14 +1164,14 @@ class InstanceTask:
                 return
             if self.gce.deadline.expired():
                 self.fail("start instance %s failed: it is still %s after %d s (wait_timeout); run the task "
-                              "again later" % (self.name, current.get("status"), self.gce.deadline.seconds))
+                          "again later" % (self.name, current.get("status"), self.gce.deadline.seconds))
             self.gce.api.pause(1.0)
 
     def recreate(self, existing, before):
         zone = before["zone"]
         if existing.get("deletionProtection"):
             self.fail("instance %s has deletion protection, so recreate cannot delete it; run "
-                          "deletion_protection: false without recreate first" % self.name, instance=before)
+                      "deletion_protection: false without recreate first" % self.name, instance=before)
         # The new image is checked before the old instance is deleted: a
         # refused image must leave the instance as it was, not gone.
         self.resolve_image()

@@ -363,7 +363,7 @@ verdict:
       type: bool
       sample: false
     failures:
-      description: C(name: reason) of each failed check, in order.
+      description: "C(name: reason) of each failed check, in order."
       type: list
       elements: str
       sample: ["tdx_active: not a TDX guest: no tdx_guest CPU flag, no /dev/tdx_guest device"]
