@@ -1,0 +1,1 @@
+"""The benchmark suite behind ``make bench`` (tools/bench.sh): see docs/performance.md."""

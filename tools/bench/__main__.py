@@ -1,0 +1,93 @@
+"""make bench: measure, print one table, write docs/performance.md.
+
+    .venv/bin/python -m bench [--quick] [--only gce,inventory,verify,harden] [--no-write]
+    (run from tools/, or through tools/bench.sh)
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+
+from . import machine, report
+from .ansible_env import REPO, VENV_BIN
+from .measure import skipped_row
+
+DOCUMENT = os.path.join(REPO, "docs", "performance.md")
+SUITES = ("gce", "inventory", "verify", "harden")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SUITES),
+                        help="comma-separated suites to run (%s)" % ", ".join(SUITES))
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer runs and smaller fleets, to try the bench out (numbers not written)")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--workdir", help="keep logs and files here (default: a new temporary directory)")
+    return parser.parse_args(argv)
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(SUITES))
+    if unknown:
+        sys.exit("make bench: unknown suite(s) %s; choose from %s" % (", ".join(unknown), ", ".join(SUITES)))
+    workdir = args.workdir or tempfile.mkdtemp(prefix="confidential-tdx-bench.")
+    os.makedirs(workdir, exist_ok=True)
+    described = machine.describe(os.path.join(VENV_BIN, "ansible"))
+    log("make bench: logs in %s" % workdir)
+    if args.quick:
+        counts, fleet_runs, loop_runs = (1, 10), 2, {1: 1, 10: 1}
+    else:
+        counts, fleet_runs, loop_runs = (1, 10, 50, 100), 5, {1: 5, 10: 3, 50: 1, 100: 1}
+    rows = []
+    settings = []
+    if "gce" in chosen:
+        from .suite_gce import LATENCY_SECONDS, OPERATION_SECONDS, GceSuite
+        log("== gce_instance: fleet task vs loop (emulator: %.0f ms per call, %.0f s per operation)"
+            % (LATENCY_SECONDS * 1000, OPERATION_SECONDS))
+        rows.extend(GceSuite(os.path.join(workdir, "gce"), counts, fleet_runs, loop_runs, log).rows())
+        settings.append("emulator %.0f ms per API call and %.0f s per operation; fleet runs %d per size, loop runs %s"
+                        % (LATENCY_SECONDS * 1000, OPERATION_SECONDS, fleet_runs,
+                           ", ".join("%d at N=%d" % (loop_runs[count], count) for count in counts)))
+    if "inventory" in chosen:
+        from .suite_inventory import InventorySuite
+        log("== gce inventory plugin over a large fleet, cold and cached")
+        suite = InventorySuite(os.path.join(workdir, "inventory"), runs=2 if args.quick else 5, log=log)
+        rows.extend(suite.rows())
+        settings.append(suite.settings())
+    for name in ("verify", "harden"):
+        if name not in chosen:
+            continue
+        from .suite_hosts import HostSuite, unavailable
+        reason = unavailable()
+        if reason:
+            rows.extend(HostSuite.skipped_rows(name, reason))
+            continue
+        log("== role %s on test hosts" % name)
+        suite = HostSuite(os.path.join(workdir, name), quick=args.quick, log=log)
+        rows.extend(suite.rows(name))
+        settings.append(suite.settings(name))
+    described["load_at_end"] = machine.load_average()
+    print()
+    print(report.text_table(rows))
+    print()
+    if args.quick or args.no_write:
+        log("make bench: %s not written (%s)" % (DOCUMENT, "--quick" if args.quick else "--no-write"))
+    else:
+        report.write_document(DOCUMENT, rows, described, "; ".join(settings))
+        log("make bench: table written to %s" % DOCUMENT)
+    missed = [row.work for row in rows if row.met is False]
+    if missed:
+        log("make bench: target missed: %s (see docs/performance.md)" % "; ".join(missed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
