@@ -385,12 +385,13 @@ quote:
 """
 
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.host import EvidenceInputError, HostInspector
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE, TDREPORT_FIELDS
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.policy import (
     DEFAULT_REQUIRED_EVIDENCE,
     MEASUREMENT_REGISTERS,
@@ -401,6 +402,9 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.policy import
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.signs import EVIDENCE_NAMES
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import QuoteError
+
+# Bytes of each register a policy may name, from the TDREPORT's layout.
+MEASUREMENT_SIZES = dict((field[0], field[2]) for field in TDREPORT_FIELDS if field[0] in MEASUREMENT_REGISTERS)
 
 POLICY_OPTIONS = dict(
     required_evidence=dict(type="list", elements="str", choices=list(EVIDENCE_NAMES),
@@ -447,6 +451,14 @@ def main():
         report_data = parse_report_data(module.params["report_data"])
     except ValueError as exc:
         module.fail_json(msg="report_data %s; give at most 128 hex digits" % exc)
+    # Refused before anything is read: a typo in an expected value would
+    # otherwise fail its check as a mismatch, on every host.
+    expected = ((module.params["policy"] or {}).get("expected_measurements") or {})
+    malformed = sorted(name for name, value in expected.items()
+                       if value is not None and not re.fullmatch(r"[0-9a-fA-F]{%d}" % (2 * MEASUREMENT_SIZES[name]), value))
+    if malformed:
+        module.fail_json(msg="policy.expected_measurements: %s must be hex digits, %d for a 48-byte register as "
+                             "this module reports it" % (", ".join(malformed), 2 * MEASUREMENT_SIZES[malformed[0]]))
     root = module.params["evidence_root"]
     if not os.path.isdir(root):
         module.fail_json(msg="evidence_root %s is not a directory; give / or the root of a mounted image" % root)
