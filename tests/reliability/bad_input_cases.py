@@ -40,6 +40,7 @@ class BadInput:
         self.playbook = spec.get("playbook", False)
         self.refused_by = spec.get("refused_by")  # roles: the module that refuses it, before acting
         self.valid = valid
+        self.action_plugin = False  # runs on the controller only: through ansible-playbook
 
     number = None
 
@@ -62,7 +63,9 @@ def cases(kind="modules", table=None):
     for owner, spec in table[kind].items():
         for argument, values in spec["arguments"].items():
             for value in values:
-                found.append(BadInput(owner, argument, value, spec.get("valid", {})))
+                case = BadInput(owner, argument, value, spec.get("valid", {}))
+                case.action_plugin = spec.get("action_plugin", False)
+                found.append(case)
     seen = {}
     for case in found:  # two values of one argument with the same why: number them
         seen[case.id] = seen.get(case.id, 0) + 1

@@ -62,7 +62,10 @@ def writes(emulator):
     return [entry for entry in emulator.admin.requests() if entry["path"].startswith("/compute/") and is_write(entry)]
 
 
-@pytest.mark.parametrize("case", MODULE_CASES, ids=[case.id for case in MODULE_CASES])
+IN_PROCESS_CASES = [case for case in MODULE_CASES if not case.action_plugin]
+
+
+@pytest.mark.parametrize("case", IN_PROCESS_CASES, ids=[case.id for case in IN_PROCESS_CASES])
 def test_a_bad_value_is_refused_in_one_line_and_changes_nothing(case, materials, gce_emulator, access_token,
                                                                 monkeypatch, ledger):
     for name in GCP_ENVIRONMENT:
@@ -228,3 +231,45 @@ def test_role_arguments_are_refused_before_the_role_acts(role, tmp_path, gce_emu
     if tree_snapshot(tree) != before:
         failures.append("files changed on the controller under %s" % tree)
     assert not failures, "\n".join(failures) + "\n" + run.output[-3000:]
+
+
+# -- the table itself ---------------------------------------------------------------------
+
+def documented_options(module):
+    """A module's options as its documentation (and doc fragments) list them; validate-modules keeps them equal
+    to the argument spec."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    source = importlib.import_module("ansible_collections.confidential.tdx.plugins.modules.%s" % module)
+    documentation = yaml.safe_load(source.DOCUMENTATION)
+    options = set(documentation.get("options", {}))
+    for fragment in documentation.get("extends_documentation_fragment", []):
+        name = fragment.split(".")[-1]
+        fragment_module = importlib.import_module("ansible_collections.confidential.tdx.plugins.doc_fragments.%s" % name)
+        options |= set(yaml.safe_load(fragment_module.ModuleDocFragment.DOCUMENTATION).get("options", {}))
+    return options
+
+
+def role_options(role):
+    import yaml  # pylint: disable=import-outside-toplevel
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "roles", role, "meta", "argument_specs.yml")
+    with open(path) as handle:
+        return set(yaml.safe_load(handle)["argument_specs"]["main"]["options"])
+
+
+# Arguments with no invalid value: any text is a valid value (ansible-core turns anything into text), or a
+# read-only module answers about whatever it is asked (harden_state reports an unknown account as missing).
+NOTHING_TO_REFUSE = {("harden", "harden_report_controller_dir"), ("harden_state", "login_user")}
+
+
+def test_the_table_has_a_case_for_every_module_and_role_argument():
+    modules = sorted(os.path.splitext(name)[0] for name in os.listdir(os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "plugins", "modules"))
+        if name.endswith(".py") and not name.startswith("_"))
+    roles = ("provision", "verify", "harden")
+    covered = set((case.owner, case.argument) for case in MODULE_CASES + ROLE_CASES)
+    missing = sorted((module, option) for module in modules for option in documented_options(module)
+                     if (module, option) not in covered and (module, option) not in NOTHING_TO_REFUSE)
+    missing += sorted((role, option) for role in roles for option in role_options(role)
+                      if (role, option) not in covered and (role, option) not in NOTHING_TO_REFUSE)
+    assert not missing, "bad_inputs.yml has no invalid value for: %s" % missing
