@@ -28,12 +28,13 @@ export CONFIDENTIAL_TDX_COLLECTIONS := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help test demo setup system-deps build install sanity lint docs-lint pytest molecule bench clean
+.PHONY: help test demo setup system-deps build install sanity lint docs-lint pytest molecule bench reliability clean
 
 help:
 	@echo "make demo   run the collection's main job offline (no Google account needed)"
 	@echo "make test   set up everything, then sanity, lint, docs lint, pytest, molecule"
 	@echo "make bench  run the benchmark suite"
+	@echo "make reliability  faults, bad input, fuzzing (longer), secrets, hardening safety: a report"
 	@echo "make clean  remove build output (keeps .venv)"
 
 test: setup build install sanity lint docs-lint pytest molecule
@@ -94,6 +95,18 @@ demo: setup install
 
 bench: setup install
 	tools/bench.sh
+
+# The reliability tests (also part of `make test`), with the long fuzz runs,
+# then the report counted from what they recorded (docs/reliability.md).
+RELIABILITY_RESULTS := $(BUILD)/reliability/results.json
+reliability: setup install
+	rm -f $(RELIABILITY_RESULTS)
+	status=0; CONFIDENTIAL_TDX_RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) \
+		CONFIDENTIAL_TDX_FUZZ_EXAMPLES=$${CONFIDENTIAL_TDX_FUZZ_EXAMPLES:-5000} \
+		CONFIDENTIAL_TDX_ATHERIS_SECONDS=$${CONFIDENTIAL_TDX_ATHERIS_SECONDS:-60} \
+		pytest -n 2 tests/reliability || status=$$?; \
+	tools/reliability-report $(RELIABILITY_RESULTS) || status=$$?; \
+	exit $$status
 
 clean:
 	rm -rf $(BUILD) .ansible tests/output
