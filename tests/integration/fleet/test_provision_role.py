@@ -14,7 +14,7 @@ from tests.integration.fleet.harness import FleetHarness
 
 pytestmark = pytest.mark.integration
 
-CLOUD_TASK = "Make the TDX instance match its entry (on the controller)"
+CLOUD_TASK = "Take this host's instance from the batch's call"
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def inserted_names(fleet):
 def cloud_calls(run):
     """(host, status) of every gce_instance run of the provision role in a playbook run."""
     return [(entry["host"], entry["status"]) for entry in run.results
-            if entry["task"].endswith("Make the TDX instance match its entry (on the controller)")]
+            if entry["task"].endswith("Take this host's instance from the batch's call")]
 
 
 def listed_test_hosts():
