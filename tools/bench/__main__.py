@@ -75,6 +75,7 @@ def main(argv=None):
         rows.extend(suite.rows(name))
         settings.append(suite.settings(name))
     described["load_at_end"] = machine.load_average()
+    described["finished"] = machine.now()
     print()
     print(report.text_table(rows))
     print()

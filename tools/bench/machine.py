@@ -39,6 +39,10 @@ def ansible_core_version(ansible_bin):
     return first.split("[core", 1)[-1].strip(" ]") if "[core" in first else first or "unknown"
 
 
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def load_average():
     try:
         return "%.2f %.2f %.2f" % os.getloadavg()
@@ -50,7 +54,7 @@ def describe(ansible_bin):
     memory = _first_value("/proc/meminfo", "MemTotal")
     gib = "%.1f GiB" % (int(memory.split()[0]) / 1024.0 / 1024.0) if memory else "unknown"
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": now(),
         "cpu": _first_value("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
         "cores": str(os.cpu_count()),
         "ram": gib,

@@ -63,9 +63,11 @@ def generated_section(rows, machine, settings):
     return "\n".join([
         BEGIN,
         "",
-        "Measured %s on: %s, %s cores, %s RAM; %s; %s; Python %s; ansible-core %s; load average at start %s."
-        % (machine["date"], machine["cpu"], machine["cores"], machine["ram"], machine["kernel"], machine["os"],
-           machine["python"], machine["ansible_core"], machine["load_at_start"]),
+        "Measured from %s to %s on: %s, %s cores, %s RAM; %s; %s; Python %s; ansible-core %s; load average "
+        "(1, 5, 15 min) %s at the start, %s at the end. The machine was shared with other work while it ran."
+        % (machine["date"], machine.get("finished", "?"), machine["cpu"], machine["cores"], machine["ram"],
+           machine["kernel"], machine["os"], machine["python"], machine["ansible_core"], machine["load_at_start"],
+           machine.get("load_at_end", "?")),
         "",
         "Settings: %s." % settings,
         "",

@@ -67,7 +67,9 @@ class GceSuite:
             largest, smallest = max(self.counts), min(self.counts)
             if largest != smallest:
                 rows.append(Row("%d instances vs %d, one task each" % (largest, smallest),
-                                fleet_sides[largest], fleet_sides[smallest],
+                                Side("one fleet task, %d instances" % largest, fleet_sides[largest].samples),
+                                Side("one fleet task, %d instance%s" % (smallest, "s" if smallest > 1 else ""),
+                                     fleet_sides[smallest].samples),
                                 target=("<= 2x", lambda row: row.ratio <= 2.0),
                                 note="the same samples as the create rows"))
             rows.append(self.rerun_row(emulator, env, inventory, largest))

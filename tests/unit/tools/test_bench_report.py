@@ -54,5 +54,6 @@ def test_the_document_keeps_its_prose_and_replaces_only_the_table(tmp_path):
     assert "old table" not in text
     assert "| inventory | cold | 2.50 s | cached | 1.00 s | 2.50 |" in text
     assert "Some CPU, 2 cores, 4.0 GiB RAM" in text and "ansible-core 2.19.14" in text
+    assert "load average (1, 5, 15 min) 1.00 1.00 1.00 at the start" in text
     report.write_document(str(document), rows, machine, "emulator 100 ms per call")
     assert document.read_text() == text  # a second write replaces the same section
