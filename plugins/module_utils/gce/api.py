@@ -14,15 +14,19 @@
   deadline; a write carries one requestId for all of its attempts.
 - Resources travel as dicts in the API's JSON shape (camelCase), the shape
   users see in gcloud output and Google's API reference.
-- Many threads may share one ComputeApi (gce_instance's fleet mode): each
-  thread gets its own clients, because a client's HTTP session (a
-  requests.Session) is not documented as thread-safe, and an optional bound
-  caps the HTTP calls in flight across all threads.
+- Many threads may share one ComputeApi (gce_instance's fleet mode). A
+  client's HTTP session (a requests.Session) is not documented as
+  thread-safe, so no client is used by two threads at once: with a bound on
+  the calls in flight, each call borrows one of that many lanes, each with
+  its own clients (so a fleet of any size makes no more clients and
+  connections than calls may be in flight); without one, each thread has
+  its own.
 """
 
 import importlib
 import importlib.util
 import json
+import queue
 import threading
 import time
 import uuid
@@ -65,6 +69,8 @@ OPERATION_POLL_PAUSE_GROWTH = 1.5
 OPERATION_POLL_PAUSE_MAX = 3.0
 # Answers to zoneOperations.wait from an endpoint that does not offer it.
 WAIT_UNSUPPORTED_STATUSES = (404, 405, 501)
+
+OPERATIONS = "ZoneOperationsClient"
 
 _compute_v1 = None
 
@@ -116,13 +122,25 @@ class ComputeApi:
         self._owner_thread = threading.get_ident()
         self._clients = {}
         self._thread_clients = threading.local()
-        self._call_slots = None
+        self._lanes = None
         # Set by a fleet: waits for many operations together (fleet.OperationWatcher).
         self.operation_watcher = None
 
     def limit_concurrency(self, calls):
-        """Allow at most ``calls`` HTTP calls in flight at once, whichever thread makes them."""
-        self._call_slots = threading.BoundedSemaphore(calls)
+        """Allow at most ``calls`` HTTP calls in flight at once, whichever threads make them.
+
+        Each call borrows one of ``calls`` lanes and uses the lane's own
+        clients; the most recently returned lane is lent first, so its
+        connections are still open.
+        """
+        lanes = queue.LifoQueue()
+        for dummy in range(calls):
+            lanes.put({})
+        self._lanes = lanes
+
+    def _new_client(self, name):
+        options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
+        return getattr(compute_v1(), name)(credentials=self.credentials, client_options=options)
 
     def client(self, name):
         """A compute_v1 client class by name ("InstancesClient"), built once per thread."""
@@ -131,20 +149,23 @@ class ComputeApi:
         else:
             clients = self._thread_clients.__dict__
         if name not in clients:
-            options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
-            clients[name] = getattr(compute_v1(), name)(
-                credentials=self.credentials, client_options=options)
+            clients[name] = self._new_client(name)
         return clients[name]
 
-    def _in_slot(self, func, *args, **kwargs):
-        """Make one HTTP call, within the concurrency bound when there is one.
+    def _with_client(self, name, use):
+        """``use(client)``: one HTTP call (or one listing), within the concurrency bound when there is one.
 
-        Only the call holds a slot: pauses between retries and polls do not.
+        Only the call holds a lane: pauses between retries and polls do not.
         """
-        if self._call_slots is None:
-            return func(*args, **kwargs)
-        with self._call_slots:
-            return func(*args, **kwargs)
+        if self._lanes is None:
+            return use(self.client(name))
+        lane = self._lanes.get()
+        try:
+            if name not in lane:
+                lane[name] = self._new_client(name)
+            return use(lane[name])
+        finally:
+            self._lanes.put(lane)
 
     def pause(self, seconds):
         """Sleep, but never past the deadline."""
@@ -158,11 +179,10 @@ class ComputeApi:
     def read(self, client_name, method, request_type, action, **fields):
         """A retried read call; returns the answer as a dict."""
         request = getattr(compute_v1(), request_type)(**fields)
-        client = self.client(client_name)
 
         def attempt():
-            return self._in_slot(getattr(client, method), request=request, retry=None,
-                                 timeout=self.call_timeout())
+            return self._with_client(client_name, lambda client: getattr(client, method)(
+                request=request, retry=None, timeout=self.call_timeout()))
 
         try:
             return to_dict(self.retry_policy.call(attempt))
@@ -171,16 +191,14 @@ class ComputeApi:
 
     def read_pages(self, client_name, method, request_type, action, **fields):
         """All items of a paged list call, as dicts. A transient failure restarts the listing."""
-        client = self.client(client_name)
-
-        def listing():
+        def listing(client):
             request = getattr(compute_v1(), request_type)(**fields)
             pager = getattr(client, method)(request=request, retry=None, timeout=self.call_timeout())
             return [to_dict(page) for page in pager.pages]
 
         def attempt():
-            # One page after the other: the listing holds one slot throughout.
-            return self._in_slot(listing)
+            # One page after the other: the listing holds one lane throughout.
+            return self._with_client(client_name, listing)
 
         try:
             return self.retry_policy.call(attempt)
@@ -195,11 +213,10 @@ class ComputeApi:
         """
         fields = dict(fields, request_id=new_request_id())
         request = getattr(compute_v1(), request_type)(**fields)
-        client = self.client(client_name)
 
         def attempt():
-            return self._in_slot(getattr(client, method + "_unary"), request=request, retry=None,
-                                 timeout=self.call_timeout())
+            return self._with_client(client_name, lambda client: getattr(client, method + "_unary")(
+                request=request, retry=None, timeout=self.call_timeout()))
 
         try:
             return to_dict(self.retry_policy.call(attempt))
@@ -219,12 +236,12 @@ class ComputeApi:
         operation is returned as it was given: the caller asks again later.
         An endpoint without ``wait`` raises GceError with its HTTP status.
         """
-        client = self.client("ZoneOperationsClient")
         request = compute_v1().WaitZoneOperationRequest(
             project=self.project, zone=short_name(operation.get("zone")), operation=operation["name"])
         timeout = max(0.1, min(seconds, self.deadline.remaining()))
         try:
-            return to_dict(self._in_slot(client.wait, request=request, retry=None, timeout=timeout))
+            return to_dict(self._with_client(OPERATIONS, lambda client: client.wait(
+                request=request, retry=None, timeout=timeout)))
         except Exception as error:  # pylint: disable=broad-except
             if is_transient(error):
                 return operation
@@ -248,7 +265,6 @@ class ComputeApi:
         own error code and message when it failed, or a timeout message
         naming the operation when the deadline passed first.
         """
-        client = self.client("ZoneOperationsClient")
         fields = dict(project=self.project, zone=short_name(operation.get("zone")), operation=operation["name"])
         use_wait = [True]
         pause = [OPERATION_POLL_PAUSE_FIRST]
@@ -260,16 +276,16 @@ class ComputeApi:
             try:
                 if use_wait[0]:
                     try:
-                        answer = self._in_slot(client.wait, request=compute_v1().WaitZoneOperationRequest(**fields),
-                                               retry=None, timeout=timeout)
+                        answer = self._with_client(OPERATIONS, lambda client: client.wait(
+                            request=compute_v1().WaitZoneOperationRequest(**fields), retry=None, timeout=timeout))
                     except api_exceptions.GoogleAPICallError as error:
                         if error.code not in WAIT_UNSUPPORTED_STATUSES:
                             raise
                         use_wait[0] = False
                         return current
                 else:
-                    answer = self._in_slot(client.get, request=compute_v1().GetZoneOperationRequest(**fields),
-                                           retry=None, timeout=timeout)
+                    answer = self._with_client(OPERATIONS, lambda client: client.get(
+                        request=compute_v1().GetZoneOperationRequest(**fields), retry=None, timeout=timeout))
             except requests_exceptions.Timeout:
                 return current  # still running as far as we know; the deadline decides
             answer = to_dict(answer)

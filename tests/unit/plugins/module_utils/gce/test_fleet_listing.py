@@ -27,46 +27,63 @@ def test_a_hundred_typical_names_fit_in_one_call():
     assert len(names_filters(["tdx-worker-%03d" % number for number in range(100)])) == 1
 
 
-def test_the_call_bound_is_shared_by_every_thread():
+class FakeComputeV1:
+    """Stands in for google.cloud.compute_v1 where only client construction matters."""
+
+    built = []
+
+    class InstancesClient:
+        def __init__(self, credentials, client_options):
+            FakeComputeV1.built.append(self)
+            self.users = 0
+            self.most_users = 0
+
+
+def fake_library(monkeypatch):
+    FakeComputeV1.built = []
+    monkeypatch.setattr("ansible_collections.confidential.tdx.plugins.module_utils.gce.api.compute_v1",
+                        lambda: FakeComputeV1)
+
+
+def run_threads(count, target):
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_the_call_bound_is_shared_by_every_thread_and_a_client_serves_one_call_at_a_time(monkeypatch):
+    fake_library(monkeypatch)
     api = ComputeApi(credentials=None, project="p")
     api.limit_concurrency(2)
     lock = threading.Lock()
     state = {"now": 0, "peak": 0}
 
-    def call():
+    def call(client):
         with lock:
             state["now"] += 1
             state["peak"] = max(state["peak"], state["now"])
+            client.users += 1
+            client.most_users = max(client.most_users, client.users)
         time.sleep(0.05)
         with lock:
             state["now"] -= 1
+            client.users -= 1
 
-    threads = [threading.Thread(target=api._in_slot, args=(call,)) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(8, lambda: api._with_client("InstancesClient", call))
     assert state["peak"] == 2
+    # However many threads, no more clients than calls in flight, each used by one call at a time.
+    assert len(FakeComputeV1.built) == 2
+    assert max(client.most_users for client in FakeComputeV1.built) == 1
 
 
-def test_each_thread_gets_its_own_client(monkeypatch):
-    built = []
-
-    class FakeClient:
-        def __init__(self, credentials, client_options):
-            built.append(threading.get_ident())
-
-    class FakeComputeV1:
-        InstancesClient = FakeClient
-
-    monkeypatch.setattr("ansible_collections.confidential.tdx.plugins.module_utils.gce.api.compute_v1",
-                        lambda: FakeComputeV1)
+def test_without_a_bound_each_thread_gets_its_own_client(monkeypatch):
+    fake_library(monkeypatch)
     api = ComputeApi(credentials=None, project="p")
     mine = api.client("InstancesClient")
     assert api.client("InstancesClient") is mine
     theirs = []
-    thread = threading.Thread(target=lambda: theirs.extend([api.client("InstancesClient"), api.client("InstancesClient")]))
-    thread.start()
-    thread.join()
+    run_threads(1, lambda: theirs.extend([api.client("InstancesClient"), api.client("InstancesClient")]))
     assert theirs[0] is theirs[1] and theirs[0] is not mine
-    assert len(built) == 2
+    assert len(FakeComputeV1.built) == 2
