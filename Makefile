@@ -59,14 +59,23 @@ install: build
 	rm -rf $(COLLECTIONS)
 	ansible-galaxy collection install --force -p $(COLLECTIONS) $(ARTEFACT)
 
-# Sanity runs on the installed artefact, i.e. on exactly what users get. The
-# collection needs no ignore file today; should one be added (tests/sanity/,
-# each entry justified), it is not shipped, so it is copied in beside it.
+# Sanity runs on the installed artefact, i.e. on exactly what users get, in a
+# copy outside this checkout: inside it, ansible-test would find this .git
+# and test only files git tracks there, i.e. none of build/ (it then skips
+# every target and still passes). The collection needs no ignore file today;
+# should one be added (tests/sanity/, each entry justified), it is not
+# shipped, so it is copied in beside the artefact.
 sanity: install $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
-	rm -rf $(INSTALLED)/tests && mkdir -p $(INSTALLED)/tests
-	if [ -d tests/sanity ]; then cp -r tests/sanity $(INSTALLED)/tests/; fi
-	cd $(INSTALLED) && HOME=$(ANSIBLE_TEST_HOME) ansible-test sanity --color no --python 3.11
-	rm -rf $(INSTALLED)/tests
+	root=$$(mktemp -d) && trap 'rm -rf "$$root"' EXIT && \
+	mkdir -p $$root/ansible_collections/confidential && \
+	cp -a $(INSTALLED) $$root/ansible_collections/confidential/tdx && \
+	if [ -d tests/sanity ]; then mkdir -p $$root/ansible_collections/confidential/tdx/tests && \
+		cp -r tests/sanity $$root/ansible_collections/confidential/tdx/tests/; fi && \
+	cd $$root/ansible_collections/confidential/tdx && \
+	HOME=$(ANSIBLE_TEST_HOME) ansible-test sanity --color no --python 3.11 > $(BUILD)/sanity.log 2>&1 \
+		|| { cat $(BUILD)/sanity.log; exit 1; }; \
+	cat $(BUILD)/sanity.log; \
+	! grep -q "All targets skipped" $(BUILD)/sanity.log || { echo "ansible-test sanity found nothing to test" >&2; exit 1; }
 
 $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py: tools/ansible-test/get_pip.py $(VENV)/.installed
 	mkdir -p $(@D)
