@@ -42,22 +42,20 @@ author:
   - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
   - confidential.tdx.gce
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.cloud
 attributes:
   check_mode:
     support: full
-    description:
+    details:
       - Makes no write call; read calls (the instance, the image) still run.
       - In fleet mode each entry of RV(instances) says what would change.
   diff_mode:
     support: full
-    description:
+    details:
       - Returns the instance before and after, as in RV(instance).
       - In fleet mode, one before/after per changed instance, headed by its
         name, and each entry of RV(instances) has its own C(diff).
-  platform:
-    support: full
-    platforms: gce
-    description: Runs on the controller and talks to the Compute Engine API.
 options:
   name:
     description:

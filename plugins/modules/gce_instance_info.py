@@ -19,17 +19,15 @@ author:
   - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
   - confidential.tdx.gce
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.cloud
 attributes:
   check_mode:
     support: full
-    description: The module only reads, in check mode as otherwise.
+    details: The module only reads, in check mode as otherwise.
   diff_mode:
     support: N/A
-    description: The module changes nothing.
-  platform:
-    support: full
-    platforms: gce
-    description: Runs on the controller and talks to the Compute Engine API.
+    details: The module changes nothing.
 options:
   names:
     description:

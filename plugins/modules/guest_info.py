@@ -125,22 +125,18 @@ options:
           - The result is in RV(quote); a quote that cannot be had fails the C(quote) check with the reason.
         type: bool
         default: false
+extends_documentation_fragment:
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.guest
 attributes:
   check_mode:
-    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details:
       - The module only reads; it behaves the same in check mode.
       - With O(policy.quote=true) it gets a quote in check mode too; the configfs-tsm report entry it makes is
         a transient kernel object, removed before the module returns.
   diff_mode:
-    description: Whether the module returns a before/after diff with C(--diff).
     support: none
-  platform:
-    description: The systems the module runs on.
-    platforms: linux
-    support: full
-    details: Runs on the managed host with Python 3.8+ and its standard library only.
 notes:
   - Run with O(ignore:become=true) to read a restricted kernel log and C(/dev/tdx_guest); without root the
     module still runs and lists those checks in RV(tdx.evidence_unchecked).

@@ -34,21 +34,17 @@ options:
         C(/sys/kernel/config).
     type: path
     default: /sys/kernel/config/tsm/report
+extends_documentation_fragment:
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.guest
 attributes:
   check_mode:
-    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details:
       - The report entry the module creates is a transient kernel object that it removes before it returns,
         and nothing is written to disk, so the module reports no change and gets a quote in check mode too.
   diff_mode:
-    description: Whether the module returns a before/after diff with C(--diff).
     support: none
-  platform:
-    description: The systems the module runs on.
-    platforms: linux
-    support: full
-    details: Runs on the managed host with Python 3.8+ and its standard library only.
 notes:
   - Creating report entries needs root, so run the task with O(ignore:become=true).
   - On Google Cloud the host answers the quote request; on a plain QEMU/KVM host a quote generation service must

@@ -107,19 +107,15 @@ options:
       - Return whether the kernel runs AppArmor and the mode of each loaded profile.
     type: bool
     default: false
+extends_documentation_fragment:
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.guest
 attributes:
   check_mode:
-    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details: The module only reads; it behaves the same in check mode.
   diff_mode:
-    description: Whether the module returns a before/after diff with C(--diff).
     support: none
-  platform:
-    description: The systems the module runs on.
-    platforms: linux
-    support: full
-    details: Runs on the managed host with Python 3.8+ and its standard library only.
 notes:
   - Run it with O(ignore:become=true); the audit rules, other accounts' key files and some C(/proc) entries
     need root.

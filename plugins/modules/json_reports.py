@@ -46,13 +46,13 @@ options:
       - Permissions of O(path) when the module creates it, in the same forms as O(mode).
     type: raw
     default: '0750'
+extends_documentation_fragment:
+  - confidential.tdx.attributes
 attributes:
   check_mode:
-    description: Whether the module can run with C(--check) and what it then does.
     support: full
     details: Reports which files would be written, and writes nothing.
   diff_mode:
-    description: Whether the module returns a before/after diff with C(--diff).
     support: full
     details: One before/after per file that changes, headed by its path.
   platform:
