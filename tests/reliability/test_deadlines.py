@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 ZONE = "us-central1-a"
 DEADLINE_SECONDS = 3.0
-SCHEDULING_SLACK_SECONDS = 1.0
+SCHEDULING_SLACK_SECONDS = 2.0
 
 BODY = {
     "name": "rel-deadline",
