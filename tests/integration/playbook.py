@@ -70,6 +70,30 @@ class PlaybookRun:
         return self._entry(task, host)["status"]
 
 
+def ansible_environment(workdir, settings, env=None):
+    """The environment for an Ansible command of this test run.
+
+    This virtual environment's tools and the collection under test, local
+    temp files kept in ``workdir``, no colours, then ``settings``; ``env``
+    last adds to it or, with None values, removes from it.
+    """
+    run_env = dict(os.environ)
+    run_env.update({
+        "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    })
+    run_env.update(settings)
+    for key, value in (env or {}).items():
+        if value is None:
+            run_env.pop(key, None)
+        else:
+            run_env[key] = value
+    return run_env
+
+
 def run_playbook(plays, tmp_path, env=None, check=False, diff=False, verbosity=0, inventory=None,
                  extra_args=(), timeout=600):
     """Write ``plays`` to a playbook in ``tmp_path``, run it, return a PlaybookRun.
@@ -92,23 +116,12 @@ def run_playbook(plays, tmp_path, env=None, check=False, diff=False, verbosity=0
         json.dump(inventory, handle)
     results_file = os.path.join(workdir, "results.jsonl")
 
-    run_env = dict(os.environ)
-    run_env.update({
-        "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+    run_env = ansible_environment(workdir, {
         "ANSIBLE_CALLBACK_PLUGINS": CALLBACK_DIR,
         "ANSIBLE_CALLBACKS_ENABLED": "record_results",
         "CONFIDENTIAL_TDX_RESULTS_FILE": results_file,
-        "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local"),
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-    })
-    for key, value in (env or {}).items():
-        if value is None:
-            run_env.pop(key, None)
-        else:
-            run_env[key] = value
+    }, env)
 
     command = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory_path, playbook]
     if check:

@@ -13,13 +13,10 @@ as an empty inventory. ``calls()`` reads the emulator's request log.
 import json
 import os
 import subprocess
-import sys
 
 import yaml
 
-from tests.conftest import collections_path
-
-VENV_BIN = os.path.dirname(sys.executable)
+from tests.integration.playbook import VENV_BIN, ansible_environment
 
 # A developer's own Google settings never reach a test.
 GCP_ENVIRONMENT = (
@@ -121,22 +118,9 @@ class InventoryHarness:
         os.makedirs(workdir)
         with open(source, "w") as handle:
             yaml.safe_dump(config, handle, default_flow_style=False)
-        run_env = dict(os.environ)
-        for variable in GCP_ENVIRONMENT:
-            run_env.pop(variable, None)
-        run_env.update({
-            "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-            "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true",
-            "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local"),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
-        })
-        for key, value in (env or {}).items():
-            if value is None:
-                run_env.pop(key, None)
-            else:
-                run_env[key] = value
+        removed = {variable: None for variable in GCP_ENVIRONMENT}
+        run_env = ansible_environment(workdir, {"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"},
+                                      dict(removed, **(env or {})))
         command = [os.path.join(VENV_BIN, "ansible-inventory"), "-i", source] + list(args)
         if verbosity:
             command.append("-" + "v" * verbosity)
