@@ -90,7 +90,7 @@ docs-lint: install
 		--check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
 
 pytest: install
-	pytest
+	pytest -n 2
 
 # Every molecule scenario, against the installed artefact.
 molecule: install

@@ -243,9 +243,11 @@ def documented_options(module):
     documentation = yaml.safe_load(source.DOCUMENTATION)
     options = set(documentation.get("options", {}))
     for fragment in documentation.get("extends_documentation_fragment", []):
-        name = fragment.split(".")[-1]
+        # confidential.tdx.FILE or confidential.tdx.FILE.VARIABLE
+        name, dummy, variable = fragment[len("confidential.tdx."):].partition(".")
         fragment_module = importlib.import_module("ansible_collections.confidential.tdx.plugins.doc_fragments.%s" % name)
-        options |= set(yaml.safe_load(fragment_module.ModuleDocFragment.DOCUMENTATION).get("options", {}))
+        text = getattr(fragment_module.ModuleDocFragment, variable.upper() or "DOCUMENTATION")
+        options |= set(yaml.safe_load(text).get("options", {}))
     return options
 
 
