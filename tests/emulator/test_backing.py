@@ -6,13 +6,14 @@ The lifecycle test boots real systemd-nspawn hosts through tools/testhosts
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
 
 import pytest
 from google.oauth2 import service_account
+
+from tests.fixtures.testhosts import marks_for_test_hosts
 
 from .helpers import CLOUD_PLATFORM, ZONE, Compute, status_name, tdx_instance
 
@@ -24,12 +25,7 @@ from gce_emulator import EmulatorServer  # noqa: E402
 from gce_emulator.backing import MAX_HOST_NAME, BackingUnavailable, NspawnBacking, host_name  # noqa: E402
 from gce_emulator.service_account import write_service_account_file  # noqa: E402
 
-_TEST_HOST_MARKS = (
-    pytest.mark.integration,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root: test hosts mount overlays and start containers"),
-    pytest.mark.skipif(shutil.which("systemd-nspawn") is None,
-                       reason="systemd-nspawn missing: apt-get install systemd-container"),
-)
+_TEST_HOST_MARKS = marks_for_test_hosts(base_image=False)
 
 
 def needs_test_hosts(test):

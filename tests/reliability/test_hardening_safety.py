@@ -22,6 +22,7 @@ import subprocess
 import pytest
 import yaml
 
+from tests.fixtures.testhosts import marks_for_test_hosts
 from tests.integration.playbook import run_playbook
 from tests.reliability.bad_input_cases import cases, judge_refusal
 
@@ -46,13 +47,7 @@ LOCKOUTS = {
 }
 SSHD_FILES = "/etc/ssh/sshd_config /etc/ssh/sshd_config.d"
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root: test hosts mount overlays and start containers"),
-    pytest.mark.skipif(shutil.which("systemd-nspawn") is None,
-                       reason="systemd-nspawn missing: apt-get install systemd-container"),
-    pytest.mark.skipif(shutil.which("debootstrap") is None, reason="debootstrap missing: apt-get install debootstrap"),
-]
+pytestmark = marks_for_test_hosts()
 
 
 class LockedOut(Exception):

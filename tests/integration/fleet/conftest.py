@@ -5,13 +5,13 @@ time) debootstrap; the tests skip, saying which is missing, otherwise.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from tests.fixtures.gce_emulator import DEFAULT_PROJECT, EmulatorHandle, TOOLS_DIR
+from tests.fixtures.testhosts import missing_for_test_hosts
 from tests.integration.fleet.harness import FleetHarness
 
 sys.path.insert(0, TOOLS_DIR)
@@ -19,17 +19,6 @@ from gce_emulator import EmulatorServer  # noqa: E402  (needs TOOLS_DIR on sys.p
 from gce_emulator.service_account import write_service_account_file  # noqa: E402
 
 TESTHOSTS = os.path.join(TOOLS_DIR, "testhosts", "testhosts")
-
-
-def missing_for_test_hosts():
-    """Why real test hosts cannot run here, or None."""
-    if os.geteuid() != 0:
-        return "needs root: the backed instances are systemd-nspawn containers (mounts, veth pairs)"
-    if shutil.which("systemd-nspawn") is None:
-        return "systemd-nspawn missing: apt-get install systemd-container"
-    if shutil.which("debootstrap") is None:
-        return "debootstrap missing (builds the test hosts' base image): apt-get install debootstrap"
-    return None
 
 
 @pytest.fixture(scope="module")

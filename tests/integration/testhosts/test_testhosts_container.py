@@ -6,22 +6,17 @@ cached base image (debootstrap from the Debian mirror, about a minute).
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 import yaml
 
+from tests.fixtures.testhosts import marks_for_test_hosts
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 COMMAND = os.path.join(REPO_ROOT, "tools", "testhosts", "testhosts")
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root: test hosts mount overlays and start containers"),
-    pytest.mark.skipif(shutil.which("systemd-nspawn") is None,
-                       reason="systemd-nspawn missing: apt-get install systemd-container"),
-    pytest.mark.skipif(shutil.which("debootstrap") is None, reason="debootstrap missing: apt-get install debootstrap"),
-]
+pytestmark = marks_for_test_hosts()
 
 
 def run_testhosts(*args, timeout=900):
