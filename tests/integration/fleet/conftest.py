@@ -43,3 +43,9 @@ def backed_key(backed_emulator, tmp_path_factory):
     write_service_account_file(backed_emulator.admin, backed_emulator.base_url, str(path), DEFAULT_PROJECT,
                                name="tdx-fleet")
     return str(path)
+
+
+@pytest.fixture
+def fleet(gce_emulator, session_service_account_file, tmp_path):
+    """A FleetHarness on the plain emulator (no test hosts behind its instances)."""
+    return FleetHarness(gce_emulator, session_service_account_file, tmp_path, gce_emulator.project)

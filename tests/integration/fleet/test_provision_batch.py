@@ -4,16 +4,9 @@ import os
 
 import pytest
 
-from tests.integration.fleet.harness import FleetHarness
-
 pytestmark = pytest.mark.integration
 
 PER_HOST_TASK = "confidential.tdx.provision : Take this host's instance from the batch's call"
-
-
-@pytest.fixture
-def fleet(gce_emulator, session_service_account_file, tmp_path):
-    return FleetHarness(gce_emulator, session_service_account_file, tmp_path, gce_emulator.project)
 
 
 def role_listings(fleet):

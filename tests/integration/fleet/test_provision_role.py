@@ -10,16 +10,9 @@ import json
 
 import pytest
 
-from tests.integration.fleet.harness import FleetHarness
-
 pytestmark = pytest.mark.integration
 
 CLOUD_TASK = "Take this host's instance from the batch's call"
-
-
-@pytest.fixture
-def fleet(gce_emulator, session_service_account_file, tmp_path):
-    return FleetHarness(gce_emulator, session_service_account_file, tmp_path, gce_emulator.project)
 
 
 def writes(fleet):
