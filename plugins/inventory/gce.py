@@ -199,6 +199,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials i
     check_auth_options,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters import combined_filter
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_wait_timeout
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import InstanceCalls
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
@@ -208,7 +210,6 @@ from ansible_collections.confidential.tdx.plugins.plugin_utils.gce_inventory imp
     PLUGIN_LABEL,
     automatic_groups,
     check_hostnames,
-    combined_filter,
     credential_option,
     explain_listing_error,
     is_tdx,
@@ -260,8 +261,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             problems.append("service_account_file: cannot be combined with service_account_contents; give one")
         problems.append(check_auth_options(auth))
         problems.append(check_hostnames(self.get_option("hostnames")))
-        if self.get_option("wait_timeout") <= 0:
-            problems.append("wait_timeout: %s must be a positive number of seconds" % self.get_option("wait_timeout"))
+        problems.append(check_wait_timeout(self.get_option("wait_timeout")))
         problems = [problem for problem in problems if problem]
         if problems:
             raise AnsibleParserError("%s: %s" % (PLUGIN_LABEL, "; ".join(problems)))

@@ -148,7 +148,8 @@ instances:
       sample: ["confidential instance type is none, not TDX", "on host maintenance is MIGRATE, not TERMINATE"]
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_labels
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters import combined_filter, quoted
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_labels, label_text
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
@@ -178,26 +179,15 @@ def validate(params):
     return [problem for problem in problems if problem]
 
 
-def label_text(value):
-    """A label value as the API holds it (YAML's true is the label value true)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _quoted(value):
-    return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
-
-
 def filter_expression(params):
-    """One API filter: every part parenthesised and ANDed, names ORed."""
-    parts = ["(%s)" % expression for expression in params["filters"] or ()]
+    """One API filter: the filters, a condition per label and the names ORed, ANDed together."""
+    parts = list(params["filters"] or ())
     for key, value in sorted((params["labels"] or {}).items()):
-        parts.append("(labels.%s = %s)" % (key, _quoted(label_text(value))))
+        parts.append("labels.%s = %s" % (key, quoted(label_text(value))))
     names = params["names"] or ()
     if names:
-        parts.append("(%s)" % " OR ".join("(name = %s)" % _quoted(name) for name in names))
-    return " ".join(parts) or None
+        parts.append(" OR ".join("(name = %s)" % quoted(name) for name in names))
+    return combined_filter(parts)
 
 
 def matches(instance, params):

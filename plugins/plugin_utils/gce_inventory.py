@@ -92,20 +92,6 @@ def is_tdx(summary):
     return summary.get("confidential_instance_type") == tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE
 
 
-def combined_filter(filters):
-    """The API filter that ANDs every expression of the filters option (None for none).
-
-    Each expression is put in parentheses, which the API reads as AND when
-    they follow each other; a single expression is sent as written.
-    """
-    expressions = [expression.strip() for expression in filters or () if expression and expression.strip()]
-    if not expressions:
-        return None
-    if len(expressions) == 1:
-        return expressions[0]
-    return " ".join("(%s)" % expression for expression in expressions)
-
-
 def query_fingerprint(projects, zones, filters, api_endpoint):
     """A short digest of what is asked of the API, so a cache entry is reused only for the same question."""
     basis = json.dumps([list(projects or ()), list(zones or ()), list(filters or ()), api_endpoint or ""])

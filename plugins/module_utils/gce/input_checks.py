@@ -94,6 +94,13 @@ def check_network(value, option):
             "reference such as projects/PROJECT/global/networks/NAME" % (option, excerpt(value)))
 
 
+def label_text(value):
+    """A label value as the API holds it: YAML's true is the label value true, no value is the empty value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
 def check_labels(labels, option="labels"):
     """One message per label that Compute Engine would refuse (``labels`` as text: key -> value)."""
     return ["%s: %s=%s is not a valid label; keys start with a lowercase letter, keys and values use "
@@ -139,6 +146,12 @@ def check_scopes(scopes, option):
     if bad:
         return ("%s: %s is not an OAuth2 scope; give full URLs such as "
                 "https://www.googleapis.com/auth/cloud-platform" % (option, ", ".join(bad)))
+    return None
+
+
+def check_wait_timeout(seconds, option="wait_timeout"):
+    if seconds <= 0:
+        return "%s: %s must be a positive number of seconds" % (option, seconds)
     return None
 
 

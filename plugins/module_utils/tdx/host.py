@@ -35,6 +35,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.evidence impo
     is_permission_denied,
     scan_kernel_log,
 )
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.os_errors import errno_name
 
 try:
     import fcntl
@@ -44,10 +45,6 @@ except ImportError:  # not Linux: every check below then reports what is missing
 
 class EvidenceInputError(ValueError):
     """A file the caller named (kernel_log_file, tdreport_file) cannot be used."""
-
-
-def _errno_name(exc):
-    return errno.errorcode.get(exc.errno, str(exc.errno)) if exc.errno else type(exc).__name__
 
 
 def _one_line(text):
@@ -328,7 +325,7 @@ IOCTL_ERRORS = {
 
 def describe_ioctl_error(exc):
     meaning = IOCTL_ERRORS.get(exc.errno, exc.strerror or str(exc))
-    return "TDX_CMD_GET_REPORT0 failed with %s: %s" % (_errno_name(exc), meaning)
+    return "TDX_CMD_GET_REPORT0 failed with %s: %s" % (errno_name(exc), meaning)
 
 
 def _user_name(uid):

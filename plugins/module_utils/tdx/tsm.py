@@ -20,6 +20,7 @@ import errno
 import os
 
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx import layouts, signs
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.os_errors import errno_name
 
 DEFAULT_REPORT_DIR = "/" + signs.TSM_REPORT_DIR
 ENTRY_PREFIX = "confidential-tdx-"
@@ -37,10 +38,6 @@ OUTBLOB_ERRORS = {
     errno.EBUSY: "another quote request is in flight on this TD (EBUSY): retry when it has finished",
     errno.EINTR: "the quote request was interrupted (EINTR): retry",
 }
-
-
-def _errno_name(exc):
-    return errno.errorcode.get(exc.errno, str(exc.errno))
 
 
 def _read(path):
@@ -87,7 +84,7 @@ def request_quote(report_data, report_dir=DEFAULT_REPORT_DIR):
         raise QuoteError("creating a report entry in %s needs root: run the task with become" % report_dir)
     except OSError as exc:
         raise QuoteError("cannot create a report entry in %s: %s (%s)"
-                         % (report_dir, exc.strerror, _errno_name(exc)))
+                         % (report_dir, exc.strerror, errno_name(exc)))
     try:
         result = _quote_from_entry(entry, report_data)
     except QuoteError as exc:
@@ -109,7 +106,7 @@ def _remove_entry(entry):
         return None
     except OSError as exc:
         return ("could not remove the report entry %s: %s (%s); remove it with rmdir"
-                % (entry, exc.strerror, _errno_name(exc)))
+                % (entry, exc.strerror, errno_name(exc)))
     return None
 
 
@@ -131,7 +128,7 @@ def _quote_from_entry(entry, report_data):
         if meaning:
             raise QuoteError(meaning)
         raise QuoteError("reading the report entry %s failed: %s (%s)"
-                         % (entry, exc.strerror or exc, _errno_name(exc) if exc.errno else type(exc).__name__))
+                         % (entry, exc.strerror or exc, errno_name(exc)))
     if written != before + 1 or after != written:
         raise QuoteError(
             "another writer changed the report entry %s while the quote was made (generation went %d, %d, %d "

@@ -5,12 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters import combined_filter
 from ansible_collections.confidential.tdx.plugins.plugin_utils.gce_inventory import (
     DEFAULT_HOSTNAMES,
     automatic_groups,
     check_hostnames,
     choose_hostname,
-    combined_filter,
     credential_option,
     explain_listing_error,
     group_part,

@@ -3,12 +3,9 @@
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.modules import gce_instance
-from ansible_collections.confidential.tdx.plugins.modules.gce_instance import (
-    compare,
-    desired_body,
-    power_actions,
-    validate,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import compare, power_actions
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import desired_body
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import validate
 from tests.unit.module_harness import run_module
 
 UBUNTU_LICENSE = "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts"

@@ -6,12 +6,9 @@ import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import run_each
 from ansible_collections.confidential.tdx.plugins.modules import gce_instance
-from ansible_collections.confidential.tdx.plugins.modules.gce_instance import (
-    FLEET_ENTRY_OPTIONS,
-    entry_params,
-    fleet_problems,
-    validate,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import entry_params
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.options import FLEET_ENTRY_OPTIONS
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import fleet_problems, validate
 
 
 def task_params(**changes):

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What differs between an existing instance and the task, and the power calls between two states."""
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import image_label, license_project, parse_image, short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import wanted_labels, wanted_metadata
+
+STOPPED_STATES = ("TERMINATED", "STOPPED")
+SETTLING_STATES = ("STOPPING", "SUSPENDING")
+# The status an instance has after the last power call.
+STATUS_AFTER = {"start": "RUNNING", "resume": "RUNNING", "stop": "TERMINATED"}
+
+
+class Comparison:
+    def __init__(self):
+        self.updates = []   # (option, before, after): changed in place
+        self.blocked = []   # (option, have, want, hint): needs recreate
+
+    def update(self, option, before, after):
+        self.updates.append((option, before, after))
+
+    def block(self, option, have, want, hint):
+        self.blocked.append((option, have, want, hint))
+
+    def blocked_message(self, name):
+        parts = ["%s is %s, the task asks for %s (%s)" % (option, have, want, hint)
+                 for option, have, want, hint in self.blocked]
+        return ("instance %s differs in what cannot change in place: %s; set recreate: true to delete and "
+                "create it again" % (name, "; ".join(parts)))
+
+
+def compare(instance, params, zones):
+    view = summarize(instance)
+    found = Comparison()
+    kind = view["confidential_instance_type"]
+    if kind != tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE:
+        found.block("confidential instance type", kind or "none", tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE,
+                    "an existing VM cannot be converted to TDX")
+    if view["zone"] not in zones:
+        found.block("zone", view["zone"], " or ".join(zones), "an instance cannot move zones")
+    if view["on_host_maintenance"] != params["on_host_maintenance"]:
+        found.block("on_host_maintenance", view["on_host_maintenance"], params["on_host_maintenance"],
+                    "a TDX instance must use TERMINATE")
+    if view["machine_type"] != params["machine_type"]:
+        if view["status"] in STOPPED_STATES:
+            found.update("machine_type", view["machine_type"], params["machine_type"])
+        else:
+            found.block("machine_type", view["machine_type"], params["machine_type"],
+                        "the instance is %s; stop it first with state: stopped" % view["status"])
+    ref = parse_image(params["image"])
+    publishers = sorted(set(filter(None, (license_project(url) for url in boot_disk(instance).get("licenses") or ()))))
+    if publishers and ref.project not in publishers:
+        found.block("image", "from %s" % ", ".join(publishers), image_label(ref),
+                    "the boot disk cannot be replaced in place")
+    if params["boot_disk_size_gb"] and view["boot_disk_size_gb"] != params["boot_disk_size_gb"]:
+        found.block("boot_disk_size_gb", view["boot_disk_size_gb"], params["boot_disk_size_gb"],
+                    "grow the disk with gcloud compute disks resize, then set this to match")
+    if view["network"] != short_name(params["network"]):
+        found.block("network", view["network"], short_name(params["network"]), "set when created")
+    if params["subnetwork"] and view["subnetwork"] != short_name(params["subnetwork"]):
+        found.block("subnetwork", view["subnetwork"], short_name(params["subnetwork"]), "set when created")
+    has_external = bool(instance.get("networkInterfaces") and
+                        instance["networkInterfaces"][0].get("accessConfigs"))
+    if has_external != params["external_ip"]:
+        found.block("external_ip", has_external, params["external_ip"], "set when created")
+    if params["service_account"]:
+        account = instance.get("serviceAccounts") or [{}]
+        email = account[0].get("email")
+        same_email = email == params["service_account"] or (params["service_account"] == "default" and email)
+        if not same_email or sorted(account[0].get("scopes") or ()) != sorted(params["service_account_scopes"]):
+            found.block("service_account", email, params["service_account"], "set when created")
+    if view["secure_boot"] != params["secure_boot"]:
+        found.block("secure_boot", view["secure_boot"], params["secure_boot"], "set when created")
+    labels = wanted_labels(params)
+    if labels is not None and labels != view["labels"]:
+        found.update("labels", view["labels"], labels)
+    metadata = wanted_metadata(params)
+    if metadata is not None and metadata != view["metadata"]:
+        found.update("metadata", view["metadata"], metadata)
+    tags = params["network_tags"]
+    if tags is not None and sorted(tags) != sorted(view["network_tags"]):
+        found.update("network_tags", view["network_tags"], list(tags))
+    protection = params["deletion_protection"]
+    if protection is not None and protection != view["deletion_protection"]:
+        found.update("deletion_protection", view["deletion_protection"], protection)
+    return found
+
+
+def power_actions(status, state):
+    """The start/stop calls that take an instance in ``status`` to ``state``."""
+    if state in ("present", "started"):
+        if status in STOPPED_STATES or status in SETTLING_STATES:
+            return ["start"]
+        if status == "SUSPENDED":
+            return ["resume"]
+        return []
+    if state == "stopped":
+        if status in STOPPED_STATES or status == "STOPPING":
+            return []
+        return ["stop"]
+    if state == "restarted":
+        if status in STOPPED_STATES or status in SETTLING_STATES:
+            return ["start"]
+        return ["stop", "start"]
+    return []

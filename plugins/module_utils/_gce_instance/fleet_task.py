@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fleet mode: the instances of O(instances) in one task, converging at once, each reported on its own."""
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import compute_v1
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, run_each
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import (
+    InstanceTask,
+    InstanceTaskFailed,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import diff_view
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import validate
+
+
+def entry_params(task_params, entry):
+    """The options of one O(instances) entry: the task's, overridden by what the entry sets.
+
+    A zone given in the entry (zone or zones) replaces both zone options of
+    the task; dictionaries and lists replace the task's, they are not merged.
+    """
+    params = dict(task_params, instances=None)
+    given = dict((key, value) for key, value in entry.items() if value is not None)
+    if "zone" in given or "zones" in given:
+        params["zone"] = params["zones"] = None
+    params.update(given)
+    return params
+
+
+class FleetTask:
+    """A gce_instance task over O(instances): every member converges at once, each reported on its own."""
+
+    def __init__(self, gce):
+        self.gce = gce
+        self.members = [entry_params(gce.params, entry) for entry in gce.params["instances"]]
+
+    def run(self):
+        """(result, failure message or None)."""
+        reports = [None] * len(self.members)
+        tasks = []
+        for index, params in enumerate(self.members):
+            problems = validate(params)
+            if problems:
+                reports[index] = self.report(params, failed="; ".join(problems))
+            else:
+                tasks.append((index, params))
+        if tasks:
+            self.converge(tasks, reports)
+        return self.summary(reports)
+
+    def converge(self, tasks, reports):
+        gce = self.gce
+        gce.api.limit_concurrency(gce.params["concurrency"])
+        gce.api.operation_watcher = OperationWatcher(gce.api)
+        compute_v1()  # imported once, here, rather than by the first thread that needs it
+        # One list call finds every member, wherever it is, instead of a get per instance.
+        listing = gce.instances.named_any_of([params["name"] for dummy, params in tasks],
+                                             "find the instances of the task")
+        members = [InstanceTask(gce, params, listing=listing[params["name"]], read_back=False)
+                   for dummy, params in tasks]
+        outcomes = run_each(members, lambda member: member.run())
+        changed_names = []
+        for (index, params), outcome in zip(tasks, outcomes):
+            member = outcome.item
+            if outcome.failed:
+                reports[index] = self.failed_report(member, outcome.error)
+            else:
+                reports[index] = dict(outcome.value, name=member.name, failed=False)
+            if reports[index]["changed"] and params["state"] != "absent":
+                changed_names.append(member.name)
+        if changed_names and not gce.check_mode:
+            self.read_back(changed_names, reports)
+
+    def read_back(self, names, reports):
+        """Return the changed instances as they are now, read with one list call."""
+        try:
+            now = self.gce.instances.named_any_of(names, "read the changed instances back")
+        except GceError:
+            return  # the reports keep the expected views; the changes themselves were made
+        for report in reports:
+            current = now.get(report["name"])
+            if not current or report.get("zone") is None:
+                continue
+            for instance in current:
+                if short_name(instance.get("zone")) == report["zone"]:
+                    report["instance"] = summarize(instance)
+                    if "diff" in report:
+                        report["diff"]["after"] = diff_view(report["instance"])
+
+    def failed_report(self, member, error):
+        if isinstance(error, InstanceTaskFailed):
+            message, extra = error.message, error.result
+        else:
+            message, extra = describe(error, "%s instance %s" % (member.params["state"], member.name)).message, {}
+        # The actions listed before the failure may have been carried out.
+        return self.report(member.params, failed=message, changed=bool(member.actions) and not self.gce.check_mode,
+                           actions=member.actions, skipped_zones=member.skipped_zones, **extra)
+
+    @staticmethod
+    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None):
+        report = dict(name=params["name"], changed=changed, failed=bool(failed), actions=list(actions),
+                      skipped_zones=list(skipped_zones), instance=instance or {})
+        if failed:
+            report["msg"] = failed
+        return report
+
+    def summary(self, reports):
+        result = dict(changed=any(report["changed"] for report in reports), instances=reports)
+        if self.gce.diff_mode:
+            result["diff"] = [dict(report["diff"], before_header=report["name"], after_header=report["name"])
+                              for report in reports if report.get("diff") and report["changed"]]
+        failed = [report for report in reports if report["failed"]]
+        if not failed:
+            return result, None
+        message = "%d of %d instances failed: %s" % (
+            len(failed), len(reports), "; ".join("%s: %s" % (report["name"], report["msg"]) for report in failed))
+        return result, message

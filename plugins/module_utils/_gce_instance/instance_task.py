@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One instance of a gce_instance task: read it, compare it with the task, act."""
+
+import copy
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import CAPACITY_ERROR_CODES, GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_disk_size
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import image_label, machine_type_path, parse_image, short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import check_image_features
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
+    SETTLING_STATES,
+    STATUS_AFTER,
+    compare,
+    power_actions,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import desired_body, diff_view, planned_view
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import requested_zones
+
+
+class InstanceTaskFailed(Exception):
+    """The instance cannot be brought to the wanted state; ``result`` holds what to return with the message."""
+
+    def __init__(self, message, **result):
+        super(InstanceTaskFailed, self).__init__(message)
+        self.message = message
+        self.result = result
+
+
+class InstanceTask:
+    """One instance of a gce_instance task: read, compare, act.
+
+    In fleet mode many run at once, each on its own thread, so nothing here
+    may end the module (fail_json): failures are raised.
+    """
+
+    def __init__(self, gce, params=None, listing=None, read_back=True):
+        self.gce = gce
+        self.params = gce.params if params is None else params
+        self.name = self.params["name"]
+        self.zones = requested_zones(self.params)
+        # The instances of this name in any zone, when the fleet has read them
+        # for every member at once; None: read them here.
+        self.listing = listing
+        # Read the instance again after a change to return it as it now is;
+        # a fleet reads all of its changed members at once instead.
+        self.read_back = read_back
+        self.actions = []
+        self.skipped_zones = []
+
+    def fail(self, message, **result):
+        raise InstanceTaskFailed(message, **result)
+
+    @property
+    def calls(self):
+        return self.gce.instances
+
+    def run(self):
+        existing, elsewhere = self.find()
+        if self.params["state"] == "absent":
+            return self.absent(existing)
+        if existing is None and elsewhere is not None:
+            existing = elsewhere  # same name in another zone: compare() blocks on the zone
+        if existing is None:
+            return self.create()
+        return self.converge(existing)
+
+    # Reading
+
+    def find(self):
+        """(instance in the wanted zones or None, instance of that name in another zone or None)."""
+        if self.listing is not None:
+            found = self._first_in_zones(self.listing)
+            if found is not None or self.params["state"] == "absent":
+                return found, None
+            return None, (self.listing[0] if self.listing else None)
+        if len(self.zones) == 1:
+            found = self.calls.get(self.zones[0], self.name)
+            if found is not None or self.params["state"] == "absent":
+                return found, None
+        elif self.params["state"] == "absent":
+            return self._first_in_zones(self.calls.named_everywhere(self.name)), None
+        # Not in the wanted zone(s): one list call tells whether the name is
+        # used elsewhere, which would otherwise become a second instance.
+        everywhere = self.calls.named_everywhere(self.name)
+        found = self._first_in_zones(everywhere)
+        if found is not None:
+            return found, None
+        return None, (everywhere[0] if everywhere else None)
+
+    def _first_in_zones(self, instances):
+        by_zone = dict((short_name(instance.get("zone")), instance) for instance in instances)
+        for zone in self.zones:
+            if zone in by_zone:
+                return by_zone[zone]
+        return None
+
+    # Acting
+
+    def finish(self, operation, action, last=False):
+        """Wait for an operation unless it is the last one and wait is false."""
+        if last and not self.params["wait"]:
+            return operation
+        return self.calls.wait(operation, action)
+
+    def absent(self, existing):
+        if existing is None:
+            return self.result(False, {})
+        zone = short_name(existing["zone"])
+        if existing.get("deletionProtection"):
+            if self.params["deletion_protection"] is not False:
+                self.fail("instance %s has deletion protection; add deletion_protection: false to this "
+                          "task to lift it and delete the instance" % self.name)
+            self.actions.append("set deletion protection")
+        self.actions.append("delete from %s" % zone)
+        diff = {"before": diff_view(summarize(existing)), "after": {}}
+        if not self.gce.check_mode:
+            if existing.get("deletionProtection"):
+                self.finish(self.calls.set_deletion_protection(zone, self.name, False),
+                            "lift deletion protection of %s" % self.name)
+            self.finish(self.calls.delete(zone, self.name), "delete instance %s" % self.name, last=True)
+        return self.result(True, {}, diff=diff)
+
+    def resolve_image(self):
+        ref = parse_image(self.params["image"])
+        image = self.calls.image(ref)
+        problem = check_image_features(image_label(ref), image.get("guestOsFeatures")) or check_disk_size(
+            self.params["boot_disk_size_gb"], int(image.get("diskSizeGb") or 0))
+        if problem:
+            self.fail(problem)
+        return image
+
+    def create(self, before=None):
+        image = self.resolve_image()
+        stop_after = self.params["state"] == "stopped"
+        planned = planned_view(self.params, self.zones[0], image)
+        diff = {"before": diff_view(before), "after": diff_view(planned)}
+        if self.gce.check_mode:
+            self.actions.append("create in %s" % " or ".join(self.zones))
+            if stop_after:
+                self.actions.append("stop")
+            return self.result(True, planned, diff=diff)
+        zone = self.insert_with_fallback(image)
+        self.actions.append("create in %s" % zone)
+        if stop_after:
+            self.actions.append("stop")
+            self.finish(self.calls.stop(zone, self.name), "stop instance %s" % self.name, last=True)
+        final = self.calls.get(zone, self.name) if self.read_back else None
+        view = summarize(final) if final else dict(planned, zone=zone)
+        diff["after"] = diff_view(view)
+        return self.result(True, view, diff=diff)
+
+    def insert_with_fallback(self, image):
+        """Create the instance in the first of its zones with capacity; the zone it was made in."""
+        project = self.gce.api.project
+        must_wait = len(self.zones) > 1 or self.params["state"] == "stopped"
+        code = api_message = None
+        for zone in self.zones:
+            body = desired_body(self.params, project, zone, image["selfLink"])
+            action = "create instance %s in %s" % (self.name, zone)
+            try:
+                operation = self.calls.insert(zone, body)
+                if must_wait or self.params["wait"]:
+                    self.calls.wait(operation, action)
+                return zone
+            except GceError as error:
+                code = error.details.get("operation_error_code") or error.details.get("reason")
+                if code not in CAPACITY_ERROR_CODES:
+                    raise
+                api_message = error.details.get("api_message")
+                self.skipped_zones.append({"zone": zone, "reason": "%s: %s" % (code, api_message)})
+        untried = [other for other in tdx_catalog.TDX_ZONES if other not in self.zones]
+        raise GceError(
+            "create instance %s failed: no capacity in %s (%s); fix: list more TDX zones in zones "
+            "(%s) or try again later" % (
+                self.name,
+                ", ".join("%s %s" % (item["zone"], item["reason"].split(":")[0]) for item in self.skipped_zones),
+                api_message,
+                ", ".join(untried) or "none left"),
+            operation_error_code=code)
+
+    def converge(self, existing):
+        comparison = compare(existing, self.params, self.zones)
+        before = summarize(existing)
+        if comparison.blocked:
+            if not self.params["recreate"]:
+                self.fail(comparison.blocked_message(self.name), instance=before)
+            return self.recreate(existing, before)
+        zone = before["zone"]
+        after = copy.deepcopy(before)
+        for option, dummy, wanted in comparison.updates:
+            self.actions.append("set %s" % option.replace("_", " "))
+            after[option] = wanted  # each option is its own key of RV(instance)
+        status = before["status"]
+        power = power_actions(status, self.params["state"])
+        self.actions.extend(power)
+        if power:
+            after["status"] = STATUS_AFTER[power[-1]]
+        changed = bool(self.actions)
+        diff = {"before": diff_view(before), "after": diff_view(after)}
+        if not changed:
+            return self.result(False, before, diff=diff)
+        if self.gce.check_mode:
+            return self.result(True, after, diff=diff)
+        self.apply_updates(existing, zone, comparison.updates, last=not power)
+        for position, verb in enumerate(power):
+            if verb == "start" and status in SETTLING_STATES:
+                self.await_settled(zone)
+            operation = getattr(self.calls, verb)(zone, self.name)
+            self.finish(operation, "%s instance %s" % (verb, self.name), last=position == len(power) - 1)
+        final = self.calls.get(zone, self.name) if self.read_back else None
+        view = summarize(final) if final else after
+        diff["after"] = diff_view(view)
+        return self.result(True, view, diff=diff)
+
+    def apply_updates(self, existing, zone, updates, last):
+        for position, (option, dummy, wanted) in enumerate(updates):
+            is_last = last and position == len(updates) - 1
+            action = "set %s of %s" % (option.replace("_", " "), self.name)
+            if option == "labels":
+                operation = self.calls.set_labels(zone, self.name, wanted, existing.get("labelFingerprint"))
+            elif option == "metadata":
+                operation = self.calls.set_metadata(zone, self.name, wanted,
+                                                    (existing.get("metadata") or {}).get("fingerprint"))
+            elif option == "network_tags":
+                operation = self.calls.set_tags(zone, self.name, wanted,
+                                                (existing.get("tags") or {}).get("fingerprint"))
+            elif option == "deletion_protection":
+                operation = self.calls.set_deletion_protection(zone, self.name, wanted)
+            else:
+                operation = self.calls.set_machine_type(zone, self.name, machine_type_path(zone, wanted))
+            self.finish(operation, action, last=is_last)
+
+    def await_settled(self, zone):
+        """Poll until a STOPPING/SUSPENDING instance has stopped, so that it can be started."""
+        while True:
+            current = self.calls.get(zone, self.name)
+            if current is None or current.get("status") not in SETTLING_STATES:
+                return
+            if self.gce.deadline.expired():
+                self.fail("start instance %s failed: it is still %s after %d s (wait_timeout); run the task "
+                          "again later" % (self.name, current.get("status"), self.gce.deadline.seconds))
+            self.gce.api.pause(1.0)
+
+    def recreate(self, existing, before):
+        zone = before["zone"]
+        if existing.get("deletionProtection"):
+            self.fail("instance %s has deletion protection, so recreate cannot delete it; run "
+                      "deletion_protection: false without recreate first" % self.name, instance=before)
+        # The new image is checked before the old instance is deleted: a
+        # refused image must leave the instance as it was, not gone.
+        self.resolve_image()
+        self.actions.append("delete from %s" % zone)
+        if not self.gce.check_mode:
+            self.calls.wait(self.calls.delete(zone, self.name), "delete instance %s" % self.name)
+        return self.create(before=before)
+
+    def result(self, changed, view, diff=None):
+        result = dict(changed=changed, instance=view, actions=self.actions, skipped_zones=self.skipped_zones)
+        if view:
+            result["zone"] = view.get("zone")
+        if diff is not None and self.gce.diff_mode:
+            result["diff"] = diff
+        return result

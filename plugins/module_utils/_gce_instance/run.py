@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What gce_instance does once its options are parsed: validate, run one instance or a fleet, answer."""
+
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import FleetTask
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import InstanceTask, InstanceTaskFailed
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import fleet_problems, validate
+
+
+def run_fleet(gce):
+    problems = fleet_problems(gce.params)
+    if problems:
+        gce.fail("; ".join(problems))
+    try:
+        result, failure = FleetTask(gce).run()
+    except Exception as error:  # pylint: disable=broad-except
+        gce.fail_from(error, "find the instances of the task")
+    if failure:
+        gce.fail(failure, **result)
+    gce.exit(**result)
+
+
+def run_single(gce):
+    problems = validate(gce.params)
+    if problems:
+        gce.fail("; ".join(problems))
+    task = InstanceTask(gce)
+    try:
+        result = task.run()
+    except InstanceTaskFailed as failure:
+        gce.fail(failure.message, **failure.result)
+    except Exception as error:  # pylint: disable=broad-except
+        gce.fail_from(error, "%s instance %s" % (gce.params["state"], gce.params["name"]),
+                      actions=task.actions, skipped_zones=task.skipped_zones)
+    gce.exit(**result)
+
+
+def run(gce):
+    """Run the task of the GceModule ``gce`` to its end (exit_json or fail_json)."""
+    if gce.params["instances"] is None:
+        run_single(gce)
+    else:
+        run_fleet(gce)

@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every problem with a gce_instance task's options, found before any API call."""
+
+from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
+    check_disk_size,
+    check_disk_type,
+    check_labels,
+    check_metadata_keys,
+    check_network,
+    check_scopes,
+    check_service_account,
+    check_wait_timeout,
+    label_text,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, parse_image
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
+    check_machine_type,
+    check_name,
+    check_on_host_maintenance,
+    check_zone,
+)
+
+
+def metadata_text(value):
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return "" if value is None else str(value)
+
+
+def wanted_labels(params):
+    if params["labels"] is None:
+        return None
+    return dict((str(key), label_text(value)) for key, value in params["labels"].items())
+
+
+def wanted_metadata(params):
+    if params["metadata"] is None:
+        return None
+    return dict((str(key), metadata_text(value)) for key, value in params["metadata"].items())
+
+
+def requested_zones(params):
+    return [params["zone"]] if params["zone"] else list(params["zones"] or ())
+
+
+def validate(params):
+    """Every problem with the task's options, as one-line messages (empty when fine)."""
+    problems = [check_name(params["name"])]
+    zones = requested_zones(params)
+    if params["zone"] is None and params["zones"] is None:
+        problems.append("zone: not set; give zone, or zones to try in order")
+    elif not zones:
+        problems.append("zones: an empty list; give at least one zone (or use zone)")
+    if len(set(zones)) != len(zones):
+        problems.append("zones: %s lists a zone twice; list each zone once" % ", ".join(zones))
+    problems.append(check_wait_timeout(params["wait_timeout"]))
+    if params["state"] != "absent":
+        for zone in zones:
+            problems.append(check_zone(zone, "zones" if params["zones"] else "zone"))
+        problems.append(check_machine_type(params["machine_type"]))
+        problems.append(check_on_host_maintenance(params["on_host_maintenance"]))
+        if parse_image(params["image"]) is None:
+            problems.append("image: %s is not an image reference; use PROJECT/FAMILY, PROJECT/IMAGE or "
+                            "projects/PROJECT/global/images/IMAGE, e.g. %s"
+                            % (params["image"], tdx_catalog.DEFAULT_IMAGE))
+        problems.append(check_disk_size(params["boot_disk_size_gb"]))
+        problems.append(check_disk_type(params["boot_disk_type"]))
+        problems.append(check_network(params["network"], "network"))
+        problems.append(check_network(params["subnetwork"], "subnetwork"))
+        problems.append(check_service_account(params["service_account"]))
+        if params["service_account"]:
+            problems.append(check_scopes(params["service_account_scopes"], "service_account_scopes"))
+        problems.append(check_metadata_keys(params["metadata"]))
+        problems.extend(check_labels(wanted_labels(params)))
+        for tag in params["network_tags"] or ():
+            if not NAME_PATTERN.fullmatch(tag):
+                problems.append("network_tags: %r is not a valid tag; use lowercase letters, digits and "
+                                "hyphens, starting with a letter" % tag)
+        for key, value in sorted((params["metadata"] or {}).items()):
+            if isinstance(value, (dict, list)):
+                problems.append("metadata: the value of %s is a %s; give a string (for example with "
+                                "to_json)" % (key, type(value).__name__))
+    return [problem for problem in problems if problem]
+
+
+# What the instance should look like.
+
+
+def fleet_problems(params):
+    """Problems of the fleet as a whole (each entry is validated on its own later)."""
+    problems = []
+    if params["concurrency"] < 1:
+        problems.append("concurrency: %s must be at least 1 (API calls in flight at once)" % params["concurrency"])
+    if not params["instances"]:
+        problems.append("instances: an empty list; list at least one instance, or use name")
+    names = [entry["name"] for entry in params["instances"] or ()]
+    twice = sorted(set(name for name in names if names.count(name) > 1))
+    if twice:
+        problems.append("instances: %s listed more than once; list each instance once" % ", ".join(twice))
+    problems.append(check_wait_timeout(params["wait_timeout"]))
+    return [problem for problem in problems if problem]
