@@ -7,7 +7,8 @@ import pytest
 
 from tests.integration.gce.harness import instance_task
 
-pytestmark = pytest.mark.integration
+# Credentials from the environment, no_log and -vvv output are Ansible's: every test runs a playbook.
+pytestmark = [pytest.mark.integration, pytest.mark.playbook]
 
 
 def operation_users(gce, access_token, zone="us-central1-a"):

@@ -68,6 +68,7 @@ def by_name(result):
     return dict((report["name"], report) for report in result["instances"])
 
 
+@pytest.mark.playbook  # end to end: the fleet through Ansible
 def test_a_fleet_is_created_in_one_task_and_an_unchanged_rerun_costs_one_list_call(gce):
     task = fleet_task(
         zone=ZONE, labels={"fleet": "web"},
@@ -193,6 +194,7 @@ def test_a_fleet_is_stopped_started_and_deleted_with_a_state_per_entry(gce):
     assert set(counts) <= {"operations.wait", "operations.list"}, counts
 
 
+@pytest.mark.playbook  # reads the diff Ansible prints
 def test_check_mode_reports_each_instance_and_writes_nothing(gce):
     assert gce.run([fleet_task(zone=ZONE, instances=entries("chk-1"), labels={"env": "a"})]).status("fleet") == "changed"
     since = gce.mark()

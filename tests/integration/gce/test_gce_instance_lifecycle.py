@@ -21,6 +21,7 @@ def held(gce, name):
     return None
 
 
+@pytest.mark.playbook  # end to end: create and rerun through Ansible
 def test_create_makes_a_tdx_vm_and_an_unchanged_rerun_makes_exactly_one_call(gce):
     tasks = [instance_task(name="tdx-create", labels={"env": "test"})]
     first = gce.run(tasks)
@@ -83,6 +84,7 @@ def test_check_mode_on_an_existing_instance_reports_without_writing(gce):
     assert stored["labels"] == {"env": "a"} and stored["status"] == "RUNNING"
 
 
+@pytest.mark.playbook  # reads the diff Ansible prints
 def test_diff_mode_shows_before_and_after(gce):
     created = gce.run([instance_task(name="tdx-diff", labels={"env": "a"})], diff=True)
     diff = created.result("create")["diff"]

@@ -51,6 +51,7 @@ def assert_one_line_failure(run, task, expected):
     assert "Traceback" not in run.output
 
 
+@pytest.mark.playbook  # some tasks set the environment keyword
 def test_bad_input_fails_before_any_api_call(gce):
     tasks = []
     for task, args, dummy in REFUSED_WITHOUT_A_CALL:
