@@ -28,11 +28,12 @@ export CONFIDENTIAL_TDX_COLLECTIONS := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help test demo setup system-deps build install sanity lint docs-lint pytest molecule bench reliability clean
+.PHONY: help test unit demo setup system-deps build install sanity lint docs-lint pytest molecule bench reliability clean
 
 help:
 	@echo "make demo   run the collection's main job offline (no Google account needed)"
 	@echo "make test   set up everything, then sanity, lint, docs lint, pytest, molecule"
+	@echo "make unit   the inner loop: unit and in-process tests on the source tree, with coverage"
 	@echo "make bench  run the benchmark suite"
 	@echo "make reliability  faults, bad input, fuzzing (longer), secrets, hardening safety: a report"
 	@echo "make clean  remove build output (keeps .venv)"
@@ -89,8 +90,21 @@ docs-lint: install
 	cd $(INSTALLED) && antsibull-docs lint-collection-docs --plugin-docs \
 		--check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
 
+# Coverage of the collection's code, printed (no threshold gate): what the
+# tests run in-process. Modules run by ansible-playbook are separate
+# processes and not counted; the in-process tests cover the same logic.
+COVERAGE := --cov=plugins --cov-report=term
+
 pytest: install
-	pytest -n 2
+	pytest -n 2 $(COVERAGE)
+
+# The inner loop, on the source tree (no build): unit tests and the modules'
+# in-process tests against the emulator; the playbook-marked end-to-end runs
+# are left to make pytest.
+UNIT_TESTS := tests/unit tests/integration/gce tests/reliability/test_deadlines.py
+unit: $(VENV)/.installed
+	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
+		pytest -n 2 -m "not playbook" $(COVERAGE) $(UNIT_TESTS)
 
 # Every molecule scenario, against the installed artefact.
 molecule: install

@@ -14,9 +14,10 @@ import subprocess
 import pytest
 
 from tests.integration.fleet.conftest import TESTHOSTS
+from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
 from tests.integration.fleet.harness import FAST_HARDEN, FLEET_GROUP, FleetHarness
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(TEST_HOST_TIMEOUT_SECONDS)]
 
 HOSTS = {
     "fleet-1": {"zone": "us-central1-a"},
