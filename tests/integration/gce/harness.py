@@ -32,6 +32,9 @@ def is_write(entry):
 
 
 class GceHarness:
+    # A run's stdout is what ansible-playbook printed (an in-process run prints nothing).
+    prints_output = True
+
     def __init__(self, emulator, access_token, tmp_path):
         self.emulator = emulator
         self.admin = emulator.admin
@@ -150,6 +153,8 @@ class InProcessGceHarness(GceHarness):
     not there: a test that needs it is marked playbook (GceHarness),
     and this harness refuses what it cannot run rather than run it otherwise.
     """
+
+    prints_output = False
 
     def run(self, tasks, module_defaults=None, env=None, check=False, diff=False, **options):
         if env is not None or options:
