@@ -5,8 +5,8 @@
 """What the ``confidential.tdx.gce`` inventory decides, as pure logic.
 
 Which instances become hosts, under which name, in which automatic groups,
-which filter the API receives, what the cache is keyed on, and how an API
-failure is told to the user. No Ansible objects and no API calls here: the
+what the cache is keyed on, and how an API failure is told to the user (the
+API filter is module_utils/gce/filters.py's, shared with gce_instance_info). No Ansible objects and no API calls here: the
 plugin (plugins/inventory/gce.py) feeds instance summaries in (the shape
 ``instance_view.summarize_with_tdx`` returns, plus ``project``) and acts on
 the answers.

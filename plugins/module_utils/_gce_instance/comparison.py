@@ -6,9 +6,17 @@
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import image_label, license_project, parse_image, short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    image_label,
+    license_project,
+    parse_image,
+    short_name,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import wanted_labels, wanted_metadata
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
+    wanted_labels,
+    wanted_metadata,
+)
 
 STOPPED_STATES = ("TERMINATED", "STOPPED")
 SETTLING_STATES = ("STOPPING", "SUSPENDING")

@@ -10,7 +10,12 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_ca
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import CAPACITY_ERROR_CODES, GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_disk_size
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import image_label, machine_type_path, parse_image, short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    image_label,
+    machine_type_path,
+    parse_image,
+    short_name,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import check_image_features
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
     SETTLING_STATES,
@@ -18,7 +23,11 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.com
     compare,
     power_actions,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import desired_body, diff_view, planned_view
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import (
+    desired_body,
+    diff_view,
+    planned_view,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import requested_zones
 
 

@@ -5,7 +5,10 @@
 """What gce_instance does once its options are parsed: validate, run one instance or a fleet, answer."""
 
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import FleetTask
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import InstanceTask, InstanceTaskFailed
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import (
+    InstanceTask,
+    InstanceTaskFailed,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import fleet_problems, validate
 
 

@@ -13,7 +13,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
     short_name,
     subnetwork_path,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import wanted_labels, wanted_metadata
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
+    wanted_labels,
+    wanted_metadata,
+)
 
 # The fields of RV(instance) shown in diff mode: what a task can change.
 DIFF_KEYS = ("name", "zone", "status", "machine_type", "confidential_instance_type", "on_host_maintenance",

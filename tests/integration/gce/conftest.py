@@ -16,8 +16,8 @@ HARNESSES = {"in-process": InProcessGceHarness, "playbook": GceHarness}
 
 def pytest_generate_tests(metafunc):
     if "gce" in metafunc.fixturenames and metafunc.definition.get_closest_marker("end_to_end"):
-        metafunc.parametrize("gce", [pytest.param("in-process"), pytest.param("playbook", marks=pytest.mark.playbook)],
-                             indirect=True)
+        kinds = [pytest.param("in-process"), pytest.param("playbook", marks=pytest.mark.playbook)]
+        metafunc.parametrize("gce", kinds, indirect=True)
 
 
 @pytest.fixture
