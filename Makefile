@@ -133,4 +133,4 @@ reliability: setup install
 	exit $$status
 
 clean:
-	rm -rf $(BUILD) .ansible tests/output
+	rm -rf $(BUILD) .ansible tests/output .coverage .coverage.*
