@@ -126,6 +126,7 @@ def bulk_insert(call, request_id):
 
     def done():
         host_failures = []
+        removed = 0
         for instance in created:
             instance.busy = False
             key = (project, zone, instance.name)
@@ -137,13 +138,18 @@ def bulk_insert(call, request_id):
             if instance.doomed or problem is not None:
                 if world.instances.get(key) is instance:
                     del world.instances[key]
+                    removed += 1
             elif not instance.deleting:
                 instance.body["status"] = "RUNNING"
                 instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
         created_now = created_count - len(host_failures)
         status["createdVmCount"] = created_now
         status["failedToCreateVmCount"] = count - created_now
-        status["status"] = "DONE" if failure is None and not host_failures else "ROLLBACK_DONE"
+        # The discovery enum ends a bulkInsert DONE either way (CREATING / ROLLING_BACK on the way);
+        # a rollback shows in deletedVmCount.
+        status["status"] = "DONE"
+        if failure is not None or host_failures:
+            status["deletedVmCount"] = removed
         return failure or (host_failures[0] if host_failures else None)
 
     operation = world.start_operation(

@@ -23,8 +23,9 @@ _STATUS_NAMES = {
 class ApiError(Exception):
     """A refusal that becomes an HTTP error response in Google's format."""
 
-    def __init__(self, code, reason, message, location=None, location_type=None, headers=None):
+    def __init__(self, code, reason, message, location=None, location_type=None, headers=None, details=None):
         super().__init__(message)
+        self.details = details or []  # google.rpc detail objects, each with its "@type"
         self.code = code
         self.reason = reason
         self.message = message
@@ -40,7 +41,32 @@ class ApiError(Exception):
         error = {"code": self.code, "message": self.message, "errors": [detail]}
         if self.code in _STATUS_NAMES:
             error["status"] = _STATUS_NAMES[self.code]
+        if self.details:
+            error["details"] = list(self.details)
         return {"error": error}
+
+
+def schema_refusal(violation):
+    """The 400 Google answers a body or query parameter its schema does not have.
+
+    Google's wording for an unknown field and an unknown query parameter
+    (docs/emulator.md cites where they are seen); other violations name the
+    field and the emulator's reading of the schema.
+    """
+    field = violation.field
+    if violation.unknown_name and violation.where.startswith("query."):
+        message = ("Invalid JSON payload received. Unknown name \"%s\": Cannot bind query parameter. "
+                   "Field '%s' could not be found in request message." % (violation.unknown_name,
+                                                                          violation.unknown_name))
+    elif violation.unknown_name:
+        parent = field.rsplit(".", 1)[0] if "." in field else ""
+        message = "Invalid JSON payload received. Unknown name \"%s\"%s: Cannot find field." % (
+            violation.unknown_name, " at 'resource.%s'" % parent if parent else "")
+    else:
+        message = "Invalid value at '%s': %s" % (field, violation.problem)
+    detail = {"@type": "type.googleapis.com/google.rpc.BadRequest",
+              "fieldViolations": [{"field": field, "description": message}]}
+    return ApiError(400, "invalid", message, details=[detail])
 
 
 def resource_path(project, *parts):
