@@ -63,7 +63,8 @@ ERROR_SCHEMAS = {
         "extendedHelp": _STRING, "sendReport": _STRING, "debugInfo": _STRING,
     }},
     # One object per "@type"; ERROR_DETAIL_TYPES says which keys each may have.
-    "ErrorDetail": {"type": "object", "required": ["@type"], "properties": {"@type": _STRING}},
+    "ErrorDetail": {"type": "object", "required": ["@type"], "properties": {"@type": _STRING},
+                    "additionalProperties": {"type": "any"}},
     "ErrorInfo": {"type": "object", "properties": {
         "@type": _STRING, "reason": _STRING, "domain": _STRING, "metadata": _STRING_MAP}},
     "Help": {"type": "object", "properties": {"@type": _STRING, "links": {"type": "array", "items": {
@@ -164,6 +165,8 @@ class Discovery:
         self.global_parameters = document.get("parameters") or {}
         self._methods = {}
         self._collect(document.get("resources") or {})
+        for methods in self._methods.values():
+            methods.sort(key=lambda method: -method.literal_segments)
 
     @classmethod
     def load(cls, path):
@@ -198,8 +201,6 @@ class Discovery:
             for spec in (resource.get("methods") or {}).values():
                 self._methods.setdefault(spec["httpMethod"], []).append(Method(spec))
             self._collect(resource.get("resources") or {})
-        for methods in self._methods.values():
-            methods.sort(key=lambda method: -method.literal_segments)
 
     # -- lookup ----------------------------------------------------------------------------
     def method(self, http_method, url_path):
@@ -262,8 +263,9 @@ class Discovery:
             spec = method.parameters.get(name)
             if spec is not None and spec.get("location") != "query":
                 spec = None
-            if spec is None:
-                spec = self.global_parameters.get(name[1:] if name.startswith("$") else name)
+            if spec is None:  # system parameters, also as "$name" ("$alt"); one is named "$.xgafv" itself
+                spec = self.global_parameters.get(name) or self.global_parameters.get(name[1:] if name[:1] == "$"
+                                                                                      else None)
             if spec is None:
                 return Violation("query.%s" % name, "unknown query parameter of %s" % method.id, unknown_name=name)
             values = raw if isinstance(raw, list) else [raw]
