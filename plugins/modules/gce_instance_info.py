@@ -148,6 +148,8 @@ instances:
       sample: ["confidential instance type is none, not TDX", "on host maintenance is MIGRATE, not TERMINATE"]
 """
 
+import re
+
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_labels
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
@@ -189,9 +191,17 @@ def _quoted(value):
     return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
 
 
+# A user's filter in the eq/ne (regular expression) form: the API refuses one
+# filter that mixes it with the = form, so names and labels then stay out of
+# the API filter and are applied by matches() alone.
+_REGEX_FORM = re.compile(r"\s(?:eq|ne)\s")
+
+
 def filter_expression(params):
     """One API filter: every part parenthesised and ANDed, names ORed."""
     parts = ["(%s)" % expression for expression in params["filters"] or ()]
+    if any(_REGEX_FORM.search(expression) for expression in params["filters"] or ()):
+        return " ".join(parts)
     for key, value in sorted((params["labels"] or {}).items()):
         parts.append("(labels.%s = %s)" % (key, _quoted(label_text(value))))
     names = params["names"] or ()
