@@ -119,6 +119,14 @@ def failed_write(call, handler, failure):
         on_done=lambda: ending, request_id=request_id))
 
 
+def hold_named_instance(call, status, seconds):
+    """The transitional fault: the instance the call names shows ``status`` for ``seconds`` first."""
+    name = call.params.get("instance") or call.params.get("resource")
+    instance = call.world.instances.get((call.project, call.params.get("zone"), name)) if name else None
+    if instance is not None:
+        call.world.hold_status(instance, status, seconds)
+
+
 # -- instances -----------------------------------------------------------------------------
 def instances_insert(call):
     _known_zone(call)
@@ -136,7 +144,8 @@ def instances_insert(call):
         raise errors.already_exists(errors.resource_path(call.project, "zones", call.zone, "instances", name))
     instance_json, cpus = instances.InstanceBuilder(world, call.project, call.zone).build(body)
     instance = Instance(call.project, call.zone, instance_json, cpus)
-    failure = world.capacity_failure(call.project, call.zone, cpus)
+    failure = world.capacity_failure(call.project, call.zone, cpus,
+                                     resources.last_segment(instance_json["machineType"]))
     instance.doomed = failure is not None
     instance.busy = True
     world.instances[(call.project, call.zone, name)] = instance
@@ -255,7 +264,7 @@ def instances_stop(call):
         if instance.status == "TERMINATED":
             return _start(call, instance, "stop", request_id)
         instance.busy = True
-        instance.body["status"] = "STOPPING"
+        _pass_through(world, instance, world.config.stop_statuses)
         hold = halt_host(world, instance)
 
         def stopped():
@@ -268,6 +277,14 @@ def instances_stop(call):
         return _start(call, instance, "stop", request_id, on_done=stopped, hold=hold)
 
     return _instance_write(call, act)
+
+
+def _pass_through(world, instance, statuses):
+    """Show ``statuses`` one after another, evenly over the operation's time (e.g. PENDING_STOP, STOPPING)."""
+    instance.body["status"] = statuses[0]
+    step = world.config.operation_seconds / len(statuses)
+    for index, status in enumerate(statuses[1:], start=1):
+        world.schedule(world.clock() + step * index, lambda status=status: _set_status(instance, status))
 
 
 def instances_start(call):
@@ -283,7 +300,8 @@ def instances_start(call):
 def _power_on(call, instance, operation_type, request_id, status_if_refused):
     """start and resume: capacity first, then (backing mode) a host that answers SSH, then RUNNING."""
     world = call.world
-    failure = world.capacity_failure(call.project, call.zone, instance.cpus)
+    failure = world.capacity_failure(call.project, call.zone, instance.cpus,
+                                     resources.last_segment(instance.body["machineType"]))
     instance.busy = True
     instance.body["status"] = "PROVISIONING"
     instance.doomed = failure is not None

@@ -6,6 +6,8 @@ body always has ``error.code``, ``error.message``, ``error.errors[]`` (with
 expects when it maps a response to an exception class.
 """
 
+import hashlib
+
 # HTTP status -> the canonical gRPC status name Google adds to the body.
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -141,6 +143,36 @@ def rate_limited(project):
         "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service "
         "'compute.googleapis.com' for consumer 'project_number:%s'." % project,
     )
+
+
+def project_number(project):
+    """A stable 12-digit stand-in for the project's number (Google quotes the number, not the id)."""
+    return str(int(hashlib.sha256(project.encode("utf-8")).hexdigest(), 16) % 10 ** 12).rjust(12, "1")
+
+
+def per_minute_limit(project, write, limit=None):
+    """403 rateLimitExceeded for a per-minute request quota, as Compute Engine answers it.
+
+    The sentence is Google's (gcp-tdx.md; the quota metrics are named on
+    https://cloud.google.com/compute/api-quota); the ErrorInfo follows AIP-193.
+    """
+    kind = "Write" if write else "Read"
+    consumer = "project_number:%s" % project_number(project)
+    message = ("Quota exceeded for quota metric '%s requests' and limit '%s requests per minute' of service "
+               "'compute.googleapis.com' for consumer '%s'." % (kind, kind, consumer))
+    metadata = {"service": "compute.googleapis.com", "consumer": "projects/%s" % project_number(project),
+                "quota_metric": "compute.googleapis.com/%s_requests" % kind.lower(),
+                "quota_limit": "%sRequestsPerMinutePerProject" % kind}
+    if limit is not None:
+        metadata["quota_limit_value"] = str(limit)
+    details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com", "metadata": metadata}]
+    return ApiError(403, "rateLimitExceeded", message, details=details)
+
+
+def quota_exceeded_now(metric, limit, region):
+    """403 quotaExceeded: a resource quota refused at once (not inside an operation)."""
+    return ApiError(403, "quotaExceeded", "Quota '%s' exceeded.  Limit: %.1f in region %s." % (metric, limit, region))
 
 
 def backend_error(code):

@@ -39,7 +39,8 @@ import threading
 DOCUMENT = os.path.join("discovery_cache", "documents", "compute.v1.json")
 API_PREFIX = "/compute/v1/"
 
-# Google's JSON error format, in the discovery document's own notation. Sources:
+# Google's JSON error format, in the discovery document's own notation (ids
+# under "rpc.", apart from the document's own: it has an ErrorInfo of its own). Sources:
 # https://cloud.google.com/apis/design/errors (google.rpc.Status: code, message,
 # status, details with "@type"), https://google.aip.dev/193 (ErrorInfo: reason,
 # domain, metadata) and the Compute API's v1 error list ("errors": domain,
@@ -47,38 +48,38 @@ API_PREFIX = "/compute/v1/"
 _STRING = {"type": "string"}
 _STRING_MAP = {"type": "object", "additionalProperties": _STRING}
 ERROR_SCHEMAS = {
-    "ErrorResponse": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "ErrorStatus"}}},
-    "ErrorStatus": {"type": "object", "required": ["code", "message"], "properties": {
+    "rpc.ErrorResponse": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "rpc.ErrorStatus"}}},
+    "rpc.ErrorStatus": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "integer", "format": "int32"},
         "message": _STRING,
         "status": {"type": "string", "enum": [
             "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
             "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
             "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"]},
-        "errors": {"type": "array", "items": {"$ref": "ErrorItem"}},
-        "details": {"type": "array", "items": {"$ref": "ErrorDetail"}},
+        "errors": {"type": "array", "items": {"$ref": "rpc.ErrorItem"}},
+        "details": {"type": "array", "items": {"$ref": "rpc.ErrorDetail"}},
     }},
-    "ErrorItem": {"type": "object", "properties": {
+    "rpc.ErrorItem": {"type": "object", "properties": {
         "domain": _STRING, "reason": _STRING, "message": _STRING, "location": _STRING, "locationType": _STRING,
         "extendedHelp": _STRING, "sendReport": _STRING, "debugInfo": _STRING,
     }},
     # One object per "@type"; ERROR_DETAIL_TYPES says which keys each may have.
-    "ErrorDetail": {"type": "object", "required": ["@type"], "properties": {"@type": _STRING},
+    "rpc.ErrorDetail": {"type": "object", "required": ["@type"], "properties": {"@type": _STRING},
                     "additionalProperties": {"type": "any"}},
-    "ErrorInfo": {"type": "object", "properties": {
+    "rpc.ErrorInfo": {"type": "object", "properties": {
         "@type": _STRING, "reason": _STRING, "domain": _STRING, "metadata": _STRING_MAP}},
-    "Help": {"type": "object", "properties": {"@type": _STRING, "links": {"type": "array", "items": {
+    "rpc.Help": {"type": "object", "properties": {"@type": _STRING, "links": {"type": "array", "items": {
         "type": "object", "properties": {"description": _STRING, "url": _STRING}}}}},
-    "LocalizedMessage": {"type": "object", "properties": {"@type": _STRING, "locale": _STRING, "message": _STRING}},
-    "BadRequest": {"type": "object", "properties": {"@type": _STRING, "fieldViolations": {"type": "array", "items": {
+    "rpc.LocalizedMessage": {"type": "object", "properties": {"@type": _STRING, "locale": _STRING, "message": _STRING}},
+    "rpc.BadRequest": {"type": "object", "properties": {"@type": _STRING, "fieldViolations": {"type": "array", "items": {
         "type": "object", "properties": {"field": _STRING, "description": _STRING, "reason": _STRING}}}}},
-    "QuotaFailure": {"type": "object", "properties": {"@type": _STRING, "violations": {"type": "array", "items": {
+    "rpc.QuotaFailure": {"type": "object", "properties": {"@type": _STRING, "violations": {"type": "array", "items": {
         "type": "object", "properties": {
             "subject": _STRING, "description": _STRING, "apiService": _STRING, "quotaMetric": _STRING,
             "quotaId": _STRING, "quotaDimensions": _STRING_MAP, "quotaValue": {"type": "string", "format": "int64"},
             "futureQuotaValue": {"type": "string", "format": "int64"}}}}}},
 }
-ERROR_DETAIL_TYPES = {"type.googleapis.com/google.rpc." + name: name
+ERROR_DETAIL_TYPES = {"type.googleapis.com/google.rpc." + name: "rpc." + name
                       for name in ("ErrorInfo", "Help", "LocalizedMessage", "BadRequest", "QuotaFailure")}
 
 _INTEGER_STRING = re.compile(r"\A-?[0-9]+\Z")
@@ -245,7 +246,7 @@ class Discovery:
         return violation.located("response", method.id if method else None) if violation else None
 
     def _check_error(self, body):
-        violation = self.check("ErrorResponse", body)
+        violation = self._check({"$ref": "rpc.ErrorResponse"}, body, "ErrorResponse")
         if violation is not None:
             return violation
         for index, detail in enumerate(body["error"].get("details") or ()):

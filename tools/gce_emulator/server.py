@@ -21,7 +21,7 @@ from .admin import AdminClient
 from .auth import Authenticator, OAuthError
 from .backing import make_backing
 from .catalog import CATALOG_PATH, Catalog
-from .faults import FaultSchedule
+from .faults import FaultSchedule, is_write
 from .request_log import InFlightGauge, RequestLog
 from .world import Config, World
 
@@ -192,6 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
             principal = emulator.authenticator.authenticate(self.headers.get("Authorization"), emulator.base_url)
             if parse_error:
                 raise parse_error
+            with emulator.world.lock:
+                emulator.world.advance()
+                limited = emulator.world.over_rate_limit(_project_of(path), is_write(method, path))
+            if limited is not None:
+                raise limited
             self._check_request(entry, method, path, query, body)
             handler, params = compute_api.route(method, path)
             call = compute_api.Call(emulator.world, method, params, query, body, principal)
@@ -200,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 with emulator.world.lock:
                     emulator.world.advance()
+                    if outcome.transitional is not None:
+                        compute_api.hold_named_instance(call, *outcome.transitional)
                     if outcome.operation_error is not None:
                         status, payload = compute_api.failed_write(call, handler, outcome.operation_error)
                     else:
