@@ -9,7 +9,7 @@ quota as many as fit are created if that is at least ``minCount``.
 
 import re
 
-from . import backing_hooks, errors, instances, resources
+from . import backing_hooks, disks, errors, instances, resources
 from .world import Instance, quota_exceeded
 
 MAX_COUNT = 1000
@@ -80,12 +80,14 @@ def bulk_insert(call, request_id):
 
     builder = instances.InstanceBuilder(world, project, zone)
     built = []
+    built_disks = []  # per instance, the Disk resources it makes
     for name in names:
         request = dict(properties, name=name)
         hostname = (body.get("perInstanceProperties") or {}).get(name, {}).get("hostname")
         if hostname:
             request["hostname"] = hostname
         built.append(builder.build(request, prefix="resource.instanceProperties"))
+        built_disks.append(builder.built_disks)
 
     failure = world.capacity_failure(project, zone, 0)
     created_count = count
@@ -107,6 +109,7 @@ def bulk_insert(call, request_id):
         instance.busy = True
         instance.doomed = index >= created_count
         world.instances[(project, zone, instance.name)] = instance
+        disks.store(world, built_disks[index])
         created.append(instance)
 
     status = {
@@ -138,6 +141,7 @@ def bulk_insert(call, request_id):
             if instance.doomed or problem is not None:
                 if world.instances.get(key) is instance:
                     del world.instances[key]
+                    disks.forget_instance(world, instance)
                     removed += 1
             elif not instance.deleting:
                 instance.body["status"] = "RUNNING"

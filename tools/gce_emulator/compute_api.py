@@ -7,7 +7,7 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 import re
 import uuid
 
-from . import bulk, confidential, errors, instances, listing, resources
+from . import bulk, confidential, disks, errors, instances, listing, resources
 from .backing_hooks import adopt_host, boot_host, halt_host, host_key
 from .world import Instance, OperationFailure
 
@@ -142,8 +142,10 @@ def instances_insert(call):
     resources.check_name(name)
     if (call.project, call.zone, name) in world.instances:
         raise errors.already_exists(errors.resource_path(call.project, "zones", call.zone, "instances", name))
-    instance_json, cpus = instances.InstanceBuilder(world, call.project, call.zone).build(body)
+    builder = instances.InstanceBuilder(world, call.project, call.zone)
+    instance_json, cpus = builder.build(body)
     instance = Instance(call.project, call.zone, instance_json, cpus)
+    disks.store(world, builder.built_disks)
     failure = world.capacity_failure(call.project, call.zone, cpus,
                                      resources.last_segment(instance_json["machineType"]))
     instance.doomed = failure is not None
@@ -169,6 +171,7 @@ def _finish_creation(world, instance, failure):
         key = (instance.project, instance.zone, instance.name)
         if world.instances.get(key) is instance:
             del world.instances[key]
+            disks.forget_instance(world, instance)
         return failure
     if not instance.deleting:
         instance.body["status"] = "RUNNING"
@@ -242,6 +245,7 @@ def instances_delete(call):
             key = host_key(instance)
             if world.instances.get(key) is instance:
                 del world.instances[key]
+                disks.forget_instance(world, instance)
                 if world.backing is not None:
                     world.backing.forget(key)
             return None
@@ -469,8 +473,11 @@ def instances_bulk_insert(call):
 
 # -- operations -------------------------------------------------------------------------------
 def operations_get(call):
-    _known_zone(call)
-    return _operation_reply(call.world.operation(call.project, call.zone, call.params["operation"]))
+    """zoneOperations.get, and globalOperations.get (no zone in the URL)."""
+    zone = call.params.get("zone")
+    if zone is not None:
+        _known_zone(call)
+    return _operation_reply(call.world.operation(call.project, zone, call.params["operation"]))
 
 
 def operations_list(call):
@@ -485,16 +492,53 @@ def operations_list(call):
 WAIT_ROUTE_NAME = "zoneOperations.wait"
 
 
+# -- disks and custom images -------------------------------------------------------------------
+def disks_get(call):
+    _known_zone(call)
+    return disks.disks_get(call)
+
+
+def disks_list(call):
+    _known_zone(call)
+    items = [body for (p, z, _), body in sorted(call.world.disks.items()) if p == call.project and z == call.zone]
+    return 200, listing.list_response(
+        "compute#diskList", resources.url(call.project, "zones", call.zone, "disks"), items, call.query,
+        "projects/%s/zones/%s/disks" % (call.project, call.zone))
+
+
+def _write_frame(call, operation_type, act, zone):
+    """requestId replay, then ``act(start)`` where start(target_link, target_id, on_done) begins the operation."""
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+
+    def start(target_link, target_id, on_done):
+        return call.world.start_operation(call.project, zone, operation_type, target_link, target_id, call.principal,
+                                          on_done=on_done, request_id=request_id)
+
+    return _operation_reply(act(call, start))
+
+
+def disks_resize(call):
+    _known_zone(call)
+    return _write_frame(call, "resizeDisk", disks.disks_resize, call.zone)
+
+
+def images_insert(call):
+    return _write_frame(call, "insert", disks.images_insert, None)
+
+
 # -- catalog reads ----------------------------------------------------------------------------
 def images_get(call):
-    entry = call.world.catalog.image(call.project, call.params["image"])
+    entry = call.world.image(call.project, call.params["image"])
     if entry is None:
         raise errors.not_found(errors.resource_path(call.project, "global", "images", call.params["image"]))
     return 200, call.world.catalog.image_json(call.project, entry)
 
 
 def images_get_from_family(call):
-    entry = call.world.catalog.image_from_family(call.project, call.params["family"])
+    entry = call.world.image_from_family(call.project, call.params["family"])
     if entry is None:
         raise errors.not_found(
             errors.resource_path(call.project, "global", "images", "family", call.params["family"]))
@@ -566,6 +610,12 @@ ROUTES = [
     ("GET", _ZONE + "/operations/" + _SEGMENT % "operation", operations_get),
     ("GET", _ZONE + "/operations", operations_list),
     ("POST", _ZONE + "/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
+    ("GET", _PROJECT + "/global/operations/" + _SEGMENT % "operation", operations_get),
+    ("POST", _PROJECT + "/global/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
+    ("GET", _ZONE + "/disks/" + _SEGMENT % "disk", disks_get),
+    ("GET", _ZONE + "/disks", disks_list),
+    ("POST", _ZONE + "/disks/" + _SEGMENT % "disk" + "/resize", disks_resize),
+    ("POST", _PROJECT + "/global/images", images_insert),
     ("GET", _PROJECT + "/global/images/family/" + _SEGMENT % "family", images_get_from_family),
     ("GET", _PROJECT + "/global/images/" + _SEGMENT % "image", images_get),
     ("GET", _ZONE + "/machineTypes/" + _SEGMENT % "machineType", machine_types_get),

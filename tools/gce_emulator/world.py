@@ -161,15 +161,17 @@ class Operation:
             "kind": "compute#operation",
             "id": self.id,
             "name": self.name,
-            "zone": resources.url(self.project, "zones", self.zone),
             "operationType": self.operation_type,
             "targetLink": self.target_link,
             "status": self.status,
             "user": self.user,
             "progress": 100 if self.status == "DONE" else 0,
             "insertTime": resources.timestamp(self.insert_time),
-            "selfLink": resources.url(self.project, "zones", self.zone, "operations", self.name),
+            "selfLink": (resources.url(self.project, "zones", self.zone, "operations", self.name) if self.zone
+                         else resources.url(self.project, "global", "operations", self.name)),
         }
+        if self.zone:  # None: a global operation (images.insert)
+            body["zone"] = resources.url(self.project, "zones", self.zone)
         if self.target_id:
             body["targetId"] = self.target_id
         if self.start_time is not None:
@@ -230,6 +232,8 @@ class World:
         self.operations = {}  # (project, zone, name) -> Operation
         self.request_ids = {}  # (project, requestId) -> Operation
         self.recent_requests = collections.defaultdict(collections.deque)  # (project, kind) -> times
+        self.disks = {}  # (project, zone, name) -> Disk JSON
+        self.custom_images = {}  # (project, name) -> image entry, shaped as the catalog's
         self._timeline = []
 
     # -- time ---------------------------------------------------------------------
@@ -289,6 +293,17 @@ class World:
         if operation is None:
             raise errors.not_found(errors.resource_path(project, "zones", zone, "operations", name))
         return operation
+
+    # -- images (the catalog's public ones and the projects' own) --------------------------------
+    def image(self, project, name):
+        return self.custom_images.get((project, name)) or self.catalog.image(project, name)
+
+    def image_from_family(self, project, family):
+        """The newest non-deprecated image of the family, custom images included."""
+        own = [entry for (p, _), entry in self.custom_images.items() if p == project and entry.get("family") == family]
+        if own:
+            return max(own, key=lambda entry: entry["creationTimestamp"])
+        return self.catalog.image_from_family(project, family)
 
     # -- instances ------------------------------------------------------------------
     def instance(self, project, zone, name):
