@@ -7,7 +7,7 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 import re
 import uuid
 
-from . import bulk, confidential, disks, errors, instances, listing, resources
+from . import bulk, confidential, disks, errors, instances, listing, resources, updates
 from .backing_hooks import adopt_host, boot_host, halt_host, host_key
 from .world import Instance, OperationFailure
 
@@ -462,6 +462,34 @@ def instances_set_deletion_protection(call):
     return _instance_write(call, act)
 
 
+def _in_place(operation_type, change):
+    """An in-place change: refused while the instance is in transition, then ``change(call, instance)``."""
+    def handler(call):
+        def act(instance, request_id):
+            _refuse_if_busy(instance)
+            change(call, instance)
+            return _start(call, instance, operation_type, request_id)
+
+        return _instance_write(call, act)
+
+    handler.__name__ = "instances_" + re.sub(r"([A-Z])", lambda match: "_" + match.group(1).lower(), operation_type)
+    return handler
+
+
+instances_set_service_account = _in_place(
+    "setServiceAccount", lambda call, instance: updates.set_service_account(call.world, instance, call.body or {}))
+instances_update_shielded_instance_config = _in_place(
+    "updateShieldedInstanceConfig",
+    lambda call, instance: updates.update_shielded_instance_config(instance, call.body or {}))
+instances_add_access_config = _in_place(
+    "addAccessConfig",
+    lambda call, instance: updates.add_access_config(call.world, instance, call.query, call.body or {}))
+instances_delete_access_config = _in_place(
+    "deleteAccessConfig", lambda call, instance: updates.delete_access_config(instance, call.query))
+instances_set_scheduling = _in_place(
+    "setScheduling", lambda call, instance: updates.set_scheduling(call.world, instance, call.body or {}))
+
+
 def instances_bulk_insert(call):
     _known_zone(call)
     request_id = _request_id(call)
@@ -605,6 +633,11 @@ ROUTES = [
     ("POST", _INSTANCE + "/setMetadata", instances_set_metadata),
     ("POST", _INSTANCE + "/setTags", instances_set_tags),
     ("POST", _INSTANCE + "/setMachineType", instances_set_machine_type),
+    ("POST", _INSTANCE + "/setServiceAccount", instances_set_service_account),
+    ("PATCH", _INSTANCE + "/updateShieldedInstanceConfig", instances_update_shielded_instance_config),
+    ("POST", _INSTANCE + "/addAccessConfig", instances_add_access_config),
+    ("POST", _INSTANCE + "/deleteAccessConfig", instances_delete_access_config),
+    ("POST", _INSTANCE + "/setScheduling", instances_set_scheduling),
     ("POST", _ZONE + "/instances/" + _SEGMENT % "resource" + "/setDeletionProtection",
      instances_set_deletion_protection),
     ("GET", _ZONE + "/operations/" + _SEGMENT % "operation", operations_get),

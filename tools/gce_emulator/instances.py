@@ -278,6 +278,10 @@ class InstanceBuilder:
                 "Requested disk size cannot be smaller than the image size (%d GB)" % image_size)
         return size
 
+    def scheduling_of(self, requested, prefix):
+        """A Scheduling request checked and with its defaults filled in (insert and setScheduling)."""
+        return self._scheduling(requested, prefix)
+
     def _scheduling(self, requested, prefix):
         model = requested.get("provisioningModel") or ("SPOT" if requested.get("preemptible") else "STANDARD")
         if model not in PROVISIONING_MODELS:
