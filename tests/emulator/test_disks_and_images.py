@@ -129,3 +129,12 @@ def test_an_unknown_disk_type_is_not_found(compute):
     with pytest.raises(exceptions.BadRequest) as refused:
         compute.insert(instance)
     assert "The referenced diskType resource cannot be found." in refused.value.message
+
+
+def test_a_failed_insert_leaves_no_disk(compute, disks, gce_emulator):
+    gce_emulator.admin.configure(stocked_out_zones=[ZONE])
+    instance = tdx_instance("tdx-doomed")
+    instance.disks[0].auto_delete = False
+    assert compute.wait(compute.insert(instance)).error.errors
+    with pytest.raises(exceptions.NotFound):
+        disks.get(project=compute.project, zone=ZONE, disk="tdx-doomed")

@@ -141,7 +141,7 @@ def bulk_insert(call, request_id):
             if instance.doomed or problem is not None:
                 if world.instances.get(key) is instance:
                     del world.instances[key]
-                    disks.forget_instance(world, instance)
+                    disks.forget_instance(world, instance, failed_insert=True)
                     removed += 1
             elif not instance.deleting:
                 instance.body["status"] = "RUNNING"

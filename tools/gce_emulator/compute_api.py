@@ -171,7 +171,7 @@ def _finish_creation(world, instance, failure):
         key = (instance.project, instance.zone, instance.name)
         if world.instances.get(key) is instance:
             del world.instances[key]
-            disks.forget_instance(world, instance)
+            disks.forget_instance(world, instance, failed_insert=True)
         return failure
     if not instance.deleting:
         instance.body["status"] = "RUNNING"

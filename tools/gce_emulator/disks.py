@@ -50,15 +50,18 @@ def _key(body):
     return parts[1], parts[3], parts[5]
 
 
-def forget_instance(world, instance):
-    """The instance is gone: its auto-delete disks go with it, the others lose it as a user."""
+def forget_instance(world, instance, failed_insert=False):
+    """The instance is gone: its auto-delete disks go with it, the others lose it as a user.
+
+    ``failed_insert``: its insert failed, so every disk it made goes (none was ever usable).
+    """
     link = instance.body["selfLink"]
     for attached in instance.body.get("disks") or ():
         key = _key({"selfLink": attached["source"]})
         disk = world.disks.get(key)
         if disk is None:
             continue
-        if attached.get("autoDelete"):
+        if attached.get("autoDelete") or failed_insert:
             del world.disks[key]
         else:
             disk["users"] = [user for user in disk.get("users", []) if user != link]
