@@ -67,6 +67,7 @@ def test_a_412_fault_is_a_fingerprint_race_and_changes_nothing(compute, gce_emul
     with pytest.raises(exceptions.PreconditionFailed) as raced:
         _set_labels(compute, "tdx-race", {"env": "prod"}, instance.label_fingerprint)
     assert reasons(raced) == ["conditionNotMet"]
+    assert raced.value.message.endswith("Labels fingerprint either invalid or resource labels have changed")
     assert compute.get("tdx-race").labels == {"env": "dev"}
     compute.wait(_set_labels(compute, "tdx-race", {"env": "prod"}, compute.get("tdx-race").label_fingerprint))
     assert compute.get("tdx-race").labels == {"env": "prod"}

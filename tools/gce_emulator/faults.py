@@ -55,6 +55,15 @@ def _region_in(path):
     return match.group(1) if match else "global"
 
 
+def _race_sentence(path):
+    """What Compute Engine says when the fingerprint a write carries is stale (labels and metadata: its words)."""
+    if path.endswith("/setLabels"):
+        return "Labels fingerprint either invalid or resource labels have changed"
+    if path.endswith("/setTags"):
+        return "Supplied fingerprint does not match current tags fingerprint."
+    return "Supplied fingerprint does not match current metadata fingerprint."
+
+
 def is_write(method, path):
     return method not in _READ_METHODS and not path.endswith(_WAIT_SUFFIX)
 
@@ -181,8 +190,7 @@ class FaultSchedule:
                 elif rule.kind == "403":
                     outcome.error = errors.per_minute_limit(project, is_write(method, path))
                 elif rule.kind == "412":
-                    outcome.error = errors.condition_not_met(
-                        "Supplied fingerprint does not match current metadata fingerprint.")
+                    outcome.error = errors.condition_not_met(_race_sentence(path))
                 elif rule.kind == "quota_exceeded":
                     outcome.error = errors.quota_exceeded_now("CPUS", 24.0, _region_in(path))
                 else:
