@@ -25,7 +25,8 @@ def _refused_while_running(compute, method, **arguments):
 def test_the_service_account_changes_only_when_stopped(compute):
     compute.create(tdx_instance("tdx-sa"))
     request = compute_v1.InstancesSetServiceAccountRequest(
-        email="runner@tdx-test-project.iam.gserviceaccount.com", scopes=["https://www.googleapis.com/auth/cloud-platform"])
+        email="runner@tdx-test-project.iam.gserviceaccount.com",
+        scopes=["https://www.googleapis.com/auth/cloud-platform"])
     _refused_while_running(compute, "set_service_account_unary", instance="tdx-sa",
                            instances_set_service_account_request_resource=request)
     _stop(compute, "tdx-sa")
@@ -86,8 +87,9 @@ def test_scheduling_keeps_the_tdx_rules_and_moves_to_spot_only_when_stopped(comp
 
 def test_deletion_protection_and_machine_type_as_before(compute):
     compute.create(tdx_instance("tdx-protect"))
-    compute.wait(compute.instances.set_deletion_protection_unary(request=compute_v1.SetDeletionProtectionInstanceRequest(
-        project=compute.project, zone=ZONE, resource="tdx-protect", deletion_protection=True)))
+    protect = compute_v1.SetDeletionProtectionInstanceRequest(
+        project=compute.project, zone=ZONE, resource="tdx-protect", deletion_protection=True)
+    compute.wait(compute.instances.set_deletion_protection_unary(request=protect))
     assert compute.get("tdx-protect").deletion_protection is True
     change = compute_v1.InstancesSetMachineTypeRequest(machine_type="zones/%s/machineTypes/c3-standard-8" % ZONE)
     with pytest.raises(exceptions.BadRequest):

@@ -48,7 +48,8 @@ API_PREFIX = "/compute/v1/"
 _STRING = {"type": "string"}
 _STRING_MAP = {"type": "object", "additionalProperties": _STRING}
 ERROR_SCHEMAS = {
-    "rpc.ErrorResponse": {"type": "object", "required": ["error"], "properties": {"error": {"$ref": "rpc.ErrorStatus"}}},
+    "rpc.ErrorResponse": {"type": "object", "required": ["error"],
+                          "properties": {"error": {"$ref": "rpc.ErrorStatus"}}},
     "rpc.ErrorStatus": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "integer", "format": "int32"},
         "message": _STRING,
@@ -71,7 +72,8 @@ ERROR_SCHEMAS = {
     "rpc.Help": {"type": "object", "properties": {"@type": _STRING, "links": {"type": "array", "items": {
         "type": "object", "properties": {"description": _STRING, "url": _STRING}}}}},
     "rpc.LocalizedMessage": {"type": "object", "properties": {"@type": _STRING, "locale": _STRING, "message": _STRING}},
-    "rpc.BadRequest": {"type": "object", "properties": {"@type": _STRING, "fieldViolations": {"type": "array", "items": {
+    "rpc.BadRequest": {"type": "object", "properties": {"@type": _STRING, "fieldViolations": {"type": "array",
+                                                                                              "items": {
         "type": "object", "properties": {"field": _STRING, "description": _STRING, "reason": _STRING}}}}},
     "rpc.QuotaFailure": {"type": "object", "properties": {"@type": _STRING, "violations": {"type": "array", "items": {
         "type": "object", "properties": {
