@@ -148,7 +148,7 @@ instances:
       sample: ["confidential instance type is none, not TDX", "on host maintenance is MIGRATE, not TERMINATE"]
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters import combined_filter, quoted
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters import combined_filter, quoted, uses_regex_form
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_labels, label_text
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.module import GceModule
@@ -182,6 +182,10 @@ def validate(params):
 def filter_expression(params):
     """One API filter: the filters, a condition per label and the names ORed, ANDed together."""
     parts = list(params["filters"] or ())
+    # Names and labels are written in the = form; next to a user's eq/ne
+    # filter they stay out of the API filter and matches() applies them.
+    if uses_regex_form(parts):
+        return combined_filter(parts)
     for key, value in sorted((params["labels"] or {}).items()):
         parts.append("labels.%s = %s" % (key, quoted(label_text(value))))
     names = params["names"] or ()

@@ -34,6 +34,8 @@ def fleet(gce_emulator):
     ("name eq web-.*", ["web-1", "web-2", "web-3"]),
     ('name eq "web-[12]"', ["web-1", "web-2"]),
     ("name ne web-.*", ["batch-1", "db-1"]),
+    ("name eq 'web-[12]'", ["web-1", "web-2"]),
+    ('(name eq "web-.*") (labels.env eq prod)', ["web-1", "web-2"]),
     ('(labels.env = "prod") (status = RUNNING)', ["db-1", "web-1"]),
     ('labels.env = "prod" AND labels.tier = "web" AND status = RUNNING', ["web-1"]),
     ("labels.tier = db OR labels.env = staging", ["db-1", "web-3"]),
@@ -52,6 +54,22 @@ def test_a_bad_filter_is_refused(compute, fleet, expression):
     with pytest.raises(exceptions.BadRequest) as refusal:
         compute.list_names(filter=expression)
     assert reasons(refusal) == ["invalid"]
+
+
+@pytest.mark.parametrize("expression, why", [
+    ('(name eq "web-.*") (labels.env = "prod")', "cannot be mixed in one filter"),
+    ('name eq web-.* AND status = RUNNING', "cannot be mixed in one filter"),
+    ("(name eq web-1) OR (name eq db-1)", "eq/ne expressions take no OR or NOT"),
+    ('scheduling = "x"', "field 'scheduling' is not an atomic field"),
+    ("labels:*", "field 'labels' is not an atomic field"),
+    ("scheduling eq .*", "field 'scheduling' is not an atomic field"),
+])
+def test_the_grammar_is_strict(compute, fleet, expression, why):
+    """The discovery document: the two forms cannot be mixed, and only atomic fields filter."""
+    with pytest.raises(exceptions.BadRequest) as refusal:
+        compute.list_names(filter=expression)
+    assert reasons(refusal) == ["invalid"]
+    assert why in refusal.value.message
 
 
 def test_pages_are_followed_by_the_clients_pager(compute, fleet, gce_emulator):

@@ -17,7 +17,9 @@ class Emulator:
     """``tools/gce-emulator`` started with the given operation time and per-call latency.
 
     The latency is added to every API call; an operation takes
-    ``operation_seconds`` from the write to DONE.
+    ``operation_seconds`` from the write to DONE. Every call and answer is
+    held to Google's discovery document (``--schema``): a measured run that
+    broke it is no measurement, so reset() and the end of the run raise.
     """
 
     def __init__(self, workdir, operation_seconds, latency_seconds):
@@ -27,7 +29,7 @@ class Emulator:
         self._log = open(os.path.join(workdir, "emulator.log"), "w")
         self.process = subprocess.Popen(
             [os.path.join(REPO, "tools", "gce-emulator"), "--port", "0",
-             "--operation-seconds", str(operation_seconds)],
+             "--operation-seconds", str(operation_seconds), "--schema"],
             stdout=subprocess.PIPE, stderr=self._log, text=True)
         self.base_url = self.process.stdout.readline().strip()
         if not self.base_url.startswith("http"):
@@ -39,8 +41,16 @@ class Emulator:
 
     def reset(self):
         """No instances, an empty request log, the bench's timings."""
+        self.check_schema()
         self.admin.reset()
         self.admin.configure(latency_seconds=self.latency_seconds)
+
+    def check_schema(self):
+        """Raise on the first call or answer since the last reset that broke Google's schema."""
+        violations = self.admin.schema_violations()
+        if violations:
+            raise RuntimeError("Compute API schema violation in the bench run: %s (%s %s; %d in all)" % (
+                violations[0]["text"], violations[0]["http_method"], violations[0]["path"], len(violations)))
 
     def api_calls(self):
         return [entry for entry in self.admin.requests() if entry["path"].startswith("/compute/")]
@@ -64,7 +74,11 @@ class Emulator:
         return self
 
     def __exit__(self, *exc_info):
-        self.stop()
+        try:
+            if exc_info[0] is None and self.process.poll() is None:
+                self.check_schema()
+        finally:
+            self.stop()
 
 
 def wait_until(predicate, seconds=60):

@@ -6,6 +6,7 @@ import sys
 import threading
 
 from .backing import KINDS, BackingUnavailable
+from .schema import SchemaError
 from .server import EmulatorServer
 from .service_account import write_service_account_file
 
@@ -35,6 +36,11 @@ def main(argv=None):
                         help="project_id written into --write-service-account's file")
     parser.add_argument("--backing", choices=KINDS,
                         help="boot a real test host for every running instance (root; see docs/emulator.md)")
+    parser.add_argument("--schema", nargs="?", const=True, default=None, metavar="DISCOVERY_JSON",
+                        help="hold every API call and answer to Google's Compute v1 discovery document (the "
+                             "installed google-api-python-client's, or the given file); calls that break it get "
+                             "Google's 400, answers that break it are logged (admin schema_violations). "
+                             "Default: GCE_EMULATOR_SCHEMA (1 = on)")
     parser.add_argument("--verbose", action="store_true", help="log each HTTP request to stderr")
     options = parser.parse_args(argv)
 
@@ -45,8 +51,9 @@ def main(argv=None):
         settings["cpu_quota"] = dict(options.cpu_quota)
     try:
         server = EmulatorServer(host=options.host, port=options.port, operation_seconds=options.operation_seconds,
-                                verbose=options.verbose, backing=options.backing, **settings)
-    except BackingUnavailable as problem:
+                                verbose=options.verbose, backing=options.backing, schema=options.schema,
+                                **settings)
+    except (BackingUnavailable, SchemaError) as problem:
         print("gce-emulator: error: %s" % problem, file=sys.stderr)
         return 2
     server.start()

@@ -47,6 +47,17 @@ class AdminClient:
     def clear_requests(self):
         self._call("DELETE", "requests")
 
+    def schema_violations(self):
+        """What broke Google's schema since reset: [{direction, method, where, problem, text, http_method, path}].
+
+        Empty when the server runs without a schema (``schema_revision()`` is then None).
+        """
+        return self._call("GET", "schema_violations")["violations"]
+
+    def schema_revision(self):
+        """The discovery document's revision the server checks against, or None when it checks nothing."""
+        return self._call("GET", "schema_violations")["schema"]
+
     def in_flight(self):
         """{"current", "peak"}: Compute API calls being served now, and the most at once since reset."""
         return self._call("GET", "in_flight")

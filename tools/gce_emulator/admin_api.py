@@ -1,6 +1,6 @@
 """The test-facing admin endpoints under ``/_emulator/`` (no authentication).
 
-reset, config, faults, the request log, service-account keys, minted tokens,
+reset, config, faults, the request log, schema violations, service-account keys, minted tokens,
 the state (instances) a test starts from or inspects, and the operations
 clock, which a test moves forward instead of sleeping (token lifetimes keep
 real time).
@@ -95,6 +95,11 @@ def handle(server, method, path, body):
                 server.request_log.clear()
                 return 200, {"requests": []}
             return 200, {"requests": server.request_log.entries()}
+        if action == "schema_violations":
+            if method == "DELETE":
+                server.schema_violations.clear()
+            return 200, {"schema": server.discovery.revision if server.discovery else None,
+                         "violations": server.schema_violations.entries()}
         if action == "in_flight":
             if method == "DELETE":
                 server.in_flight.reset()

@@ -9,7 +9,7 @@ quota as many as fit are created if that is at least ``minCount``.
 
 import re
 
-from . import backing_hooks, errors, instances, resources
+from . import backing_hooks, disks, errors, instances, resources
 from .world import Instance, quota_exceeded
 
 MAX_COUNT = 1000
@@ -80,12 +80,14 @@ def bulk_insert(call, request_id):
 
     builder = instances.InstanceBuilder(world, project, zone)
     built = []
+    built_disks = []  # per instance, the Disk resources it makes
     for name in names:
         request = dict(properties, name=name)
         hostname = (body.get("perInstanceProperties") or {}).get(name, {}).get("hostname")
         if hostname:
             request["hostname"] = hostname
         built.append(builder.build(request, prefix="resource.instanceProperties"))
+        built_disks.append(builder.built_disks)
 
     failure = world.capacity_failure(project, zone, 0)
     created_count = count
@@ -107,6 +109,7 @@ def bulk_insert(call, request_id):
         instance.busy = True
         instance.doomed = index >= created_count
         world.instances[(project, zone, instance.name)] = instance
+        disks.store(world, built_disks[index])
         created.append(instance)
 
     status = {
@@ -126,6 +129,7 @@ def bulk_insert(call, request_id):
 
     def done():
         host_failures = []
+        removed = 0
         for instance in created:
             instance.busy = False
             key = (project, zone, instance.name)
@@ -137,13 +141,19 @@ def bulk_insert(call, request_id):
             if instance.doomed or problem is not None:
                 if world.instances.get(key) is instance:
                     del world.instances[key]
+                    disks.forget_instance(world, instance, failed_insert=True)
+                    removed += 1
             elif not instance.deleting:
                 instance.body["status"] = "RUNNING"
                 instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
         created_now = created_count - len(host_failures)
         status["createdVmCount"] = created_now
         status["failedToCreateVmCount"] = count - created_now
-        status["status"] = "DONE" if failure is None and not host_failures else "ROLLBACK_DONE"
+        # The discovery enum ends a bulkInsert DONE either way (CREATING / ROLLING_BACK on the way);
+        # a rollback shows in deletedVmCount.
+        status["status"] = "DONE"
+        if failure is not None or host_failures:
+            status["deletedVmCount"] = removed
         return failure or (host_failures[0] if host_failures else None)
 
     operation = world.start_operation(

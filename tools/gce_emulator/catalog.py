@@ -27,6 +27,8 @@ class Catalog:
         self.machine_types = data["machineTypes"]
         self.confidential = {k: v for k, v in data["confidentialComputing"].items() if not k.startswith("_")}
         self.images = data["images"]
+        self.disk_types = data["diskTypes"]["known"]
+        self.disk_types_by_series = data["diskTypes"]["bySeries"]
         self.public_address_pool = ipaddress.ip_network(data["publicAddressPool"])
 
     # -- zones and regions -------------------------------------------------
@@ -103,6 +105,17 @@ class Catalog:
             return None
         return max(candidates, key=lambda e: e["creationTimestamp"])
 
+    def disk_types_for(self, machine_type):
+        """The disk types the machine type's series takes (its first is the default)."""
+        return self.disk_types_by_series.get(machine_type.split("-", 1)[0], self.disk_types)
+
+    @staticmethod
+    def license_urls(project, entry):
+        """A custom image keeps its source disk's license URLs; a public one names its own project's."""
+        if "licenseUrls" in entry:
+            return list(entry["licenseUrls"])
+        return [resources.url(project, "global", "licenses", lic) for lic in entry["licenses"]]
+
     def image_json(self, project, entry):
         body = {
             "kind": "compute#image",
@@ -114,13 +127,15 @@ class Catalog:
             "status": "READY",
             "archiveSizeBytes": entry["archiveSizeBytes"],
             "diskSizeGb": entry["diskSizeGb"],
-            "licenses": [resources.url(project, "global", "licenses", lic) for lic in entry["licenses"]],
-            "family": entry["family"],
+            "licenses": self.license_urls(project, entry),
             "selfLink": resources.url(project, "global", "images", entry["name"]),
             "guestOsFeatures": [{"type": feature} for feature in entry["guestOsFeatures"]],
             "architecture": "X86_64",
             "storageLocations": ["us", "eu", "asia"],
         }
+        for optional in ("family", "sourceDisk", "sourceDiskId", "labels", "labelFingerprint"):
+            if entry.get(optional):
+                body[optional] = entry[optional]
         if entry.get("deprecated"):
             deprecated = dict(entry["deprecated"])
             if "replacement" in deprecated:

@@ -7,7 +7,7 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 import re
 import uuid
 
-from . import bulk, confidential, errors, instances, listing, resources
+from . import bulk, confidential, disks, errors, instances, listing, resources, updates
 from .backing_hooks import adopt_host, boot_host, halt_host, host_key
 from .world import Instance, OperationFailure
 
@@ -119,6 +119,14 @@ def failed_write(call, handler, failure):
         on_done=lambda: ending, request_id=request_id))
 
 
+def hold_named_instance(call, status, seconds):
+    """The transitional fault: the instance the call names shows ``status`` for ``seconds`` first."""
+    name = call.params.get("instance") or call.params.get("resource")
+    instance = call.world.instances.get((call.project, call.params.get("zone"), name)) if name else None
+    if instance is not None:
+        call.world.hold_status(instance, status, seconds)
+
+
 # -- instances -----------------------------------------------------------------------------
 def instances_insert(call):
     _known_zone(call)
@@ -134,9 +142,12 @@ def instances_insert(call):
     resources.check_name(name)
     if (call.project, call.zone, name) in world.instances:
         raise errors.already_exists(errors.resource_path(call.project, "zones", call.zone, "instances", name))
-    instance_json, cpus = instances.InstanceBuilder(world, call.project, call.zone).build(body)
+    builder = instances.InstanceBuilder(world, call.project, call.zone)
+    instance_json, cpus = builder.build(body)
     instance = Instance(call.project, call.zone, instance_json, cpus)
-    failure = world.capacity_failure(call.project, call.zone, cpus)
+    disks.store(world, builder.built_disks)
+    failure = world.capacity_failure(call.project, call.zone, cpus,
+                                     resources.last_segment(instance_json["machineType"]))
     instance.doomed = failure is not None
     instance.busy = True
     world.instances[(call.project, call.zone, name)] = instance
@@ -160,6 +171,7 @@ def _finish_creation(world, instance, failure):
         key = (instance.project, instance.zone, instance.name)
         if world.instances.get(key) is instance:
             del world.instances[key]
+            disks.forget_instance(world, instance, failed_insert=True)
         return failure
     if not instance.deleting:
         instance.body["status"] = "RUNNING"
@@ -233,6 +245,7 @@ def instances_delete(call):
             key = host_key(instance)
             if world.instances.get(key) is instance:
                 del world.instances[key]
+                disks.forget_instance(world, instance)
                 if world.backing is not None:
                     world.backing.forget(key)
             return None
@@ -255,7 +268,7 @@ def instances_stop(call):
         if instance.status == "TERMINATED":
             return _start(call, instance, "stop", request_id)
         instance.busy = True
-        instance.body["status"] = "STOPPING"
+        _pass_through(world, instance, world.config.stop_statuses)
         hold = halt_host(world, instance)
 
         def stopped():
@@ -268,6 +281,14 @@ def instances_stop(call):
         return _start(call, instance, "stop", request_id, on_done=stopped, hold=hold)
 
     return _instance_write(call, act)
+
+
+def _pass_through(world, instance, statuses):
+    """Show ``statuses`` one after another, evenly over the operation's time (e.g. PENDING_STOP, STOPPING)."""
+    instance.body["status"] = statuses[0]
+    step = world.config.operation_seconds / len(statuses)
+    for index, status in enumerate(statuses[1:], start=1):
+        world.schedule(world.clock() + step * index, lambda status=status: _set_status(instance, status))
 
 
 def instances_start(call):
@@ -283,7 +304,8 @@ def instances_start(call):
 def _power_on(call, instance, operation_type, request_id, status_if_refused):
     """start and resume: capacity first, then (backing mode) a host that answers SSH, then RUNNING."""
     world = call.world
-    failure = world.capacity_failure(call.project, call.zone, instance.cpus)
+    failure = world.capacity_failure(call.project, call.zone, instance.cpus,
+                                     resources.last_segment(instance.body["machineType"]))
     instance.busy = True
     instance.body["status"] = "PROVISIONING"
     instance.doomed = failure is not None
@@ -440,6 +462,34 @@ def instances_set_deletion_protection(call):
     return _instance_write(call, act)
 
 
+def _in_place(operation_type, change):
+    """An in-place change: refused while the instance is in transition, then ``change(call, instance)``."""
+    def handler(call):
+        def act(instance, request_id):
+            _refuse_if_busy(instance)
+            change(call, instance)
+            return _start(call, instance, operation_type, request_id)
+
+        return _instance_write(call, act)
+
+    handler.__name__ = "instances_" + re.sub(r"([A-Z])", lambda match: "_" + match.group(1).lower(), operation_type)
+    return handler
+
+
+instances_set_service_account = _in_place(
+    "setServiceAccount", lambda call, instance: updates.set_service_account(call.world, instance, call.body or {}))
+instances_update_shielded_instance_config = _in_place(
+    "updateShieldedInstanceConfig",
+    lambda call, instance: updates.update_shielded_instance_config(instance, call.body or {}))
+instances_add_access_config = _in_place(
+    "addAccessConfig",
+    lambda call, instance: updates.add_access_config(call.world, instance, call.query, call.body or {}))
+instances_delete_access_config = _in_place(
+    "deleteAccessConfig", lambda call, instance: updates.delete_access_config(instance, call.query))
+instances_set_scheduling = _in_place(
+    "setScheduling", lambda call, instance: updates.set_scheduling(call.world, instance, call.body or {}))
+
+
 def instances_bulk_insert(call):
     _known_zone(call)
     request_id = _request_id(call)
@@ -451,8 +501,11 @@ def instances_bulk_insert(call):
 
 # -- operations -------------------------------------------------------------------------------
 def operations_get(call):
-    _known_zone(call)
-    return _operation_reply(call.world.operation(call.project, call.zone, call.params["operation"]))
+    """zoneOperations.get, and globalOperations.get (no zone in the URL)."""
+    zone = call.params.get("zone")
+    if zone is not None:
+        _known_zone(call)
+    return _operation_reply(call.world.operation(call.project, zone, call.params["operation"]))
 
 
 def operations_list(call):
@@ -467,16 +520,53 @@ def operations_list(call):
 WAIT_ROUTE_NAME = "zoneOperations.wait"
 
 
+# -- disks and custom images -------------------------------------------------------------------
+def disks_get(call):
+    _known_zone(call)
+    return disks.disks_get(call)
+
+
+def disks_list(call):
+    _known_zone(call)
+    items = [body for (p, z, _), body in sorted(call.world.disks.items()) if p == call.project and z == call.zone]
+    return 200, listing.list_response(
+        "compute#diskList", resources.url(call.project, "zones", call.zone, "disks"), items, call.query,
+        "projects/%s/zones/%s/disks" % (call.project, call.zone))
+
+
+def _write_frame(call, operation_type, act, zone):
+    """requestId replay, then ``act(start)`` where start(target_link, target_id, on_done) begins the operation."""
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+
+    def start(target_link, target_id, on_done):
+        return call.world.start_operation(call.project, zone, operation_type, target_link, target_id, call.principal,
+                                          on_done=on_done, request_id=request_id)
+
+    return _operation_reply(act(call, start))
+
+
+def disks_resize(call):
+    _known_zone(call)
+    return _write_frame(call, "resizeDisk", disks.disks_resize, call.zone)
+
+
+def images_insert(call):
+    return _write_frame(call, "insert", disks.images_insert, None)
+
+
 # -- catalog reads ----------------------------------------------------------------------------
 def images_get(call):
-    entry = call.world.catalog.image(call.project, call.params["image"])
+    entry = call.world.image(call.project, call.params["image"])
     if entry is None:
         raise errors.not_found(errors.resource_path(call.project, "global", "images", call.params["image"]))
     return 200, call.world.catalog.image_json(call.project, entry)
 
 
 def images_get_from_family(call):
-    entry = call.world.catalog.image_from_family(call.project, call.params["family"])
+    entry = call.world.image_from_family(call.project, call.params["family"])
     if entry is None:
         raise errors.not_found(
             errors.resource_path(call.project, "global", "images", "family", call.params["family"]))
@@ -543,11 +633,22 @@ ROUTES = [
     ("POST", _INSTANCE + "/setMetadata", instances_set_metadata),
     ("POST", _INSTANCE + "/setTags", instances_set_tags),
     ("POST", _INSTANCE + "/setMachineType", instances_set_machine_type),
+    ("POST", _INSTANCE + "/setServiceAccount", instances_set_service_account),
+    ("PATCH", _INSTANCE + "/updateShieldedInstanceConfig", instances_update_shielded_instance_config),
+    ("POST", _INSTANCE + "/addAccessConfig", instances_add_access_config),
+    ("POST", _INSTANCE + "/deleteAccessConfig", instances_delete_access_config),
+    ("POST", _INSTANCE + "/setScheduling", instances_set_scheduling),
     ("POST", _ZONE + "/instances/" + _SEGMENT % "resource" + "/setDeletionProtection",
      instances_set_deletion_protection),
     ("GET", _ZONE + "/operations/" + _SEGMENT % "operation", operations_get),
     ("GET", _ZONE + "/operations", operations_list),
     ("POST", _ZONE + "/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
+    ("GET", _PROJECT + "/global/operations/" + _SEGMENT % "operation", operations_get),
+    ("POST", _PROJECT + "/global/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
+    ("GET", _ZONE + "/disks/" + _SEGMENT % "disk", disks_get),
+    ("GET", _ZONE + "/disks", disks_list),
+    ("POST", _ZONE + "/disks/" + _SEGMENT % "disk" + "/resize", disks_resize),
+    ("POST", _PROJECT + "/global/images", images_insert),
     ("GET", _PROJECT + "/global/images/family/" + _SEGMENT % "family", images_get_from_family),
     ("GET", _PROJECT + "/global/images/" + _SEGMENT % "image", images_get),
     ("GET", _ZONE + "/machineTypes/" + _SEGMENT % "machineType", machine_types_get),

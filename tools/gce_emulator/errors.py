@@ -6,6 +6,8 @@ body always has ``error.code``, ``error.message``, ``error.errors[]`` (with
 expects when it maps a response to an exception class.
 """
 
+import hashlib
+
 # HTTP status -> the canonical gRPC status name Google adds to the body.
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -23,8 +25,9 @@ _STATUS_NAMES = {
 class ApiError(Exception):
     """A refusal that becomes an HTTP error response in Google's format."""
 
-    def __init__(self, code, reason, message, location=None, location_type=None, headers=None):
+    def __init__(self, code, reason, message, location=None, location_type=None, headers=None, details=None):
         super().__init__(message)
+        self.details = details or []  # google.rpc detail objects, each with its "@type"
         self.code = code
         self.reason = reason
         self.message = message
@@ -40,7 +43,32 @@ class ApiError(Exception):
         error = {"code": self.code, "message": self.message, "errors": [detail]}
         if self.code in _STATUS_NAMES:
             error["status"] = _STATUS_NAMES[self.code]
+        if self.details:
+            error["details"] = list(self.details)
         return {"error": error}
+
+
+def schema_refusal(violation):
+    """The 400 Google answers a body or query parameter its schema does not have.
+
+    Google's wording for an unknown field and an unknown query parameter
+    (docs/emulator.md cites where they are seen); other violations name the
+    field and the emulator's reading of the schema.
+    """
+    field = violation.field
+    if violation.unknown_name and violation.where.startswith("query."):
+        message = ("Invalid JSON payload received. Unknown name \"%s\": Cannot bind query parameter. "
+                   "Field '%s' could not be found in request message." % (violation.unknown_name,
+                                                                          violation.unknown_name))
+    elif violation.unknown_name:
+        parent = field.rsplit(".", 1)[0] if "." in field else ""
+        message = "Invalid JSON payload received. Unknown name \"%s\"%s: Cannot find field." % (
+            violation.unknown_name, " at 'resource.%s'" % parent if parent else "")
+    else:
+        message = "Invalid value at '%s': %s" % (field, violation.problem)
+    detail = {"@type": "type.googleapis.com/google.rpc.BadRequest",
+              "fieldViolations": [{"field": field, "description": message}]}
+    return ApiError(400, "invalid", message, details=[detail])
 
 
 def resource_path(project, *parts):
@@ -115,6 +143,36 @@ def rate_limited(project):
         "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service "
         "'compute.googleapis.com' for consumer 'project_number:%s'." % project,
     )
+
+
+def project_number(project):
+    """A stable 12-digit stand-in for the project's number (Google quotes the number, not the id)."""
+    return str(int(hashlib.sha256(project.encode("utf-8")).hexdigest(), 16) % 10 ** 12).rjust(12, "1")
+
+
+def per_minute_limit(project, write, limit=None):
+    """403 rateLimitExceeded for a per-minute request quota, as Compute Engine answers it.
+
+    The sentence is Google's (gcp-tdx.md; the quota metrics are named on
+    https://cloud.google.com/compute/api-quota); the ErrorInfo follows AIP-193.
+    """
+    kind = "Write" if write else "Read"
+    consumer = "project_number:%s" % project_number(project)
+    message = ("Quota exceeded for quota metric '%s requests' and limit '%s requests per minute' of service "
+               "'compute.googleapis.com' for consumer '%s'." % (kind, kind, consumer))
+    metadata = {"service": "compute.googleapis.com", "consumer": "projects/%s" % project_number(project),
+                "quota_metric": "compute.googleapis.com/%s_requests" % kind.lower(),
+                "quota_limit": "%sRequestsPerMinutePerProject" % kind}
+    if limit is not None:
+        metadata["quota_limit_value"] = str(limit)
+    details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com", "metadata": metadata}]
+    return ApiError(403, "rateLimitExceeded", message, details=details)
+
+
+def quota_exceeded_now(metric, limit, region):
+    """403 quotaExceeded: a resource quota refused at once (not inside an operation)."""
+    return ApiError(403, "quotaExceeded", "Quota '%s' exceeded.  Limit: %.1f in region %s." % (metric, limit, region))
 
 
 def backend_error(code):

@@ -17,6 +17,15 @@ instead of acting twice.
 Operation as usual, but nothing changes and the operation ends DONE with
 the rule's ``code`` and ``message`` (``httpErrorStatusCode`` ``http_status``),
 as a write that Compute Engine gives up on does.
+
+``403`` is the per-minute rate limit (``rateLimitExceeded``, "Quota exceeded
+for quota metric 'Write requests' ... per minute" on writes, 'Read requests'
+on reads), ``quota_exceeded`` a 403 ``quotaExceeded`` (a resource quota
+refused at once), ``412`` a fingerprint race (``conditionNotMet``: another
+writer changed the resource first; nothing is changed). ``transitional``
+puts the instance the call names into ``status`` (default ``REPAIRING``) for
+``hold_seconds`` of the emulator's clock, then serves the call: a change
+while it lasts gets ``resourceNotReady`` as on Compute Engine.
 """
 
 import random
@@ -25,7 +34,11 @@ import threading
 
 from . import errors
 
-KINDS = ("429", "500", "503", "drop", "drop_answer", "latency", "operation_error")
+KINDS = ("403", "412", "429", "500", "503", "drop", "drop_answer", "latency", "operation_error", "quota_exceeded",
+         "transitional")
+# Statuses a transitional fault may hold an instance in (the discovery document's enum).
+TRANSITIONAL_STATUSES = ("PENDING", "PENDING_STOP", "DEPROVISIONING", "REPAIRING", "STOPPING", "PROVISIONING",
+                         "STAGING", "SUSPENDING")
 
 # What an operation_error rule ends the operation with unless it says otherwise.
 DEFAULT_OPERATION_ERROR = {
@@ -35,6 +48,20 @@ DEFAULT_OPERATION_ERROR = {
 }
 _READ_METHODS = ("GET", "HEAD")
 _WAIT_SUFFIX = "/wait"
+
+
+def _region_in(path):
+    match = re.search(r"/(?:zones|regions)/([a-z]+-[a-z]+[0-9]+)", path)
+    return match.group(1) if match else "global"
+
+
+def _race_sentence(path):
+    """What Compute Engine says when the fingerprint a write carries is stale (labels and metadata: its words)."""
+    if path.endswith("/setLabels"):
+        return "Labels fingerprint either invalid or resource labels have changed"
+    if path.endswith("/setTags"):
+        return "Supplied fingerprint does not match current tags fingerprint."
+    return "Supplied fingerprint does not match current metadata fingerprint."
 
 
 def is_write(method, path):
@@ -50,7 +77,7 @@ class _Rule:
         if not isinstance(spec, dict):
             raise FaultSpecError("each fault must be an object")
         unknown = set(spec) - {"method", "path", "kind", "count", "probability", "seed", "latency_seconds",
-                               "code", "message", "http_status"}
+                               "code", "message", "http_status", "status", "hold_seconds"}
         if unknown:
             raise FaultSpecError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
         self.kind = str(spec.get("kind", ""))
@@ -78,6 +105,16 @@ class _Rule:
             self.operation_error["http_status"] = int(self.operation_error["http_status"])
         elif {"code", "message", "http_status"} & set(spec):
             raise FaultSpecError("code, message and http_status belong to operation_error faults only")
+        self.status = str(spec.get("status", "REPAIRING"))
+        self.hold_seconds = float(spec.get("hold_seconds", 1.0))
+        if self.kind == "transitional":
+            if self.status not in TRANSITIONAL_STATUSES:
+                raise FaultSpecError("a transitional fault's status must be one of %s" % ", ".join(
+                    TRANSITIONAL_STATUSES))
+            if self.hold_seconds <= 0:
+                raise FaultSpecError("a transitional fault needs hold_seconds > 0")
+        elif {"status", "hold_seconds"} & set(spec):
+            raise FaultSpecError("status and hold_seconds belong to transitional faults only")
         self.spec = dict(spec)
         self.fired = 0
 
@@ -112,6 +149,7 @@ class Outcome:
         self.operation_error = None  # {"code", "message", "http_status"}: accept the write, fail its operation
         self.drop = False
         self.drop_answer = False
+        self.transitional = None  # (status, hold_seconds): hold the named instance there, then serve
         self.answered = False  # set by the server once a fault has answered or dropped the call
 
 
@@ -138,6 +176,9 @@ class FaultSchedule:
                 if rule.kind == "latency":
                     outcome.latency += rule.latency_seconds
                     continue
+                if rule.kind == "transitional":
+                    outcome.transitional = (rule.status, rule.hold_seconds)
+                    continue
                 if rule.kind == "drop":
                     outcome.drop = True
                 elif rule.kind == "drop_answer":
@@ -146,6 +187,12 @@ class FaultSchedule:
                     outcome.operation_error = dict(rule.operation_error)
                 elif rule.kind == "429":
                     outcome.error = errors.rate_limited(project)
+                elif rule.kind == "403":
+                    outcome.error = errors.per_minute_limit(project, is_write(method, path))
+                elif rule.kind == "412":
+                    outcome.error = errors.condition_not_met(_race_sentence(path))
+                elif rule.kind == "quota_exceeded":
+                    outcome.error = errors.quota_exceeded_now("CPUS", 24.0, _region_in(path))
                 else:
                     outcome.error = errors.backend_error(int(rule.kind))
                 break

@@ -8,10 +8,17 @@ Supported, as the API documents them:
 * several expressions: ``(a = 1) (b = 2)`` or ``a = 1 AND b = 2`` (AND), ``OR``,
   and ``NOT``/``-`` in front of an expression;
 * the older regular-expression form ``name eq "inst-.*"`` / ``name ne ...``
-  (the whole value must match, RE2 style).
+  (the whole value must match, RE2 style), one expression or several
+  parenthesised ones side by side (ANDed), value unquoted or in single or
+  double quotes.
 
-A repeated field matches when any element matches. Anything else is refused
-with 400 as the API does.
+Strict, as the discovery document's ``filter`` description says: the two
+forms cannot be mixed in one filter (and the regular-expression form takes
+no ``OR``/``NOT``), and only atomic fields (strings, numbers, booleans, or
+lists of them; a map's key such as ``labels.env``) can be compared: a field
+that holds an object (``scheduling``, ``labels``, ``networkInterfaces``) is
+refused. A repeated field matches when any element matches. Anything else is
+refused with 400 as the API does.
 """
 
 import re
@@ -23,8 +30,8 @@ _TOKEN_RE = re.compile(
         (?P<lparen>\() |
         (?P<rparen>\)) |
         (?P<op>!=|>=|<=|=|>|<|:) |
-        (?P<string>"(?:[^"\\]|\\.)*") |
-        (?P<word>[^\s()=!<>:"]+)
+        (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*') |
+        (?P<word>[^\s()=!<>:"']+)
     )""",
     re.VERBOSE,
 )
@@ -123,25 +130,45 @@ class _Parser:
 
 
 def parse(text):
-    """A predicate over resource dicts, or raise ApiError(400) for bad syntax."""
+    """A predicate over resource dicts, or raise ApiError(400) for bad syntax or a non-atomic field."""
     if not text or not text.strip():
         return lambda resource: True
     try:
         tree = _Parser(_tokenize(text)).parse()
-        _check_tree(tree)
+        forms = set()
+        _check_tree(tree, forms)
     except (FilterError, re.error):
         raise errors.invalid_field("filter", text, "Invalid list filter expression.")
-    return lambda resource: _evaluate(tree, resource)
+    if forms == {"regex", "compare"}:
+        raise errors.invalid_field(
+            "filter", text, "Invalid list filter expression: regular-expression (eq/ne) and comparison "
+                            "(=, !=, >, <, :) expressions cannot be mixed in one filter.")
+    if "regex" in forms and _has_logic(tree):
+        raise errors.invalid_field(
+            "filter", text, "Invalid list filter expression: eq/ne expressions take no OR or NOT.")
+
+    def predicate(resource):
+        return _evaluate(tree, resource, text)
+
+    return predicate
 
 
-def _check_tree(tree):
+def _check_tree(tree, forms):
     if tree[0] in ("and", "or"):
         for term in tree[1]:
-            _check_tree(term)
+            _check_tree(term, forms)
     elif tree[0] == "not":
-        _check_tree(tree[1])
-    elif tree[0] == "regex":
-        re.compile(tree[3])
+        _check_tree(tree[1], forms)
+    else:
+        forms.add(tree[0])
+        if tree[0] == "regex":
+            re.compile(tree[3])
+
+
+def _has_logic(tree):
+    if tree[0] in ("or", "not"):
+        return True
+    return tree[0] == "and" and any(_has_logic(term) for term in tree[1])
 
 
 def _lookup(resource, dotted):
@@ -184,20 +211,27 @@ def _compare(actual, operator, expected):
     return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[operator]
 
 
-def _evaluate(tree, resource):
+def _atomic(values, field, text):
+    if any(isinstance(value, (dict, list)) for value in values):
+        raise errors.invalid_field(
+            "filter", text, "Invalid list filter expression: field '%s' is not an atomic field." % field)
+    return values
+
+
+def _evaluate(tree, resource, text):
     kind = tree[0]
     if kind == "and":
-        return all(_evaluate(term, resource) for term in tree[1])
+        return all(_evaluate(term, resource, text) for term in tree[1])
     if kind == "or":
-        return any(_evaluate(term, resource) for term in tree[1])
+        return any(_evaluate(term, resource, text) for term in tree[1])
     if kind == "not":
-        return not _evaluate(tree[1], resource)
+        return not _evaluate(tree[1], resource, text)
     if kind == "regex":
         _, field, operator, pattern = tree
-        matched = any(re.fullmatch(pattern, _as_text(v)) for v in _lookup(resource, field))
+        matched = any(re.fullmatch(pattern, _as_text(v)) for v in _atomic(_lookup(resource, field), field, text))
         return matched if operator == "eq" else not matched
     _, field, operator, expected = tree
-    values = _lookup(resource, field)
+    values = _atomic(_lookup(resource, field), field, text)
     if operator == "!=":
         return not any(_compare(v, "=", expected) for v in values)
     return any(_compare(v, operator, expected) for v in values)

@@ -10,6 +10,7 @@ and carries the image's ``licenses`` and ``guestOsFeatures``.
 import re
 
 from . import confidential, errors, resources
+from . import disks as disks_module
 
 LABEL_KEY_RE = re.compile(r"\A[a-z][a-z0-9_-]{0,62}\Z")
 LABEL_VALUE_RE = re.compile(r"\A[a-z0-9_-]{0,63}\Z")
@@ -117,7 +118,9 @@ class InstanceBuilder:
         name = request.get("name")
         resources.check_name(name, prefix + ".name")
         machine_name, machine = self._machine_type(request, prefix)
-        disks, boot_image = self._disks(request, name, machine, prefix)
+        # The Disk resources this instance makes (disks.store them once the insert is accepted).
+        self.built_disks = []
+        disks, boot_image = self._disks(request, name, machine_name, machine, prefix)
         scheduling = self._scheduling(request.get("scheduling") or {}, prefix)
         nics = self._network_interfaces(request.get("networkInterfaces"), prefix)
         config = request.get("confidentialInstanceConfig") or {}
@@ -180,16 +183,31 @@ class InstanceBuilder:
     def _image(self, reference, field):
         image_project, is_family, name = resources.parse_image(reference, self.project, field)
         if is_family:
-            entry = self.catalog.image_from_family(image_project, name)
+            entry = self.world.image_from_family(image_project, name)
             path = errors.resource_path(image_project, "global", "images", "family", name)
         else:
-            entry = self.catalog.image(image_project, name)
+            entry = self.world.image(image_project, name)
             path = errors.resource_path(image_project, "global", "images", name)
         if entry is None:
             raise errors.not_found(path)
         return image_project, entry
 
-    def _disks(self, request, instance_name, machine, prefix):
+    def _disk_type(self, params, machine_name, field):
+        """The disk type asked for (or the series' default), refused when unknown or not for this series."""
+        allowed = self.catalog.disk_types_for(machine_name)
+        reference = params.get("diskType")
+        if not reference:
+            return allowed[0]
+        name = resources.last_segment(reference)
+        if name not in self.catalog.disk_types:
+            raise errors.invalid_field(field, reference, "The referenced diskType resource cannot be found.")
+        if name not in allowed:
+            raise errors.invalid_field(
+                field, reference, "Disk type %s cannot be used with machine type %s; it takes %s." % (
+                    name, machine_name, ", ".join(allowed)))
+        return name
+
+    def _disks(self, request, instance_name, machine_name, machine, prefix):
         requested = request.get("disks") or []
         if not requested:
             raise errors.required_field(prefix + ".disks")
@@ -217,8 +235,11 @@ class InstanceBuilder:
             if index == 0:
                 boot_image = image
             size = self._disk_size(params, image, field)
+            disk_type = self._disk_type(params, machine_name, field + ".initializeParams.diskType")
             disk_name = params.get("diskName") or (instance_name if index == 0 else "%s-%d" % (instance_name, index))
             resources.check_name(disk_name, field + ".initializeParams.diskName")
+            if (self.project, self.zone, disk_name) in self.world.disks:
+                raise errors.already_exists(errors.resource_path(self.project, "zones", self.zone, "disks", disk_name))
             attached = {
                 "kind": "compute#attachedDisk",
                 "type": disk.get("type", "PERSISTENT"),
@@ -233,10 +254,12 @@ class InstanceBuilder:
                 "architecture": "X86_64",
             }
             if image is not None:
-                attached["licenses"] = [
-                    resources.url(image_project, "global", "licenses", lic) for lic in image["licenses"]]
+                attached["licenses"] = self.catalog.license_urls(image_project, image)
                 attached["guestOsFeatures"] = [{"type": feature} for feature in image["guestOsFeatures"]]
             disks.append(attached)
+            self.built_disks.append(disks_module.disk_json(
+                self.world, self.project, self.zone, disk_name, size, disk_type, image_project, image,
+                resources.url(self.project, "zones", self.zone, "instances", instance_name)))
         return disks, boot_image
 
     @staticmethod
@@ -254,6 +277,10 @@ class InstanceBuilder:
                 field + ".initializeParams.diskSizeGb", raw,
                 "Requested disk size cannot be smaller than the image size (%d GB)" % image_size)
         return size
+
+    def scheduling_of(self, requested, prefix):
+        """A Scheduling request checked and with its defaults filled in (insert and setScheduling)."""
+        return self._scheduling(requested, prefix)
 
     def _scheduling(self, requested, prefix):
         model = requested.get("provisioningModel") or ("SPOT" if requested.get("preemptible") else "STANDARD")

@@ -16,11 +16,12 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import admin_api, compute_api, errors
+from . import schema as schema_module
 from .admin import AdminClient
 from .auth import Authenticator, OAuthError
 from .backing import make_backing
 from .catalog import CATALOG_PATH, Catalog
-from .faults import FaultSchedule
+from .faults import FaultSchedule, is_write
 from .request_log import InFlightGauge, RequestLog
 from .world import Config, World
 
@@ -121,12 +122,34 @@ class _Handler(BaseHTTPRequestHandler):
             outcome.answered = True
         elif outcome.error is not None:
             entry["status"] = outcome.error.code
+            self._check_response(entry, outcome.error.code, outcome.error.body())
             self._send_json(outcome.error.code, outcome.error.body(), outcome.error.headers)
             outcome.answered = True
         return outcome
 
+    def _check_response(self, entry, status, payload):
+        """With a schema: hold a Compute API answer to it; a violation is the emulator's own bug, logged."""
+        discovery = self.server.emulator.discovery
+        if discovery is None or not entry["path"].startswith(API_PREFIX):
+            return
+        violation = discovery.check_response(entry["method"], entry["path"], status, payload)
+        if violation is not None:
+            entry["schema_violation"] = self.server.emulator.schema_violations.add(
+                violation, entry["method"], entry["path"])
+
+    def _check_request(self, entry, method, path, query, body):
+        """With a schema: the 400 Google gives a call its schema does not have (and the violation logged)."""
+        discovery = self.server.emulator.discovery
+        if discovery is None:
+            return
+        violation = discovery.check_request(method, path, query, body)
+        if violation is not None:
+            entry["schema_violation"] = self.server.emulator.schema_violations.add(violation, method, path)
+            raise errors.schema_refusal(violation)
+
     def _answer(self, entry, outcome, status, payload, headers=None):
         """Send the answer, or, under a drop_answer fault, close the connection instead."""
+        self._check_response(entry, status, payload)
         if outcome.drop_answer:
             entry["status"] = "answer_dropped"
             entry["served_status"] = status
@@ -169,6 +192,12 @@ class _Handler(BaseHTTPRequestHandler):
             principal = emulator.authenticator.authenticate(self.headers.get("Authorization"), emulator.base_url)
             if parse_error:
                 raise parse_error
+            with emulator.world.lock:
+                emulator.world.advance()
+                limited = emulator.world.over_rate_limit(_project_of(path), is_write(method, path))
+            if limited is not None:
+                raise limited
+            self._check_request(entry, method, path, query, body)
             handler, params = compute_api.route(method, path)
             call = compute_api.Call(emulator.world, method, params, query, body, principal)
             if handler == compute_api.WAIT_ROUTE_NAME:
@@ -176,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 with emulator.world.lock:
                     emulator.world.advance()
+                    if outcome.transitional is not None:
+                        compute_api.hold_named_instance(call, *outcome.transitional)
                     if outcome.operation_error is not None:
                         status, payload = compute_api.failed_write(call, handler, outcome.operation_error)
                     else:
@@ -225,13 +256,19 @@ class EmulatorServer:
 
     ``EmulatorServer(port=0, operation_seconds=0.3).start()``; then
     ``base_url``, ``admin`` (an AdminClient) and ``stop()``. Also a context
-    manager. Extra keyword arguments are settings as for
+    manager. ``schema=True`` holds every Compute API call and answer to
+    Google's discovery document (see :mod:`schema`); violations are in
+    ``schema_violations`` and the admin API. Extra keyword arguments are settings as for
     ``AdminClient.configure`` (``stocked_out_zones``, ``cpu_quota``, ...).
     """
 
     def __init__(self, host="127.0.0.1", port=0, operation_seconds=1.0, catalog_path=CATALOG_PATH, seed=None,
-                 verbose=False, backing=None, **settings):
+                 verbose=False, backing=None, schema=None, **settings):
         self.host = host
+        # schema: hold every API call and answer to Google's discovery document
+        # (schema.resolve: None reads GCE_EMULATOR_SCHEMA, True the installed one).
+        self.discovery = schema_module.resolve(schema)
+        self.schema_violations = schema_module.ViolationLog()
         self.port = port
         self.verbose = verbose
         # What reset() returns to; further keys as in AdminClient.configure().
@@ -286,6 +323,7 @@ class EmulatorServer:
             self.world.backing.remove_all()
         self.faults.replace([])
         self.request_log.clear()
+        self.schema_violations.clear()
         self.in_flight.reset()
 
     def serve_forever(self):

@@ -6,6 +6,7 @@ threads: every request first runs the events whose time has come
 exactly when its clock says so, whichever thread looks at it first.
 """
 
+import collections
 import heapq
 import ipaddress
 import itertools
@@ -31,6 +32,14 @@ class Config:
         "cpu_quota": {},
         "latency_seconds": 0.0,
         "wait_limit_seconds": WAIT_LIMIT_SECONDS,
+        # Per-project API requests per minute (emulator clock, sliding window); 0 = no limit.
+        # Over it: 403 rateLimitExceeded, as Compute Engine's per-minute quotas answer.
+        "write_requests_per_minute": 0,
+        "read_requests_per_minute": 0,
+        # Zones a stockout's errorDetails name as having capacity (errorInfo.metadatas.zonesAvailable).
+        "zones_available": [],
+        # Statuses a stop passes through, spread over its operation (STOPPING alone by default).
+        "stop_statuses": ["STOPPING"],
     }
 
     def __init__(self, **overrides):
@@ -47,10 +56,19 @@ class Config:
                 value = float(value)
                 if value < 0:
                     raise ValueError("%s must not be negative" % key)
-            elif key == "stocked_out_zones":
+            elif key in ("stocked_out_zones", "zones_available"):
                 if not isinstance(value, (list, tuple)):
-                    raise ValueError("stocked_out_zones must be a list of zone names")
+                    raise ValueError("%s must be a list of zone names" % key)
                 value = [str(zone) for zone in value]
+            elif key == "stop_statuses":
+                allowed = ("PENDING_STOP", "STOPPING", "DEPROVISIONING")
+                if not isinstance(value, (list, tuple)) or not value or any(v not in allowed for v in value):
+                    raise ValueError("stop_statuses must be a non-empty list of %s" % ", ".join(allowed))
+                value = [str(status) for status in value]
+            elif key in ("write_requests_per_minute", "read_requests_per_minute"):
+                value = int(value)
+                if value < 0:
+                    raise ValueError("%s must not be negative" % key)
             elif key == "cpu_quota":
                 if not isinstance(value, dict):
                     raise ValueError("cpu_quota must map region names to vCPU counts")
@@ -73,23 +91,51 @@ class OperationFailure:
     HTTP_MESSAGES = {400: "BAD REQUEST", 403: "FORBIDDEN", 409: "CONFLICT", 500: "INTERNAL SERVER ERROR",
                      503: "SERVICE UNAVAILABLE"}
 
-    def __init__(self, code, message, http_status):
+    def __init__(self, code, message, http_status, details=None):
         self.code = code
         self.message = message
         self.http_status = http_status
+        self.details = details or []  # Operation.error.errors[].errorDetails
 
 
-def stockout(project, zone):
+def stockout(project, zone, machine_type=None, zones_available=()):
+    """ZONE_RESOURCE_POOL_EXHAUSTED with errorDetails as Compute Engine sends them.
+
+    The shape (errorInfo reason resource_availability, domain
+    compute.googleapis.com, metadatas zone/vmType/zonesAvailable; help;
+    localizedMessage) is the one gcloud prints (docs/emulator.md cites it).
+    """
+    metadatas = {"zone": zone}
+    if machine_type:
+        metadatas["vmType"] = machine_type
+    others = [z for z in zones_available if z != zone]
+    if others:
+        metadatas["zonesAvailable"] = ",".join(others)
+    sentence = "A %s VM instance is currently unavailable in the %s zone." % (machine_type or "requested", zone)
+    if others:
+        sentence += " Consider trying your request in the %s zone(s), which currently has capacity to " \
+                    "accommodate your request." % ", ".join(others)
+    sentence += " Alternatively, you can try your request again with a different VM hardware configuration " \
+                "or at a later time. For more information, see the troubleshooting documentation."
+    details = [
+        {"errorInfo": {"reason": "resource_availability", "domain": "compute.googleapis.com",
+                       "metadatas": metadatas}},
+        {"help": {"links": [{"description": "Troubleshooting documentation",
+                             "url": "https://cloud.google.com/compute/docs/resource-error"}]}},
+        {"localizedMessage": {"locale": "en-US", "message": sentence}},
+    ]
     return OperationFailure(
         "ZONE_RESOURCE_POOL_EXHAUSTED",
         "The zone '%s' does not have enough resources available to fulfill the request.  "
         "Try a different zone, or try again later." % errors.resource_path(project, "zones", zone),
-        503,
-    )
+        503, details)
 
 
-def quota_exceeded(limit, region):
-    return OperationFailure("QUOTA_EXCEEDED", "Quota 'CPUS' exceeded.  Limit: %.1f in region %s." % (limit, region), 403)
+def quota_exceeded(limit, region, metric="CPUS"):
+    details = [{"quotaInfo": {"metricName": "compute.googleapis.com/cpus", "limitName": "CPUS-per-project-region",
+                              "dimensions": {"region": region}, "limit": float(limit)}}]
+    return OperationFailure("QUOTA_EXCEEDED", "Quota '%s' exceeded.  Limit: %.1f in region %s." % (
+        metric, limit, region), 403, details)
 
 
 class Operation:
@@ -115,15 +161,17 @@ class Operation:
             "kind": "compute#operation",
             "id": self.id,
             "name": self.name,
-            "zone": resources.url(self.project, "zones", self.zone),
             "operationType": self.operation_type,
             "targetLink": self.target_link,
             "status": self.status,
             "user": self.user,
             "progress": 100 if self.status == "DONE" else 0,
             "insertTime": resources.timestamp(self.insert_time),
-            "selfLink": resources.url(self.project, "zones", self.zone, "operations", self.name),
+            "selfLink": (resources.url(self.project, "zones", self.zone, "operations", self.name) if self.zone
+                         else resources.url(self.project, "global", "operations", self.name)),
         }
+        if self.zone:  # None: a global operation (images.insert)
+            body["zone"] = resources.url(self.project, "zones", self.zone)
         if self.target_id:
             body["targetId"] = self.target_id
         if self.start_time is not None:
@@ -131,7 +179,10 @@ class Operation:
         if self.end_time is not None:
             body["endTime"] = resources.timestamp(self.end_time)
         if self.failure is not None:
-            body["error"] = {"errors": [{"code": self.failure.code, "message": self.failure.message}]}
+            item = {"code": self.failure.code, "message": self.failure.message}
+            if self.failure.details:
+                item["errorDetails"] = self.failure.details
+            body["error"] = {"errors": [item]}
             body["httpErrorStatusCode"] = self.failure.http_status
             body["httpErrorMessage"] = OperationFailure.HTTP_MESSAGES.get(self.failure.http_status, "ERROR")
         body.update(self.extra)
@@ -180,6 +231,9 @@ class World:
         self.instances = {}  # (project, zone, name) -> Instance
         self.operations = {}  # (project, zone, name) -> Operation
         self.request_ids = {}  # (project, requestId) -> Operation
+        self.recent_requests = collections.defaultdict(collections.deque)  # (project, kind) -> times
+        self.disks = {}  # (project, zone, name) -> Disk JSON
+        self.custom_images = {}  # (project, name) -> image entry, shaped as the catalog's
         self._timeline = []
 
     # -- time ---------------------------------------------------------------------
@@ -240,6 +294,17 @@ class World:
             raise errors.not_found(errors.resource_path(project, "zones", zone, "operations", name))
         return operation
 
+    # -- images (the catalog's public ones and the projects' own) --------------------------------
+    def image(self, project, name):
+        return self.custom_images.get((project, name)) or self.catalog.image(project, name)
+
+    def image_from_family(self, project, family):
+        """The newest non-deprecated image of the family, custom images included."""
+        own = [entry for (p, _), entry in self.custom_images.items() if p == project and entry.get("family") == family]
+        if own:
+            return max(own, key=lambda entry: entry["creationTimestamp"])
+        return self.catalog.image_from_family(project, family)
+
     # -- instances ------------------------------------------------------------------
     def instance(self, project, zone, name):
         instance = self.instances.get((project, zone, name))
@@ -249,6 +314,35 @@ class World:
 
     def instances_in(self, project, zone=None):
         return [i for (p, z, _), i in self.instances.items() if p == project and (zone is None or z == zone)]
+
+    def over_rate_limit(self, project, write):
+        """The 403 for a call over the per-minute limit of its kind, or None (and the call counted)."""
+        limit = self.config.write_requests_per_minute if write else self.config.read_requests_per_minute
+        if not limit:
+            return None
+        now = self.clock()
+        times = self.recent_requests[(project, write)]
+        while times and times[0] <= now - 60.0:
+            times.popleft()
+        if len(times) >= limit:
+            return errors.per_minute_limit(project, write, limit)
+        times.append(now)
+        return None
+
+    def hold_status(self, instance, status, seconds):
+        """Show ``status`` for ``seconds`` (changes get resourceNotReady meanwhile), then the status before."""
+        if instance.busy or instance.deleting:
+            return
+        before = instance.body["status"]
+        instance.busy = True
+        instance.body["status"] = status
+
+        def back():
+            instance.busy = False
+            if not instance.deleting and instance.body["status"] == status:
+                instance.body["status"] = before
+
+        self.schedule(self.clock() + seconds, back)
 
     # -- capacity ---------------------------------------------------------------------
     def cpu_limit(self, region):
@@ -260,10 +354,10 @@ class World:
             if self.catalog.region_of(i.zone) == region and i.status not in IDLE_STATUSES and not i.doomed
         )
 
-    def capacity_failure(self, project, zone, cpus):
+    def capacity_failure(self, project, zone, cpus, machine_type=None):
         """Why ``cpus`` more vCPUs cannot run in ``zone`` now, or None."""
         if zone in self.config.stocked_out_zones:
-            return stockout(project, zone)
+            return stockout(project, zone, machine_type, self.config.zones_available)
         region = self.catalog.region_of(zone)
         limit = self.cpu_limit(region)
         if self.cpus_in_use(project, region) + cpus > limit:

@@ -4,6 +4,17 @@
 
 """The API filter of a listing, one dialect for gce_instance_info and the gce inventory."""
 
+import re
+
+# The eq/ne (regular expression) form of a filter; the API refuses one filter
+# that mixes it with the = / != form.
+_REGEX_FORM = re.compile(r"\s(?:eq|ne)\s")
+
+
+def uses_regex_form(expressions):
+    """Whether any of ``expressions`` is written in the eq/ne form."""
+    return any(_REGEX_FORM.search(expression or "") for expression in expressions or ())
+
 
 def quoted(value):
     """A value as a double-quoted filter literal."""

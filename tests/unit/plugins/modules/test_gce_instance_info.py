@@ -26,6 +26,12 @@ def test_conditions_are_parenthesised_and_anded_names_ored():
                           '((name = "a") OR (name = "b"))')
 
 
+def test_an_eq_filter_keeps_names_and_labels_out_of_the_api_filter():
+    """The API refuses a filter that mixes the eq/ne form with the = form; matches() applies them instead."""
+    expression = filter_expression(params(names=["a"], labels={"env": "prod"}, filters=["name eq web-.*"]))
+    assert expression == "name eq web-.*"
+
+
 def test_matches_checks_names_and_labels_again():
     instance = {"name": "a", "labels": {"env": "prod"}}
     assert matches(instance, params(names=["a"], labels={"env": "prod"}))
