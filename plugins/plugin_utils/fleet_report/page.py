@@ -31,14 +31,14 @@ th,td{padding:7px 9px;border-bottom:1px solid #e3e7ed;text-align:left;vertical-a
 th{background:#eef1f5;font-weight:600;white-space:nowrap}
 tr.attention td:first-child{border-left:4px solid #d9822b}
 tr.fine td:first-child{border-left:4px solid #2f9e44}
-.host{font-weight:600;word-break:break-all}
-.sub{color:#566070;font-size:12px;word-break:break-all}
+.host{font-weight:600;overflow-wrap:anywhere}
+.sub{color:#566070;font-size:12px;overflow-wrap:anywhere}
 .yes{color:#1f7a35;font-weight:600}
 .no{color:#c0262d;font-weight:600}
 .none{color:#8a93a3}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;margin:0 4px 2px 0;font-size:12px;
 background:#fde7d2;color:#8a4200;white-space:nowrap}
-.why{max-width:46em;word-break:break-word}
+.why{max-width:46em;overflow-wrap:anywhere}
 details summary{cursor:pointer;color:#2856b6}
 dl{margin:4px 0 0;font:12px/1.35 ui-monospace,"DejaVu Sans Mono",monospace}
 dt{font-weight:600}
