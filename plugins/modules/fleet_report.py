@@ -12,12 +12,12 @@ module: fleet_report
 short_description: Write the TDX fleet report as JSON, text and an HTML page, or merge the reports of job slices
 version_added: 0.1.0
 description:
-  - Writes C(fleet-report.json), C(fleet-report.txt) and C(fleet-report.html) in O(path) on the controller: one
+  - Writes C(fleet-report.json), C(fleet-report.txt) and C(fleet-report.html) in O(path) on the controller, with one
     row per host with its state per stage (provisioned, hardened, verified), why not, and, when the verify role
     attested the host, whether it is attested, its TCB status, advisories and measurements.
-  - The HTML page is one static file with no external resources (inline style, no script): it reads offline.
-    Hosts that need attention (a failed stage, not checked, not attested, TCB status other than C(UpToDate))
-    come first. Every value is HTML-escaped.
+  - The HTML page is one static file with no external resources (inline style, no script), so it reads offline.
+    Hosts that need attention (a failed stage, not checked, not attested, a TCB status other than
+    C(UpToDate)) come first. Every value is HTML-escaped.
   - With O(report), writes the report of a rollout, as the playbook C(confidential.tdx.site) builds it. With
     O(sources), merges the fleet reports of job slices (disjoint C(--limit) subsets of one rollout) into one
     report; a host in two slices' reports is an error naming the host, and nothing is written.
@@ -44,7 +44,7 @@ options:
     description:
       - The verify role's C(verify_result) of each host, by host name (the content of its C(verify/HOST.json)
         report). The row of a host takes its C(attestation) (C(verified), C(tcb_status), C(advisory_ids),
-        C(fmspc), C(root), C(problems)) and its measurements (C(mrtd), C(rtmr0) to C(rtmr3)) from it: those of
+        C(fmspc), C(root), C(problems)) and its measurements (C(mrtd), C(rtmr0) to C(rtmr3)) from it, those of
         the attested quote, else those of the TD's own report, labelled self-reported.
     type: dict
     default: {}
