@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.browser.chromium import dump_dom, missing_reason, rendered_rows
+from tests.browser.chromium import dump_dom, missing_reason, rendered_rows, screenshot
 from tests.fixtures.testhosts import marks_for_test_hosts
 from tests.integration.awx.private_data import Artifacts, AwxJob
 from tests.integration.fleet.harness import FAST_HARDEN
@@ -117,6 +117,7 @@ def test_merge_reports_gives_one_report_with_every_host_exactly_once(sliced):
     assert all(html.count('data-host="%s"' % host) == 1 for host in HOSTS)
     if missing_reason() is None:
         assert sorted(rendered_rows(dump_dom(str(target / "fleet-report.html"))).rows) == sorted(HOSTS)
+        screenshot(str(target / "fleet-report.html"), "merged-slices-report.png", size="1400,600")
 
 
 def test_a_host_in_two_slices_fails_the_merge_naming_it_and_writes_nothing(sliced):
