@@ -20,7 +20,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.confidential.tdx.plugins.action.json_reports import (
-    current_text, file_mode, report_text, write_atomically)
+    diff_of, file_mode, plan_files, report_text, write_changes)
 from ansible_collections.confidential.tdx.plugins.plugin_utils.fleet_report import model, page, text
 
 ARGUMENT_SPEC = dict(
@@ -87,30 +87,16 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(to_text(exc))
 
         forms = files_of(report)
-        changes = []
-        for name, content in sorted(forms.items()):
-            path = os.path.join(directory, name)
-            before = current_text(path)
-            if before != content or (before is not None and (os.stat(path).st_mode & 0o7777) != mode):
-                changes.append((path, content, before))
+        changes = plan_files(dict((os.path.join(directory, name), content) for name, content in forms.items()), mode)
         result.update(
             changed=bool(changes),
             report=report,
             lines=text.lines(report),
-            written=sorted(path for path, dummy_content, dummy_before in changes),
+            written=[path for path, dummy_content, dummy_before in changes],
             files=dict((name.split(".")[-1], os.path.join(directory, name)) for name in forms),
         )
         if self._task.diff:
-            result["diff"] = [dict(before_header=path, after_header=path, before=before or "", after=content)
-                              for path, content, before in changes]
-        if self._task.check_mode or not changes:
-            return result
-        try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory)
-                os.chmod(directory, directory_mode)
-            for path, content, dummy in changes:
-                write_atomically(directory, path, content, mode)
-        except (IOError, OSError) as exc:
-            raise AnsibleActionFail("path: cannot write the report in %s: %s" % (directory, exc.strerror or exc))
+            result["diff"] = diff_of(changes)
+        if not self._task.check_mode and changes:
+            write_changes(directory, changes, mode, directory_mode)
         return result
