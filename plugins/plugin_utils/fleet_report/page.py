@@ -128,7 +128,8 @@ def meta(report):
     slices = report.get("slices")
     if slices:
         parts.append("merged from %d slices: %s" % (len(slices), ", ".join(
-            "%s (%s hosts)" % (text((entry.get("run") or {}).get("id") or entry.get("source")), text(entry["hosts"]))
+            "%s (%s host%s)" % (text((entry.get("run") or {}).get("id") or entry.get("source")), text(entry["hosts"]),
+                                "" if entry["hosts"] == 1 else "s")
             for entry in slices)))
     return '<p class="meta">%s</p>' % " &middot; ".join(parts)
 
