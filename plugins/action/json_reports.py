@@ -74,17 +74,39 @@ def write_atomically(directory, path, text, mode):
         raise
 
 
-def plan(directory, reports, mode):
-    """[(path, text, text before or None)] of the reports whose file must be (re)written."""
+def plan_files(texts, mode):
+    """[(path, text, text before or None)] of the files ({path: text}) that must be (re)written."""
     changes = []
-    for name in sorted(reports):
-        path = os.path.join(directory, name + ".json")
-        text = report_text(reports[name])
+    for path in sorted(texts):
+        text = texts[path]
         before = current_text(path)
         mode_differs = before is not None and (os.stat(path).st_mode & 0o7777) != mode
         if before != text or mode_differs:
             changes.append((path, text, before))
     return changes
+
+
+def plan(directory, reports, mode):
+    """[(path, text, text before or None)] of the reports whose file must be (re)written."""
+    return plan_files(dict((os.path.join(directory, name + ".json"), report_text(reports[name]))
+                           for name in reports), mode)
+
+
+def diff_of(changes):
+    return [dict(before_header=path, after_header=path, before=before or "", after=text)
+            for path, text, before in changes]
+
+
+def write_changes(directory, changes, mode, directory_mode):
+    """Make ``directory`` if needed and write each change; a one-line error naming ``path`` if that fails."""
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+            os.chmod(directory, directory_mode)
+        for path, text, dummy in changes:
+            write_atomically(directory, path, text, mode)
+    except (IOError, OSError) as exc:
+        raise AnsibleActionFail("path: cannot write the reports in %s: %s" % (directory, exc.strerror or exc))
 
 
 class ActionModule(ActionBase):
@@ -113,16 +135,7 @@ class ActionModule(ActionBase):
             files=sorted(os.path.join(directory, name + ".json") for name in reports),
         )
         if self._task.diff:
-            result["diff"] = [dict(before_header=path, after_header=path, before=before or "", after=text)
-                              for path, text, before in changes]
-        if self._task.check_mode or not changes:
-            return result
-        try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory)
-                os.chmod(directory, directory_mode)
-            for path, text, dummy in changes:
-                write_atomically(directory, path, text, mode)
-        except (IOError, OSError) as exc:
-            raise AnsibleActionFail("path: cannot write the reports in %s: %s" % (directory, exc.strerror or exc))
+            result["diff"] = diff_of(changes)
+        if not self._task.check_mode and changes:
+            write_changes(directory, changes, mode, directory_mode)
         return result

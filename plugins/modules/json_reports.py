@@ -35,35 +35,13 @@ options:
       - A name is a single file name (no C(/), not C(.) or C(..)).
     type: dict
     required: true
-  mode:
-    description:
-      - Permissions of the report files, as an octal string such as V('0640') (or a number, as YAML reads
-        an unquoted C(0640)).
-    type: raw
-    default: '0640'
-  directory_mode:
-    description:
-      - Permissions of O(path) when the module creates it, in the same forms as O(mode).
-    type: raw
-    default: '0750'
 extends_documentation_fragment:
   - confidential.tdx.attributes
+  - confidential.tdx.report_files
 attributes:
   check_mode:
     support: full
     details: Reports which files would be written, and writes nothing.
-  diff_mode:
-    support: full
-    details: One before/after per file that changes, headed by its path.
-  platform:
-    description: The systems the module runs on.
-    platforms: posix
-    support: full
-    details: Runs on the controller only; the target host is not contacted.
-  action:
-    description: Whether the module has an action plugin.
-    support: full
-    details: The action plugin does all the work on the controller.
 notes:
   - Files in O(path) that are not named in O(reports) are left as they are.
 seealso:
