@@ -35,6 +35,9 @@ def main(argv=None):
                         help="project_id written into --write-service-account's file")
     parser.add_argument("--backing", choices=KINDS,
                         help="boot a real test host for every running instance (root; see docs/emulator.md)")
+    parser.add_argument("--backing-variant", choices=["google"],
+                        help="with --backing: test hosts with the real guest agent and OS Login, reached only "
+                             "through metadata keys or OS Login (tools/testhosts/google.py)")
     parser.add_argument("--verbose", action="store_true", help="log each HTTP request to stderr")
     options = parser.parse_args(argv)
 
@@ -45,7 +48,8 @@ def main(argv=None):
         settings["cpu_quota"] = dict(options.cpu_quota)
     try:
         server = EmulatorServer(host=options.host, port=options.port, operation_seconds=options.operation_seconds,
-                                verbose=options.verbose, backing=options.backing, **settings)
+                                verbose=options.verbose, backing=options.backing,
+                                backing_variant=options.backing_variant, **settings)
     except BackingUnavailable as problem:
         print("gce-emulator: error: %s" % problem, file=sys.stderr)
         return 2
