@@ -40,6 +40,8 @@ KINDS = ("testhosts",)
 # more on a busy machine) before it boots the host.
 UP_TIMEOUT_SECONDS = 1200
 DOWN_TIMEOUT_SECONDS = 180
+# How often a boot looks for the host's network namespace, to attach its metadata server.
+NAMESPACE_POLL_SECONDS = 0.5
 # Test host names: 1-63 characters; a short hash keeps two emulators (or two
 # projects and zones of one emulator) from asking for the same host.
 MAX_HOST_NAME = 63
@@ -217,14 +219,35 @@ class NspawnBacking:
             return "the metadata server could not listen in %s: %s" % (host.name, problem)
         return ""
 
+    def _watch_for_namespace(self, host, done, outcome):
+        """While `up` runs: attach the metadata server as soon as the host's network namespace exists.
+
+        It cannot wait for `up` to finish: on the google variant sshd starts
+        after the guest agent, and the agent waits for the metadata server.
+        """
+        while not done.is_set():
+            row = self._listed(host.name)
+            if row.get("init_pid"):
+                outcome["problem"] = self._attach_metadata(host, row)
+                return
+            done.wait(NAMESPACE_POLL_SECONDS)
+
     def _up(self, host):
         inventory = os.path.join(self.log_dir, "%s.yml" % host.name)
         variant = ["--variant", self.variant] if self.variant else []
+        done, outcome = threading.Event(), {}
+        watcher = threading.Thread(target=self._watch_for_namespace, args=(host, done, outcome), daemon=True,
+                                   name="backing-netns-%s" % host.name)
+        if self.metadata is not None:
+            watcher.start()
         ok, why = self._run(["up", host.name, "--inventory", inventory] + variant, host.name, UP_TIMEOUT_SECONDS)
+        done.set()
+        if watcher.ident is not None:
+            watcher.join()
         row = self._listed(host.name) if ok else {}
         address = row.get("address")
         if ok and address:
-            why = self._attach_metadata(host, row)
+            why = outcome["problem"] if "problem" in outcome else self._attach_metadata(host, row)
             ok = not why
             if not ok:
                 self._run(["down", host.name], host.name, DOWN_TIMEOUT_SECONDS)
