@@ -54,3 +54,15 @@ def listen_in(netns_path, address, port, backlog=64):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["socket"]
+
+
+def link_macs(netns_path):
+    """{interface: MAC} of the namespace's Ethernet interfaces (the guest agent matches NICs by MAC)."""
+    result = subprocess.run(["nsenter", "--net=%s" % netns_path, "ip", "-o", "link", "show"],
+                            capture_output=True, text=True, timeout=30, check=False)
+    macs = {}
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if "link/ether" in fields:
+            macs[fields[1].rstrip(":").split("@")[0]] = fields[fields.index("link/ether") + 1]
+    return macs

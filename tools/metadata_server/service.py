@@ -68,6 +68,7 @@ class MetadataService:
         self._project_attributes = {}  # project id -> {key: value}
         self._guest_attributes = {}    # instance key -> {"namespace/key": value}
         self._listeners = {}           # instance key -> http server
+        self._macs = {}                # instance key -> MAC of the guest's first NIC
 
     # -- state -------------------------------------------------------------------------
     def set_project_attributes(self, project, attributes):
@@ -91,7 +92,14 @@ class MetadataService:
     def attach(self, key, netns_path):
         """Serve ``key`` at 169.254.169.254:80 inside the network namespace at ``netns_path``."""
         netns.add_address(netns_path, METADATA_ADDRESS)
-        self._start(key, netns.listen_in(netns_path, METADATA_ADDRESS, METADATA_PORT))
+        sock = netns.listen_in(netns_path, METADATA_ADDRESS, METADATA_PORT)
+        macs = netns.link_macs(netns_path)
+        self._start(key, sock)
+        with self._lock:
+            # systemd-nspawn names the guest's end of the veth host0.
+            mac = macs.get("host0") or next(iter(macs.values()), None)
+            if mac:
+                self._macs[key] = mac
 
     def serve(self, key, address=("127.0.0.1", 0)):
         """Serve ``key`` on ``address`` in this namespace (tests); returns (host, port)."""
@@ -116,6 +124,7 @@ class MetadataService:
         with self._lock:
             httpd = self._listeners.pop(key, None)
             self._guest_attributes.pop(key, None)
+            self._macs.pop(key, None)
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()
@@ -158,6 +167,9 @@ class MetadataService:
 
     def _tree(self, key, facts):
         facts = dict(facts, project_attributes=self.project_attributes(facts["project_id"]))
+        with self._lock:
+            if key in self._macs:
+                facts["mac"] = self._macs[key]
         return tree.build_tree(facts, self.guest_attributes(key))
 
     def _render(self, key, parts, recursive, alt):
