@@ -17,7 +17,8 @@ import pytest
 from tests.fixtures.testhosts import marks_for_test_hosts
 from tests.integration.gce.harness import instance_task
 
-from .guest import agent_journal, instance_key, known_hosts_from_guest_attributes, metadata_of, ssh, wait_for
+from .guest import (agent_journal, in_guest_as_root, instance_key, known_hosts_from_guest_attributes, metadata_of,
+                    ssh, wait_for)
 
 pytestmark = marks_for_test_hosts()
 
@@ -44,9 +45,10 @@ def host(gce, google_emulator, client_keys, tmp_path_factory):
     return {"address": address, "key": key, "known_hosts": known_hosts}
 
 
-def _login(google_emulator, host, keys, user, command, what):
+def _login(google_emulator, host, user, private_key, command, what):
+    """Log in over real SSH once the agent has caught up (it applies metadata asynchronously)."""
     def attempt():
-        return ssh(user, host["address"], keys[user if user in keys else "dana"][0], host["known_hosts"], command)
+        return ssh(user, host["address"], private_key, host["known_hosts"], command)
 
     try:
         return wait_for(what, attempt)
@@ -56,13 +58,12 @@ def _login(google_emulator, host, keys, user, command, what):
 
 def test_a_key_in_instance_metadata_becomes_a_sudo_login_through_the_agent(gce, google_emulator, host,
                                                                             client_keys):
-    login = _login(google_emulator, host, client_keys, "alice",
+    login = _login(google_emulator, host, "alice", client_keys["alice"][0],
                    "id -nG; sudo -n true && echo SUDO-OK; cat ~/.ssh/authorized_keys",
                    "alice logging in with the key from the instance metadata")
-    groups, sudo, authorized = login.stdout.splitlines()[0], login.stdout, login.stdout
-    assert "google-sudoers" in groups.split(), login.stdout
-    assert "SUDO-OK" in sudo
-    assert client_keys["alice"][1].split()[1] in authorized
+    assert "google-sudoers" in login.stdout.splitlines()[0].split(), login.stdout
+    assert "SUDO-OK" in login.stdout.splitlines()
+    assert client_keys["alice"][1].split()[1] in login.stdout
     # A key nobody put in the metadata, and the test hosts' own test key, are no way in.
     refused = ssh("alice", host["address"], client_keys["stranger"][0], host["known_hosts"], "true")
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
@@ -73,7 +74,7 @@ def test_a_key_in_instance_metadata_becomes_a_sudo_login_through_the_agent(gce, 
     # setMetadata through the Compute API (gce_instance updating the metadata) reaches the guest.
     run = gce.run([instance_task(name=NAME, metadata=_metadata(client_keys, "alice", "bob"))])
     assert run.status("create") == "changed", run.output
-    login = _login(google_emulator, host, client_keys, "bob", "id -nG",
+    login = _login(google_emulator, host, "bob", client_keys["bob"][0], "id -nG",
                    "bob logging in after setMetadata added his key")
     assert "google-sudoers" in login.stdout.split()
 
@@ -84,17 +85,20 @@ def test_an_oslogin_profile_is_the_login_once_oslogin_is_enabled(gce, google_emu
         ssh_keys=[client_keys["dana"][1]])
     run = gce.run([instance_task(name=NAME, metadata=_metadata(client_keys, "alice", **{"enable-oslogin": "TRUE"}))])
     assert run.status("create") == "changed", run.output
-    login = _login(google_emulator, host, {"dana": client_keys["dana"]}, OSLOGIN_USER,
+    login = _login(google_emulator, host, OSLOGIN_USER, client_keys["dana"][0],
                    "getent passwd %s; sudo -n sshd -T | grep -i '^authorizedkeyscommand'; "
                    "test -e ~/.ssh/authorized_keys && echo HAS-FILE; sudo -n true && echo SUDO-OK" % OSLOGIN_USER,
                    "the OS Login user logging in with the profile's key")
     lines = login.stdout.splitlines()
-    assert lines[0].split(":")[:3] == [OSLOGIN_USER, "x", str(OSLOGIN_UID)] or \
-        lines[0].split(":")[2] == str(OSLOGIN_UID), login.stdout
+    passwd = lines[0].split(":")
+    assert (passwd[0], passwd[2], passwd[5]) == (OSLOGIN_USER, str(OSLOGIN_UID), "/home/" + OSLOGIN_USER), lines
     assert re.search(r"^authorizedkeyscommand /usr/bin/google_authorized_keys", login.stdout, re.M | re.I)
     assert re.search(r"^authorizedkeyscommanduser root", login.stdout, re.M | re.I)
     assert "HAS-FILE" not in login.stdout, "the key came from a file, not from AuthorizedKeysCommand"
-    assert "SUDO-OK" in login.stdout
+    assert "SUDO-OK" in lines, "the OS Login admin has no sudo"
+    # With OS Login on, the agent stops taking keys from ssh-keys, as on Compute Engine.
+    refused = ssh("alice", host["address"], client_keys["alice"][0], host["known_hosts"], "true")
+    assert refused.returncode == 255 and "Permission denied" in refused.stderr
     # A profile that may not log in gets nothing from AuthorizedKeysCommand.
     metadata_of(google_emulator).oslogin.add_user(
         google_emulator.project, "dana@example.com", OSLOGIN_USER, OSLOGIN_UID, login=False,
@@ -110,13 +114,14 @@ def _listening_on_metadata_address():
         return [line for line in handle.read().splitlines()[1:] if line.split()[1].startswith(wanted + ":")]
 
 
-def test_the_metadata_address_answers_inside_the_host_only(google_emulator, host, client_keys):
+def test_the_metadata_address_answers_inside_the_host_only(google_emulator, host):
     probe = ("getent hosts metadata.google.internal; python3 -c \"import urllib.request as u; "
              "print(u.urlopen(u.Request('http://metadata.google.internal/computeMetadata/v1/instance/name', "
              "headers={'Metadata-Flavor': 'Google'}), timeout=5).read().decode())\"")
-    inside = _login(google_emulator, host, client_keys, "alice", probe, "asking the metadata server from inside")
-    assert inside.stdout.split()[:2] == ["169.254.169.254", "metadata.google.internal"], inside.stdout
-    assert inside.stdout.strip().splitlines()[-1] == NAME
+    # Inside: a process of the host (entered as root; the logins above are the SSH proof).
+    inside = in_guest_as_root(google_emulator, host["key"], probe)
+    assert inside.split()[:2] == ["169.254.169.254", "metadata.google.internal"], inside
+    assert inside.strip().splitlines()[-1] == NAME, inside
     # Outside: no interface of this machine holds the address, nothing here listens on it, and the
     # host's listener is not reachable through its veth (its own address nor the machine's side).
     addresses = subprocess.run(["ip", "-o", "address", "show"], capture_output=True, text=True, check=True).stdout
