@@ -5,7 +5,7 @@ import signal
 import sys
 import threading
 
-from .backing import KINDS, BackingUnavailable
+from .backing import GOOGLE_VARIANT, KINDS, BackingUnavailable
 from .server import EmulatorServer
 from .service_account import write_service_account_file
 
@@ -35,7 +35,7 @@ def main(argv=None):
                         help="project_id written into --write-service-account's file")
     parser.add_argument("--backing", choices=KINDS,
                         help="boot a real test host for every running instance (root; see docs/emulator.md)")
-    parser.add_argument("--backing-variant", choices=["google"],
+    parser.add_argument("--backing-variant", choices=[GOOGLE_VARIANT],
                         help="with --backing: test hosts with the real guest agent and OS Login, reached only "
                              "through metadata keys or OS Login (tools/testhosts/google.py)")
     parser.add_argument("--verbose", action="store_true", help="log each HTTP request to stderr")

@@ -35,6 +35,8 @@ import threading
 TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTHOSTS_COMMAND = os.path.join(TOOLS_DIR, "testhosts", "testhosts")
 KINDS = ("testhosts",)
+# The test-host variant whose boot needs the metadata server (tools/testhosts/google.py).
+GOOGLE_VARIANT = "google"
 
 # The first `up` on a machine may build the cached base image (a minute or
 # more on a busy machine) before it boots the host.
@@ -222,8 +224,9 @@ class NspawnBacking:
     def _watch_for_namespace(self, host, done, outcome):
         """While `up` runs: attach the metadata server as soon as the host's network namespace exists.
 
-        It cannot wait for `up` to finish: on the google variant sshd starts
-        after the guest agent, and the agent waits for the metadata server.
+        It cannot wait for `up` to finish on the google variant: there sshd
+        starts after the guest agent, and the agent waits for the metadata
+        server. Other hosts are attached once `up` is done.
         """
         while not done.is_set():
             row = self._listed(host.name)
@@ -238,7 +241,7 @@ class NspawnBacking:
         done, outcome = threading.Event(), {}
         watcher = threading.Thread(target=self._watch_for_namespace, args=(host, done, outcome), daemon=True,
                                    name="backing-netns-%s" % host.name)
-        if self.metadata is not None:
+        if self.metadata is not None and self.variant == GOOGLE_VARIANT:
             watcher.start()
         ok, why = self._run(["up", host.name, "--inventory", inventory] + variant, host.name, UP_TIMEOUT_SECONDS)
         done.set()

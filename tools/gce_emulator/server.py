@@ -19,9 +19,9 @@ from . import admin_api, compute_api, errors
 from .admin import AdminClient
 from .auth import Authenticator, OAuthError
 from .backing import make_backing
-from .metadata_view import metadata_service
 from .catalog import CATALOG_PATH, Catalog
 from .faults import FaultSchedule
+from .metadata_view import metadata_service
 from .request_log import InFlightGauge, RequestLog
 from .world import Config, World
 
