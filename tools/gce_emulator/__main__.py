@@ -5,7 +5,7 @@ import signal
 import sys
 import threading
 
-from .backing import KINDS, BackingUnavailable
+from .backing import GOOGLE_VARIANT, KINDS, BackingUnavailable
 from .schema import SchemaError
 from .server import EmulatorServer
 from .service_account import write_service_account_file
@@ -41,6 +41,9 @@ def main(argv=None):
                              "installed google-api-python-client's, or the given file); calls that break it get "
                              "Google's 400, answers that break it are logged (admin schema_violations). "
                              "Default: GCE_EMULATOR_SCHEMA (1 = on)")
+    parser.add_argument("--backing-variant", choices=[GOOGLE_VARIANT],
+                        help="with --backing: test hosts with the real guest agent and OS Login, reached only "
+                             "through metadata keys or OS Login (tools/testhosts/google.py)")
     parser.add_argument("--verbose", action="store_true", help="log each HTTP request to stderr")
     options = parser.parse_args(argv)
 
@@ -52,7 +55,7 @@ def main(argv=None):
     try:
         server = EmulatorServer(host=options.host, port=options.port, operation_seconds=options.operation_seconds,
                                 verbose=options.verbose, backing=options.backing, schema=options.schema,
-                                **settings)
+                                backing_variant=options.backing_variant, **settings)
     except (BackingUnavailable, SchemaError) as problem:
         print("gce-emulator: error: %s" % problem, file=sys.stderr)
         return 2

@@ -12,6 +12,12 @@ deleting halt and remove the host; starting and resuming boot a fresh one
 (the test hosts keep no disk across a halt). Shutting the emulator down, or
 ``reset()``, removes every host it started.
 
+Each running host is answered as its own instance by a metadata server
+(tools/metadata_server) at 169.254.169.254 inside the host's own network
+namespace only, fed from the emulator's record (metadata_view.py). With
+``variant="google"`` the hosts are tools/testhosts' google variant: the real
+guest agent and OS Login, reached only through metadata keys or OS Login.
+
 All methods that the API handlers call run under the world's lock and only
 start work: a boot or halt runs in a thread of its own, one after the other
 for the same instance, and the handlers poll :meth:`NspawnBacking.busy`.
@@ -29,11 +35,15 @@ import threading
 TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTHOSTS_COMMAND = os.path.join(TOOLS_DIR, "testhosts", "testhosts")
 KINDS = ("testhosts",)
+# The test-host variant whose boot needs the metadata server (tools/testhosts/google.py).
+GOOGLE_VARIANT = "google"
 
 # The first `up` on a machine may build the cached base image (a minute or
 # more on a busy machine) before it boots the host.
 UP_TIMEOUT_SECONDS = 1200
 DOWN_TIMEOUT_SECONDS = 180
+# How often a boot looks for the host's network namespace, to attach its metadata server.
+NAMESPACE_POLL_SECONDS = 0.5
 # Test host names: 1-63 characters; a short hash keeps two emulators (or two
 # projects and zones of one emulator) from asking for the same host.
 MAX_HOST_NAME = 63
@@ -60,8 +70,9 @@ def make_backing(kind, **options):
 class _Host:
     """The test host of one instance, and the last thing done to it."""
 
-    def __init__(self, name):
+    def __init__(self, name, key):
         self.name = name
+        self.key = key
         self.state = "new"       # booting, running, halting, down, failed
         self.address = None
         self.error = None
@@ -73,8 +84,11 @@ class _Host:
 
 
 class NspawnBacking:
-    def __init__(self, command=TESTHOSTS_COMMAND, run_tag=None):
+    def __init__(self, command=TESTHOSTS_COMMAND, run_tag=None, variant=None):
         self.command = command
+        self.variant = variant
+        # The metadata server of the hosts (a MetadataService); set by the emulator.
+        self.metadata = None
         self.check_prerequisites(command)
         self.run_tag = run_tag or os.urandom(4).hex()
         self.log_dir = tempfile.mkdtemp(prefix="gce-emulator-backing-")
@@ -96,7 +110,7 @@ class NspawnBacking:
         with self._lock:
             host = self._hosts.get(key)
             if host is None:
-                host = self._hosts[key] = _Host(host_name(self.run_tag, *key))
+                host = self._hosts[key] = _Host(host_name(self.run_tag, *key), key)
             host.state, host.address, host.error = "booting", None, None
             self._after(host, self._up)
 
@@ -142,12 +156,16 @@ class NspawnBacking:
         for host in hosts:
             if host.thread is not None:
                 host.thread.join()
+            if self.metadata is not None:
+                self.metadata.detach(host.key)
         names = [host.name for host in hosts if host.state not in ("down", "failed")]
         if names:
             self._run(["down"] + names, "all", DOWN_TIMEOUT_SECONDS)
 
     def close(self):
         self.remove_all()
+        if self.metadata is not None:
+            self.metadata.close()
         shutil.rmtree(self.log_dir, ignore_errors=True)
 
     # -- work, in threads ------------------------------------------------------------------
@@ -182,19 +200,60 @@ class NspawnBacking:
             return False, lines[-1] if lines else "testhosts %s exited with %d" % (arguments[0], completed.returncode)
         return True, ""
 
-    def _listed_address(self, name):
+    def _listed(self, name):
         listing = subprocess.run([self.command, "list", "--json"], capture_output=True, text=True,
                                  timeout=60, check=False)
         try:
             rows = json.loads(listing.stdout)
         except ValueError:
-            return None
-        return next((row.get("address") for row in rows if row.get("name") == name), None)
+            return {}
+        return next((row for row in rows if row.get("name") == name), {})
+
+    def _attach_metadata(self, host, row):
+        """Serve the host's metadata inside its network namespace; the reason when it cannot."""
+        if self.metadata is None:
+            return ""
+        if not row.get("init_pid"):
+            return "testhosts listed no init pid for %s (its network namespace)" % host.name
+        try:
+            self.metadata.attach(host.key, "/proc/%d/ns/net" % row["init_pid"])
+        except OSError as problem:
+            return "the metadata server could not listen in %s: %s" % (host.name, problem)
+        return ""
+
+    def _watch_for_namespace(self, host, done, outcome):
+        """While `up` runs: attach the metadata server as soon as the host's network namespace exists.
+
+        It cannot wait for `up` to finish on the google variant: there sshd
+        starts after the guest agent, and the agent waits for the metadata
+        server. Other hosts are attached once `up` is done.
+        """
+        while not done.is_set():
+            row = self._listed(host.name)
+            if row.get("init_pid"):
+                outcome["problem"] = self._attach_metadata(host, row)
+                return
+            done.wait(NAMESPACE_POLL_SECONDS)
 
     def _up(self, host):
         inventory = os.path.join(self.log_dir, "%s.yml" % host.name)
-        ok, why = self._run(["up", host.name, "--inventory", inventory], host.name, UP_TIMEOUT_SECONDS)
-        address = self._listed_address(host.name) if ok else None
+        variant = ["--variant", self.variant] if self.variant else []
+        done, outcome = threading.Event(), {}
+        watcher = threading.Thread(target=self._watch_for_namespace, args=(host, done, outcome), daemon=True,
+                                   name="backing-netns-%s" % host.name)
+        if self.metadata is not None and self.variant == GOOGLE_VARIANT:
+            watcher.start()
+        ok, why = self._run(["up", host.name, "--inventory", inventory] + variant, host.name, UP_TIMEOUT_SECONDS)
+        done.set()
+        if watcher.ident is not None:
+            watcher.join()
+        row = self._listed(host.name) if ok else {}
+        address = row.get("address")
+        if ok and address:
+            why = outcome["problem"] if "problem" in outcome else self._attach_metadata(host, row)
+            ok = not why
+            if not ok:
+                self._run(["down", host.name], host.name, DOWN_TIMEOUT_SECONDS)
         with self._lock:
             if ok and address:
                 host.state, host.address = "running", address
@@ -202,6 +261,8 @@ class NspawnBacking:
                 host.state, host.error = "failed", why or "testhosts listed no address for %s" % host.name
 
     def _down(self, host):
+        if self.metadata is not None:
+            self.metadata.detach(host.key)
         ok, why = self._run(["down", host.name], host.name, DOWN_TIMEOUT_SECONDS)
         with self._lock:
             host.state, host.address = "down", None

@@ -22,6 +22,7 @@ from .auth import Authenticator, OAuthError
 from .backing import make_backing
 from .catalog import CATALOG_PATH, Catalog
 from .faults import FaultSchedule, is_write
+from .metadata_view import metadata_service
 from .request_log import InFlightGauge, RequestLog
 from .world import Config, World
 
@@ -263,7 +264,7 @@ class EmulatorServer:
     """
 
     def __init__(self, host="127.0.0.1", port=0, operation_seconds=1.0, catalog_path=CATALOG_PATH, seed=None,
-                 verbose=False, backing=None, schema=None, **settings):
+                 verbose=False, backing=None, schema=None, backing_variant=None, **settings):
         self.host = host
         # schema: hold every API call and answer to Google's discovery document
         # (schema.resolve: None reads GCE_EMULATOR_SCHEMA, True the installed one).
@@ -276,7 +277,9 @@ class EmulatorServer:
         self.world = World(Catalog(catalog_path), Config(**self._initial_settings), seed=seed)
         # backing="testhosts": every running instance is a real test host (backing.py).
         # Checked here, so a machine that cannot do it fails before serving.
-        self.world.backing = make_backing(backing) if backing else None
+        self.world.backing = make_backing(backing, variant=backing_variant) if backing else None
+        if self.world.backing is not None:
+            self.world.backing.metadata = metadata_service(self.world)
         self.authenticator = Authenticator()
         self.faults = FaultSchedule()
         self.request_log = RequestLog()

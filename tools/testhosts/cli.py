@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import base, containers, prune, vm
+from . import base, containers, google, prune, vm
 from .errors import TesthostsError
 
 
@@ -24,6 +24,8 @@ def build_parser():
     up.add_argument("names", nargs="+", metavar="NAME")
     up.add_argument("--inventory", required=True, metavar="FILE", help="Ansible YAML inventory to write")
     up.add_argument("--group", metavar="GROUP", help="put the hosts in this inventory group")
+    up.add_argument("--variant", choices=[google.VARIANT],
+                    help="google: the real guest agent and OS Login, no test key (tools/testhosts/google.py)")
 
     down = sub.add_parser("down", help="halt containers and remove them (idempotent)")
     down.add_argument("names", nargs="*", metavar="NAME")
@@ -61,7 +63,7 @@ def run(args):
     if args.command == "base":
         print(base.ensure_base())
     elif args.command == "up":
-        containers.up(args.names, args.inventory, args.group)
+        containers.up(args.names, args.inventory, args.group, args.variant)
     elif args.command == "down":
         if args.all == bool(args.names):
             raise TesthostsError("down needs host names or --all, not both and not neither")

@@ -7,7 +7,7 @@ import subprocess
 import time
 import uuid
 
-from . import addressing, base, inventory, settings, sshkeys, system
+from . import addressing, base, google, inventory, settings, sshkeys, system
 from .errors import TesthostsError
 
 RECORD = "host.json"
@@ -139,7 +139,10 @@ def _prepare_tree(record, rootfs, public_key):
         handle.write("127.0.1.1\t%s\n" % name)
     with open(os.path.join(merged, NETWORK_FILE), "w", encoding="utf-8") as handle:
         handle.write(addressing.networkd_config(record["address"]))
-    sshkeys.install_authorized_key(merged, public_key)
+    if record.get("variant") == google.VARIANT:
+        google.prepare_tree(merged)  # no test key: metadata keys and OS Login are the ways in
+    else:
+        sshkeys.install_authorized_key(merged, public_key)
     host_keys = sshkeys.generate_host_keys(merged)
     known_hosts = os.path.join(folder, "known_hosts")
     with open(known_hosts, "w", encoding="utf-8") as handle:
@@ -187,7 +190,8 @@ def _start_one(record, rootfs, private_key, public_key):
     merged, known_hosts = _prepare_tree(record, rootfs, public_key)
     record["known_hosts"] = known_hosts
     _spawn(record, merged)
-    state, failed = sshkeys.wait_for_login(
+    wait = google.wait_for_sshd if record.get("variant") == google.VARIANT else sshkeys.wait_for_login
+    state, failed = wait(
         record["address"], private_key, known_hosts, settings.SSH_READY_TIMEOUT,
         still_running=lambda: is_running(record), what="host %s" % record["name"],
     )
@@ -212,15 +216,17 @@ def write_inventory(path, hosts, group):
     os.replace(path + ".tmp", path)
 
 
-def up(names, inventory_path, group=None):
+def up(names, inventory_path, group=None, variant=None):
     system.require_root()
     system.require_commands("systemd-nspawn", "ip", "ssh", "ssh-keygen", "mount")
     names = [addressing.validate_name(name) for name in names]
     if len(set(names)) != len(names):
         raise TesthostsError("a host name is given twice in %s; give each host once" % " ".join(names))
-    rootfs = base.ensure_base()
+    rootfs = google.ensure_image() if variant == google.VARIANT else base.ensure_base()
     private_key, public_key = sshkeys.ensure_client_key()
     records = _reserve(names)
+    for record in records:
+        record["variant"] = variant
     errors = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(records)) as pool:
         futures = {pool.submit(_start_one, record, rootfs, private_key, public_key): record
@@ -286,6 +292,12 @@ def down(names, quiet=False):
             future.result()
 
 
+def _container_init(record):
+    """The pid of the container's init: its /proc/PID/ns/net is the host's network namespace."""
+    pids = system.pids_with_environment("container_uuid=%s" % record["uuid"]) if record.get("uuid") else []
+    return min(pids) if pids else None
+
+
 def listing():
     rows = []
     for name in recorded_names():
@@ -293,5 +305,6 @@ def listing():
         state = "running" if is_running(record) else ("starting" if record.get("owner") and
                                                         _owner_busy(record) else "stale")
         rows.append({"name": name, "kind": "container", "address": record.get("address", "-"),
-                     "state": state, "machine": record.get("machine", "-")})
+                     "state": state, "machine": record.get("machine", "-"), "variant": record.get("variant"),
+                     "init_pid": _container_init(record) if state == "running" else None})
     return rows

@@ -7,13 +7,14 @@ Every change to a package list makes a new base (about 400 MB) and VM image
 import fcntl
 import os
 
-from . import base, settings, sshkeys, system, vm
+from . import base, google, settings, sshkeys, system, vm
 from .packages import read_package_list
 
 
 def _current_names():
     packages = read_package_list(settings.PACKAGES_FILE)
-    names = {os.path.basename(base.base_dir(base.base_key(packages)))}
+    names = {os.path.basename(base.base_dir(base.base_key(packages))),
+             os.path.basename(google.image_dir(google.image_key(packages, google.variant_packages())))}
     public_key_file = sshkeys.client_key_path() + ".pub"
     if os.path.exists(public_key_file):
         with open(public_key_file, encoding="utf-8") as handle:
@@ -56,9 +57,9 @@ def prune():
             if name.startswith("building-"):
                 if building:
                     continue
-            elif not name.startswith(("base-", "vm-")):
+            elif not name.startswith(("base-", google.VARIANT + "-", "vm-")):
                 continue
-            target = os.path.join(path, "rootfs") if name.startswith("base-") else path
+            target = path if name.startswith("vm-") else os.path.join(path, "rootfs")
             if _in_use(target):
                 system.log("keeping %s: a running test host uses it" % name)
                 continue
