@@ -21,7 +21,6 @@ __metaclass__ = type
 
 import datetime
 import importlib
-import importlib.util
 import re
 
 PACKAGE = "dcap-qvl"
@@ -34,14 +33,6 @@ _dcap_qvl = None
 
 class MissingDcapQvl(ImportError):
     """dcap-qvl is not installed on the controller."""
-
-
-def available():
-    """True when dcap_qvl can be imported, without importing it."""
-    try:
-        return importlib.util.find_spec("dcap_qvl") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def dcap_qvl():

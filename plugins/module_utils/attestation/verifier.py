@@ -44,6 +44,8 @@ POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags",
 
 def quote_bytes(text):
     """(bytes, problem) of a base64 quote as guest_quote returns it."""
+    if text is None:
+        return None, "parse: no quote was given (the host returned none)"
     if isinstance(text, (bytes, bytearray)):
         return bytes(text), None
     if not isinstance(text, str):
