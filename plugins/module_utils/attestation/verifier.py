@@ -27,6 +27,7 @@ import json
 import os
 import struct
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import chain as pck_chain
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import dcap_qvl, named_problem
@@ -37,6 +38,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import
 
 # dcap-qvl refusals that are the policy's verdict on a quote it verified:
 # the claims are then read once more without the policy, for the report.
+# An SGX enclave's quote (Intel DCAP sgx_quote_3.h): refused by name rather than as an unknown version.
+SGX_QUOTE_VERSION = 3
 TEE_TYPE_SGX = 0x00000000
 
 POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes")
@@ -60,9 +63,9 @@ def parse_step(raw):
     """(decoded, the quote's own bytes, problems): the decoder's verdict on ``raw``."""
     if not raw:
         return None, None, ["parse: the quote is empty"]
-    if len(raw) >= 8 and struct.unpack_from("<I", raw, 4)[0] == TEE_TYPE_SGX:
-        return None, None, ["parse: an SGX quote (version %d, TEE type SGX), not a TDX quote: it attests an enclave, "
-                            "not a trust domain" % struct.unpack_from("<H", raw, 0)[0]]
+    if len(raw) >= 8 and struct.unpack_from("<HHI", raw, 0)[::2] == (SGX_QUOTE_VERSION, TEE_TYPE_SGX):
+        return None, None, ["parse: an SGX quote (version 3, TEE type SGX), not a TDX quote: it attests an enclave, "
+                            "not a trust domain"]
     try:
         decoded = decode_quote(raw)
     except TdxDecodeError as exc:
@@ -111,11 +114,12 @@ def claims_summary(claims):
 
 
 class LoadedCollateral:
-    def __init__(self, path, collateral=None, dates=None, problem=None):
+    def __init__(self, path, collateral=None, dates=None, problem=None, document=None):
         self.path = path
         self.collateral = collateral
         self.dates = dates
         self.problem = problem
+        self.document = document
 
     def describe(self):
         described = {"path": self.path}
@@ -141,7 +145,8 @@ class Verifier:
             try:
                 text, document = cache.read_document(path)
                 dates = cache.signed_dates(document)
-                loaded = LoadedCollateral(path, self.dcap.QuoteCollateralV3.from_json(text), dates)
+                loaded = LoadedCollateral(path, self.dcap.QuoteCollateralV3.from_json(text), dates,
+                                          document=document)
             except cache.CollateralError as exc:
                 loaded = LoadedCollateral(path, problem="collateral: %s" % exc)
             except ValueError as exc:  # dcap-qvl's from_json
@@ -151,12 +156,12 @@ class Verifier:
         return self._loaded[path]
 
     def platform_of(self, quote):
-        """(fmspc, ca, problem) from the PCK certificate in the quote."""
+        """(fmspc, ca, PCK chain, problem) from the PCK certificate chain in the quote."""
         try:
             parsed = self.dcap.parse_quote(quote)
-            return parsed.fmspc().upper(), parsed.ca().lower(), None
+            return parsed.fmspc().upper(), parsed.ca().lower(), pck_chain.chain_of(parsed), None
         except ValueError as exc:
-            return None, None, "pck certificate: the quote's PCK certificate gives no FMSPC (dcap-qvl: %s)" % (
+            return None, None, [], "pck certificate: the quote's PCK certificate gives no FMSPC (dcap-qvl: %s)" % (
                 " ".join(str(exc).split()))
 
     def collateral_for(self, fmspc, ca, path=None):
@@ -173,13 +178,19 @@ class Verifier:
                                                   % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
         return self._load(path)
 
-    def crypto_step(self, quote, collateral, at):
+    def crypto_step(self, quote, loaded, chain, at):
         """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
+        collateral = loaded.collateral
         try:
             claims = self._verifier.verify_with_policy(quote, collateral, at, dcap_policy(self.dcap, self.policy, at))
             return json.loads(claims.to_json()), []
         except ValueError as exc:
             name, problem = named_problem(exc)
+        if name == "certificate chain":
+            causes = pck_chain.chain_causes(chain, loaded.document, at)
+            if causes:
+                return None, ["%s (dcap-qvl: %s)" % (cause, problem.rsplit("(dcap-qvl: ", 1)[-1][:-1])
+                              for cause in causes]
         claims = None
         if name in POLICY_CHECKS:
             try:
@@ -206,8 +217,12 @@ class Verifier:
             result["problems"] = problems
             return result
         result["quote_sha256"] = hashlib.sha256(own).hexdigest()
-        fmspc, ca, problem = self.platform_of(own)
+        fmspc, ca, chain, problem = self.platform_of(own)
         result["fmspc"], result["ca"] = fmspc, ca
+        if problem:
+            problems.append(problem)
+        # A chain to another root is refused as such; dcap-qvl would only say what first failed on the way.
+        problem = pck_chain.root_problem(chain, self.root)
         if problem:
             problems.append(problem)
         loaded = self.collateral_for(fmspc, ca, collateral_path)
@@ -215,8 +230,8 @@ class Verifier:
             result["collateral"] = loaded.describe()
             if loaded.problem:
                 problems.append(loaded.problem)
-            else:
-                claims, crypto = self.crypto_step(own, loaded.collateral, at)
+            elif not problem:
+                claims, crypto = self.crypto_step(own, loaded, chain, at)
                 problems.extend(crypto)
                 if claims is not None:
                     summary = claims_summary(claims)
