@@ -2,12 +2,12 @@
 # Copyright (c) confidential.tdx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Say why a PCK chain failed: which root it ends in, which certificate expired or is revoked.
+"""Say why a PCK chain failed: which root it ends in, which certificate or CRL expired, which is revoked.
 
 dcap-qvl decides whether the chain verifies; when it refuses, its message
 through the Python binding is only "Failed to verify certificate chain",
 without the cause. These checks read the same certificates and CRLs with
-``cryptography`` to name the cause (expired, not yet valid, revoked) and the
+``cryptography`` to name the cause (expired, not yet valid, revoked, a CRL past its next update) and the
 certificate; they never accept what dcap-qvl refused. The root check before
 dcap-qvl runs compares the chain's own root with the pinned one, byte for
 byte, as go-tdx-guest does, so that a look-alike root with Intel's names is
@@ -61,13 +61,12 @@ def _name(certificate):
     return names[0].value if names else certificate.subject.rfc4514_string()
 
 
-def _revoked(crl_hex, certificate):
+def _crl(crl_hex):
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     try:
-        crl = x509.load_der_x509_crl(bytes.fromhex(crl_hex))
+        return x509.load_der_x509_crl(bytes.fromhex(crl_hex))
     except (TypeError, ValueError):
         return None
-    return crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
 
 
 def chain_causes(chain, document, at):
@@ -95,7 +94,13 @@ def chain_causes(chain, document, at):
     if len(certificates) > 1:
         checks.append((document.get("root_ca_crl"), certificates[1], "root CA CRL"))
     for crl_hex, certificate, crl_name in checks:
-        entry = _revoked(crl_hex, certificate) if crl_hex else None
+        crl = _crl(crl_hex) if crl_hex else None
+        if crl is None:
+            continue
+        if crl.next_update_utc is not None and at > int(crl.next_update_utc.timestamp()):
+            problems.append("collateral expired: the %s had its next update due %s, before the time verified at %s"
+                            % (crl_name, timestamps.iso(crl.next_update_utc.timestamp()), timestamps.iso(at)))
+        entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
         if entry is not None:
             problems.append("pck revoked: %r (serial %x) is on the %s, revoked %s"
                             % (_name(certificate), certificate.serial_number, crl_name,
