@@ -245,11 +245,14 @@ def test_intel_names_are_copied_exactly_but_the_key_is_not():
 
 
 def test_look_alike_roots_are_refused():
-    case = build_case(now=NOW)
-    assert "Failed to verify certificate chain" in refusal(case, root_der=tdx_pki.look_alike_of(case.pki).root_der) \
-        or "CRL" in refusal(case, root_der=tdx_pki.look_alike_of(case.pki).root_der)
+    trusted = tdx_pki.default_pki()
+    forged = build_case(pki=tdx_pki.look_alike_of(trusted), now=NOW)
+    assert "Failed to parse root CA CRL" in refusal(forged, root_der=trusted.root_der)
+    # A forger would rather ship the genuine root CRL (it is public): then the chains fail.
+    forged.collateral.root_ca_crl = trusted.root_crl_der(this_update=NOW - DAY, next_update=NOW + DAY)
+    assert "Failed to verify certificate chain" in refusal(forged, root_der=trusted.root_der)
     intel_like = build_case(pki=TestPki.build(names=tdx_pki.INTEL_NAMES), now=NOW)
-    with pytest.raises(ValueError):  # dcap_qvl.verify pins Intel's real root
+    with pytest.raises(ValueError, match="root CA CRL"):  # dcap_qvl.verify pins Intel's real root
         dcap_qvl.verify(intel_like.quote, intel_like.collateral.to_dcap_qvl(), intel_like.now)
     assert verify(intel_like).status == "UpToDate"  # the same evidence, against its own root
 
