@@ -69,6 +69,18 @@ def _raw_member(text, name):
             index += 1
 
 
+def _error_text(response):
+    """What the server said went wrong: Intel's Error-Message header, a JSON error, or the body's start."""
+    text = response.headers.get("Error-Message") or response.headers.get("Error-Code")
+    if not text:
+        try:
+            text = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            text = response.text[:200]
+    text = " ".join(str(text).split())
+    return ": %s" % text if text else ""
+
+
 class Pcs:
     """Intel's PCS or a PCCS at ``base_url``, with bounded timeouts and retries; counts its calls."""
 
@@ -103,10 +115,9 @@ class Pcs:
                 if response.status_code == 200:
                     return response
                 if response.status_code not in RETRY_STATUSES or attempt > self.retries:
-                    error = response.headers.get("Error-Message") or response.headers.get("Error-Code") or \
-                        " ".join(response.text[:200].split())
-                    raise PcsError("GET %s answered HTTP %d%s" % (url, response.status_code,
-                                                                   ": %s" % error if error else ""))
+                    raise PcsError("GET %s answered HTTP %d%s%s" % (
+                        url, response.status_code, _error_text(response),
+                        " after %d attempts" % attempt if attempt > 1 else ""))
             self._sleep(min(2.0 ** (attempt - 1), 8.0))
 
     @staticmethod
