@@ -318,9 +318,20 @@ def test_unbound_attestation_key_and_foreign_qe_report_signer_are_refused():
     assert verify(build_case(now=NOW, quote_options={"attestation_key": other})).status == "UpToDate"
 
 
-def test_debug_td_is_refused_by_dcap_qvl():
-    body = TdBody(td_attributes=tdx_pki.SEPT_VE_DISABLE | tdx_pki.DEBUG)
-    assert "Debug mode is enabled" in refusal(build_case(body=body, now=NOW))
+@pytest.mark.parametrize("attributes, reason", [
+    (tdx_pki.SEPT_VE_DISABLE | tdx_pki.DEBUG, "Debug mode is enabled"),
+    (tdx_pki.SEPT_VE_DISABLE | (1 << 4), "TD profiling is enabled"),
+    (tdx_pki.SEPT_VE_DISABLE | (1 << 29), "TD migration is enabled"),
+    (0, "SEPT_VE_DISABLE is not enabled"),
+])
+def test_td_attributes_dcap_qvl_refuses_by_itself(attributes, reason):
+    assert reason in refusal(build_case(body=TdBody(td_attributes=attributes), now=NOW))
+
+
+def test_a_td15_with_a_service_td_and_short_qe_auth_data_are_refused():
+    body = TdBody(mrservicetd=b"\x01" * 48)
+    assert "Invalid MR service TD" in refusal(build_case(body=body, version=5, tdx15=True, now=NOW))
+    assert "Invalid QE auth data length" in refusal(build_case(now=NOW, quote_options={"qe_auth_data": bytes(16)}))
 
 
 @pytest.mark.parametrize("where, offset, reason", [
