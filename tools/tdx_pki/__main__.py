@@ -37,7 +37,7 @@ def _serial(text):
 
 def _platform(pki):
     # The platform of the PCK leaf saved with the PKI.
-    return next(iter(pki._leaves)) if pki._leaves else Platform()
+    return (pki.platforms() or [Platform()])[0]
 
 
 def _write(path, data):

@@ -352,6 +352,10 @@ class TestPki:
             self._leaves[platform] = self.issue_pck(platform)
         return self._leaves[platform]
 
+    def platforms(self):
+        """The platforms that have a cached leaf (after :meth:`load`: the saved one)."""
+        return list(self._leaves)
+
     def attestation_key(self):
         """The PKI's (cached) quote attestation key."""
         if self._attestation_key is None:

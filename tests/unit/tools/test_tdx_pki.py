@@ -361,6 +361,13 @@ def test_pki_saved_and_loaded_signs_quotes_with_the_same_chain(tmp_path):
     assert verify(case, root_der=(tmp_path / "root.der").read_bytes()).status == "UpToDate"
 
 
+def test_a_seed_makes_the_keys_reproducible():
+    public = lambda pki: [issued.cert.public_key() for issued in (pki.root, pki.platform_ca, pki.tcb_signing)]  # noqa: E731
+    assert public(TestPki.build(seed="one")) == public(TestPki.build(seed="one"))
+    assert public(TestPki.build(seed="one"))[0] != public(TestPki.build(seed="two"))[0]
+    assert verify(build_case(pki=TestPki.build(seed="one"), now=NOW)).status == "UpToDate"
+
+
 def test_command_line_writes_a_pki_collateral_and_a_quote_over_stdin(tmp_path):
     def run(*args, **kwargs):
         return subprocess.run([sys.executable, "-m", "tdx_pki"] + list(args), env=dict(os.environ, PYTHONPATH=TOOLS_DIR),
