@@ -252,9 +252,10 @@ tcb_eval_data_number:
   description: The TCB evaluation data number of the collateral.
   returned: with O(quote)
   type: int
-results:
+verdicts:
   description:
     - With O(quotes), the verdict of each entry by name, each with the keys returned with O(quote).
+    - Not called C(results), which Ansible reserves for loops.
   returned: with O(quotes)
   type: dict
 refused:
@@ -329,11 +330,11 @@ def main():
         result = verifier.verify(params["quote"], expected, default_at)
         result.update(common)
         module.exit_json(**result)
-    results = {}
+    verdicts = {}
     for entry in entries:
-        results[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral)
-    refused = [entry.name for entry in entries if not results[entry.name]["verified"]]
-    module.exit_json(verified=not refused, results=results, refused=refused, **common)
+        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral)
+    refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
+    module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, **common)
 
 
 if __name__ == "__main__":

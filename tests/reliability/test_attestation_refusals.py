@@ -221,7 +221,7 @@ def test_fresh_quotes_of_both_hosts_are_accepted(two_hosts):
     result = verify({"quotes": dict((host, {"quote": evidence.quote_b64, "nonce": nonce})
                                     for host, (nonce, evidence) in two_hosts.items()),
                      "collateral": collateral, "testing_root_ca": root, "verify_at": two_hosts["web-1"][1].verify_at})
-    assert result["verified"], result["results"]
+    assert result["verified"], result["verdicts"]
 
 
 def test_a_stale_nonce_is_refused(two_hosts, ledger):
@@ -238,7 +238,7 @@ def test_a_quote_from_another_host_is_refused(two_hosts, ledger):
                      "collateral": evidence_1.collateral, "verify_at": evidence_1.verify_at,
                      "testing_root_ca": evidence_1.root})
     assert result["refused"] == ["web-1"]
-    judge(ledger, "quote from another host (web-2's quote given for web-1)", result["results"]["web-1"], "freshness",
+    judge(ledger, "quote from another host (web-2's quote given for web-1)", result["verdicts"]["web-1"], "freshness",
           "test PKI")
 
 

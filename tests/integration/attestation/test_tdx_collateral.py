@@ -71,7 +71,7 @@ def test_a_fleet_of_one_platform_costs_one_fetch_and_a_second_run_none(fleet, st
     verdict = run_module(quote_verify.main, {
         "quotes": [{"name": name, "quote": b64(case.quote)} for name, case in fleet.items() if name.startswith("a-")],
         "collateral_dir": cache_dir, "testing_root_ca": _root_file(tmp_path, fleet)})
-    assert verdict["verified"], verdict["results"]
+    assert verdict["verified"], verdict["verdicts"]
 
 
 def _root_file(tmp_path, fleet):
