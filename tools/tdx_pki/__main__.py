@@ -95,7 +95,8 @@ def cmd_quote(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tdx_pki", description="Test PKI and signer for TDX attestation (tests only).")
+    parser = argparse.ArgumentParser(prog="tdx_pki",
+                                     description="Test PKI and signer for TDX attestation (tests only).")
     commands = parser.add_subparsers(dest="command", required=True)
 
     init = commands.add_parser("init", help="build a PKI with a PCK leaf and an attestation key into DIR")

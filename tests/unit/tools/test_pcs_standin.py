@@ -289,6 +289,7 @@ def test_command_line_serves_a_directory_until_terminated(tmp_path, case):
 
 def test_the_standin_imports_neither_the_collection_nor_the_pki_nor_dcap_qvl():
     code = "import sys, pcs_standin; " \
-           "bad = [m for m in sys.modules if m.startswith(('dcap_qvl', 'ansible_collections', 'plugins', 'tdx_pki'))]; " \
+           "bad = [m for m in sys.modules " \
+           "       if m.startswith(('dcap_qvl', 'ansible_collections', 'plugins', 'tdx_pki'))]; " \
            "assert not bad, bad"
     subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=TOOLS_DIR), check=True)

@@ -362,7 +362,9 @@ def test_pki_saved_and_loaded_signs_quotes_with_the_same_chain(tmp_path):
 
 
 def test_a_seed_makes_the_keys_reproducible():
-    public = lambda pki: [issued.cert.public_key() for issued in (pki.root, pki.platform_ca, pki.tcb_signing)]  # noqa: E731
+    def public(pki):
+        return [issued.cert.public_key() for issued in (pki.root, pki.platform_ca, pki.tcb_signing)]
+
     assert public(TestPki.build(seed="one")) == public(TestPki.build(seed="one"))
     assert public(TestPki.build(seed="one"))[0] != public(TestPki.build(seed="two"))[0]
     assert verify(build_case(pki=TestPki.build(seed="one"), now=NOW)).status == "UpToDate"
@@ -370,7 +372,8 @@ def test_a_seed_makes_the_keys_reproducible():
 
 def test_command_line_writes_a_pki_collateral_and_a_quote_over_stdin(tmp_path):
     def run(*args, **kwargs):
-        return subprocess.run([sys.executable, "-m", "tdx_pki"] + list(args), env=dict(os.environ, PYTHONPATH=TOOLS_DIR),
+        return subprocess.run([sys.executable, "-m", "tdx_pki"] + list(args),
+                              env=dict(os.environ, PYTHONPATH=TOOLS_DIR),
                               capture_output=True, check=True, **kwargs)
 
     directory = str(tmp_path / "pki")
