@@ -8,10 +8,10 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: attestation_report_data
-short_description: The report data a TDX quote must carry for a nonce, SHA-512 over nonce and user data
+short_description: The report data a TDX quote must carry for a nonce (SHA-512 over nonce and user data)
 version_added: 0.2.0
 description:
-  - Computes, on the controller, the 64 bytes of report data to ask M(confidential.tdx.guest_quote) for:
+  - Computes, on the controller, the 64 bytes of report data to ask M(confidential.tdx.guest_quote) for, that is
     SHA-512 over the 32-byte nonce followed by the optional user data, as 128 hex digits.
   - M(confidential.tdx.quote_verify) recomputes the same value from its O(confidential.tdx.quote_verify#module:nonce)
     and O(confidential.tdx.quote_verify#module:user_data) options and refuses a quote that carries anything else.
@@ -43,9 +43,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The report data, 64 bytes as 128 lowercase hex digits.
+  description: The report data, 64 bytes as 128 lowercase hex digits (the sample is for a nonce of 32 zero bytes).
   type: str
-  sample: 4b1f2b0c5d6ce0a1e3f7a8f6d2e4c0b9a7d5e3f1c9b7a5e3d1f9c7b5a3e1d9f7c5b3a1e9d7f5c3b1a9e7d5f3c1b9a7e5d3f1c9b7a5e3d1f9c7b5a3e1d9f7c5b3a1
+  sample: 5046adc1dba838867b2bbbfdd0c3423e58b57970b5267a90f57960924a87f1960a6a85eaa642dac835424b5d7c8d637c00408c7a73da672b7f498521420b6dd3
 """
 
 from ansible.errors import AnsibleFilterError

@@ -97,7 +97,7 @@ options:
   testing_root_ca:
     description:
       - FOR TESTING ONLY. Path to a root certificate (PEM or DER) to verify against instead of Intel's SGX Root CA,
-        such as the root of a test PKI. A quote verified this way proves nothing about Intel hardware:
+        such as the root of a test PKI. A quote verified this way proves nothing about Intel hardware, and
         RV(root_is_intel) is then false.
     type: path
 extends_documentation_fragment:
@@ -269,6 +269,8 @@ policy:
   type: dict
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, roots
@@ -316,6 +318,11 @@ def main():
             entries is None or any(entry.collateral is None for entry in entries)):
         module.fail_json(msg="collateral: give collateral (a QuoteCollateralV3 file) or collateral_dir (the cache of "
                              "confidential.tdx.tdx_collateral)")
+    if params["collateral"] and not os.path.isfile(params["collateral"]):
+        module.fail_json(msg="collateral: %s is not a file; give a QuoteCollateralV3 JSON file" % params["collateral"])
+    if params["collateral_dir"] and not os.path.isdir(params["collateral_dir"]):
+        module.fail_json(msg="collateral_dir: %s is not a directory; fill it with confidential.tdx.tdx_collateral"
+                         % params["collateral_dir"])
     try:
         root = roots.load_root(params["testing_root_ca"]) if params["testing_root_ca"] else roots.intel_root()
     except roots.RootError as exc:

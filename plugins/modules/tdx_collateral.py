@@ -14,7 +14,7 @@ version_added: 0.2.0
 description:
   - Keeps a cache directory on the controller with the collateral M(confidential.tdx.quote_verify) checks quotes
     with, one file per platform family (FMSPC) and PCK CA, in dcap-qvl's C(QuoteCollateralV3) JSON form
-    (C(<FMSPC>-<ca>.json)): TCB info, QE identity, PCK CRL, root CA CRL and their issuer chains.
+    (C(<FMSPC>-<ca>.json)), holding TCB info, QE identity, PCK CRL, root CA CRL and their issuer chains.
   - The entries needed are those of the FMSPCs of O(quotes), or O(fmspcs) with O(ca). A fleet of one platform type
     needs one entry, so it costs one fetch however many quotes it gives.
   - An entry is fresh until the earliest next update of its items (TCB info, QE identity, both CRLs), less
@@ -129,13 +129,14 @@ entries:
       description: The PCK CA, C(platform) or C(processor).
       type: str
     status:
-      description: C(fetched) (written by this run), C(cached) (fresh, reused), C(missing) or C(stale) (not fetched,
-        with O(offline) or in check mode).
+      description:
+        - C(fetched) (written by this run), C(cached) (fresh, reused), C(missing) or C(stale) (not fetched, with
+          O(offline) or in check mode).
       type: str
       sample: cached
     next_update:
-      description: When the entry goes stale (the earliest next update of its items), ISO 8601 in UTC; null when
-        missing.
+      description:
+        - When the entry goes stale (the earliest next update of its items), ISO 8601 in UTC; null when missing.
       type: str
       sample: "2026-03-20T10:41:15Z"
     reason:
@@ -207,6 +208,8 @@ def main():
     if params["pccs_url"] is not None and not params["pccs_url"].startswith(("https://", "http://")):
         module.fail_json(msg="pccs_url: %r is not an http(s) URL such as https://pccs.example:8081"
                              % params["pccs_url"][:200])
+    if not params["cache_dir"]:
+        module.fail_json(msg="cache_dir: is empty; give the directory of the collateral cache")
     if os.path.exists(params["cache_dir"]) and not os.path.isdir(params["cache_dir"]):
         module.fail_json(msg="cache_dir: %s exists and is not a directory" % params["cache_dir"])
     try:
