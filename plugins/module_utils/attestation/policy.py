@@ -107,12 +107,14 @@ class Policy:
         self.min_tcb_eval_data_number = None
 
     def describe(self):
-        """The policy as the result reports it."""
+        """The policy as the result reports it; given back as ``policy``, it is the same policy."""
         described = {
-            "mrtd": list(self.mrtd), "xfam": self.xfam, "allowed_attributes": list(self.allowed_attributes),
+            "xfam": self.xfam, "allowed_attributes": list(self.allowed_attributes),
             "min_tee_tcb_svn": self.min_tee_tcb_svn, "tcb_statuses": list(self.tcb_statuses),
             "refused_advisories": list(self.refused_advisories), "tcb_grace_period": self.tcb_grace_period,
             "min_tcb_eval_data_number": self.min_tcb_eval_data_number}
+        if self.mrtd:
+            described["mrtd"] = list(self.mrtd)
         described.update(self.registers)
         described.update(self.platform_flags)
         return described

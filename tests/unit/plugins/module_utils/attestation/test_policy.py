@@ -86,3 +86,10 @@ def test_a_bad_policy_is_refused_in_one_line_naming_the_key(given, names):
     with pytest.raises(PolicyError) as error:
         policy_from(given)
     assert str(error.value).startswith(names) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("given", [None, {"mrtd": MRTD, "rtmr0": "a0" * 48, "tcb_statuses": ["UpToDate", "OutOfDate"],
+                                          "tcb_grace_period": 86400, "allow_smt": False}])
+def test_the_described_policy_given_back_is_the_same_policy(given):
+    described = policy_from(given).describe()
+    assert policy_from(described).describe() == described
