@@ -320,8 +320,10 @@ def main():
                              "confidential.tdx.tdx_collateral)")
     if params["collateral"] and not os.path.isfile(params["collateral"]):
         module.fail_json(msg="collateral: %s is not a file; give a QuoteCollateralV3 JSON file" % params["collateral"])
-    if params["collateral_dir"] and not os.path.isdir(params["collateral_dir"]):
-        module.fail_json(msg="collateral_dir: %s is not a directory; fill it with confidential.tdx.tdx_collateral"
+    # A cache not made yet is every quote's problem ("no collateral for FMSPC ..."), not a bad argument.
+    if params["collateral_dir"] and os.path.exists(params["collateral_dir"]) and \
+            not os.path.isdir(params["collateral_dir"]):
+        module.fail_json(msg="collateral_dir: %s is not a directory; give the cache of confidential.tdx.tdx_collateral"
                          % params["collateral_dir"])
     try:
         root = roots.load_root(params["testing_root_ca"]) if params["testing_root_ca"] else roots.intel_root()
