@@ -236,9 +236,9 @@ def measurement_problems(decoded, policy):
             decoded["mrtd"], policy.mrtd[0] if len(policy.mrtd) == 1 else "one of " + ", ".join(policy.mrtd)))
     for register in EXACT_REGISTERS:
         expected = policy.registers.get(register)
-        if expected is not None and _register(decoded, register) != expected:
-            problems.append("%s: the quote has %s, the policy expects %s" % (register, _register(decoded, register),
-                                                                            expected))
+        seen = _register(decoded, register)
+        if expected is not None and seen != expected:
+            problems.append("%s: the quote has %s, the policy expects %s" % (register, seen, expected))
     return problems
 
 

@@ -74,8 +74,8 @@ def parse_step(raw):
     # Zero bytes after the quote are the kernel's buffer padding; anything else was added to it.
     if raw[decoded["quote_size"]:].strip(b"\0"):
         problems.append("parse: %d bytes that are not zero padding follow the end of the quote (it declares %d "
-                        "bytes): the input is a quote with garbage appended" % (decoded["trailing_bytes"],
-                                                                               decoded["quote_size"]))
+                        "bytes): the input is a quote with garbage appended"
+                        % (decoded["trailing_bytes"], decoded["quote_size"]))
     return decoded, raw[:decoded["quote_size"]], problems
 
 
