@@ -21,7 +21,8 @@ NONCE_SIZE = 32
 REPORT_DATA_SIZE = 64
 
 
-def _hex_bytes(key, value, size=None):
+def hex_bytes(key, value, size=None):
+    """The bytes of hex text ``value`` (``size`` of them if given); ValueError naming ``key``."""
     if not isinstance(value, str):
         raise ValueError("%s: must be hex text, got %s" % (key, type(value).__name__))
     text = value.strip().lower()
@@ -43,8 +44,8 @@ def new_nonce():
 
 def report_data_for(nonce, user_data=None):
     """The 64 bytes of report data for ``nonce`` (32 bytes, hex) and optional ``user_data`` (hex), as hex."""
-    raw_nonce = _hex_bytes("nonce", nonce, NONCE_SIZE)
-    raw_user = _hex_bytes("user_data", user_data) if user_data else b""
+    raw_nonce = hex_bytes("nonce", nonce, NONCE_SIZE)
+    raw_user = hex_bytes("user_data", user_data) if user_data else b""
     return hashlib.sha512(raw_nonce + raw_user).hexdigest()
 
 
@@ -64,7 +65,7 @@ def expectation(report_data=None, nonce=None, user_data=None, where=""):
         if user_data is not None and nonce is None:
             raise ValueError("user_data: goes with nonce (report data is SHA-512 over nonce and user data)")
         if report_data is not None:
-            return Expectation(_hex_bytes("report_data", report_data, REPORT_DATA_SIZE).hex(), False)
+            return Expectation(hex_bytes("report_data", report_data, REPORT_DATA_SIZE).hex(), False)
         if nonce is not None:
             return Expectation(report_data_for(nonce, user_data), True)
     except ValueError as exc:

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import hex_bytes
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.attributes import (
     DEBUG,
     TD_ATTRIBUTE_BITS,
@@ -57,18 +58,10 @@ class PolicyError(ValueError):
 
 
 def _hex(key, value, size):
-    if not isinstance(value, str):
-        raise PolicyError("policy.%s: must be hex text of %d bytes, got %s" % (key, size, type(value).__name__))
-    text = value.strip().lower()
-    if text.startswith("0x"):
-        text = text[2:]
     try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise PolicyError("policy.%s: must be hexadecimal text (0-9, a-f), got %r" % (key, value[:200]))
-    if len(raw) != size:
-        raise PolicyError("policy.%s: must be %d bytes (%d hex digits), got %d bytes" % (key, size, size * 2, len(raw)))
-    return raw.hex()
+        return hex_bytes("policy." + key, value, size).hex()
+    except ValueError as exc:
+        raise PolicyError(str(exc))
 
 
 def _strings(key, value):
