@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
-import os
 
 NONCE_SIZE = 32
 REPORT_DATA_SIZE = 64
@@ -35,11 +34,6 @@ def hex_bytes(key, value, size=None):
     if size is not None and len(raw) != size:
         raise ValueError("%s: must be %d bytes (%d hex digits), got %d bytes" % (key, size, size * 2, len(raw)))
     return raw
-
-
-def new_nonce():
-    """A fresh 32-byte nonce, as hex."""
-    return os.urandom(NONCE_SIZE).hex()
 
 
 def report_data_for(nonce, user_data=None):
