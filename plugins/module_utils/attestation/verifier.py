@@ -30,7 +30,11 @@ import struct
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import chain as pck_chain
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import dcap_qvl, named_problem
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import (
+    dcap_qvl,
+    dcap_words,
+    named_problem,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import body_problems, dcap_policy
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
@@ -185,12 +189,12 @@ class Verifier:
             claims = self._verifier.verify_with_policy(quote, collateral, at, dcap_policy(self.dcap, self.policy, at))
             return json.loads(claims.to_json()), []
         except ValueError as exc:
-            name, problem = named_problem(exc)
+            error = exc
+        name, problem = named_problem(error)
         if name == "certificate chain":
             causes = pck_chain.chain_causes(chain, loaded.document, at)
             if causes:
-                return None, ["%s (dcap-qvl: %s)" % (cause, problem.rsplit("(dcap-qvl: ", 1)[-1][:-1])
-                              for cause in causes]
+                return None, ["%s (dcap-qvl: %s)" % (cause, dcap_words(error)) for cause in causes]
         claims = None
         if name in POLICY_CHECKS:
             try:
@@ -206,7 +210,7 @@ class Verifier:
         result = {"verified": False, "verify_at": timestamps.iso(at), "root": self.root.sha256,
                   "root_is_intel": self.root.is_intel, "tcb_status": None, "advisory_ids": [], "fmspc": None,
                   "ca": None, "quote": None, "quote_sha256": None, "collateral": None, "platform": None,
-                  "report_data_checked": expected is not None}
+                  "tcb_eval_data_number": None, "report_data_checked": expected is not None}
         raw, problem = quote_bytes(quote)
         if problem:
             result["problems"] = [problem]
