@@ -11,7 +11,7 @@ name: golden_measurements
 short_description: The measurements a group of verified TDX quotes share, as a quote_verify policy
 version_added: 0.2.0
 description:
-  - Takes the RV(confidential.tdx.quote_verify#module:results) of a batch and returns the measurements the quotes
+  - Takes the RV(confidential.tdx.quote_verify#module:verdicts) of a batch and returns the measurements the quotes
     of those hosts have in common (C(mrtd), C(rtmr0) to C(rtmr3), C(mrconfigid), C(mrowner), C(mrownerconfig),
     C(xfam)), as an O(confidential.tdx.quote_verify#module:policy) that later runs enforce.
   - "Only quotes that verified count: a host whose quote was refused is named in C(unverified) and learning from
@@ -22,7 +22,7 @@ author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
   _input:
-    description: The C(results) of a M(confidential.tdx.quote_verify) batch run, host name to verdict.
+    description: The C(verdicts) of a M(confidential.tdx.quote_verify) batch run, host name to verdict.
     type: dict
     required: true
 seealso:
@@ -32,7 +32,7 @@ seealso:
 EXAMPLES = r"""
 - name: Learn the reference hosts' measurements
   ansible.builtin.set_fact:
-    golden: "{{ verdicts.results | confidential.tdx.golden_measurements }}"
+    golden: "{{ verdicts.verdicts | confidential.tdx.golden_measurements }}"
   run_once: true
 """
 
