@@ -6,9 +6,13 @@
 # 2. writes an inventory: three hosts with their instance variables, plus the
 #    confidential.tdx.gce inventory plugin pointed at the emulator;
 # 3. runs `ansible-playbook confidential.tdx.site`: create the TDX instances,
-#    wait for SSH, harden the guests, verify them (report mode: these hosts
-#    are containers, not TDX trust domains, and the report says so);
-# 4. prints the fleet report, runs `confidential.tdx.teardown`, stops the
+#    wait for SSH, harden the guests, attest them: each host has the
+#    configfs-tsm stand-in (tools/tsm_standin), whose quotes a test PKI
+#    (tools/tdx_pki) signs, with collateral over HTTP from the PCS stand-in
+#    (tools/pcs_standin), so the hosts are attested against the TEST root;
+# 4. re-verifies the same archived evidence against Intel's pinned root
+#    (`confidential.tdx.reverify`): refused, with the reason;
+# 5. prints the fleet report, runs `confidential.tdx.teardown`, stops the
 #    emulator (which removes its hosts) and exits 0.
 # A trap cleans up on any failure. Needs root (the test hosts); `make demo`
 # first runs `make setup install`.
@@ -31,6 +35,16 @@ testhosts_state="${TESTHOSTS_STATE:-/run/confidential-tdx-testhosts}"
 
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'make demo: %s\n' "$*" >&2; exit 1; }
+# first_line WHAT PID OUT LOG: the URL a background server prints first, within 10 s.
+first_line() {
+    for _ in $(seq 1 100); do
+        [ -s "$3" ] && break
+        kill -0 "$2" 2>/dev/null || die "the $1 did not start: $(tail -n 3 "$4")"
+        sleep 0.1
+    done
+    head -n 1 "$3"
+    [ -s "$3" ] || die "the $1 printed no URL within 10 s"
+}
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the demo's instances are systemd-nspawn containers (run: sudo make demo)"
 command -v systemd-nspawn >/dev/null || die "systemd-nspawn is missing: run make setup as root (apt-get install systemd-container)"
@@ -39,6 +53,7 @@ command -v systemd-nspawn >/dev/null || die "systemd-nspawn is missing: run make
 
 work=$(mktemp -d /tmp/confidential-tdx-demo.XXXXXX)
 emulator_pid=""
+pcs_pid=""
 finished=no
 
 cleanup() {
@@ -47,6 +62,10 @@ cleanup() {
         # SIGTERM: the emulator removes every test host it started, then exits.
         kill -TERM "$emulator_pid" 2>/dev/null || true
         wait "$emulator_pid" 2>/dev/null || true
+    fi
+    if [ -n "$pcs_pid" ] && kill -0 "$pcs_pid" 2>/dev/null; then
+        kill -TERM "$pcs_pid" 2>/dev/null || true
+        wait "$pcs_pid" 2>/dev/null || true
     fi
     if [ "$finished" = yes ]; then
         rm -rf "$work"
@@ -62,18 +81,24 @@ started=$(date +%s)
 say "Test host base image (built once, cached)"
 "$testhosts" base
 
+say "Test PKI (NOT Intel's) and its collateral, served on PCS v4 paths by the PCS stand-in"
+(cd "$repo" && "$venv_bin/python" -m tools.tdx_pki init "$work/pki")
+mkdir -p "$work/served"
+(cd "$repo" && "$venv_bin/python" -m tools.tdx_pki collateral "$work/pki" --out "$work/served/collateral.json")
+(cd "$repo" && exec "$venv_bin/python" -m tools.pcs_standin --collateral-dir "$work/served" --port 0) \
+    >"$work/pcs.out" 2>"$work/pcs.log" &
+pcs_pid=$!
+pcs_url=$(first_line "PCS stand-in" "$pcs_pid" "$work/pcs.out" "$work/pcs.log")
+echo "PCS stand-in: $pcs_url"
+# Every test host the emulator starts gets a configfs-tsm stand-in signing with this PKI.
+export TESTHOSTS_TSM_STANDIN="$work/pki"
+
 say "Compute Engine emulator, backing mode: every instance is a real systemd host"
 "$repo/tools/gce-emulator" --port 0 --backing testhosts --operation-seconds 0.5 \
     --project "$project" --write-service-account "$work/service-account.json" \
     >"$work/emulator.out" 2>"$work/emulator.log" &
 emulator_pid=$!
-for _ in $(seq 1 100); do
-    [ -s "$work/emulator.out" ] && break
-    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator did not start: $(tail -n 3 "$work/emulator.log")"
-    sleep 0.1
-done
-api=$(head -n 1 "$work/emulator.out")
-[ -n "$api" ] || die "the emulator printed no URL within 10 s"
+api=$(first_line "emulator" "$emulator_pid" "$work/emulator.out" "$work/emulator.log")
 echo "API endpoint: $api (project $project)"
 
 say "Inventory: three hosts with their instance variables, and the gce inventory plugin"
@@ -119,8 +144,14 @@ ansible_user: tester
 ansible_ssh_private_key_file: $testhosts_state/id_ed25519
 ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
 ansible_python_interpreter: /usr/bin/python3
-# Report mode: these hosts are containers, not TDX trust domains.
+# Report mode: a host that is not attested is reported, not failed.
 verify_enforce: false
+# Attestation: quotes from the hosts' configfs-tsm stand-in, signed by the
+# demo's test PKI, checked against its root (FOR TESTING ONLY; the default
+# is Intel's pinned root), with collateral from the PCS stand-in.
+verify_testing_root_ca: $work/pki/root.der
+verify_pccs_url: $pcs_url
+verify_collateral_dir: $work/collateral
 EOF
 cat "$inventory/fleet.yml"
 
@@ -140,6 +171,31 @@ ansible-inventory -i "$inventory" --graph 2>"$work/inventory.log"
 
 say "Fleet report (also as JSON, with every reason: reports/fleet-report.json)"
 cat "$work/reports/fleet-report.txt"
+
+say "Attestation of each host (reports/verify/HOST.json): against the test root"
+attestation_summary() {
+    "$venv_bin/python" - "$@" <<'PY'
+import glob, json, os, sys
+directory = sys.argv[1]
+for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+    report = json.load(open(path))
+    if "attestation" not in report:
+        continue
+    evidence = report["attestation"]
+    verdict = "attested" if report["attested"] else "NOT attested: " + "; ".join(report["failures"][:1])
+    print("%-12s %s (root %s..., TCB %s, advisories %s, nonce %s...)" % (
+        report["host"], verdict, (evidence.get("root") or "?")[:16], report["tcb_status"],
+        ", ".join(report["advisory_ids"]) or "none", evidence["nonce"][:16]))
+PY
+}
+attestation_summary "$work/reports/verify"
+
+say "The same evidence against Intel's pinned root (confidential.tdx.reverify, offline)"
+ansible-playbook confidential.tdx.reverify -e tdx_reverify_dir="$work/reports/verify" \
+    >"$work/reverify-intel.log" 2>&1 || { tail -n 40 "$work/reverify-intel.log" >&2; die "reverify failed"; }
+grep -o '"msg": "tdx-demo-[^"]*"' "$work/reverify-intel.log" | sed 's/^"msg": //'
+grep -q "then REFUSED: certificate chain" "$work/reverify-intel.log" ||
+    die "the test PKI's evidence was not refused against Intel's root (see $work/reverify-intel.log)"
 
 say "ansible-playbook confidential.tdx.teardown"
 ansible-playbook confidential.tdx.teardown -i "$inventory" >"$work/teardown.log" 2>&1 ||

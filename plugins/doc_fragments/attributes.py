@@ -33,3 +33,15 @@ attributes:
     support: full
     details: Runs on the managed host with Python 3.8+ and its standard library only.
 """
+
+    # Attestation modules: on the controller, with dcap-qvl.
+    CONTROLLER = r"""
+attributes:
+  platform:
+    description: The systems the module runs on.
+    platforms: posix
+    support: full
+    details:
+      - Runs on the controller (use O(ignore:delegate_to=localhost) or a play on localhost), never on a managed host,
+        and needs the Python package C(dcap-qvl) there (the collection's C(requirements.txt)).
+"""

@@ -25,7 +25,7 @@ PROPERTY = "confidential_tdx_reliability"
 RESULTS_VARIABLE = "CONFIDENTIAL_TDX_RELIABILITY_RESULTS"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RESULTS = os.path.join(REPO_ROOT, "build", "reliability", "results.json")
-KINDS = ("fault", "bad_input", "fuzz", "secret_scan", "hardening")
+KINDS = ("fault", "bad_input", "fuzz", "secret_scan", "hardening", "attestation")
 
 
 class Ledger:

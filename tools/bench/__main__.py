@@ -1,6 +1,6 @@
 """make bench: measure, print one table, write docs/performance.md.
 
-    .venv/bin/python -m bench [--quick] [--only gce,inventory,verify,harden] [--no-write]
+    .venv/bin/python -m bench [--quick] [--only gce,inventory,verify,harden,attest] [--no-write]
     (run from tools/, or through tools/bench.sh)
 """
 
@@ -14,7 +14,7 @@ from .ansible_env import REPO, VENV_BIN
 from .measure import skipped_row
 
 DOCUMENT = os.path.join(REPO, "docs", "performance.md")
-SUITES = ("gce", "inventory", "verify", "harden")
+SUITES = ("gce", "inventory", "verify", "harden", "attest")
 
 
 def parse_args(argv):
@@ -74,6 +74,12 @@ def main(argv=None):
         suite = HostSuite(os.path.join(workdir, name), quick=args.quick, log=log)
         rows.extend(suite.rows(name))
         settings.append(suite.settings(name))
+    if "attest" in chosen:
+        from .suite_attest import AttestSuite
+        log("== attestation: verify attesting test hosts vs ping; quote_verify batch vs one per process")
+        suite = AttestSuite(os.path.join(workdir, "attest"), quick=args.quick, log=log)
+        rows.extend(suite.rows())
+        settings.append(suite.settings())
     described["load_at_end"] = machine.load_average()
     described["finished"] = machine.now()
     print()

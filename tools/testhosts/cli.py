@@ -26,6 +26,9 @@ def build_parser():
     up.add_argument("--group", metavar="GROUP", help="put the hosts in this inventory group")
     up.add_argument("--variant", choices=[google.VARIANT],
                     help="google: the real guest agent and OS Login, no test key (tools/testhosts/google.py)")
+    up.add_argument("--tsm-standin", metavar="PKI_DIR",
+                    help="give each host a configfs-tsm stand-in signing quotes with this test PKI "
+                         "(default: $TESTHOSTS_TSM_STANDIN)")
 
     down = sub.add_parser("down", help="halt containers and remove them (idempotent)")
     down.add_argument("names", nargs="*", metavar="NAME")
@@ -63,7 +66,7 @@ def run(args):
     if args.command == "base":
         print(base.ensure_base())
     elif args.command == "up":
-        containers.up(args.names, args.inventory, args.group, args.variant)
+        containers.up(args.names, args.inventory, args.group, args.variant, args.tsm_standin)
     elif args.command == "down":
         if args.all == bool(args.names):
             raise TesthostsError("down needs host names or --all, not both and not neither")

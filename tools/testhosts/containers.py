@@ -7,7 +7,7 @@ import subprocess
 import time
 import uuid
 
-from . import addressing, base, google, inventory, settings, sshkeys, system
+from . import addressing, base, google, inventory, settings, sshkeys, system, tsm
 from .errors import TesthostsError
 
 RECORD = "host.json"
@@ -162,7 +162,7 @@ def _spawn(record, merged):
         "systemd-nspawn", "--register=no", "--keep-unit", "--uuid=%s" % record["uuid"],
         "--machine=%s" % record["machine"], "--boot", "--directory=%s" % merged,
         "--network-veth", "--console=pipe", "--link-journal=no", "--resolv-conf=off",
-    ]
+    ] + tsm.nspawn_arguments(record)
     with open(os.path.join(folder, "console.log"), "ab") as console:
         # Its own session and no terminal: the host must outlive this command.
         process = subprocess.Popen(
@@ -185,16 +185,23 @@ def _spawn(record, merged):
     system.run(["ip", "link", "set", veth, "up"], capture=True)
 
 
-def _start_one(record, rootfs, private_key, public_key):
+def _start_one(record, rootfs, private_key, public_key, tsm_pki_dir=None):
     started = time.monotonic()
     merged, known_hosts = _prepare_tree(record, rootfs, public_key)
     record["known_hosts"] = known_hosts
+    if tsm_pki_dir:
+        try:
+            tsm.start(record, host_dir(record["name"]), tsm_pki_dir)
+        finally:
+            write_record(record)  # `down` stops the daemon even if it never mounted
     _spawn(record, merged)
     wait = google.wait_for_sshd if record.get("variant") == google.VARIANT else sshkeys.wait_for_login
     state, failed = wait(
         record["address"], private_key, known_hosts, settings.SSH_READY_TIMEOUT,
         still_running=lambda: is_running(record), what="host %s" % record["name"],
     )
+    # After the boot: systemd has set up the container's /sys by then.
+    tsm.mount_in_container(record)
     record["ready_seconds"] = round(time.monotonic() - started, 1)
     record["boot_state"] = state
     record["owner"] = None
@@ -205,7 +212,11 @@ def _start_one(record, rootfs, private_key, public_key):
 
 
 def inventory_vars(record, private_key):
-    return inventory.host_vars("container", record["address"], private_key, record["known_hosts"])
+    host_vars = inventory.host_vars("container", record["address"], private_key, record["known_hosts"])
+    if record.get("tsm_standin"):
+        # Where a test switches the host's stand-in (replay, measurements).
+        host_vars["testhost_tsm_standin"] = record["tsm_standin"]["control"]
+    return host_vars
 
 
 def write_inventory(path, hosts, group):
@@ -216,8 +227,12 @@ def write_inventory(path, hosts, group):
     os.replace(path + ".tmp", path)
 
 
-def up(names, inventory_path, group=None, variant=None):
+def up(names, inventory_path, group=None, variant=None, tsm_pki_dir=None):
+    """Start the named containers; with ``tsm_pki_dir`` (or $TESTHOSTS_TSM_STANDIN) each gets a tsm stand-in."""
     system.require_root()
+    tsm_pki_dir = tsm_pki_dir or os.environ.get(settings.TSM_STANDIN_ENV)
+    if tsm_pki_dir:
+        tsm_pki_dir = tsm.check_pki_dir(tsm_pki_dir)
     system.require_commands("systemd-nspawn", "ip", "ssh", "ssh-keygen", "mount")
     names = [addressing.validate_name(name) for name in names]
     if len(set(names)) != len(names):
@@ -229,7 +244,7 @@ def up(names, inventory_path, group=None, variant=None):
         record["variant"] = variant
     errors = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(records)) as pool:
-        futures = {pool.submit(_start_one, record, rootfs, private_key, public_key): record
+        futures = {pool.submit(_start_one, record, rootfs, private_key, public_key, tsm_pki_dir): record
                    for record in records}
         for future in concurrent.futures.as_completed(futures):
             try:
@@ -262,6 +277,7 @@ def _clear(name, record):
             system.log("halting the orphaned init of %s (pid %d)" % (name, orphan))
             system.halt_container_init(orphan, settings.HALT_TIMEOUT)
             clean = False
+    tsm.stop(record)
     if record and record.get("veth") and system.link_exists(record["veth"]):
         system.run(["ip", "link", "delete", record["veth"]], check=False)
     system.remove_tree(host_dir(name))

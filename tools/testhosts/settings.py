@@ -8,6 +8,7 @@ user, timeouts, the VM's shape).
 import os
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(os.path.dirname(PACKAGE_DIR))
 PACKAGES_FILE = os.path.join(PACKAGE_DIR, "packages.txt")
 VM_PACKAGES_FILE = os.path.join(PACKAGE_DIR, "vm-packages.txt")
 
@@ -18,6 +19,13 @@ CACHE_ENV = "TESTHOSTS_CACHE"
 STATE_ENV = "TESTHOSTS_STATE"
 DEFAULT_CACHE = "/var/tmp/confidential-tdx-testhosts"
 DEFAULT_STATE = "/run/confidential-tdx-testhosts"
+
+
+# The configfs-tsm stand-in (tsm.py): a test PKI folder for every host `up`
+# starts, when set (so hosts started by others, e.g. the emulator's backing,
+# get one too), and the Python with mfusepy that runs its daemon.
+TSM_STANDIN_ENV = "TESTHOSTS_TSM_STANDIN"
+TSM_PYTHON_ENV = "TESTHOSTS_TSM_PYTHON"
 
 
 def cache_dir():

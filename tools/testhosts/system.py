@@ -20,6 +20,7 @@ COMMAND_PACKAGES = {
     "ssh-keygen": "openssh-client",
     "mount": "mount",
     "umount": "mount",
+    "nsenter": "util-linux",
     "mkfs.ext4": "e2fsprogs",
     "qemu-system-x86_64": "qemu-system-x86",
     "qemu-img": "qemu-utils",

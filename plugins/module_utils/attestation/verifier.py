@@ -1,0 +1,248 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Verify TDX quotes on the controller, in go-tdx-guest's composable steps.
+
+1. parse: the collection's own decoder (the ``tdx_quote`` keys); bad bytes
+   become a ``problems`` line, never an exception;
+2. cryptography and collateral: dcap-qvl, with the chosen root and the
+   collateral half of the policy, at the time to verify at;
+3. validation: the body half of the policy on the decoded quote;
+4. freshness: the report data recomputed from this run's nonce.
+
+Every step runs that can run, so a refused quote lists every reason at
+once. One :class:`Verifier` checks any number of quotes in one process,
+reading each collateral file once.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import struct
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import chain as pck_chain
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import (
+    dcap_qvl,
+    dcap_words,
+    named_problem,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import body_problems, dcap_policy
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
+
+# dcap-qvl refusals that are the policy's verdict on a quote it verified:
+# the claims are then read once more without the policy, for the report.
+# An SGX enclave's quote (Intel DCAP sgx_quote_3.h): refused by name rather than as an unknown version.
+SGX_QUOTE_VERSION = 3
+TEE_TYPE_SGX = 0x00000000
+
+POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes")
+
+
+def quote_bytes(text):
+    """(bytes, problem) of a base64 quote as guest_quote returns it."""
+    if text is None:
+        return None, "parse: no quote was given (the host returned none)"
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text), None
+    if not isinstance(text, str):
+        return None, "parse: the quote must be base64 text, got %s" % type(text).__name__
+    try:
+        return base64.b64decode("".join(text.split()).encode("ascii"), validate=True), None
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        return None, "parse: the quote is not valid base64 text (%s)" % exc
+
+
+def parse_step(raw):
+    """(decoded, the quote's own bytes, problems): the decoder's verdict on ``raw``."""
+    if not raw:
+        return None, None, ["parse: the quote is empty"]
+    if len(raw) >= 8 and struct.unpack_from("<HHI", raw, 0)[::2] == (SGX_QUOTE_VERSION, TEE_TYPE_SGX):
+        return None, None, ["parse: an SGX quote (version 3, TEE type SGX), not a TDX quote: it attests an enclave, "
+                            "not a trust domain"]
+    try:
+        decoded = decode_quote(raw)
+    except TdxDecodeError as exc:
+        return None, None, ["parse: %s" % exc]
+    problems = []
+    # Zero bytes after the quote are the kernel's buffer padding; anything else was added to it.
+    if raw[decoded["quote_size"]:].strip(b"\0"):
+        problems.append("parse: %d bytes that are not zero padding follow the end of the quote (it declares %d "
+                        "bytes): the input is a quote with garbage appended"
+                        % (decoded["trailing_bytes"], decoded["quote_size"]))
+    return decoded, raw[:decoded["quote_size"]], problems
+
+
+def _flag(value):
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return None if value is None else bool(value)
+
+
+def _hex(value):
+    return bytes(value).hex() if isinstance(value, list) else value
+
+
+def claims_summary(claims):
+    """What the result keeps of dcap-qvl's claims."""
+    platform = claims.get("platform") or {}
+    pck = platform.get("pck") or {}
+    level = platform.get("tcb_level") or {}
+    qe_level = (claims.get("qe") or {}).get("tcb_level") or {}
+    return {
+        "tcb_status": (claims.get("tcb") or {}).get("status"),
+        "advisory_ids": list((claims.get("tcb") or {}).get("advisory_ids") or []),
+        "tcb_eval_data_number": (claims.get("tcb") or {}).get("eval_data_number"),
+        "platform": {
+            "fmspc": (_hex(pck.get("fmspc")) or "").upper(),
+            "pce_id": _hex(pck.get("pce_id")),
+            "sgx_type": pck.get("sgx_type"),
+            "dynamic_platform": _flag(pck.get("dynamic_platform")),
+            "cached_keys": _flag(pck.get("cached_keys")),
+            "smt_enabled": _flag(pck.get("smt_enabled")),
+            "tcb_date": level.get("tcbDate"),
+            "tcb_level_status": level.get("tcbStatus"),
+            "qe_tcb_status": qe_level.get("tcbStatus"),
+        },
+    }
+
+
+class LoadedCollateral:
+    def __init__(self, path, collateral=None, dates=None, problem=None, document=None):
+        self.path = path
+        self.collateral = collateral
+        self.dates = dates
+        self.problem = problem
+        self.document = document
+
+    def describe(self):
+        described = {"path": self.path}
+        for key, value in (self.dates or {}).items():
+            described[key] = timestamps.iso(value) if key.endswith(("_date", "_update")) else value
+        return described
+
+
+class Verifier:
+    """Verifies quotes against one root and one policy; collateral files are read once each."""
+
+    def __init__(self, root, policy, collateral_path=None, collateral_dir=None):
+        self.dcap = dcap_qvl()
+        self.root = root
+        self.policy = policy
+        self.collateral_path = collateral_path
+        self.collateral_dir = collateral_dir
+        self._verifier = self.dcap.QuoteVerifier(root.der)
+        self._loaded = {}
+
+    def _load(self, path):
+        if path not in self._loaded:
+            try:
+                text, document = cache.read_document(path)
+                dates = cache.signed_dates(document)
+                loaded = LoadedCollateral(path, self.dcap.QuoteCollateralV3.from_json(text), dates,
+                                          document=document)
+            except cache.CollateralError as exc:
+                loaded = LoadedCollateral(path, problem="collateral: %s" % exc)
+            except ValueError as exc:  # dcap-qvl's from_json
+                loaded = LoadedCollateral(path, problem="collateral: dcap-qvl cannot read %s (%s)"
+                                                        % (path, " ".join(str(exc).split())))
+            self._loaded[path] = loaded
+        return self._loaded[path]
+
+    def platform_of(self, quote):
+        """(fmspc, ca, PCK chain, problem) from the PCK certificate chain in the quote."""
+        try:
+            parsed = self.dcap.parse_quote(quote)
+            return parsed.fmspc().upper(), parsed.ca().lower(), pck_chain.chain_of(parsed), None
+        except ValueError as exc:
+            return None, None, [], "pck certificate: the quote's PCK certificate gives no FMSPC (dcap-qvl: %s)" % (
+                " ".join(str(exc).split()))
+
+    def collateral_for(self, fmspc, ca, path=None):
+        """The LoadedCollateral for a quote: the given file, else the cache entry of its FMSPC and CA."""
+        path = path or self.collateral_path
+        if path:
+            return self._load(path)
+        if fmspc is None:
+            return None
+        path = cache.entry_path(self.collateral_dir, fmspc, ca)
+        if not os.path.exists(path):
+            return LoadedCollateral(path, problem="collateral: no collateral for FMSPC %s (PCK CA %s) in %s (no %s): "
+                                                  "run confidential.tdx.tdx_collateral for these quotes first"
+                                                  % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
+        return self._load(path)
+
+    def crypto_step(self, quote, loaded, chain, at):
+        """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
+        collateral = loaded.collateral
+        try:
+            claims = self._verifier.verify_with_policy(quote, collateral, at, dcap_policy(self.dcap, self.policy, at))
+            return json.loads(claims.to_json()), []
+        except ValueError as exc:
+            error = exc
+        name, problem = named_problem(error)
+        if name == "certificate chain":
+            causes = pck_chain.chain_causes(chain, loaded.document, at)
+            if causes:
+                return None, ["%s (dcap-qvl: %s)" % (cause, dcap_words(error)) for cause in causes]
+        claims = None
+        if name in POLICY_CHECKS:
+            try:
+                claims = json.loads(self._verifier.verify_with_policy(
+                    quote, collateral, at, self.dcap.QuotePolicy.claims_only(at)).to_json())
+            except ValueError:
+                claims = None
+        return claims, [problem]
+
+    def verify(self, quote, expected=None, verify_at=None, collateral_path=None):
+        """The verdict on one quote (base64 text or bytes): a result dict with ``verified`` and ``problems``."""
+        at = timestamps.now() if verify_at is None else verify_at
+        result = {"verified": False, "verify_at": timestamps.iso(at), "root": self.root.sha256,
+                  "root_is_intel": self.root.is_intel, "tcb_status": None, "advisory_ids": [], "fmspc": None,
+                  "ca": None, "quote": None, "quote_sha256": None, "collateral": None, "platform": None,
+                  "tcb_eval_data_number": None, "report_data_checked": expected is not None}
+        raw, problem = quote_bytes(quote)
+        if problem:
+            result["problems"] = [problem]
+            return result
+        decoded, own, problems = parse_step(raw)
+        result["quote"] = decoded
+        if decoded is None:
+            result["problems"] = problems
+            return result
+        result["quote_sha256"] = hashlib.sha256(own).hexdigest()
+        fmspc, ca, chain, problem = self.platform_of(own)
+        result["fmspc"], result["ca"] = fmspc, ca
+        if problem:
+            problems.append(problem)
+        # A chain to another root is refused as such; dcap-qvl would only say what first failed on the way.
+        problem = pck_chain.root_problem(chain, self.root)
+        if problem:
+            problems.append(problem)
+        loaded = self.collateral_for(fmspc, ca, collateral_path)
+        if loaded is not None:
+            result["collateral"] = loaded.describe()
+            if loaded.problem:
+                problems.append(loaded.problem)
+            elif not problem:
+                claims, crypto = self.crypto_step(own, loaded, chain, at)
+                problems.extend(crypto)
+                if claims is not None:
+                    summary = claims_summary(claims)
+                    result["platform"] = summary.pop("platform")
+                    result.update(summary)
+        problems.extend(body_problems(decoded, self.policy))
+        problems.extend(freshness_problems(expected, decoded))
+        result["problems"] = problems
+        result["verified"] = not problems
+        return result

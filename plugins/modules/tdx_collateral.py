@@ -1,0 +1,256 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tdx_collateral
+short_description: Fetch and cache Intel's TDX collateral for the platforms of given quotes
+version_added: 0.2.0
+description:
+  - Keeps a cache directory on the controller with the collateral M(confidential.tdx.quote_verify) checks quotes
+    with, one file per platform family (FMSPC) and PCK CA, in dcap-qvl's C(QuoteCollateralV3) JSON form
+    (C(<FMSPC>-<ca>.json)), holding TCB info, QE identity, PCK CRL, root CA CRL and their issuer chains.
+  - The entries needed are those of the FMSPCs of O(quotes), or O(fmspcs) with O(ca). A fleet of one platform type
+    needs one entry, so it costs one fetch however many quotes it gives.
+  - An entry is fresh until the earliest next update of its items (TCB info, QE identity, both CRLs), less
+    O(min_validity). Fresh entries are reused without a call; missing and stale ones are fetched from Intel's
+    Provisioning Certification Service, or from a PCCS at O(pccs_url), and written atomically.
+  - With O(offline=true) no call is made at all; the result says which entries are missing or stale.
+author:
+  - confidential.tdx maintainers (@confidential-tdx)
+options:
+  quotes:
+    description:
+      - Quotes, as base64 text (RV(confidential.tdx.guest_quote#module:quote)); the cache gets the entries of their
+        FMSPCs and PCK CAs, read from the PCK certificate each quote carries.
+    type: list
+    elements: str
+  fmspcs:
+    description:
+      - FMSPCs (12 hex digits) to keep entries for, instead of or besides O(quotes), with the PCK CA O(ca).
+    type: list
+    elements: str
+  ca:
+    description: The PCK CA of the O(fmspcs) entries.
+    type: str
+    choices: [platform, processor]
+    default: platform
+  cache_dir:
+    description: The cache directory; created when missing.
+    type: path
+    required: true
+  pccs_url:
+    description:
+      - Base URL of a PCCS (Intel's Provisioning Certificate Caching Service, or a compatible server) serving the
+        PCS v4 paths, including C(/sgx/certification/v4/rootcacrl).
+      - When not set, Intel's PCS at C(https://api.trustedservices.intel.com) is used, and the root CA CRL comes from
+        C(https://certificates.trustedservices.intel.com/IntelSGXRootCA.der).
+    type: str
+  offline:
+    description: Make no call; report the entries that are missing or stale.
+    type: bool
+    default: false
+  min_validity:
+    description: Seconds an entry must stay valid from now to count as fresh; a shorter-lived entry is refetched.
+    type: int
+    default: 3600
+  timeout:
+    description: Seconds each HTTP call may take.
+    type: float
+    default: 30
+  retries:
+    description: Further attempts of a call after a connection error, HTTP 429 or 5xx, with a growing pause.
+    type: int
+    default: 2
+extends_documentation_fragment:
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.controller
+attributes:
+  check_mode:
+    support: full
+    details: Makes no call and writes nothing; RV(would_fetch) lists the entries a run would fetch.
+  diff_mode:
+    support: full
+    details: Shows each written entry's next update before and after.
+seealso:
+  - module: confidential.tdx.quote_verify
+  - name: Intel PCS API
+    description: Intel's Provisioning Certification Service, version 4.
+    link: https://api.portal.trustedservices.intel.com/content/documentation.html
+"""
+
+EXAMPLES = r"""
+- name: Cache the collateral for the platforms of the fleet's quotes
+  confidential.tdx.tdx_collateral:
+    quotes: "{{ ansible_play_hosts | map('extract', hostvars, ['td_quote', 'quote']) | list }}"
+    cache_dir: "{{ playbook_dir }}/collateral"
+  delegate_to: localhost
+  run_once: true
+
+- name: Through the organisation's PCCS
+  confidential.tdx.tdx_collateral:
+    fmspcs: [90C06F000000]
+    cache_dir: /var/cache/tdx-collateral
+    pccs_url: https://pccs.example.internal:8081
+  delegate_to: localhost
+
+- name: On an air-gapped controller, only say what is missing or stale
+  confidential.tdx.tdx_collateral:
+    fmspcs: [90C06F000000]
+    cache_dir: collateral
+    offline: true
+  delegate_to: localhost
+  register: cache_state
+"""
+
+RETURN = r"""
+entries:
+  description: One entry per FMSPC and PCK CA needed, in the order first needed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: C(<FMSPC>-<ca>), the file's name without C(.json).
+      type: str
+      sample: 90C06F000000-platform
+    path:
+      description: The cache file.
+      type: str
+    fmspc:
+      description: The FMSPC.
+      type: str
+    ca:
+      description: The PCK CA, C(platform) or C(processor).
+      type: str
+    status:
+      description:
+        - C(fetched) (written by this run), C(cached) (fresh, reused), C(missing) or C(stale) (not fetched, with
+          O(offline) or in check mode).
+      type: str
+      sample: cached
+    next_update:
+      description:
+        - When the entry goes stale (the earliest next update of its items), ISO 8601 in UTC; null when missing.
+      type: str
+      sample: "2026-03-20T10:41:15Z"
+    reason:
+      description: Why the entry has its status.
+      type: str
+fetched:
+  description: How many entries this run fetched.
+  returned: always
+  type: int
+  sample: 1
+calls:
+  description: How many HTTP calls this run made (0 with O(offline), in check mode, and when every entry is fresh).
+  returned: always
+  type: int
+missing:
+  description: Ids of the entries that are missing and were not fetched.
+  returned: always
+  type: list
+  elements: str
+stale:
+  description: Ids of the entries that are stale and were not fetched.
+  returned: always
+  type: list
+  elements: str
+would_fetch:
+  description: Ids of the entries a run would fetch (in check mode and with O(offline)).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, timestamps
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pcs import Pcs, PcsError
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.refresh import (
+    CACHED,
+    MISSING,
+    STALE,
+    WantedError,
+    entry_state,
+    fetch_entry,
+    wanted_entries,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            quotes=dict(type="list", elements="str"),
+            fmspcs=dict(type="list", elements="str"),
+            ca=dict(type="str", choices=["platform", "processor"], default="platform"),
+            cache_dir=dict(type="path", required=True),
+            pccs_url=dict(type="str"),
+            offline=dict(type="bool", default=False),
+            min_validity=dict(type="int", default=3600),
+            timeout=dict(type="float", default=30),
+            retries=dict(type="int", default=2),
+        ),
+        required_one_of=[("quotes", "fmspcs")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    for key, minimum in (("min_validity", 0), ("timeout", 0.001), ("retries", 0)):
+        if params[key] < minimum:
+            module.fail_json(msg="%s: must be at least %s, got %s" % (key, minimum, params[key]))
+    if params["pccs_url"] is not None and not params["pccs_url"].startswith(("https://", "http://")):
+        module.fail_json(msg="pccs_url: %r is not an http(s) URL such as https://pccs.example:8081"
+                             % params["pccs_url"][:200])
+    if not params["cache_dir"]:
+        module.fail_json(msg="cache_dir: is empty; give the directory of the collateral cache")
+    if os.path.exists(params["cache_dir"]) and not os.path.isdir(params["cache_dir"]):
+        module.fail_json(msg="cache_dir: %s exists and is not a directory" % params["cache_dir"])
+    try:
+        wanted = wanted_entries(params["quotes"], params["fmspcs"], params["ca"])
+    except (WantedError, dcap.MissingDcapQvl) as exc:
+        module.fail_json(msg=str(exc))
+
+    now = timestamps.now()
+    entries = [entry_state(params["cache_dir"], fmspc, ca, now, params["min_validity"]) for fmspc, ca in wanted]
+    due = [entry for entry in entries if entry["status"] != CACHED]
+    would_fetch = [entry["id"] for entry in due]
+    pcs = Pcs(params["pccs_url"], timeout=params["timeout"], retries=params["retries"])
+    to_write = [] if params["offline"] else due
+    diff = {"before": dict((entry["id"], entry["next_update"] or "absent") for entry in to_write),
+            "after": dict((entry["id"], "fetched") for entry in to_write)}
+    fetched = 0
+    if due and not (params["offline"] or module.check_mode):
+        if not os.path.isdir(params["cache_dir"]):
+            os.makedirs(params["cache_dir"])
+        for entry in due:
+            try:
+                fetch_entry(pcs, entry)
+            except PcsError as exc:
+                module.fail_json(msg="%s: %s" % (entry["id"], exc), entries=entries, fetched=fetched,
+                                 calls=pcs.calls)
+            fetched += 1
+            diff["after"][entry["id"]] = "fetched, next update %s" % entry["next_update"]
+        would_fetch = []
+    result = dict(
+        changed=bool(fetched) or (module.check_mode and bool(due) and not params["offline"]),
+        entries=entries,
+        fetched=fetched,
+        calls=pcs.calls,
+        missing=[entry["id"] for entry in entries if entry["status"] == MISSING],
+        stale=[entry["id"] for entry in entries if entry["status"] == STALE],
+        would_fetch=would_fetch,
+    )
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

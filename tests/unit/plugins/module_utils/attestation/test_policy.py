@@ -1,0 +1,95 @@
+import pytest
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import (
+    PolicyError,
+    body_problems,
+    policy_from,
+)
+
+MRTD = "11" * 48
+
+
+def body(**changes):
+    decoded = {"td_attributes": "0000000010000000", "xfam": "e71a060000000000", "mrtd": MRTD,
+               "mrconfigid": "00" * 48, "mrowner": "00" * 48, "mrownerconfig": "00" * 48,
+               "rtmr": ["a0" * 48, "a1" * 48, "a2" * 48, "a3" * 48], "tee_tcb_svn": "0b010400" + "00" * 12}
+    decoded.update(changes)
+    return decoded
+
+
+def test_the_default_policy_accepts_a_production_td():
+    assert body_problems(body(), policy_from(None)) == []
+    described = policy_from({}).describe()
+    assert described["tcb_statuses"] == ["UpToDate"]
+    assert described["allowed_attributes"] == ["SEPT_VE_DISABLE", "PKS", "PERFMON"]
+    assert described["allow_dynamic_platform"] and described["allow_cached_keys"] and described["allow_smt"]
+
+
+@pytest.mark.parametrize("attributes,says", [
+    ("0000000010000001", "DEBUG is set"),
+    ("0000000030000000", "MIGRATABLE set"),
+    ("0000000010010000", "ICSSD set"),
+    ("0000010010000000", "BIT40 set"),
+])
+def test_debug_and_unexpected_attribute_bits_are_named(attributes, says):
+    problems = body_problems(body(td_attributes=attributes), policy_from(None))
+    assert len(problems) == 1 and problems[0].startswith("td attributes:") and says in problems[0], problems
+
+
+def test_pks_and_perfmon_are_allowed_by_default_and_can_be_refused():
+    value = "%016x" % (1 << 28 | 1 << 30 | 1 << 63)
+    assert body_problems(body(td_attributes=value), policy_from(None)) == []
+    problems = body_problems(body(td_attributes=value), policy_from({"allowed_attributes": ["SEPT_VE_DISABLE"]}))
+    assert problems and "PKS, PERFMON set" in problems[0]
+
+
+def test_measurements_are_compared_one_of_a_list_for_mrtd():
+    policy = policy_from({"mrtd": ["22" * 48, MRTD], "rtmr2": "a2" * 48, "mrowner": "00" * 48})
+    assert body_problems(body(), policy) == []
+    problems = body_problems(body(rtmr=["a0" * 48, "a1" * 48, "ff" * 48, "a3" * 48]), policy)
+    assert problems == ["rtmr2: the quote has %s, the policy expects %s" % ("ff" * 48, "a2" * 48)]
+    problems = body_problems(body(mrtd="33" * 48), policy)
+    assert problems[0].startswith("mrtd: the quote has %s, the policy expects one of" % ("33" * 48))
+
+
+def test_xfam_must_be_a_value_tdx_allows_and_the_expected_one():
+    assert "not a value TDX allows" in body_problems(body(xfam="0000000000000000"), policy_from(None))[0]
+    assert "the policy expects" in body_problems(body(), policy_from({"xfam": "e702060000000000"}))[0]
+
+
+def test_tee_tcb_svn_is_compared_component_by_component():
+    policy = policy_from({"min_tee_tcb_svn": "0b020400" + "00" * 12})
+    assert body_problems(body(), policy) == [
+        "tee_tcb_svn: %s is below the policy's minimum %s (component 1)" % ("0b010400" + "00" * 12,
+                                                                             "0b020400" + "00" * 12)]
+    assert body_problems(body(tee_tcb_svn="0c020400" + "00" * 12), policy) == []
+
+
+@pytest.mark.parametrize("given,names", [
+    ("UpToDate", "policy:"),
+    ({"colour": "blue"}, "policy.colour"),
+    ({"mrtd": "zz"}, "policy.mrtd"),
+    ({"mrtd": []}, "policy.mrtd"),
+    ({"rtmr1": "11" * 47}, "policy.rtmr1"),
+    ({"xfam": 3}, "policy.xfam"),
+    ({"allowed_attributes": ["DEBUG"]}, "policy.allowed_attributes"),
+    ({"allowed_attributes": ["FAST"]}, "policy.allowed_attributes"),
+    ({"tcb_statuses": ["Revoked"]}, "policy.tcb_statuses"),
+    ({"tcb_statuses": ["Fine"]}, "policy.tcb_statuses"),
+    ({"tcb_statuses": []}, "policy.tcb_statuses"),
+    ({"refused_advisories": ["CVE-2024-1"]}, "policy.refused_advisories"),
+    ({"tcb_grace_period": -1}, "policy.tcb_grace_period"),
+    ({"allow_smt": "yes"}, "policy.allow_smt"),
+    ({"min_tee_tcb_svn": "00"}, "policy.min_tee_tcb_svn"),
+])
+def test_a_bad_policy_is_refused_in_one_line_naming_the_key(given, names):
+    with pytest.raises(PolicyError) as error:
+        policy_from(given)
+    assert str(error.value).startswith(names) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("given", [None, {"mrtd": MRTD, "rtmr0": "a0" * 48, "tcb_statuses": ["UpToDate", "OutOfDate"],
+                                          "tcb_grace_period": 86400, "allow_smt": False}])
+def test_the_described_policy_given_back_is_the_same_policy(given):
+    described = policy_from(given).describe()
+    assert policy_from(described).describe() == described

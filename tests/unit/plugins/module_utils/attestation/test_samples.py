@@ -1,0 +1,72 @@
+"""The real quotes of shared/tdx-samples verify to Intel's pinned root exactly as their cases say, and not today."""
+
+import pytest
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import policy, roots, timestamps, verifier
+from tests.integration.attestation.materials import (
+    sample_case,
+    sample_cases,
+    sample_collateral_path,
+    sample_ids,
+    sample_quote,
+)
+
+
+def verify(case, at):
+    checker = verifier.Verifier(roots.intel_root(), policy.policy_from(None),
+                                collateral_path=sample_collateral_path(case))
+    return checker.verify(sample_quote(case), verify_at=at)
+
+
+def test_the_samples_are_there_to_test():
+    assert sample_cases(), "cases.json lists no case"
+
+
+@pytest.mark.parametrize("name", sample_ids())
+def test_each_sample_verifies_at_its_time_with_the_status_intel_gives(name):
+    case = sample_case(name)
+    result = verify(case, timestamps.parse_iso(case["verify_at"], "verify_at"))
+    expect = case["expect"]
+    assert result["root_is_intel"]
+    assert result["root"] == roots.INTEL_SGX_ROOT_CA_SHA256
+    if case["tee"] != "TDX":
+        assert result["problems"] == ["parse: an SGX quote (version 3, TEE type SGX), not a TDX quote: it attests "
+                                      "an enclave, not a trust domain"]
+    elif "error" in expect:
+        assert not result["verified"]
+        assert any(expect["error"] in problem and problem.startswith("tcb level:") for problem in result["problems"])
+    else:
+        assert result["tcb_status"] == expect["status"]
+        assert result["advisory_ids"] == expect["advisory_ids"]
+        assert result["fmspc"] == case["fmspc"]
+        # The default policy allows UpToDate only.
+        assert result["verified"] == (expect["status"] == "UpToDate"), result["problems"]
+
+
+@pytest.mark.parametrize("name", sample_ids())
+def test_each_sample_is_refused_today_because_its_collateral_expired(name):
+    case = sample_case(name)
+    result = verify(case, None)
+    assert not result["verified"]
+    if case["tee"] == "TDX":
+        assert any(problem.startswith("collateral expired:") for problem in result["problems"]), result["problems"]
+
+
+@pytest.mark.parametrize("name", sample_ids())
+def test_each_samples_verdict_changes_at_its_collateral_window(name):
+    case = sample_case(name)
+    if case["tee"] != "TDX" or "status" not in case["expect"]:
+        pytest.skip("the case does not verify inside its window either")
+    after = timestamps.parse_iso(case["valid_window"][1], "end") + 1
+    assert any(problem.startswith(("collateral expired:", "certificate expired:"))
+               for problem in verify(case, after)["problems"])
+
+
+def test_the_pinned_root_is_the_root_every_real_quote_carries():
+    intel = roots.intel_root()
+    for case in sample_cases():
+        checker = verifier.Verifier(intel, policy.policy_from(None))
+        dummy, dummy, chain, problem = checker.platform_of(sample_quote(case)[:])
+        assert problem is None
+        assert chain[-1] == intel.der, case["case"]
+        assert roots.sha256_hex(chain[-1]) == "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3"

@@ -1,0 +1,135 @@
+"""tools/tsm_standin behaves like the kernel's configfs-tsm report directory, and replays on demand.
+
+The file system is mounted for real (FUSE) on a scratch directory; needs
+root and /dev/fuse, else skipped with the reason.
+"""
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tsm_standin import control
+from tsm_standin.filesystem import TsmReportFilesystem
+
+mfusepy = pytest.importorskip("mfusepy")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+MISSING = ("needs root and /dev/fuse to mount the stand-in" if os.geteuid() != 0 or not os.path.exists("/dev/fuse")
+           else None)
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    if MISSING:
+        pytest.skip(MISSING)
+    answers = []
+
+    def answer(inblob, name):
+        answers.append((name, inblob))
+        return b"QUOTE" + inblob
+
+    mountpoint = str(tmp_path / "report")
+    os.makedirs(mountpoint)
+    thread = threading.Thread(target=mfusepy.FUSE, args=(TsmReportFilesystem(answer), mountpoint),
+                              kwargs=dict(foreground=True, raw_fi=True), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not os.path.ismount(mountpoint):
+        assert thread.is_alive() and time.monotonic() < deadline, "the stand-in did not mount"
+        time.sleep(0.02)
+    try:
+        yield mountpoint, answers
+    finally:
+        subprocess.run(["umount", mountpoint], check=False)
+        thread.join(10)
+
+
+def read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def write(path, data):
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def test_an_entry_answers_a_quote_over_exactly_the_inblob_and_counts_writes(mounted):
+    root, answers = mounted
+    entry = os.path.join(root, "e1")
+    os.mkdir(entry)
+    assert sorted(os.listdir(entry)) == ["generation", "inblob", "outblob", "provider"]
+    assert read(os.path.join(entry, "provider")) == b"tdx_guest\n"
+    assert read(os.path.join(entry, "generation")) == b"0\n"
+    write(os.path.join(entry, "inblob"), b"a" * 64)
+    write(os.path.join(entry, "inblob"), b"b" * 64)
+    assert read(os.path.join(entry, "generation")) == b"2\n"
+    assert read(os.path.join(entry, "outblob")) == b"QUOTE" + b"b" * 64
+    assert read(os.path.join(entry, "outblob")) == b"QUOTE" + b"b" * 64  # kept until the next write
+    assert answers == [("e1", b"b" * 64)]
+    os.rmdir(entry)
+    assert os.listdir(root) == []
+
+
+def test_inblob_takes_at_most_64_bytes_and_the_quote_needs_exactly_64(mounted):
+    root, _ = mounted
+    entry = os.path.join(root, "e2")
+    os.mkdir(entry)
+    with pytest.raises(OSError) as too_long:
+        write(os.path.join(entry, "inblob"), b"x" * 65)
+    assert too_long.value.errno == errno.EINVAL
+    write(os.path.join(entry, "inblob"), b"x" * 32)
+    with pytest.raises(OSError) as short:
+        read(os.path.join(entry, "outblob"))
+    assert short.value.errno == errno.EINVAL
+
+
+def test_only_mkdir_makes_things_and_read_only_attributes_refuse_writes(mounted):
+    root, _ = mounted
+    with pytest.raises(OSError) as made:
+        write(os.path.join(root, "file"), b"")
+    assert made.value.errno in (errno.EPERM, errno.ENOSYS)
+    os.mkdir(os.path.join(root, "e3"))
+    with pytest.raises(OSError) as nested:
+        os.mkdir(os.path.join(root, "e3", "deeper"))
+    assert nested.value.errno in (errno.EPERM, errno.EEXIST, errno.ENOENT)
+    with pytest.raises(OSError) as written:
+        write(os.path.join(root, "e3", "provider"), b"sev_guest")
+    assert written.value.errno == errno.EACCES
+    with pytest.raises(OSError) as twice:
+        os.mkdir(os.path.join(root, "e3"))
+    assert twice.value.errno == errno.EEXIST
+
+
+def test_the_answer_signs_with_the_test_pki_and_replays_the_last_quote_when_switched(tmp_path):
+    pytest.importorskip("cryptography")
+    from tsm_standin.answers import QuoteAnswer
+
+    pki = str(tmp_path / "pki")
+    subprocess.run([sys.executable, "-m", "tools.tdx_pki", "init", pki], cwd=REPO, check=True, capture_output=True)
+    folder = str(tmp_path / "control")
+    control.write_config(folder, pki, "h1")
+    answer = QuoteAnswer(folder)
+    first = answer(b"\x01" * 64, "e")
+    assert first[48 + 520:48 + 584] == b"\x01" * 64
+    with open(os.path.join(folder, "td.json"), "w") as handle:
+        json.dump({"mrtd": "ab" * 48}, handle)
+    second = answer(b"\x02" * 64, "e")
+    assert second[48 + 136:48 + 184] == b"\xab" * 48
+    control.set_replay(folder, True)
+    assert answer(b"\x03" * 64, "e") == second  # the last quote, for an older request
+    control.set_replay(folder, False)
+    assert answer(b"\x04" * 64, "e")[48 + 520:48 + 584] == b"\x04" * 64
+    with open(os.path.join(folder, "identity.json")) as handle:
+        assert json.load(handle)["fmspc"] == "B0C06F000000"
+
+
+def test_a_folder_without_config_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(control.ControlError, match="--tsm-standin PKI_DIR"):
+        control.set_replay(str(tmp_path), True)
