@@ -39,7 +39,7 @@ ROWS = [
 VERIFY_RESULTS = {
     "tdx-web-1": {"host": "tdx-web-1", "attestation": {
         "verified": True, "tcb_status": "UpToDate", "advisory_ids": [], "fmspc": "00806f050000",
-        "root": "Intel SGX Root CA", "problems": [], "quote": MEASURED}},
+        "root": "Intel SGX Root CA", "problems": [], "decoded": MEASURED}},
     HOSTILE: {"host": HOSTILE, "attestation": {"verified": False, "problems": ["quote: " + HOSTILE]}},
 }
 

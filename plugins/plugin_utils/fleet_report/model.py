@@ -36,9 +36,14 @@ def measurements_of(verify_result):
     """
     if not isinstance(verify_result, dict):
         return None
+    # The verify role keeps the decoded quote as attestation.decoded (its
+    # base64 bytes as attestation.quote) and the guest's own findings under
+    # self_reported; a quote counts as attested only when it verified.
     attestation = verify_result.get("attestation")
-    quote = attestation.get("quote") if isinstance(attestation, dict) else None
-    for source, values in (("attested quote", quote), ("self-reported TDREPORT", verify_result.get("report"))):
+    attested = attestation.get("decoded") if isinstance(attestation, dict) and attestation.get("verified") else None
+    self_reported = verify_result.get("self_reported")
+    tdreport = self_reported.get("report") if isinstance(self_reported, dict) else None
+    for source, values in (("attested quote", attested), ("self-reported TDREPORT", tdreport)):
         if not isinstance(values, dict):
             continue
         found = dict((name, values[name]) for name in MEASUREMENTS if values.get(name))

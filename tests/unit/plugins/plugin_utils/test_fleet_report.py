@@ -49,11 +49,11 @@ def test_once_the_rollout_attests_not_attested_and_a_stale_tcb_need_attention():
 
 
 def test_the_verify_report_adds_attestation_and_the_quote_measurements():
-    verify_result = {"host": "td-1", "report": {"mrtd": "aa" * 48, "rtmr": ["00" * 48] * 4},
+    verify_result = {"host": "td-1", "self_reported": {"report": {"mrtd": "aa" * 48, "rtmr": ["00" * 48] * 4}},
                      "attestation": {"verified": True, "tcb_status": "SWHardeningNeeded",
                                      "advisory_ids": ["INTEL-SA-00615"], "fmspc": "00806f050000",
-                                     "root": "Intel SGX Root CA", "problems": [],
-                                     "quote": {"mrtd": "bb" * 48, "rtmr0": "01" * 48, "rtmr3": "03" * 48}}}
+                                     "root": "Intel SGX Root CA", "problems": [], "quote": "BAACAIEAAAA=",
+                                     "decoded": {"mrtd": "bb" * 48, "rtmr0": "01" * 48, "rtmr3": "03" * 48}}}
     built = model.build({"rows": [row("td-1")]}, {"td-1": verify_result})
     enriched = built["rows"][0]
     assert (enriched["attested"], enriched["tcb_status"]) == (True, "SWHardeningNeeded")
@@ -65,11 +65,15 @@ def test_the_verify_report_adds_attestation_and_the_quote_measurements():
 
 
 def test_without_a_quote_the_tdreport_measurements_are_labelled_self_reported():
-    verify_result = {"host": "td-1", "report": {"mrtd": "aa" * 48, "rtmr": ["0%d" % n * 48 for n in range(4)]}}
+    verify_result = {"host": "td-1", "self_reported": {
+        "report": {"mrtd": "aa" * 48, "rtmr": ["0%d" % n * 48 for n in range(4)]}}}
     measured = model.measurements_of(verify_result)
     assert measured["source"] == "self-reported TDREPORT"
     assert [measured["rtmr%d" % n] for n in range(4)] == ["0%d" % n * 48 for n in range(4)]
-    assert model.measurements_of({"report": None}) is None
+    # A quote that did not verify proves no measurement: the guest's own report is shown, as self-reported.
+    refused = dict(verify_result, attestation={"verified": False, "decoded": {"mrtd": "bb" * 48}})
+    assert model.measurements_of(refused)["source"] == "self-reported TDREPORT"
+    assert model.measurements_of({"self_reported": {"report": None}}) is None
     assert model.measurements_of(None) is None
 
 
