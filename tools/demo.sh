@@ -52,6 +52,9 @@ command -v systemd-nspawn >/dev/null || die "systemd-nspawn is missing: run make
     die "the collection is not installed in $ANSIBLE_COLLECTIONS_PATH: run make demo (it runs make setup install first)"
 
 work=$(mktemp -d /tmp/confidential-tdx-demo.XXXXXX)
+# The reports outlive the run (the work folder is removed), so the page can be opened afterwards.
+reports="$repo/build/demo-reports"
+rm -rf "$reports"
 emulator_pid=""
 pcs_pid=""
 finished=no
@@ -158,7 +161,7 @@ cat "$inventory/fleet.yml"
 say "ansible-playbook confidential.tdx.site  (provision -> harden -> verify, one batch of 3)"
 echo "full log: $work/site.log"
 site_status=0
-ansible-playbook confidential.tdx.site -i "$inventory" -e tdx_batch_size=3 -e tdx_report_dir="$work/reports" \
+ansible-playbook confidential.tdx.site -i "$inventory" -e tdx_batch_size=3 -e tdx_report_dir="$reports" \
     >"$work/site.log" 2>&1 || site_status=$?
 sed -n '/^PLAY RECAP/,$p' "$work/site.log"
 if [ "$site_status" -ne 0 ]; then
@@ -169,8 +172,9 @@ fi
 say "What the gce inventory plugin sees now (groups by zone, status, confidential type)"
 ansible-inventory -i "$inventory" --graph 2>"$work/inventory.log"
 
-say "Fleet report (also as JSON, with every reason: reports/fleet-report.json)"
-cat "$work/reports/fleet-report.txt"
+say "Fleet report (also as JSON, with every reason: $reports/fleet-report.json)"
+cat "$reports/fleet-report.txt"
+echo "Report page (open in a browser): $reports/fleet-report.html"
 
 say "Attestation of each host (reports/verify/HOST.json): against the test root"
 attestation_summary() {
@@ -188,10 +192,10 @@ for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         ", ".join(report["advisory_ids"]) or "none", evidence["nonce"][:16]))
 PY
 }
-attestation_summary "$work/reports/verify"
+attestation_summary "$reports/verify"
 
 say "The same evidence against Intel's pinned root (confidential.tdx.reverify, offline)"
-ansible-playbook confidential.tdx.reverify -e tdx_reverify_dir="$work/reports/verify" \
+ansible-playbook confidential.tdx.reverify -e tdx_reverify_dir="$reports/verify" \
     >"$work/reverify-intel.log" 2>&1 || { tail -n 40 "$work/reverify-intel.log" >&2; die "reverify failed"; }
 grep -o '"msg": "tdx-demo-[^"]*"' "$work/reverify-intel.log" | sed 's/^"msg": //'
 grep -q "then REFUSED: certificate chain" "$work/reverify-intel.log" ||
