@@ -125,6 +125,7 @@ class ActionModule(ActionBase):
         planned = work.plan_work(values, plan, state, units, self._check_mode(state), self._facts().get("cmdline"))
         planned["stale"] = work.stale_files(values["_harden_managed_files"], plan, state,
                                             self._renderer(dict(self._task_vars, _harden_work=planned)))
+        planned["groups"] = work.groups_with_work(values["_harden_controls"], plan, planned, values)
         return planned
 
     def _sshd(self, args):
@@ -146,7 +147,9 @@ class ActionModule(ActionBase):
         sshd_other = (args["sshd"] or {}).get("other") or []
         packages_changed = self._changed(self._task_vars.get("_harden_packages") or {})
         return {"report": report.build_report(header, values["_harden_controls"], plan["controls"], args["work"],
-                                              sshd_other, results, packages_changed, plan["check_mode"])}
+                                              sshd_other, results, packages_changed, plan["check_mode"],
+                                              self._task_vars.get("ansible_run_tags") or ["all"],
+                                              self._task_vars.get("ansible_skip_tags") or [])}
 
     # --- helpers -------------------------------------------------------------
 

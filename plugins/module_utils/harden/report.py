@@ -22,6 +22,19 @@ def pending(work, plan):
     }
 
 
+def selected_by_tags(tags, run_tags, skip_tags):
+    """Whether a task with ``tags`` (none of them always or never) runs under --tags/--skip-tags, as Ansible decides."""
+    tags, run_tags, skip_tags = set(tags), set(run_tags), set(skip_tags)
+    if not ("all" in run_tags or "tagged" in run_tags or tags & run_tags):
+        return False
+    return not ("all" in skip_tags or "tagged" in skip_tags or tags & skip_tags)
+
+
+def control_tags(control):
+    """The tags of a control's tasks: harden, its group's and its own."""
+    return ("harden", "harden_" + control["group"], "harden_" + control["name"])
+
+
 def control_status(entry, results, installed, checking, pending_work):
     """(status, reason) of a running control from its task results (name -> changed, for the tasks reached)."""
     if not results:
@@ -31,12 +44,16 @@ def control_status(entry, results, installed, checking, pending_work):
     return "compliant", ""
 
 
-def build_report(header, controls, plan, work, sshd_other, results, packages_changed, checking):
+def build_report(header, controls, plan, work, sshd_other, results, packages_changed, checking,
+                 run_tags=("all",), skip_tags=()):
     """The report; ``header`` holds host, role, os, container, check_mode, disruptive and login_user.
 
     ``results`` maps each registered task result of the controls that the
     run reached (whether it ran or was skipped) to whether it changed.
     ``work`` is None when the run did not get as far as planning the work.
+    A group whose controls had no work (``work["groups"]``) is not included,
+    so its results are missing: its controls are compliant when the run's
+    tags select them.
     """
     work = work or {"notes": {}}
     waiting = pending(work, plan)
@@ -49,6 +66,9 @@ def build_report(header, controls, plan, work, sshd_other, results, packages_cha
         status, reason = "skipped", entry["reason"]
         if entry["run"]:
             reached = dict((result, results[result]) for result in control["results"] if result in results)
+            idle = work.get("groups", {}).get(control["group"]) is False
+            if not reached and idle and selected_by_tags(control_tags(control), run_tags, skip_tags):
+                reached = {"(no work on this host)": False}
             status, reason = control_status(entry, reached, bool(entry["packages"]) and packages_changed, checking,
                                             waiting.get(name, False))
         report["controls"][name] = {"group": control["group"], "status": status, "reason": reason, "notes": notes}

@@ -184,5 +184,53 @@ WORK_VARIABLES = (
     "_harden_paths", "_harden_units_wanted", "_harden_control_dirs", "harden_swap_keep_encrypted",
     "_harden_sysctl_wanted", "_harden_core_dump_sysctls", "harden_file_permissions_list", "harden_shm_mount_options",
     "_harden_nft_table", "_harden_audit_keys", "harden_auditd_privileged_commands", "harden_tdx_guest_group",
-    "_harden_managed_files",
+    "_harden_managed_files", "_harden_controls",
 )
+
+
+def control_has_work(name, entry, planned, values):
+    """Whether any task of a running control may act on this host: a superset of its tasks' conditions.
+
+    A group (task file) none of whose controls has work is not included at
+    all, which is what makes a rerun on a compliant host cheap.
+    """
+    if not entry["run"]:
+        return False
+    paths = values["_harden_paths"]
+    units = planned["units"]
+
+    def stale(*keys):
+        return any(planned["stale"].get(paths[key], True) for key in keys)
+    kernel = entry["kernel"]
+    decisions = {
+        "swap": lambda: bool(planned["swap_off"] or planned["swap_fstab_lines"]),
+        "kdump": lambda: bool(units.get("kdump")),
+        "core_dumps": lambda: (stale("sysctl_core_dumps", "limits_core_dumps", "coredump_conf", "system_conf")
+                               or (kernel and bool(planned["core_dumps_drift"])) or bool(units.get("core_dumps"))),
+        "serial_getty": lambda: bool(units.get("serial_getty")),
+        # The attestation group is created (or found) by a module run: always work when one is named.
+        "tdx_guest_device": lambda: (bool(values["harden_tdx_guest_group"]) or stale("udev_tdx_guest")
+                                     or (kernel and planned["tdx_trigger"])),
+        "sysctl": lambda: stale("sysctl") or (kernel and bool(planned["sysctl_drift"])),
+        "module_blacklist": lambda: stale("modprobe_blacklist"),
+        # What sshd -T uses is compared with the settings on every run.
+        "sshd": lambda: True,
+        "unattended_upgrades": lambda: stale("apt_conf") or bool(units.get("unattended_upgrades")),
+        "auditd": lambda: stale("audit_rules") or bool(units.get("auditd")) or (kernel and planned["audit_load"]),
+        "apparmor": lambda: bool(units.get("apparmor")),
+        "login_defs": lambda: stale("login_defs"),
+        "file_permissions": lambda: bool(planned["file_fixes"]),
+        "shm_mount": lambda: planned["shm_fstab_stale"] or planned["shm_remount"],
+        "firewall": lambda: (stale("nft_rules") or planned["nft_include_stale"] or bool(units.get("firewall"))
+                             or planned["nft_load"]),
+    }
+    return bool(decisions.get(name, lambda: True)())
+
+
+def groups_with_work(controls, plan, planned, values):
+    """Group (task file) -> whether any of its controls has work (see control_has_work)."""
+    groups = {}
+    for control in controls:
+        busy = control_has_work(control["name"], plan[control["name"]], planned, values)
+        groups[control["group"]] = groups.get(control["group"], False) or busy
+    return groups
