@@ -69,3 +69,27 @@ def test_notes_come_from_the_plan_the_work_and_sshd_and_only_for_running_control
 
 def test_without_a_work_plan_the_report_still_builds():
     assert build(work=None)["compliant"][0] == "swap"
+
+
+def test_a_group_the_plan_found_idle_reports_its_controls_compliant_when_the_tags_select_them():
+    work = dict(quiet_work(), groups={"cvm": False, "kernel": True})
+    results = dict((name, False) for name in ["_harden_sshd_dropin"])
+    report = build(work=work, results=results)
+    assert report["controls"]["swap"]["status"] == "compliant"
+    assert report["controls"]["sysctl"]["reason"] == "not selected by --tags"
+    tagged = build_report(HEADER, CONTROLS, full_plan(), work, [], {}, False, False, run_tags=["harden_sshd"])
+    assert tagged["controls"]["swap"]["reason"] == "not selected by --tags"
+    skipped = build_report(HEADER, CONTROLS, full_plan(), work, [], {}, False, False, skip_tags=["harden_kdump"])
+    assert skipped["controls"]["kdump"]["reason"] == "not selected by --tags"
+    assert skipped["controls"]["swap"]["status"] == "compliant"
+
+
+def test_tag_selection_follows_ansible():
+    from ansible_collections.confidential.tdx.plugins.module_utils.harden.report import selected_by_tags
+    tags = ("harden", "harden_cvm", "harden_swap")
+    assert selected_by_tags(tags, ["all"], [])
+    assert selected_by_tags(tags, ["tagged"], [])
+    assert selected_by_tags(tags, ["harden_cvm"], [])
+    assert not selected_by_tags(tags, ["harden_ssh"], [])
+    assert not selected_by_tags(tags, ["all"], ["harden_swap"])
+    assert not selected_by_tags(tags, ["all"], ["tagged"])

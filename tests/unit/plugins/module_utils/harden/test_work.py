@@ -34,9 +34,16 @@ def compliant_state():
     }
 
 
+def compliant_units():
+    running = {"load_state": "loaded", "active_state": "active", "unit_file_state": "enabled"}
+    return dict((name, dict(running)) for name in ("auditd.service", "apparmor.service", "nftables.service",
+                                                   "apt-daily.timer", "apt-daily-upgrade.timer",
+                                                   "unattended-upgrades.service"))
+
+
 def plan_work(state=None, plan=None, units=None, checking=False, cmdline=None, **changes):
-    return work.plan_work(values(**changes), plan or full_plan(), state or compliant_state(), units or {}, checking,
-                          cmdline)
+    return work.plan_work(values(**changes), plan or full_plan(), state or compliant_state(),
+                          compliant_units() if units is None else units, checking, cmdline)
 
 
 def test_a_compliant_host_has_no_work_and_no_notes():
@@ -142,6 +149,7 @@ def test_findings_the_role_cannot_fix_become_notes():
 
 def test_units_of_controls_that_do_not_run_are_left_alone():
     units = {"kdump-tools.service": {"load_state": "loaded", "active_state": "active", "unit_file_state": "enabled"}}
+    assert all(changes == [] for changes in plan_work()["units"].values())
     assert plan_work(units=units)["units"]["kdump"] == [{"masked": True, "state": "stopped",
                                                          "name": "kdump-tools.service"}]
     assert plan_work(units=units, plan=full_plan(kdump=plan_entry(run=False)))["units"]["kdump"] == []
@@ -167,3 +175,41 @@ def test_stale_files_compare_content_mode_owner_and_group():
     plan = full_plan(auditd=plan_entry(ready=False))
     assert work.stale_files(managed, plan, state, render) == {"/etc/a": False, "/etc/b": True, "/etc/c": True}
     assert asked == ["a.j2", "b.j2", "c.j2"]
+
+
+def stale_for(planned, stale=False):
+    return dict(planned, stale=dict((entry["path"], stale) for entry in values()["_harden_managed_files"]))
+
+
+def test_on_a_compliant_host_only_the_ssh_group_has_work():
+    planned = stale_for(plan_work())
+    groups = work.groups_with_work(values()["_harden_controls"], full_plan(), planned, values())
+    assert groups == {"cvm": False, "kernel": False, "ssh": True, "updates": False, "audit": False,
+                      "accounts": False, "firewall": False}
+
+
+def test_each_kind_of_work_wakes_its_group():
+    role = values()
+    quiet = stale_for(plan_work())
+    cases = [
+        ("swap", dict(quiet, swap_off=["/swapfile"])),
+        ("kdump", dict(quiet, units=dict(quiet["units"], kdump=[{"name": "k", "masked": True}]))),
+        ("core_dumps", dict(quiet, core_dumps_drift=["fs.suid_dumpable"])),
+        ("core_dumps", dict(quiet, stale=dict(quiet["stale"], **{role["_harden_paths"]["coredump_conf"]: True}))),
+        ("tdx_guest_device", dict(quiet, tdx_trigger=True)),
+        ("sysctl", dict(quiet, sysctl_drift=["kernel.sysrq"])),
+        ("module_blacklist", dict(quiet, stale={})),
+        ("unattended_upgrades", dict(quiet, units=dict(quiet["units"], unattended_upgrades=[{"name": "t"}]))),
+        ("auditd", dict(quiet, audit_load=True)),
+        ("apparmor", dict(quiet, units=dict(quiet["units"], apparmor=[{"name": "a"}]))),
+        ("file_permissions", dict(quiet, file_fixes=[{"path": "/etc/shadow"}])),
+        ("shm_mount", dict(quiet, shm_remount=True)),
+        ("firewall", dict(quiet, nft_load=True)),
+        ("firewall", dict(quiet, nft_include_stale=True)),
+    ]
+    for name, planned in cases:
+        assert work.control_has_work(name, full_plan()[name], planned, role), name
+        assert not work.control_has_work(name, full_plan()[name], quiet, role), name
+        assert not work.control_has_work(name, plan_entry(run=False), planned, role), name
+    assert work.control_has_work("tdx_guest_device", plan_entry(), quiet, values(harden_tdx_guest_group="tdx"))
+    assert not work.control_has_work("sysctl", plan_entry(kernel=False), dict(quiet, sysctl_drift=["x"]), role)
