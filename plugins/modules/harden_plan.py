@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: harden_plan
-short_description: The harden role's internal planner: what to change on a host, decided on the controller
+short_description: The harden role's internal planner, deciding on the controller what to change on a host
 version_added: 0.1.0
 description:
   - Internal to the P(confidential.tdx.harden#role) role, not a general module. It takes what

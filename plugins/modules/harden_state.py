@@ -12,7 +12,7 @@ module: harden_state
 short_description: The harden role's internal state reader (one round trip per host)
 version_added: 0.1.0
 description:
-  - Internal to the P(confidential.tdx.harden#role) role, not a general module: its options and its result are
+  - Internal to the P(confidential.tdx.harden#role) role, not a general module; its options and its result are
     what that role's planner (M(confidential.tdx.harden_plan)) needs, and change with it.
   - Reads, without changing anything, the parts of a Linux host's state that the role needs to decide what to
     change, so that the role pays one round trip per host instead of one task per file, unit or setting.
