@@ -9,12 +9,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: harden_state
-short_description: Read in one call the host state that guest hardening compares against
+short_description: The harden role's internal state reader (one round trip per host)
 version_added: 0.1.0
 description:
-  - Reads, without changing anything, the parts of a Linux host's state that the P(confidential.tdx.harden#role)
-    role needs to decide what to change, so that the role pays one round trip per host instead of one task per
-    file, unit or setting.
+  - Internal to the P(confidential.tdx.harden#role) role, not a general module; its options and its result are
+    what that role's planner (M(confidential.tdx.harden_plan)) needs, and change with it.
+  - Reads, without changing anything, the parts of a Linux host's state that the role needs to decide what to
+    change, so that the role pays one round trip per host instead of one task per file, unit or setting.
   - Each part is read only when asked for. A part that cannot be read (a tool missing, no privilege, a kernel
     interface absent in a container) is returned with an C(error) text instead of failing the task.
   - The SSH part tells, for the account that logged in and for any other account named, which authorized key
@@ -119,6 +120,8 @@ attributes:
 notes:
   - Run it with O(ignore:become=true); the audit rules, other accounts' key files and some C(/proc) entries
     need root.
+seealso:
+  - module: confidential.tdx.harden_plan
 """
 
 EXAMPLES = r"""
@@ -437,14 +440,11 @@ class HostState(object):
                 return os.environ[variable], variable
         loginuid = read_text("/proc/self/loginuid")
         if loginuid and loginuid.strip().isdigit() and int(loginuid) != UNSET_LOGINUID:
-            try:
-                return pwd.getpwuid(int(loginuid)).pw_name, "loginuid"
-            except KeyError:
-                pass
-        try:
-            return pwd.getpwuid(os.geteuid()).pw_name, "process"
-        except KeyError:
-            return None, None
+            name = account_name(pwd.getpwuid, int(loginuid))
+            if name is not None:
+                return name, "loginuid"
+        name = account_name(pwd.getpwuid, os.geteuid())
+        return (name, "process") if name is not None else (None, None)
 
     def container(self):
         detect = self.program("systemd-detect-virt")
@@ -492,8 +492,8 @@ class HostState(object):
                 "mode": "%04o" % stat.S_IMODE(info.st_mode),
                 "uid": info.st_uid,
                 "gid": info.st_gid,
-                "owner": _user_name(info.st_uid),
-                "group": _group_name(info.st_gid),
+                "owner": account_name(pwd.getpwuid, info.st_uid),
+                "group": account_name(grp.getgrgid, info.st_gid),
             }
         return described
 
@@ -582,16 +582,10 @@ class HostState(object):
         return {"enabled": enabled, "profiles": profiles, "error": error if enabled else None}
 
 
-def _user_name(uid):
+def account_name(lookup, number):
+    """The name ``pwd.getpwuid`` or ``grp.getgrgid`` gives a numeric id, or None for an id without an entry."""
     try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return None
-
-
-def _group_name(gid):
-    try:
-        return grp.getgrgid(gid).gr_name
+        return lookup(number)[0]
     except KeyError:
         return None
 

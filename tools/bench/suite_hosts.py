@@ -12,7 +12,7 @@ VERIFY_HOSTS = ["bench-v%d" % number for number in range(1, 11)]
 HARDEN_HOSTS = ["bench-h%d" % number for number in range(1, 5)]
 
 VERIFY_TARGET = ("<= 1.5x", lambda row: row.ratio <= 1.5)
-HARDEN_RERUN_TARGET = ("<= 20x", lambda row: row.ratio <= 20.0)
+HARDEN_RERUN_TARGET = ("<= 3x", lambda row: row.ratio <= 3.0)
 
 
 def unavailable():

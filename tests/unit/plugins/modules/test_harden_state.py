@@ -222,3 +222,20 @@ def test_a_part_that_cannot_be_read_is_an_error_text_not_a_failure(monkeypatch):
     assert state["audit"]["error"] == "auditctl not found"
     assert state["nft"] == {"tables": {"inet t": False}, "error": "nft not found"}
     assert state["units"] == {} and state["units_error"] == "systemctl not found"
+
+
+def test_account_name_of_a_known_and_an_unknown_id():
+    import grp
+    import pwd
+    assert harden_state.account_name(pwd.getpwuid, 0) == "root"
+    assert harden_state.account_name(grp.getgrgid, 0) == "root"
+    unused = next(number for number in range(54321, 65000) if not _has_entry(pwd.getpwuid, number))
+    assert harden_state.account_name(pwd.getpwuid, unused) is None
+
+
+def _has_entry(lookup, number):
+    try:
+        lookup(number)
+    except KeyError:
+        return False
+    return True

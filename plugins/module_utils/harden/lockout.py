@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Who would lose SSH access through the settings the harden role is about to write.
+
+Judged before anything changes, from what harden_state read: the account
+running the role and every account that must keep access. Each finding is
+a one-line refusal that names the setting and the way out.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.confidential.tdx.plugins.module_utils.harden import patterns
+from ansible_collections.confidential.tdx.plugins.module_utils.harden.values import text, truth
+
+LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
+ROOT_LOCKING_VALUES = ("no", "forced-commands-only")
+# Keywords that decide who may log in on grounds this check cannot see from here.
+UNJUDGED_KEYWORDS = ("allowgroups", "denygroups", "authorizedkeysfile", "authorizedkeyscommand",
+                     "authenticationmethods")
+
+
+def _who(name, login):
+    return "the account running the role" if name == login else "listed in harden_ssh_keep_access_accounts"
+
+
+def login_findings(login, permit_root_login):
+    if login is None:
+        return ["harden_ssh: cannot tell which account runs the role; set ansible_user (or "
+                "harden_ssh_lockout_check: false)."]
+    if login == "root" and permit_root_login in ROOT_LOCKING_VALUES:
+        return ["harden_ssh_permit_root_login: '%s' would lock out root, the account running the role; connect as "
+                "an account with sudo, or use prohibit-password." % permit_root_login]
+    return []
+
+
+def user_list_findings(wanted, login, keep_accounts):
+    """AllowUsers/DenyUsers against the accounts that keep access.
+
+    A pattern with ``@host`` never counts as allowing: its host part cannot
+    be judged from here. It does count as denying.
+    """
+    findings = []
+    for keyword in ("allowusers", "denyusers"):
+        if keyword not in wanted:
+            continue
+        value = wanted[keyword]
+        entries = text(value).split()
+        for name in [login] + list(keep_accounts):
+            if name is None:
+                continue
+            matching = [entry for entry in entries
+                        if (keyword == "denyusers" or "@" not in entry)
+                        and patterns.matches(patterns.user_part(entry), name)]
+            if keyword == "allowusers" and not matching:
+                findings.append("harden_ssh_settings/overrides: AllowUsers %s would lock out %s (%s), which none of "
+                                "its patterns allows. Add %s to AllowUsers, or set harden_ssh_lockout_check: false "
+                                "if it logs in another way." % (value, name, _who(name, login), name))
+            elif keyword == "denyusers" and matching:
+                findings.append("harden_ssh_settings/overrides: DenyUsers %s would lock out %s (%s), which %s denies. "
+                                "Remove it from DenyUsers, or set harden_ssh_lockout_check: false."
+                                % (value, name, _who(name, login), ", ".join(matching)))
+    return findings
+
+
+def unjudged_findings(wanted, spelled, login):
+    return ["harden_ssh_settings/overrides: %s decides who may log in, which the lockout check cannot judge; set "
+            "harden_ssh_lockout_check: false once you have checked that %s keeps its way in." % (spelled[keyword], login)
+            for keyword in UNJUDGED_KEYWORDS if keyword in wanted]
+
+
+def key_findings(ssh, login):
+    """With password logins off, every account that keeps access needs a public key sshd reads."""
+    effective = ssh.get("effective") or {}
+    external = [name for name, keyword in (("AuthorizedKeysCommand", "authorizedkeyscommand"),
+                                           ("TrustedUserCAKeys", "trustedusercakeys"))
+                if effective.get(keyword, "none") != "none"]
+    findings = []
+    for name, account in (ssh.get("accounts") or {}).items():
+        if not account["exists"]:
+            findings.append("harden_ssh_keep_access_accounts: account %s does not exist on this host; create it "
+                            "first or remove it from the list." % name)
+        elif not account["key_files_with_keys"]:
+            where = ", ".join(account["key_files"]) or "any authorized keys file (AuthorizedKeysFile none)"
+            unchecked = (" and its keys from %s cannot be checked" % " or ".join(external)) if external else ""
+            findings.append("harden_ssh_password_authentication: false would lock out %s (%s): no public key in %s%s. "
+                            "Add a key for %s first, keep password logins (harden_ssh_password_authentication: "
+                            "true), or set harden_ssh_lockout_check: false if its keys come from elsewhere."
+                            % (name, _who(name, login), where, unchecked, name))
+    return findings
+
+
+def lockout_findings(connection, lockout_check, login, keep_accounts, ssh_wanted, permit_root_login,
+                     password_authentication, ssh):
+    """Every refusal, in order; none when the role does not run over SSH or the check is off.
+
+    ``ssh_wanted`` is the drop-in's keyword -> value; ``ssh`` is harden_state's ``ssh`` part.
+    """
+    if connection in LOCAL_CONNECTIONS or not truth(lockout_check):
+        return []
+    wanted = dict((key.lower(), value) for key, value in ssh_wanted.items())
+    spelled = dict((key.lower(), key) for key in ssh_wanted)
+    findings = login_findings(login, permit_root_login)
+    findings.extend(user_list_findings(wanted, login, keep_accounts))
+    findings.extend(unjudged_findings(wanted, spelled, login))
+    if not truth(password_authentication):
+        findings.extend(key_findings(ssh, login))
+    return findings
