@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from ansible_collections.confidential.tdx.plugins.module_utils.harden import host_state
 from ansible_collections.confidential.tdx.plugins.modules import harden_state
 
 from ...module_harness import run_module
@@ -27,7 +28,7 @@ ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com
 
 
 def test_sshd_output_gives_first_values_and_every_port():
-    effective, ports = harden_state.parse_sshd_test_output(SSHD_T)
+    effective, ports = host_state.parse_sshd_test_output(SSHD_T)
     assert ports == [22, 2222]
     assert effective["port"] == "22"
     assert effective["passwordauthentication"] == "no"
@@ -36,7 +37,7 @@ def test_sshd_output_gives_first_values_and_every_port():
 
 
 def test_sshd_keywords_are_lower_cased():
-    effective, _ports = harden_state.parse_sshd_test_output("PasswordAuthentication yes\n\n")
+    effective, _ports = host_state.parse_sshd_test_output("PasswordAuthentication yes\n\n")
     assert effective == {"passwordauthentication": "yes"}
 
 
@@ -52,7 +53,7 @@ def test_sshd_keywords_are_lower_cased():
     ("", []),
 ])
 def test_authorized_keys_file_tokens_expand_per_account(spec, expected):
-    assert harden_state.expand_key_file_spec(spec, "ann", "/home/ann", 1001) == expected
+    assert host_state.expand_key_file_spec(spec, "ann", "/home/ann", 1001) == expected
 
 
 @pytest.mark.parametrize("line, has_key", [
@@ -70,11 +71,11 @@ def test_authorized_keys_file_tokens_expand_per_account(spec, expected):
 def test_a_key_is_told_from_comments_and_garbage(tmp_path, line, has_key):
     path = tmp_path / "authorized_keys"
     path.write_text("# keys of the team\n\n" + line + "\n")
-    assert harden_state.file_has_public_key(str(path)) is has_key
+    assert host_state.file_has_public_key(str(path)) is has_key
 
 
 def test_a_missing_key_file_holds_no_key(tmp_path):
-    assert harden_state.file_has_public_key(str(tmp_path / "absent")) is False
+    assert host_state.file_has_public_key(str(tmp_path / "absent")) is False
 
 
 # -- systemctl show ---------------------------------------------------------------
@@ -101,7 +102,7 @@ UnitFileState=masked
 
 def test_units_are_matched_to_the_names_asked_in_order():
     names = ["auditd.service", "kdump-tools.service", "serial-getty@ttyS0.service"]
-    units = harden_state.parse_systemctl_show(SYSTEMCTL_SHOW, names)
+    units = host_state.parse_systemctl_show(SYSTEMCTL_SHOW, names)
     assert units["auditd.service"] == {"load_state": "loaded", "active_state": "active", "sub_state": "running",
                                        "unit_file_state": "enabled"}
     assert units["kdump-tools.service"]["load_state"] == "not-found"
@@ -119,7 +120,7 @@ MOUNTINFO = """22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw
 
 
 def test_the_last_mount_on_a_point_wins_and_options_are_per_mount():
-    mounts = harden_state.parse_mountinfo(MOUNTINFO, ["/dev/shm", "/mnt/with space", "/srv"])
+    mounts = host_state.parse_mountinfo(MOUNTINFO, ["/dev/shm", "/mnt/with space", "/srv"])
     assert mounts["/dev/shm"] == {"source": "tmpfs", "fstype": "tmpfs", "options": ["rw", "nosuid", "nodev", "noexec"]}
     assert mounts["/mnt/with space"]["fstype"] == "tmpfs"
     assert mounts["/srv"] is None
@@ -129,7 +130,7 @@ def test_proc_swaps_lists_files_and_partitions():
     text = ("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
             "/swapfile                               file\t\t65532\t\t0\t\t-2\n"
             "/dev/dm-1                               partition\t1048572\t\t0\t\t-3\n")
-    assert harden_state.parse_proc_swaps(text) == [{"name": "/swapfile", "type": "file"},
+    assert host_state.parse_proc_swaps(text) == [{"name": "/swapfile", "type": "file"},
                                                     {"name": "/dev/dm-1", "type": "partition"}]
 
 
@@ -138,17 +139,17 @@ def test_only_swap_entries_in_force_are_taken_from_fstab():
             "/swapfile none swap sw 0 0\n"
             "# /old.swap none swap sw 0 0\n"
             "/dev/mapper/cryptswap none swap sw 0 0\n")
-    assert [entry["name"] for entry in harden_state.parse_fstab_swaps(text)] == ["/swapfile", "/dev/mapper/cryptswap"]
-    assert harden_state.parse_fstab_swaps(text)[0]["line"] == "/swapfile none swap sw 0 0"
+    assert [entry["name"] for entry in host_state.parse_fstab_swaps(text)] == ["/swapfile", "/dev/mapper/cryptswap"]
+    assert host_state.parse_fstab_swaps(text)[0]["line"] == "/swapfile none swap sw 0 0"
 
 
 def test_dm_crypt_is_told_by_the_device_mapper_uuid(tmp_path):
     for name, uuid in (("dm-0", "CRYPT-PLAIN-cryptswap"), ("dm-1", "LVM-abc")):
         (tmp_path / name / "dm").mkdir(parents=True)
         (tmp_path / name / "dm" / "uuid").write_text(uuid + "\n")
-    assert harden_state.is_dm_crypt("/dev/dm-0", sys_block=str(tmp_path)) is True
-    assert harden_state.is_dm_crypt("/dev/dm-1", sys_block=str(tmp_path)) is False
-    assert harden_state.is_dm_crypt("/swapfile", sys_block=str(tmp_path)) is False
+    assert host_state.is_dm_crypt("/dev/dm-0", sys_block=str(tmp_path)) is True
+    assert host_state.is_dm_crypt("/dev/dm-1", sys_block=str(tmp_path)) is False
+    assert host_state.is_dm_crypt("/swapfile", sys_block=str(tmp_path)) is False
 
 
 # -- the module on this machine ---------------------------------------------------
@@ -213,7 +214,7 @@ def test_mounts_of_this_machine_are_read():
 
 
 def test_a_part_that_cannot_be_read_is_an_error_text_not_a_failure(monkeypatch):
-    monkeypatch.setattr(harden_state, "TOOL_DIRS", ("/nonexistent",))
+    monkeypatch.setattr(host_state, "TOOL_DIRS", ("/nonexistent",))
     result = run_module(harden_state.main, {"sshd": True, "audit_rules": True, "nft_tables": ["inet t"],
                                              "units": ["ssh.service"]})
     assert not result.failed
@@ -227,10 +228,10 @@ def test_a_part_that_cannot_be_read_is_an_error_text_not_a_failure(monkeypatch):
 def test_account_name_of_a_known_and_an_unknown_id():
     import grp
     import pwd
-    assert harden_state.account_name(pwd.getpwuid, 0) == "root"
-    assert harden_state.account_name(grp.getgrgid, 0) == "root"
+    assert host_state.account_name(pwd.getpwuid, 0) == "root"
+    assert host_state.account_name(grp.getgrgid, 0) == "root"
     unused = next(number for number in range(54321, 65000) if not _has_entry(pwd.getpwuid, number))
-    assert harden_state.account_name(pwd.getpwuid, unused) is None
+    assert host_state.account_name(pwd.getpwuid, unused) is None
 
 
 def _has_entry(lookup, number):

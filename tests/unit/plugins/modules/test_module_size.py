@@ -15,10 +15,6 @@ MODULES_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "p
 MAX_CODE_LINES = 250
 DOC_STRINGS = {"DOCUMENTATION", "EXAMPLES", "RETURN"}
 
-# Modules another branch is thinning: strict xfail, so the entry must go when that lands.
-BEING_THINNED = {
-    "harden_state.py": "the harden half of issue 13 moves its logic to module_utils",
-}
 
 
 def code_lines(source):
@@ -33,9 +29,7 @@ def code_lines(source):
 
 
 def module_files():
-    names = sorted(name for name in os.listdir(MODULES_DIR) if name.endswith(".py") and name != "__init__.py")
-    return [pytest.param(name, marks=pytest.mark.xfail(reason=BEING_THINNED[name], strict=True))
-            if name in BEING_THINNED else name for name in names]
+    return sorted(name for name in os.listdir(MODULES_DIR) if name.endswith(".py") and name != "__init__.py")
 
 
 def test_the_measure_leaves_out_only_the_doc_strings_blank_lines_and_comments():
