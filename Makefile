@@ -20,7 +20,17 @@ INSTALLED := $(COLLECTIONS)/ansible_collections/confidential/tdx
 # ansible-test keeps its per-test virtual environments and its pip bootstrap
 # under ~/.ansible/test; a private HOME keeps them inside build/.
 ANSIBLE_TEST_HOME := $(BUILD)/ansible-test-home
-PIP_FOR_ANSIBLE_TEST := 24.2
+# .venv holds either the demo's few packages (requirements-demo.txt) or, once
+# a development target has run, the whole toolchain (requirements-dev.txt).
+DEMO_INSTALLED := $(VENV)/.demo-installed
+DEV_INSTALLED := $(VENV)/.installed
+# Every ansible-core the collection claims (meta/runtime.yml), one
+# tests/compat/core-<version>.txt each; `make compat` tests each in its own venv.
+COMPAT_CORES := $(sort $(patsubst tests/compat/core-%.txt,%,$(wildcard tests/compat/core-*.txt)))
+COMPAT_TARGETS := $(addprefix compat-,$(COMPAT_CORES))
+COMPAT_INSTALLED := $(foreach core,$(COMPAT_CORES),$(BUILD)/compat/$(core)/venv/.installed)
+# ansible-builder and bindep for the execution-environment test, in a venv of their own.
+EE_INSTALLED := $(BUILD)/ee/builder-venv/.installed
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -28,7 +38,7 @@ export CONFIDENTIAL_TDX_COLLECTIONS := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help test unit demo setup system-deps build install sanity lint docs-lint pytest molecule bench reliability clean
+.PHONY: help test unit demo demo-setup setup system-deps build install sanity lint docs-lint pytest molecule bench reliability compat $(COMPAT_TARGETS) ee clean
 
 help:
 	@echo "make demo   run the collection's main job offline (no Google account needed)"
@@ -36,22 +46,35 @@ help:
 	@echo "make unit   the inner loop: unit and in-process tests on the source tree, with coverage"
 	@echo "make bench  run the benchmark suite"
 	@echo "make reliability  faults, bad input, fuzzing (longer), secrets, hardening safety: a report"
+	@echo "make ee     ansible-builder create on tests/ee/execution-environment.yml, then resolve and test it"
+	@echo "make compat sanity, unit and key integration tests under ansible-core $(COMPAT_CORES)"
 	@echo "make clean  remove build output (keeps .venv)"
 
 test: setup build install sanity lint docs-lint pytest molecule
 	@echo "make test: every stage passed"
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(DEV_INSTALLED)
 
 system-deps:
 	tools/system-deps.sh
 
-$(VENV)/.installed: requirements-dev.txt constraints-dev.txt requirements.txt
+$(DEV_INSTALLED): requirements-dev.txt constraints-dev.txt requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-build: $(VENV)/.installed
+# The demo's packages only: the runtime requirements, ansible-core and the
+# emulator's imports; the Debian packages of the test hosts only.
+demo-setup: $(DEMO_INSTALLED)
+	tools/system-deps.sh tools/debian-packages-demo.txt
+
+$(DEMO_INSTALLED): requirements-demo.txt constraints-dev.txt requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	touch $@
+
+# Building and installing the artefact takes ansible-galaxy only.
+build: $(DEMO_INSTALLED)
 	mkdir -p $(BUILD)
 	rm -f $(ARTEFACT)
 	ansible-galaxy collection build --force --output-path $(BUILD) .
@@ -60,33 +83,15 @@ install: build
 	rm -rf $(COLLECTIONS)
 	ansible-galaxy collection install --force -p $(COLLECTIONS) $(ARTEFACT)
 
-# Sanity runs on the installed artefact, i.e. on exactly what users get, in a
-# copy outside this checkout: inside it, ansible-test would find this .git
-# and test only files git tracks there, i.e. none of build/ (it then skips
-# every target and still passes). The collection needs no ignore file today;
-# should one be added (tests/sanity/, each entry justified), it is not
-# shipped, so it is copied in beside the artefact.
-sanity: install $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
-	root=$$(mktemp -d) && trap 'rm -rf "$$root"' EXIT && \
-	mkdir -p $$root/ansible_collections/confidential && \
-	cp -a $(INSTALLED) $$root/ansible_collections/confidential/tdx && \
-	if [ -d tests/sanity ]; then mkdir -p $$root/ansible_collections/confidential/tdx/tests && \
-		cp -r tests/sanity $$root/ansible_collections/confidential/tdx/tests/; fi && \
-	cd $$root/ansible_collections/confidential/tdx && \
-	HOME=$(ANSIBLE_TEST_HOME) ansible-test sanity --color no --python 3.11 > $(BUILD)/sanity.log 2>&1 \
-		|| { cat $(BUILD)/sanity.log; exit 1; }; \
-	cat $(BUILD)/sanity.log; \
-	! grep -q "All targets skipped" $(BUILD)/sanity.log || { echo "ansible-test sanity found nothing to test" >&2; exit 1; }
+# Sanity runs on the installed artefact, i.e. on exactly what users get
+# (tools/sanity.sh says how and why in a copy outside this checkout).
+sanity: install $(DEV_INSTALLED)
+	tools/sanity.sh $(BIN) $(INSTALLED) $(ANSIBLE_TEST_HOME) $(BUILD)/sanity.log
 
-$(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py: tools/ansible-test/get_pip.py $(VENV)/.installed
-	mkdir -p $(@D)
-	$(BIN)/pip download --quiet --no-deps --dest $(@D) pip==$(PIP_FOR_ANSIBLE_TEST)
-	cp tools/ansible-test/get_pip.py $@
-
-lint: install
+lint: install $(DEV_INSTALLED)
 	ansible-lint --offline --profile production
 
-docs-lint: install
+docs-lint: install $(DEV_INSTALLED)
 	cd $(INSTALLED) && antsibull-docs lint-collection-docs --plugin-docs \
 		--check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
 
@@ -95,27 +100,51 @@ docs-lint: install
 # processes and not counted; the in-process tests cover the same logic.
 COVERAGE := --cov=plugins --cov-report=term
 
-pytest: install
+pytest: install $(DEV_INSTALLED) $(EE_INSTALLED)
 	pytest -n 2 $(COVERAGE)
 
 # The inner loop, on the source tree (no build): unit tests and the modules'
 # in-process tests against the emulator; the playbook-marked end-to-end runs
 # are left to make pytest.
 UNIT_TESTS := tests/unit tests/integration/gce tests/reliability/test_deadlines.py
-unit: $(VENV)/.installed
+unit: $(DEV_INSTALLED)
 	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
 		pytest -n 2 -m "not playbook" $(COVERAGE) $(UNIT_TESTS)
 
 # Every molecule scenario, against the installed artefact.
-molecule: install
+molecule: install $(DEV_INSTALLED)
 	@for scenario in $$(ls molecule 2>/dev/null | sort); do \
 		test -f molecule/$$scenario/molecule.yml || continue; \
 		echo "== molecule test -s $$scenario"; \
 		molecule test -s $$scenario || exit 1; \
 	done
 
-demo: setup install
+demo: demo-setup install
 	tools/demo.sh
+
+# The execution environment's build context and what it resolves to
+# (tests/ee; also part of `make pytest`). No container engine is needed.
+ee: install $(DEV_INSTALLED) $(EE_INSTALLED)
+	pytest -n 0 tests/ee
+
+$(EE_INSTALLED): tests/ee/requirements-builder.txt
+	test -x $(@D)/bin/python || $(PYTHON) -m venv $(@D)
+	$(@D)/bin/pip install --quiet --disable-pip-version-check -r tests/ee/requirements-builder.txt
+	touch $@
+
+# The collection under every ansible-core it claims, each in its own venv
+# under build/compat/<core>/ (tools/compat.sh; the integration tests it runs
+# are listed in tests/compat/integration-tests.txt).
+compat: system-deps $(COMPAT_TARGETS)
+	@echo "make compat: ansible-core $(COMPAT_CORES) passed"
+
+$(COMPAT_TARGETS): compat-%: $(BUILD)/compat/%/venv/.installed
+	tools/compat.sh test $*
+
+$(COMPAT_INSTALLED): $(BUILD)/compat/%/venv/.installed: tests/compat/core-%.txt tests/compat/requirements.txt \
+		requirements.txt constraints-dev.txt
+	tools/compat.sh venv $*
+	touch $@
 
 bench: setup install
 	tools/bench.sh

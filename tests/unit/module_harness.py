@@ -3,14 +3,29 @@
 ansible-core 2.19 reads module arguments through data-tagging aware
 machinery; the supported way to feed them in a test is
 ``ansible.module_utils.testing.patch_module_args``, not patching the private
-``basic._ANSIBLE_ARGS`` global that older harnesses relied on.
+``basic._ANSIBLE_ARGS`` global that older harnesses relied on. ansible-core
+2.17 and 2.18 (which the collection supports, ``make compat``) have no such
+helper: there, that global is the one way a module reads its arguments
+in-process, so the fallback sets it.
 """
 
 import contextlib
 import io
 import json
 
-from ansible.module_utils.testing import patch_module_args
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    from ansible.module_utils import basic
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
 
 
 class ModuleResult(dict):

@@ -46,7 +46,10 @@ def test_values_that_are_not_bytes_raise_only_the_decode_error(value):
     _only_decode_errors(decode_quote_base64, value)
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow])
+# No deadline: hypothesis's 200 ms per example is a speed check, and it fails
+# on a loaded machine (make compat saw 312 ms, then 0.7 ms on the rerun);
+# speed is make bench's to measure.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.sampled_from(VALID_QUOTES), st.data())
 def test_mutated_valid_quotes_raise_only_the_decode_error(quote, data):
     # Random bytes rarely get past the header check; mutating a valid quote
@@ -64,6 +67,7 @@ def test_mutated_valid_quotes_raise_only_the_decode_error(quote, data):
     _only_decode_errors(decode_quote_base64, base64.b64encode(candidate).decode())
 
 
+@settings(deadline=None)  # as above
 @given(st.data())
 def test_mutated_valid_reports_raise_only_the_decode_error(data):
     mutated = bytearray(VALID_REPORT)
