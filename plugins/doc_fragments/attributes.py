@@ -45,3 +45,17 @@ attributes:
       - Runs on the controller (use O(ignore:delegate_to=localhost) or a play on localhost), never on a managed host,
         and needs the Python package C(dcap-qvl) there (the collection's C(requirements.txt)).
 """
+
+    # Action plugins that do all their work on the controller, without a module run.
+    ACTION = r"""
+attributes:
+  platform:
+    description: The systems the module runs on.
+    platforms: posix
+    support: full
+    details: Runs on the controller only; the target host is not contacted.
+  action:
+    description: Whether the module has an action plugin.
+    support: full
+    details: The action plugin does all the work on the controller.
+"""

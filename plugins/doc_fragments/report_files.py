@@ -22,13 +22,4 @@ attributes:
   diff_mode:
     support: full
     details: One before/after per file that changes, headed by its path.
-  platform:
-    description: The systems the module runs on.
-    platforms: posix
-    support: full
-    details: Runs on the controller only; the target host is not contacted.
-  action:
-    description: Whether the module has an action plugin.
-    support: full
-    details: The action plugin does all the work on the controller.
 """

@@ -62,6 +62,7 @@ options:
     default: {}
 extends_documentation_fragment:
   - confidential.tdx.attributes
+  - confidential.tdx.attributes.action
   - confidential.tdx.report_files
 attributes:
   check_mode:

@@ -56,21 +56,13 @@ options:
     type: dict
 extends_documentation_fragment:
   - confidential.tdx.attributes
+  - confidential.tdx.attributes.action
 attributes:
   check_mode:
     support: full
     details: Only decides; planning in check mode takes into account that packages are not installed.
   diff_mode:
     support: none
-  platform:
-    description: The systems the module runs on.
-    platforms: posix
-    support: full
-    details: Runs on the controller only; the target host is not contacted.
-  action:
-    description: Whether the module has an action plugin.
-    support: full
-    details: The action plugin does all the work on the controller.
 seealso:
   - module: confidential.tdx.harden_state
 """

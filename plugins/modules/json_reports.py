@@ -37,6 +37,7 @@ options:
     required: true
 extends_documentation_fragment:
   - confidential.tdx.attributes
+  - confidential.tdx.attributes.action
   - confidential.tdx.report_files
 attributes:
   check_mode:
