@@ -115,8 +115,8 @@ def plan_work(values, plan, state, units, checking, cmdline):
         work["units"][control] = unit_changes(wanted, units, checking) if runs_ready(plan, control) else []
     work["missing_dirs"] = missing_dirs(values["_harden_control_dirs"], plan, paths)
 
-    work["swap_off"], work["swap_fstab_lines"], swap_notes = swap_work(state.get("swap") or {},
-                                                                         values["harden_swap_keep_encrypted"])
+    work["swap_off"], work["swap_fstab_lines"], swap_notes = swap_work(
+        state.get("swap") or {}, values["harden_swap_keep_encrypted"])
     notes["swap"].extend(swap_notes)
 
     for control, wanted in (("sysctl", values["_harden_sysctl_wanted"]),
