@@ -2,7 +2,20 @@
 # Copyright: confidential.tdx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What gce_instance does once its options are parsed: validate, run one instance or a fleet, answer."""
+"""What gce_instance does once its options are parsed: validate, run one instance or a fleet, answer.
+
+The package _gce_instance is gce_instance's own logic (private: only the
+module and the provision role's entry check use it; its __init__.py stays
+empty, as ansible-test's empty-init rule asks):
+
+- options: the argument spec, and the fleet entry options derived from it
+- validation: every problem with the options, before any API call
+- shape: the insert body, the planned view (check mode) and the diff view
+- comparison: what differs between an instance and the task, power transitions
+- instance_task / fleet_task: read, compare, act, for one instance or many
+- role_entry: the provision role's check of one instance entry
+- run: the module's main() after AnsibleModule has parsed the options
+"""
 
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import FleetTask
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import (
