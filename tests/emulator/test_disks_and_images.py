@@ -138,3 +138,9 @@ def test_a_failed_insert_leaves_no_disk(compute, disks, gce_emulator):
     assert compute.wait(compute.insert(instance)).error.errors
     with pytest.raises(exceptions.NotFound):
         disks.get(project=compute.project, zone=ZONE, disk="tdx-doomed")
+
+
+def test_a_loaded_instance_without_disk_resources_can_be_deleted(compute, gce_emulator):
+    gce_emulator.admin.load_state({"instances": [{"name": "loaded", "zone": ZONE, "disks": [{"boot": True}]}]})
+    compute.wait(compute.instances.delete_unary(project=compute.project, zone=ZONE, instance="loaded"))
+    assert gce_emulator.admin.instances() == []

@@ -57,6 +57,8 @@ def forget_instance(world, instance, failed_insert=False):
     """
     link = instance.body["selfLink"]
     for attached in instance.body.get("disks") or ():
+        if not attached.get("source"):  # an instance a test loaded (admin load_state) names no disk
+            continue
         key = _key({"selfLink": attached["source"]})
         disk = world.disks.get(key)
         if disk is None:
@@ -101,7 +103,7 @@ def disks_resize(call, start):
             parts = resources.split_reference(user)
             instance = call.world.instances.get((parts[1], parts[3], parts[5]))
             for attached in (instance.body.get("disks") or ()) if instance else ():
-                if attached["source"] == disk["selfLink"]:
+                if attached.get("source") == disk["selfLink"]:
                     attached["diskSizeGb"] = str(size)
         return None
 
