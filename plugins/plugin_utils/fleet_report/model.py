@@ -89,7 +89,8 @@ def attention(row, attested_rollout):
     elif any(row.get(stage) is None for stage in STAGES):
         rank = NOT_CHECKED
         reasons.append("not checked")
-    if attested_rollout and row.get("attested") is not True:
+    # A failed verify already says it: verified means attested.
+    if attested_rollout and row.get("attested") is not True and row.get("verified") is not False:
         rank = min(rank, NOT_ATTESTED)
         reasons.append("not attested")
     status = row.get("tcb_status")

@@ -12,8 +12,8 @@ WORDS = {True: "yes", False: "NO", None: "-"}
 def headline(report):
     text = "TDX fleet report: %d hosts, %d provisioned, %d hardened, %d verified" % (
         report["hosts"], report["provisioned"], report["hardened"], report["verified"])
-    if "attested" in report:
-        text += ", %d attested" % report["attested"]
+    # No attested count here: a host is verified only when its quote was
+    # attested (the verify role), so it would repeat the verified one.
     if report.get("rollout") != "finished":
         text += " (rollout not finished)"
     return text

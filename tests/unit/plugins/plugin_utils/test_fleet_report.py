@@ -48,6 +48,12 @@ def test_once_the_rollout_attests_not_attested_and_a_stale_tcb_need_attention():
     assert (built["attested"], built["attention"]) == (2, 3)
 
 
+def test_a_host_that_failed_verify_is_not_also_listed_as_not_attested():
+    """Verified means attested (the verify role), so a failed verify already says it."""
+    built = report(row("good", attested=True), row("refused", verified=False, attested=False))
+    assert [entry["attention"] for entry in built["rows"]] == [[], ["not verified"]]
+
+
 def test_the_verify_report_adds_attestation_and_the_quote_measurements():
     verify_result = {"host": "td-1", "self_reported": {"report": {"mrtd": "aa" * 48, "rtmr": ["00" * 48] * 4}},
                      "attestation": {"verified": True, "tcb_status": "SWHardeningNeeded",
@@ -111,7 +117,7 @@ def test_the_text_table_keeps_play_order_and_adds_attestation_columns_only_when_
     assert plain[2].index("yes") == plain[1].index("PROVISIONED")
 
     attested = text.lines(report(row("web-1", attested=False, tcb_status="OutOfDate"), rollout="in progress"))
-    assert attested[0].endswith("1 verified, 0 attested (rollout not finished)")
+    assert attested[0].endswith("1 verified (rollout not finished)")
     assert attested[1].split()[7:9] == ["ATTESTED", "TCB"]
     assert attested[2].split()[7:9] == ["NO", "OutOfDate"]
 
