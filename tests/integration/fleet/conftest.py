@@ -17,6 +17,7 @@ from tests.integration.fleet.harness import FleetHarness
 sys.path.insert(0, TOOLS_DIR)
 from gce_emulator import EmulatorServer  # noqa: E402  (needs TOOLS_DIR on sys.path)
 from gce_emulator.service_account import write_service_account_file  # noqa: E402
+from testhosts.sshkeys import ensure_client_key  # noqa: E402
 
 TESTHOSTS = os.path.join(TOOLS_DIR, "testhosts", "testhosts")
 
@@ -30,6 +31,9 @@ def backed_emulator():
     # Build (or find) the base image first, so that no instance's boot waits on it.
     base = subprocess.run([TESTHOSTS, "base"], capture_output=True, text=True, timeout=1800, check=False)
     assert base.returncode == 0, base.stderr
+    # The test user's key pair is made with the first host; a job that lays out its
+    # machine credential before any host has started (tests/integration/awx) needs it now.
+    ensure_client_key()
     server = EmulatorServer(port=0, operation_seconds=0.3, backing="testhosts").start()
     try:
         yield EmulatorHandle(server, DEFAULT_PROJECT)
