@@ -111,13 +111,10 @@ unit: $(DEV_INSTALLED)
 	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
 		pytest -n 2 -m "not playbook" $(COVERAGE) $(UNIT_TESTS)
 
-# Every molecule scenario, against the installed artefact.
+# Every molecule scenario, against the installed artefact, all at once
+# (tools/molecule-all.sh; each scenario's log in build/molecule/).
 molecule: install $(DEV_INSTALLED)
-	@for scenario in $$(ls molecule 2>/dev/null | sort); do \
-		test -f molecule/$$scenario/molecule.yml || continue; \
-		echo "== molecule test -s $$scenario"; \
-		molecule test -s $$scenario || exit 1; \
-	done
+	tools/molecule-all.sh
 
 demo: demo-setup install
 	tools/demo.sh
