@@ -40,12 +40,26 @@ class ModuleResult(dict):
         return bool(self.get("changed"))
 
 
+def forget_earlier_warnings():
+    """Start a run with no warnings or deprecations recorded, as a module's own process does.
+
+    ansible-core keeps them in module-level collections that exit_json
+    reports in full; in one test process every earlier run's would show up
+    again in the next result.
+    """
+    from ansible.module_utils.common import warnings
+
+    for name in ("_global_warnings", "_global_deprecations"):
+        getattr(warnings, name).clear()
+
+
 def run_module(main, args=None, check_mode=False, diff=False):
     """Call ``main()`` with ``args`` as the task's arguments.
 
     ``check_mode`` and ``diff`` set the same internal flags the controller
     sends with a task run under ``--check`` / ``--diff``.
     """
+    forget_earlier_warnings()
     module_args = dict(args or {})
     module_args["_ansible_check_mode"] = check_mode
     module_args["_ansible_diff"] = diff

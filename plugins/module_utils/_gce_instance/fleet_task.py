@@ -101,9 +101,11 @@ class FleetTask:
                            actions=member.actions, skipped_zones=member.skipped_zones, **extra)
 
     @staticmethod
-    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None):
+    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None, image_outdated=None):
         report = dict(name=params["name"], changed=changed, failed=bool(failed), actions=list(actions),
                       skipped_zones=list(skipped_zones), instance=instance or {})
+        if image_outdated is not None:
+            report["image_outdated"] = image_outdated
         if failed:
             report["msg"] = failed
         return report
