@@ -53,7 +53,7 @@ class InstanceTask:
     may end the module (fail_json): failures are raised.
     """
 
-    def __init__(self, gce, params=None, listing=None, read_back=True):
+    def __init__(self, gce, params=None, listing=None, read_back=True, boot_disks=None):
         self.gce = gce
         self.params = gce.params if params is None else params
         self.name = self.params["name"]
@@ -61,6 +61,9 @@ class InstanceTask:
         # The instances of this name in any zone, when the fleet has read them
         # for every member at once; None: read them here.
         self.listing = listing
+        # {(project, zone, name): Disk} when the fleet has read the boot
+        # disks of every member at once; None: read the boot disk here.
+        self.boot_disks = boot_disks
         # Read the instance again after a change to return it as it now is;
         # a fleet reads all of its changed members at once instead.
         self.read_back = read_back
@@ -156,7 +159,7 @@ class InstanceTask:
         if location is None:
             return None, "it names no boot disk" if not source else "its boot disk is %s" % source
         try:
-            disk = self.calls.disk(*location)
+            disk = self.boot_disks.get(location) if self.boot_disks is not None else self.calls.disk(*location)
         except GceError as error:
             return None, "reading its boot disk %s failed: %s" % (location[2], error)
         if disk is None:

@@ -144,6 +144,16 @@ class InstanceCalls:
                 return None
             raise
 
+    def disks_named(self, project, zone, names, action="read the boot disks"):
+        """The disks of ``zone`` called any of ``names``, in as few list calls as fit (see names_filters)."""
+        found = []
+        for expression in names_filters(names):
+            pages = self.api.read_pages(DISKS, "list", "ListDisksRequest", action, project=project, zone=zone,
+                                        filter=expression, max_results=LIST_PAGE_SIZE)
+            for page in pages:
+                found.extend(disk for disk in page.get("items") or () if disk.get("name") in names)
+        return found
+
     def image(self, ref):
         """The image an ImageRef names (a family resolves to its newest image), looked up once per run."""
         return self.resolve_image(ref)[0]

@@ -38,6 +38,8 @@ def call_kind(entry):
         return "images.get"
     if method == "GET" and "/disks/" in path:
         return "disks.get"
+    if method == "GET" and path.endswith("/disks"):
+        return "disks.list"
     if method == "POST" and path.endswith("/instances"):
         return "instances.insert"
     if method == "DELETE":
@@ -115,8 +117,9 @@ def test_a_fleet_is_created_in_one_task_and_an_unchanged_rerun_only_reads(gce):
     rerun = gce.run([task])
     assert rerun.status("fleet") == "ok", rerun.output
     assert all(report["changed"] is False and report["actions"] == [] for report in rerun.result("fleet")["instances"])
-    # One list call finds the fleet; each boot disk tells its image, the family is looked up once.
-    assert call_counts(gce.calls(since)) == {"aggregatedList": 1, "disks.get": 5, "images.get": 1}
+    # One list call finds the fleet, one per zone its boot disks (whose sourceImage tells the image),
+    # and the family is looked up once.
+    assert call_counts(gce.calls(since)) == {"aggregatedList": 1, "disks.list": 3, "images.get": 1}
 
 
 def test_one_failed_instance_does_not_hide_the_others(gce):
@@ -177,7 +180,7 @@ def test_a_fleet_is_stopped_started_and_deleted_with_a_state_per_entry(gce):
     again = gce.run([fleet_task(zone=ZONE, state="stopped",
                                 instances=entries("life-1", "life-2") + [{"name": "life-3", "state": "started"}])])
     assert again.status("fleet") == "ok", again.output
-    assert call_counts(gce.calls(since)) == {"aggregatedList": 1, "disks.get": 3, "images.get": 1}
+    assert call_counts(gce.calls(since)) == {"aggregatedList": 1, "disks.list": 1, "images.get": 1}
 
     start = gce.run([fleet_task(zone=ZONE, state="started", instances=entries(*names))])
     assert start.status("fleet") == "changed", start.output

@@ -182,6 +182,10 @@ def test_a_fleet_judges_each_entry_by_its_own_boot_disk(gce):
     assert run.status("fleet") == "ok", run.output
     assert reports["fl-1"]["image_outdated"] is True and reports["fl-2"]["image_outdated"] is True
     assert sum("instance fl-" in text for text in warnings_of(run.result("fleet"))) == 2
+    # Both boot disks are read with one list call, not one get each.
+    disk_reads = [call for call in gce.calls(since) if "/disks" in call["path"]]
+    assert [call["path"].rsplit("/", 1)[-1] for call in disk_reads] == ["disks"], disk_reads
+    assert disk_reads[0]["query"]["filter"] == 'name eq "(fl-1|fl-2)"'
 
     fleet["confidential.tdx.gce_instance"]["instances"][1]["recreate_on_image_update"] = True
     run = gce.run([fleet])
