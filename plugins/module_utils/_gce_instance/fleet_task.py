@@ -111,8 +111,8 @@ class FleetTask:
             for instance in current:
                 if short_name(instance.get("zone")) == report["zone"]:
                     report["instance"] = summarize(instance)
-                    if "diff" in report:
-                        report["diff"]["after"] = diff_view(report["instance"])
+                    if "diff" in report:  # the image read with the instance is kept, not read again
+                        report["diff"]["after"].update(diff_view(report["instance"]))
 
     def failed_report(self, member, error):
         if isinstance(error, InstanceTaskFailed):

@@ -13,6 +13,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
     disk_location,
     image_label,
+    image_path,
     machine_type_path,
     parse_image,
     short_name,
@@ -72,6 +73,8 @@ class InstanceTask:
         # Whether the instance, as the task leaves it, runs an image its
         # family no longer gives (RV(image_outdated)); None when absent.
         self.image_outdated = None
+        # The boot image before and after the task (projects/P/global/images/NAME), for diff mode.
+        self.image_before = self.image_after = None
 
     def fail(self, message, **result):
         raise InstanceTaskFailed(message, **result)
@@ -197,6 +200,7 @@ class InstanceTask:
     def create(self, before=None):
         image = self.resolve_image()
         self.image_outdated = False
+        self.image_after = image_path(image["selfLink"])
         stop_after = self.params["state"] == "stopped"
         planned = planned_view(self.params, self.zones[0], image)
         diff = {"before": diff_view(before), "after": diff_view(planned)}
@@ -252,6 +256,7 @@ class InstanceTask:
         recreating = ((comparison.blocked and self.params["recreate"]) or
                       (outdated and self.params["recreate_on_image_update"]))
         self.warn(warning(image, self.name, recreating=recreating))
+        self.image_before = self.image_after = image.have
         if comparison.blocked and not self.params["recreate"]:
             self.fail(comparison.blocked_message(self.name), instance=before, image_outdated=outdated)
         if recreating:
@@ -333,5 +338,8 @@ class InstanceTask:
         if self.image_outdated is not None:
             result["image_outdated"] = self.image_outdated
         if diff is not None and self.gce.diff_mode:
+            for side, image in (("before", self.image_before), ("after", self.image_after)):
+                if diff[side] and image is not None:
+                    diff[side]["image"] = image
             result["diff"] = diff
         return result

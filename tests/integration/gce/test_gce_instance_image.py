@@ -93,12 +93,14 @@ def test_a_moved_family_is_reported_outdated_and_recreated_only_when_asked(gce):
 
     for extra in ({}, {"recreate": True}):
         since = gce.mark()
-        run = gce.run([instance_task(**dict(task, **extra))])
+        run = gce.run([instance_task(**dict(task, **extra))], diff=True)
         assert run.status("create") == "ok", run.output
         result = run.result("create")
         assert result["image_outdated"] is True and result["actions"] == []
         assert any("image family tdx-test-project/family/golden now gives %s" % image_path(gce, "golden-2") in text
                    and "recreate_on_image_update: true" in text for text in warnings_of(result)), result
+        assert result["diff"]["before"] == result["diff"]["after"]
+        assert result["diff"]["after"]["image"] == image_path(gce, "golden-1")
         assert gce.writes(since) == []
     assert boot_source_image(gce, "tdx-fam").endswith("/golden-1")
 
@@ -107,6 +109,8 @@ def test_a_moved_family_is_reported_outdated_and_recreated_only_when_asked(gce):
     assert checked.status("create") == "changed", checked.output
     assert checked.result("create")["actions"] == ["delete from us-central1-a", "create in us-central1-a"]
     assert checked.result("create")["image_outdated"] is False  # as the task would leave it
+    diff = checked.result("create")["diff"]
+    assert (diff["before"]["image"], diff["after"]["image"]) == (image_path(gce, "golden-1"), image_path(gce, "golden-2"))
     assert gce.writes(since) == []
 
     since = gce.mark()
@@ -177,10 +181,11 @@ def test_a_fleet_judges_each_entry_by_its_own_boot_disk(gce):
     make_tdx_image(gce, "golden-2", "golden-src")
 
     since = gce.mark()
-    run = gce.run([fleet], check=True)
+    run = gce.run([fleet], check=True, diff=True)
     reports = dict((report["name"], report) for report in run.result("fleet")["instances"])
     assert run.status("fleet") == "ok", run.output
     assert reports["fl-1"]["image_outdated"] is True and reports["fl-2"]["image_outdated"] is True
+    assert reports["fl-1"]["diff"]["after"]["image"] == image_path(gce, "golden-1")
     assert sum("instance fl-" in text for text in warnings_of(run.result("fleet"))) == 2
     # Both boot disks are read with one list call, not one get each.
     disk_reads = [call for call in gce.calls(since) if "/disks" in call["path"]]
