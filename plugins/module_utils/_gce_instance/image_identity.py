@@ -85,8 +85,10 @@ def wanted_label(judgement):
 def warning(judgement, name, recreating=False):
     """The task's warning about the instance's image, or None when there is nothing to warn about."""
     if judgement.verdict == UNKNOWN:
+        outcome = ("it is recreated for its other differences only" if recreating
+                   else "the instance is left as it is")
         return ("instance %s: the image its boot disk was made from is not known (%s); the image option is "
-                "not compared and the instance is left as it is" % (name, judgement.reason))
+                "not compared and %s" % (name, judgement.reason, outcome))
     if judgement.verdict == OUTDATED and not recreating:
         return ("instance %s was made from %s, but image family %s now gives %s; set "
                 "recreate_on_image_update: true to delete it and create it again from that image"

@@ -122,6 +122,7 @@ def test_without_a_known_boot_image_nothing_is_looked_up_and_the_verdict_is_unkn
     message = warning(judgement, "web-1")
     assert message.startswith("instance web-1: the image its boot disk was made from is not known (")
     assert "left as it is" in message and "\n" not in message
+    assert "recreated for its other differences only" in warning(judgement, "web-1", recreating=True)
 
 
 def test_same_and_different_have_no_warning():
