@@ -15,14 +15,26 @@ description:
     type, the zones, the host maintenance policy, the instance name, and the
     guest OS features of the image, read through the API). A mistake fails
     with a message naming the option and what is allowed, and changes nothing.
-  - Idempotent. When the instance already matches, the module makes exactly
-    one API call (C(instances.get)) and reports no change. Labels, metadata,
+  - Idempotent. When the instance already matches, the module makes only
+    reads (C(instances.get), C(disks.get) on its boot disk, the look-up of
+    O(image)) and reports no change. Labels, metadata,
     network tags and deletion protection are corrected in place (with the
     API's fingerprints); the machine type is changed in place while the
     instance is stopped. Other differences (a VM that is not TDX, another zone,
-    an image from another publisher, a machine type on a running VM, boot
+    another image, a machine type on a running VM, boot
     disk, network, external IP, service account, Secure Boot) cannot change
     in place and fail clearly unless O(recreate=true).
+  - The image of an existing instance is the boot disk's C(sourceImage), the
+    image the disk was made from; licenses are not used (a custom image keeps
+    the licenses of the disk it was made from, Ubuntu's for one built on
+    Ubuntu). O(image) is resolved to a concrete image and compared with it.
+    When the boot image cannot be known (the disk is gone, cannot be read, or
+    records no C(sourceImage)) the task warns and leaves the instance alone,
+    whatever O(recreate) says.
+  - When O(image) is a family that now gives another image than the one the
+    boot disk was made from, the task reports RV(image_outdated=true) and
+    warns; it recreates the instance from the family's current image only
+    with O(recreate_on_image_update=true).
   - Capacity for TDX machine types runs out in real zones; O(zones) lists
     zones to fall back through when a zone answers
     C(ZONE_RESOURCE_POOL_EXHAUSTED). The result names the zone used and the
@@ -30,7 +42,8 @@ description:
   - Fleet mode. With O(instances) instead of O(name), one task manages many
     instances that share the task's options, each entry overriding what it
     sets. Every instance is found with one C(aggregatedList) call for the
-    whole fleet (so an unchanged fleet costs one call, not one per instance),
+    whole fleet and their boot disks with one C(disks.list) per zone (so an
+    unchanged fleet costs the same few reads whatever its size),
     the writes are made at the same time with at most O(concurrency) API
     calls in flight, and the operations are waited for together (one
     C(zoneOperations.list) call per zone and poll, not one wait per
@@ -53,7 +66,9 @@ attributes:
   diff_mode:
     support: full
     details:
-      - Returns the instance before and after, as in RV(instance).
+      - Returns the instance before and after, as in RV(instance), and the
+        boot image before and after (C(image), as
+        C(projects/PROJECT/global/images/IMAGE)).
       - In fleet mode, one before/after per changed instance, headed by its
         name, and each entry of RV(instances) has its own C(diff).
 options:
@@ -159,6 +174,10 @@ options:
         description:
           - As O(recreate), for this instance.
         type: bool
+      recreate_on_image_update:
+        description:
+          - As O(recreate_on_image_update), for this instance.
+        type: bool
   concurrency:
     description:
       - Fleet mode only (O(instances)). The most API calls in flight at once,
@@ -209,9 +228,10 @@ options:
         (V(projects/PROJECT/global/images/IMAGE)).
       - The image must declare the guest OS feature C(TDX_CAPABLE); this is
         checked through the API before the instance is created.
-      - On an existing instance the image is not resolved again (a family
-        moves on to newer images); instead the publisher of the boot disk's
-        licenses is compared with the image's project.
+      - On an existing instance it is compared with the image the boot disk
+        was made from (its C(sourceImage)), URL forms normalised. A family
+        that has moved on to another image is not a difference to fix; it is
+        reported as RV(image_outdated), see O(recreate_on_image_update).
     type: str
     default: ubuntu-os-cloud/ubuntu-2204-lts
   boot_disk_size_gb:
@@ -300,6 +320,18 @@ options:
         deleted with it.
     type: bool
     default: false
+  recreate_on_image_update:
+    description:
+      - Delete and create the instance again from the image O(image) now
+        gives when O(image) is a family whose current image is not the one
+        the boot disk was made from (RV(image_outdated)). The boot disk is
+        deleted with the instance.
+      - Without it an outdated instance is only reported and warned about;
+        O(recreate) alone does not recreate it.
+      - Never acts when the boot image cannot be known, and never deletes an
+        instance with deletion protection.
+    type: bool
+    default: false
   wait:
     description:
       - Wait for the last operation to finish. Operations the module depends
@@ -375,6 +407,26 @@ EXAMPLES = r"""
         zone: us-central1-a
         machine_type: c3-standard-8
         state: started
+
+# A custom TDX image published as a family: the instance is judged by the
+# image its boot disk was made from (its licenses would name Ubuntu's). A new
+# image in the family is reported, and rolled out only when a task asks.
+- name: Keep a TDX VM on the team's golden image family
+  confidential.tdx.gce_instance:
+    name: tdx-golden-1
+    project: my-project
+    zone: us-central1-a
+    image: projects/my-project/global/images/family/golden-tdx
+  register: golden
+
+- name: Move it onto the family's newest image (the boot disk is replaced)
+  confidential.tdx.gce_instance:
+    name: tdx-golden-1
+    project: my-project
+    zone: us-central1-a
+    image: projects/my-project/global/images/family/golden-tdx
+    recreate_on_image_update: true
+  when: golden.image_outdated
 
 - name: Delete it
   confidential.tdx.gce_instance:
@@ -534,6 +586,17 @@ skipped_zones:
   type: list
   elements: dict
   sample: [{zone: us-central1-a, reason: "ZONE_RESOURCE_POOL_EXHAUSTED: The zone does not have enough resources"}]
+image_outdated:
+  description:
+    - Whether the instance, as the task leaves it (in check mode, would leave
+      it), was made from another image than the one the O(image) family
+      gives now (usually an older one). The task warns then; see
+      O(recreate_on_image_update).
+    - V(false) when O(image) names an image rather than a family, and when
+      the boot image cannot be known (the task warns about that instead).
+  returned: when O(name) is set and the instance exists or was created
+  type: bool
+  sample: false
 actions:
   description: The changes made (in check mode, that would be made), in order.
   returned: when O(name) is set
@@ -583,6 +646,10 @@ instances:
     instance:
       description: The instance after the task, as RV(instance); empty when absent or failed before it existed.
       type: dict
+    image_outdated:
+      description: As RV(image_outdated), for this instance.
+      type: bool
+      returned: when the instance exists or was created
     diff:
       description: The instance before and after (in diff mode).
       type: dict

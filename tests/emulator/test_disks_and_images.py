@@ -44,6 +44,16 @@ def test_the_boot_disk_keeps_the_image_it_was_made_from(compute, disks):
                           "instances/tdx-disk"]
 
 
+def test_the_disks_of_a_zone_are_listed_by_a_names_filter(compute, disks):
+    for name in ("tdx-list-1", "tdx-list-2", "tdx-other"):
+        compute.create(tdx_instance(name))
+    listed = list(disks.list(request=compute_v1.ListDisksRequest(
+        project=compute.project, zone=ZONE, filter='name eq "(tdx-list-1|tdx-list-2)"')))
+    assert sorted(disk.name for disk in listed) == ["tdx-list-1", "tdx-list-2"]
+    assert all(disk.source_image == JAMMY for disk in listed)
+    assert [disk.name for disk in disks.list(project=compute.project, zone="us-central1-b")] == []
+
+
 def test_an_auto_delete_disk_goes_with_its_instance(compute, disks):
     compute.create(tdx_instance("tdx-gone"))
     compute.wait(compute.instances.delete_unary(project=compute.project, zone=ZONE, instance="tdx-gone"))

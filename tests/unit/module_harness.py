@@ -40,17 +40,53 @@ class ModuleResult(dict):
         return bool(self.get("changed"))
 
 
+def forget_earlier_warnings():
+    """Start a run with no warnings or deprecations recorded, as a module's own process does.
+
+    ansible-core keeps them in module-level collections that exit_json
+    reports in full; in one test process every earlier run's would show up
+    again in the next result.
+    """
+    from ansible.module_utils.common import warnings
+
+    for name in ("_global_warnings", "_global_deprecations"):
+        getattr(warnings, name).clear()
+
+
+@contextlib.contextmanager
+def as_target():
+    """Run as a module's own process does, not as the controller.
+
+    From ansible-core 2.19, once anything of the controller has been
+    imported into the test process, module_utils takes itself for the
+    controller and sends the module's warnings to the controller's display
+    instead of into the module's result.
+    """
+    try:
+        from ansible.module_utils import _internal
+    except ImportError:  # ansible-core < 2.19: no such switch
+        yield
+        return
+    saved = getattr(_internal, "is_controller", False)
+    _internal.is_controller = False
+    try:
+        yield
+    finally:
+        _internal.is_controller = saved
+
+
 def run_module(main, args=None, check_mode=False, diff=False):
     """Call ``main()`` with ``args`` as the task's arguments.
 
     ``check_mode`` and ``diff`` set the same internal flags the controller
     sends with a task run under ``--check`` / ``--diff``.
     """
+    forget_earlier_warnings()
     module_args = dict(args or {})
     module_args["_ansible_check_mode"] = check_mode
     module_args["_ansible_diff"] = diff
     stdout = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(stdout):
+    with patch_module_args(module_args), as_target(), contextlib.redirect_stdout(stdout):
         try:
             main()
         except SystemExit:

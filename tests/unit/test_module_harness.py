@@ -39,3 +39,21 @@ def test_argument_spec_errors_are_failures():
     result = run_module(_echo_module, {})
     assert result.failed
     assert "name" in result["msg"]
+
+
+def _warning_module():
+    module = AnsibleModule(argument_spec={"text": {"type": "str", "required": True}})
+    module.warn(module.params["text"])
+    module.exit_json(changed=False)
+
+
+def warning_texts(result):
+    """Strings before ansible-core 2.19, warning summaries from it."""
+    return [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]
+
+
+def test_a_warning_is_in_its_own_runs_result_only_even_with_the_controller_loaded():
+    import ansible.plugins.loader  # noqa: F401  (controller code, as the plugin tests import it)
+
+    assert warning_texts(run_module(_warning_module, {"text": "first"})) == ["first"]
+    assert warning_texts(run_module(_warning_module, {"text": "second"})) == ["second"]

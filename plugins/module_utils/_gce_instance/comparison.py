@@ -6,13 +6,11 @@
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
-    image_label,
-    license_project,
-    parse_image,
-    short_name,
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.image_identity import (
+    DIFFERENT,
+    wanted_label,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     wanted_labels,
     wanted_metadata,
@@ -42,7 +40,8 @@ class Comparison:
                 "create it again" % (name, "; ".join(parts)))
 
 
-def compare(instance, params, zones):
+def compare(instance, params, zones, image=None):
+    """The Comparison of ``instance`` with the task; ``image`` is the ImageJudgement of its boot image."""
     view = summarize(instance)
     found = Comparison()
     kind = view["confidential_instance_type"]
@@ -60,11 +59,8 @@ def compare(instance, params, zones):
         else:
             found.block("machine_type", view["machine_type"], params["machine_type"],
                         "the instance is %s; stop it first with state: stopped" % view["status"])
-    ref = parse_image(params["image"])
-    publishers = sorted(set(filter(None, (license_project(url) for url in boot_disk(instance).get("licenses") or ()))))
-    if publishers and ref.project not in publishers:
-        found.block("image", "from %s" % ", ".join(publishers), image_label(ref),
-                    "the boot disk cannot be replaced in place")
+    if image is not None and image.verdict == DIFFERENT:
+        found.block("image", image.have, wanted_label(image), "the boot disk cannot be replaced in place")
     if params["boot_disk_size_gb"] and view["boot_disk_size_gb"] != params["boot_disk_size_gb"]:
         found.block("boot_disk_size_gb", view["boot_disk_size_gb"], params["boot_disk_size_gb"],
                     "grow the disk with gcloud compute disks resize, then set this to match")

@@ -8,7 +8,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import co
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, run_each
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import disk_location, short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import (
     InstanceTask,
     InstanceTaskFailed,
@@ -60,7 +61,8 @@ class FleetTask:
         # One list call finds every member, wherever it is, instead of a get per instance.
         listing = gce.instances.named_any_of([params["name"] for dummy, params in tasks],
                                              "find the instances of the task")
-        members = [InstanceTask(gce, params, listing=listing[params["name"]], read_back=False)
+        boot_disks = self.read_boot_disks(listing, [params for dummy, params in tasks if params["state"] != "absent"])
+        members = [InstanceTask(gce, params, listing=listing[params["name"]], read_back=False, boot_disks=boot_disks)
                    for dummy, params in tasks]
         outcomes = run_each(members, lambda member: member.run())
         changed_names = []
@@ -75,6 +77,27 @@ class FleetTask:
         if changed_names and not gce.check_mode:
             self.read_back(changed_names, reports)
 
+    def read_boot_disks(self, listing, kept):
+        """{(project, zone, name): Disk} of the boot disks of the instances found, one list call per zone.
+
+        Each boot disk's sourceImage tells the image its instance was made
+        from. None when a list call fails: each member then reads its own.
+        """
+        by_zone = {}
+        for params in kept:
+            for instance in listing[params["name"]]:
+                location = disk_location(boot_disk(instance).get("source"))
+                if location:
+                    by_zone.setdefault(location[:2], set()).add(location[2])
+        found = {}
+        try:
+            for (project, zone), names in sorted(by_zone.items()):
+                for disk in self.gce.instances.disks_named(project, zone, names):
+                    found[(project, zone, disk["name"])] = disk
+        except GceError:
+            return None
+        return found
+
     def read_back(self, names, reports):
         """Return the changed instances as they are now, read with one list call."""
         try:
@@ -88,8 +111,8 @@ class FleetTask:
             for instance in current:
                 if short_name(instance.get("zone")) == report["zone"]:
                     report["instance"] = summarize(instance)
-                    if "diff" in report:
-                        report["diff"]["after"] = diff_view(report["instance"])
+                    if "diff" in report:  # the image read with the instance is kept, not read again
+                        report["diff"]["after"].update(diff_view(report["instance"]))
 
     def failed_report(self, member, error):
         if isinstance(error, InstanceTaskFailed):
@@ -101,9 +124,11 @@ class FleetTask:
                            actions=member.actions, skipped_zones=member.skipped_zones, **extra)
 
     @staticmethod
-    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None):
+    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None, image_outdated=None):
         report = dict(name=params["name"], changed=changed, failed=bool(failed), actions=list(actions),
                       skipped_zones=list(skipped_zones), instance=instance or {})
+        if image_outdated is not None:
+            report["image_outdated"] = image_outdated
         if failed:
             report["msg"] = failed
         return report

@@ -11,17 +11,24 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_disk_size
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    disk_location,
     image_label,
+    image_path,
     machine_type_path,
     parse_image,
     short_name,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import check_image_features
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk, check_image_features
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
     SETTLING_STATES,
     STATUS_AFTER,
     compare,
     power_actions,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.image_identity import (
+    OUTDATED,
+    judge_image,
+    warning,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import (
     desired_body,
@@ -47,7 +54,7 @@ class InstanceTask:
     may end the module (fail_json): failures are raised.
     """
 
-    def __init__(self, gce, params=None, listing=None, read_back=True):
+    def __init__(self, gce, params=None, listing=None, read_back=True, boot_disks=None):
         self.gce = gce
         self.params = gce.params if params is None else params
         self.name = self.params["name"]
@@ -55,11 +62,19 @@ class InstanceTask:
         # The instances of this name in any zone, when the fleet has read them
         # for every member at once; None: read them here.
         self.listing = listing
+        # {(project, zone, name): Disk} when the fleet has read the boot
+        # disks of every member at once; None: read the boot disk here.
+        self.boot_disks = boot_disks
         # Read the instance again after a change to return it as it now is;
         # a fleet reads all of its changed members at once instead.
         self.read_back = read_back
         self.actions = []
         self.skipped_zones = []
+        # Whether the instance, as the task leaves it, runs an image its
+        # family no longer gives (RV(image_outdated)); None when absent.
+        self.image_outdated = None
+        # The boot image before and after the task (projects/P/global/images/NAME), for diff mode.
+        self.image_before = self.image_after = None
 
     def fail(self, message, **result):
         raise InstanceTaskFailed(message, **result)
@@ -134,6 +149,45 @@ class InstanceTask:
             self.finish(self.calls.delete(zone, self.name), "delete instance %s" % self.name, last=True)
         return self.result(True, {}, diff=diff)
 
+    def judge_image(self, existing):
+        """The ImageJudgement of the existing instance's boot disk image against the task's image."""
+        boot_image, reason = self.boot_image(existing)
+        return judge_image(parse_image(self.params["image"]), boot_image, reason,
+                           resolve=self._resolved_link, image_family=self._family_of)
+
+    def boot_image(self, existing):
+        """(the boot disk's sourceImage, None), or (None, why it cannot be known)."""
+        source = boot_disk(existing).get("source")
+        location = disk_location(source)
+        if location is None:
+            return None, "it names no boot disk" if not source else "its boot disk is %s" % source
+        try:
+            disk = self.boot_disks.get(location) if self.boot_disks is not None else self.calls.disk(*location)
+        except GceError as error:
+            return None, "reading its boot disk %s failed: %s" % (location[2], error)
+        if disk is None:
+            return None, "its boot disk %s no longer exists" % location[2]
+        if not disk.get("sourceImage"):
+            return None, "its boot disk %s records no sourceImage" % location[2]
+        return disk["sourceImage"], None
+
+    def _resolved_link(self, ref):
+        image, from_family = self.calls.resolve_image(ref)
+        return image["selfLink"], from_family
+
+    def _family_of(self, link):
+        try:
+            image = self.calls.image_at(link)
+        except GceError as error:
+            return None, str(error)
+        if image is None:
+            return None, "it no longer exists"
+        return image.get("family"), None
+
+    def warn(self, message):
+        if message:
+            self.gce.module.warn(message)
+
     def resolve_image(self):
         ref = parse_image(self.params["image"])
         image = self.calls.image(ref)
@@ -145,6 +199,8 @@ class InstanceTask:
 
     def create(self, before=None):
         image = self.resolve_image()
+        self.image_outdated = False
+        self.image_after = image_path(image["selfLink"])
         stop_after = self.params["state"] == "stopped"
         planned = planned_view(self.params, self.zones[0], image)
         diff = {"before": diff_view(before), "after": diff_view(planned)}
@@ -193,12 +249,19 @@ class InstanceTask:
             operation_error_code=code)
 
     def converge(self, existing):
-        comparison = compare(existing, self.params, self.zones)
+        image = self.judge_image(existing)
+        comparison = compare(existing, self.params, self.zones, image)
         before = summarize(existing)
-        if comparison.blocked:
-            if not self.params["recreate"]:
-                self.fail(comparison.blocked_message(self.name), instance=before)
+        outdated = image.verdict == OUTDATED
+        recreating = ((comparison.blocked and self.params["recreate"]) or
+                      (outdated and self.params["recreate_on_image_update"]))
+        self.warn(warning(image, self.name, recreating=recreating))
+        self.image_before = self.image_after = image.have
+        if comparison.blocked and not self.params["recreate"]:
+            self.fail(comparison.blocked_message(self.name), instance=before, image_outdated=outdated)
+        if recreating:
             return self.recreate(existing, before)
+        self.image_outdated = outdated
         zone = before["zone"]
         after = copy.deepcopy(before)
         for option, dummy, wanted in comparison.updates:
@@ -272,6 +335,11 @@ class InstanceTask:
         result = dict(changed=changed, instance=view, actions=self.actions, skipped_zones=self.skipped_zones)
         if view:
             result["zone"] = view.get("zone")
+        if self.image_outdated is not None:
+            result["image_outdated"] = self.image_outdated
         if diff is not None and self.gce.diff_mode:
+            for side, image in (("before", self.image_before), ("after", self.image_after)):
+                if diff[side] and image is not None:
+                    diff[side]["image"] = image
             result["diff"] = diff
         return result

@@ -36,6 +36,7 @@ INSTANCE_OPTIONS = dict(
     secure_boot=dict(type="bool", default=True),
     deletion_protection=dict(type="bool"),
     recreate=dict(type="bool", default=False),
+    recreate_on_image_update=dict(type="bool", default=False),
 )
 
 PLACEMENT_OPTIONS = ("zone", "zones")

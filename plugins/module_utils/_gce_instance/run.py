@@ -12,6 +12,7 @@ empty, as ansible-test's empty-init rule asks):
 - validation: every problem with the options, before any API call
 - shape: the insert body, the planned view (check mode) and the diff view
 - comparison: what differs between an instance and the task, power transitions
+- image_identity: whether the boot disk's image is the one the task asks for
 - instance_task / fleet_task: read, compare, act, for one instance or many
 - role_entry: the provision role's check of one instance entry
 - run: the module's main() after AnsibleModule has parsed the options

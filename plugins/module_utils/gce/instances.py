@@ -15,11 +15,13 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
     image_label,
+    image_path,
     short_name,
 )
 
 INSTANCES = "InstancesClient"
 IMAGES = "ImagesClient"
+DISKS = "DisksClient"
 # The largest page the list calls allow: each page is one HTTP call.
 LIST_PAGE_SIZE = 500
 
@@ -132,35 +134,77 @@ class InstanceCalls:
                     found[instance["name"]].append(instance)
         return found
 
+    def disk(self, project, zone, name):
+        """The Disk resource, or None when it does not exist."""
+        try:
+            return self.api.read(DISKS, "get", "GetDiskRequest", "read disk %s" % name,
+                                 project=project, zone=zone, disk=name)
+        except GceError as error:
+            if is_not_found(error):
+                return None
+            raise
+
+    def disks_named(self, project, zone, names, action="read the boot disks"):
+        """The disks of ``zone`` called any of ``names``, in as few list calls as fit (see names_filters)."""
+        found = []
+        for expression in names_filters(names):
+            pages = self.api.read_pages(DISKS, "list", "ListDisksRequest", action, project=project, zone=zone,
+                                        filter=expression, max_results=LIST_PAGE_SIZE)
+            for page in pages:
+                found.extend(disk for disk in page.get("items") or () if disk.get("name") in names)
+        return found
+
     def image(self, ref):
-        """The image an ImageRef names (a family resolves to its newest image), looked up once per run.
+        """The image an ImageRef names (a family resolves to its newest image), looked up once per run."""
+        return self.resolve_image(ref)[0]
+
+    def resolve_image(self, ref):
+        """(image, whether it came from a family) for an ImageRef, looked up once per run.
 
         A failed lookup is remembered as well, so that a fleet sharing a
         missing image reports it for each instance from one call.
         """
+        return self._once(ref, lambda: self._lookup_image(ref))
+
+    def image_at(self, link):
+        """The image at a self link or path, or None when it no longer exists; looked up once per run."""
+        path = image_path(link)
+        project, name = path.split("/")[1], path.rsplit("/", 1)[-1]
+
+        def lookup():
+            try:
+                return self.api.read(IMAGES, "get", "GetImageRequest", "read image %s" % path,
+                                     project=project, image=name)
+            except GceError as error:
+                if is_not_found(error):
+                    return None
+                raise
+        return self._once(path, lookup)
+
+    def _once(self, key, lookup):
         with self._images_lock:
-            if ref not in self._images:
+            if key not in self._images:
                 try:
-                    self._images[ref] = (self._lookup_image(ref), None)
+                    self._images[key] = (lookup(), None)
                 except GceError as error:
-                    self._images[ref] = (None, error)
-            image, error = self._images[ref]
+                    self._images[key] = (None, error)
+            found, error = self._images[key]
         if error is not None:
             raise error
-        return image
+        return found
 
     def _lookup_image(self, ref):
         label = image_label(ref)
         if ref.family is not False:
             try:
                 return self.api.read(IMAGES, "get_from_family", "GetFromFamilyImageRequest",
-                                     "look up image %s" % label, project=ref.project, family=ref.name)
+                                     "look up image %s" % label, project=ref.project, family=ref.name), True
             except GceError as error:
                 if ref.family or not is_not_found(error):
                     raise
         try:
             return self.api.read(IMAGES, "get", "GetImageRequest", "look up image %s" % label,
-                                 project=ref.project, image=ref.name)
+                                 project=ref.project, image=ref.name), False
         except GceError as error:
             if is_not_found(error):
                 raise GceError("image: %s is neither an image nor an image family in project %s; "

@@ -48,6 +48,19 @@ def parse_image(spec):
     return None
 
 
+def image_path(reference):
+    """``projects/P/global/images/NAME`` for an image URL or path in any of the API's forms, or None.
+
+    The API writes a disk's ``sourceImage`` and an image's ``selfLink`` as
+    full URLs; a task may give the same image as a path. Family references
+    (``.../images/family/F``) name no one image and give None.
+    """
+    match = _IMAGE_PATH.fullmatch(reference or "")
+    if not match or match.group("family"):
+        return None
+    return "projects/%s/global/images/%s" % (match.group("project"), match.group("name"))
+
+
 def image_label(ref):
     """How an ImageRef is shown in messages: PROJECT/family/NAME or PROJECT/NAME."""
     if ref.family:
@@ -75,7 +88,7 @@ def disk_type_path(zone, disk_type):
     return "zones/%s/diskTypes/%s" % (zone, disk_type)
 
 
-def license_project(license_url):
-    """The project that publishes a license (projects/P/global/licenses/L -> P)."""
-    match = re.search(r"projects/([^/]+)/global/licenses/", license_url or "")
-    return match.group(1) if match else None
+def disk_location(disk_url):
+    """(project, zone, name) of a zonal disk URL (an attached disk's ``source``), or None."""
+    match = re.search(r"projects/([^/]+)/zones/([^/]+)/disks/([^/]+)$", disk_url or "")
+    return match.groups() if match else None

@@ -27,11 +27,16 @@ def test_zone_fallback_skips_a_stocked_out_zone_and_says_why(gce):
         "us-central1-a", "us-central1-b"]
     assert [instance["zone"].rsplit("/", 1)[-1] for instance in gce.instances()] == ["us-central1-b"]
 
-    # The rerun finds it in the fallback zone with one call and changes nothing.
+    # The rerun finds it in the fallback zone with one list call, reads its boot disk there and the
+    # image family, and changes nothing.
     since = gce.mark()
     rerun = gce.run([instance_task(name="tdx-fallback", zones=["us-central1-a", "us-central1-b", "europe-west4-a"])])
     assert rerun.status("create") == "ok", rerun.output
-    assert len(gce.calls(since)) == 1
+    project = "/compute/v1/projects/%s" % gce.project
+    assert [call["path"] for call in gce.calls(since)] == [
+        project + "/aggregated/instances", project + "/zones/us-central1-b/disks/tdx-fallback",
+        "/compute/v1/projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts"]
+    assert gce.writes(since) == []
 
 
 def test_every_zone_stocked_out_fails_listing_them(gce):
@@ -91,7 +96,8 @@ def test_a_storm_of_503s_and_dropped_connections_creates_exactly_one_instance(gc
     since = gce.mark()
     rerun = gce.run([instance_task(name="tdx-storm", labels={"env": "storm"})])
     assert rerun.status("create") == "ok", rerun.output
-    assert len(gce.calls(since)) == 1
+    assert len(gce.calls(since)) == 3  # the instance, its boot disk, the image family
+    assert gce.writes(since) == []
 
 
 def test_retries_stop_at_wait_timeout_with_a_clear_message(gce):

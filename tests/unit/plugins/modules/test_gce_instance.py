@@ -4,6 +4,13 @@ import pytest
 
 from ansible_collections.confidential.tdx.plugins.modules import gce_instance
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import compare, power_actions
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.image_identity import (
+    DIFFERENT,
+    OUTDATED,
+    SAME,
+    UNKNOWN,
+    ImageJudgement,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import desired_body
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import validate
 from tests.unit.module_harness import run_module
@@ -151,7 +158,6 @@ def test_machine_type_changes_in_place_only_while_stopped():
 @pytest.mark.parametrize("changes, args, blocked_option", [
     (dict(confidentialInstanceConfig={}), {}, "confidential instance type"),
     (dict(confidentialInstanceConfig={"enableConfidentialCompute": True}), {}, "confidential instance type"),
-    ({}, dict(image="debian-cloud/debian-12"), "image"),
     ({}, dict(boot_disk_size_gb=50), "boot_disk_size_gb"),
     ({}, dict(network="tdx-vpc"), "network"),
     ({}, dict(subnetwork="other"), "subnetwork"),
@@ -168,9 +174,25 @@ def test_what_cannot_change_in_place_is_blocked(changes, args, blocked_option):
     assert message.endswith("set recreate: true to delete and create it again")
 
 
-def test_a_newer_image_of_the_same_publisher_is_not_a_change():
-    found = compare(existing(), params(image="ubuntu-os-cloud/ubuntu-2404-lts-amd64"), ["us-central1-a"])
+def test_licenses_do_not_decide_the_image():
+    # The boot disk's licenses name Ubuntu; without a judgement of its sourceImage nothing is blocked.
+    found = compare(existing(), params(image="debian-cloud/debian-12"), ["us-central1-a"])
     assert found.blocked == []
+
+
+def test_a_different_boot_image_is_blocked():
+    judgement = ImageJudgement(DIFFERENT, "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v1",
+                               "projects/p/global/images/golden-2", "p/family/golden", None)
+    found = compare(existing(), params(image="p/family/golden"), ["us-central1-a"], judgement)
+    assert found.blocked == [("image", "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v1",
+                              "projects/p/global/images/golden-2 (family p/family/golden)",
+                              "the boot disk cannot be replaced in place")]
+
+
+@pytest.mark.parametrize("verdict", [SAME, OUTDATED, UNKNOWN])
+def test_an_image_that_is_not_known_to_differ_blocks_nothing(verdict):
+    judgement = ImageJudgement(verdict, None, None, None, "no disk")
+    assert compare(existing(), params(), ["us-central1-a"], judgement).blocked == []
 
 
 def test_an_instance_in_another_zone_is_blocked_on_the_zone():

@@ -5,7 +5,8 @@ import pytest
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
     ImageRef,
     image_label,
-    license_project,
+    disk_location,
+    image_path,
     parse_image,
     region_of,
     short_name,
@@ -38,5 +39,24 @@ def test_labels_and_names():
     assert region_of("europe-west4-b") == "europe-west4"
     assert subnetwork_path("p", "us-central1", "sub") == "projects/p/regions/us-central1/subnetworks/sub"
     assert subnetwork_path("p", "us-central1", "projects/q/regions/r/subnetworks/s") == "projects/q/regions/r/subnetworks/s"
-    assert license_project("https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts") == "ubuntu-os-cloud"
-    assert license_project("nonsense") is None
+
+
+@pytest.mark.parametrize("reference, expected", [
+    ("https://www.googleapis.com/compute/v1/projects/p/global/images/my-image", "projects/p/global/images/my-image"),
+    ("https://compute.googleapis.com/compute/beta/projects/p/global/images/my-image",
+     "projects/p/global/images/my-image"),
+    ("projects/p/global/images/my-image", "projects/p/global/images/my-image"),
+    ("projects/p/global/images/family/f", None),  # a family names no one image
+    ("global/images/my-image", None),
+    ("p/my-image", None),
+    (None, None),
+])
+def test_image_paths_are_normalised_from_any_url_form(reference, expected):
+    assert image_path(reference) == expected
+
+
+def test_disk_location_of_an_attached_disk_source():
+    source = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a/disks/web-1"
+    assert disk_location(source) == ("p", "us-central1-a", "web-1")
+    assert disk_location("projects/p/regions/us-central1/disks/shared") is None  # regional: not a boot disk here
+    assert disk_location(None) is None
