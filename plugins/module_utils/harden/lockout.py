@@ -39,9 +39,13 @@ def login_findings(login, permit_root_login):
     return []
 
 
+def _source_name(source):
+    return ("AuthorizedKeysFile " + source["source"]) if source.get("kind") == "file" else source["source"]
+
+
 def key_source_text(account):
     """Where sshd finds this account's keys, for a finding: "its keys from ...", or what it found instead."""
-    sources = (account or {}).get("key_sources") or []
+    sources = [dict(source, source=_source_name(source)) for source in (account or {}).get("key_sources") or []]
     giving = ["%s (%d)" % (source["source"], source["keys"]) for source in sources if source.get("keys")]
     if giving:
         return "its key%s from %s" % ("s" if (account.get("keys") or 0) > 1 else "", ", ".join(giving))
@@ -119,7 +123,7 @@ def key_findings(ssh, login):
         if not sources:
             where = "no authorized keys file (AuthorizedKeysFile none) and no AuthorizedKeysCommand"
         else:
-            where = key_source_text({"key_sources": sources})
+            where = key_source_text(account)
         certificates = text(access.get("trustedusercakeys", "none")).lower() != "none"
         also = " (keys signed by TrustedUserCAKeys cannot be counted)" if certificates else ""
         unknown = [source for source in sources if source.get("keys") is None]
