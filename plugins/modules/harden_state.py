@@ -159,9 +159,26 @@ EXAMPLES = r"""
   become: true
   register: host_state
 
-- name: Refuse to continue when the login account has no key
+- name: Refuse to continue when sshd would find no key for the login account (files or AuthorizedKeysCommand)
   ansible.builtin.assert:
-    that: host_state.state.ssh.accounts[host_state.state.login_user].key_files_with_keys | length > 0
+    that: host_state.state.ssh.accounts[host_state.state.login_user]['keys'] > 0
+
+- name: Read the login's address without become (sudo drops SSH_CONNECTION)
+  ansible.builtin.command: printenv SSH_CONNECTION
+  become: false
+  changed_when: false
+  failed_when: false
+  register: ssh_connection
+
+- name: Judge the login as sshd will see it, with settings about to be written
+  confidential.tdx.harden_state:
+    sshd: true
+    ssh_client: "{{ ssh_connection.stdout }}"
+    sshd_candidate: |
+      PasswordAuthentication no
+      AllowUsers {{ ansible_user }}
+  become: true
+  register: host_state
 
 - name: Read units, live sysctls and swap in the same round trip
   confidential.tdx.harden_state:

@@ -71,18 +71,7 @@ def expand_key_file_spec(spec, user, home, uid):
         return []
     paths = []
     for token in spec.split():
-        expanded = []
-        index = 0
-        while index < len(token):
-            char = token[index]
-            if char == "%" and index + 1 < len(token):
-                code = token[index + 1]
-                expanded.append({"%": "%", "h": home, "u": user, "U": str(uid)}.get(code, "%" + code))
-                index += 2
-                continue
-            expanded.append(char)
-            index += 1
-        path = "".join(expanded)
+        path = ssh_keys.expand_tokens(token, {"h": home, "u": user, "U": str(uid)}, keep_unknown=True)
         if not path.startswith("/"):
             path = os.path.join(home, path)
         paths.append(os.path.normpath(path))

@@ -44,11 +44,11 @@ def _source_name(source):
 
 
 def key_source_text(account):
-    """Where sshd finds this account's keys, for a finding: "its keys from ...", or what it found instead."""
+    """Where sshd finds this account's keys, for a finding: "its keys: 2 from ...", or what each source gave."""
     sources = [dict(source, source=_source_name(source)) for source in (account or {}).get("key_sources") or []]
-    giving = ["%s (%d)" % (source["source"], source["keys"]) for source in sources if source.get("keys")]
+    giving = ["%d from %s" % (source["keys"], source["source"]) for source in sources if source.get("keys")]
     if giving:
-        return "its key%s from %s" % ("s" if (account.get("keys") or 0) > 1 else "", ", ".join(giving))
+        return "its key%s: %s" % ("s" if (account.get("keys") or 0) > 1 else "", ", ".join(giving))
     if not sources:
         return "no key source"
     return "; ".join("%s: %s" % (source["source"], "unknown, %s" % source["note"] if source.get("keys") is None

@@ -75,15 +75,23 @@ def tokens_in(text):
     return [code for code in found if code != "%"]
 
 
-def expand_tokens(text, values):
-    """``text`` with each ``%x`` replaced by ``values[x]`` (``%%`` by ``%``); KeyError for a token without a value."""
+def expand_tokens(text, values, keep_unknown=False):
+    """``text`` with each ``%x`` replaced by ``values[x]`` (``%%`` by ``%``).
+
+    A token without a value is a KeyError, or left as written with ``keep_unknown``.
+    """
     parts = []
     index = 0
     while index < len(text):
         char = text[index]
         if char == "%" and index + 1 < len(text):
             code = text[index + 1]
-            parts.append("%" if code == "%" else values[code])
+            if code == "%":
+                parts.append("%")
+            elif keep_unknown and code not in values:
+                parts.append("%" + code)
+            else:
+                parts.append(values[code])
             index += 2
         else:
             parts.append(char)

@@ -17,6 +17,7 @@ on Compute Engine:
 import pytest
 
 from tests.fixtures.testhosts import marks_for_test_hosts
+from tests.integration import role_attempt
 from tests.integration.gce.harness import instance_task
 from tests.integration.playbook import run_playbook
 
@@ -69,20 +70,10 @@ def _inventory(host):
 
 def _harden(host, tmp_path, label, role_vars):
     """Run the role as the OS Login user with become; return (run, how it stopped or None when it went through)."""
-    tasks = [{"name": "%s attempt" % label, "block": [
-        {"ansible.builtin.include_role": {"name": "confidential.tdx.harden"},
-         "vars": dict(role_vars, harden_report_controller_dir="")},
-        {"name": "%s ACCEPTED" % label, "ansible.builtin.debug": {"msg": "the role went through"}},
-    ], "rescue": [
-        {"name": label, "ansible.builtin.debug": {"msg": {
-            "failed_task": "{{ ansible_failed_task.name }}",
-            "failed_action": "{{ ansible_failed_task.action }}",
-            "message": "{{ ansible_failed_result.msg | default('') }}"}}},
-    ]}]
+    tasks = role_attempt.attempt(label, "confidential.tdx.harden", dict(role_vars, harden_report_controller_dir=""))
     plays = [{"name": "harden over OS Login", "hosts": NAME, "become": True, "gather_facts": False, "tasks": tasks}]
     run = run_playbook(plays, tmp_path, inventory=_inventory(host), timeout=1200)
-    refusals = [entry["result"]["msg"] for entry in run.results if entry["task"] == label]
-    return run, (refusals[0] if refusals else None)
+    return run, role_attempt.refusal_of(run, label)
 
 
 def _files(google_emulator, host):
@@ -111,7 +102,7 @@ def test_with_its_default_check_the_role_runs_through_and_the_oslogin_user_still
     run, refusal = _harden(host, tmp_path, "defaults", {})
     assert refusal is None, "refused: %s\n%s" % (refusal, run.output[-3000:])
     assert run.ok, run.output[-3000:]
-    assert any(entry["task"] == "defaults ACCEPTED" for entry in run.results), run.output[-3000:]
+    assert role_attempt.went_through(run, "defaults"), run.output[-3000:]
     login = _login(host, "sudo -n sshd -T -C user=%s,host=127.0.0.1,addr=127.0.0.1 | grep -iE "
                          "'^(passwordauthentication|authorizedkeyscommand) '; test -e ~/.ssh/authorized_keys "
                          "&& echo HAS-FILE; sudo -n true && echo SUDO-OK" % OSLOGIN_USER)

@@ -62,8 +62,8 @@ def test_allow_users_must_allow_every_kept_account_and_host_patterns_do_not_coun
     found = judge(overrides={"AllowUsers": "someone-else admin@* tester@10.0.0.1"})
     assert len(found) == 1
     assert found[0].startswith("harden_ssh_settings/overrides: AllowUsers someone-else admin@* tester@10.0.0.1 would "
-                               "lock out tester (the account running the role; its key from "
-                               "AuthorizedKeysFile /home/x/.ssh/authorized_keys (1)), which none of its patterns allows.")
+                               "lock out tester (the account running the role; its key: 1 from "
+                               "AuthorizedKeysFile /home/x/.ssh/authorized_keys), which none of its patterns allows.")
     assert judge(overrides={"AllowUsers": "te?ter"}) == []
     kept = judge(overrides={"AllowUsers": "tester"}, keep=["deploy"],
                  accounts={"tester": account(), "deploy": account()})
@@ -117,7 +117,7 @@ def test_allow_users_without_the_oslogin_user_names_it_and_its_keys_command():
     found = judge(login="dana_example_com", overrides={"AllowUsers": "admin"},
                   accounts={"dana_example_com": oslogin_account()})
     assert found == ["harden_ssh_settings/overrides: AllowUsers admin would lock out dana_example_com (the account "
-                     "running the role; its keys from %s (2)), which none of its patterns allows. Add "
+                     "running the role; its keys: 2 from %s), which none of its patterns allows. Add "
                      "dana_example_com to AllowUsers, or set harden_ssh_lockout_check: false if it logs in another "
                      "way." % OSLOGIN_COMMAND]
 
