@@ -115,7 +115,8 @@ def key_findings(ssh, login):
         if text(access.get("pubkeyauthentication", "yes")).lower() == "no":
             findings.append("harden_ssh_password_authentication: false with PubkeyAuthentication no would lock out "
                             "%s (%s): sshd would take neither a password nor a key. Keep PubkeyAuthentication yes, or "
-                            "keep password logins (harden_ssh_password_authentication: true)." % (name, _who(name, login)))
+                            "keep password logins (harden_ssh_password_authentication: true)."
+                            % (name, _who(name, login)))
             continue
         if account["keys"]:
             continue

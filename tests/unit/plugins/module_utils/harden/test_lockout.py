@@ -89,7 +89,8 @@ def test_key_source_settings_are_judged_through_the_keys_sshd_would_find_with_th
     found = judge(overrides={"AuthorizedKeysFile": "/nonexistent/keys"},
                   accounts={"tester": account(sources=[source("/nonexistent/keys", keys=0)])})
     assert found == ["harden_ssh_password_authentication: false would lock out tester (the account running the role): "
-                     "sshd would find no public key for it - AuthorizedKeysFile /nonexistent/keys: no key. Add a key for tester first, "
+                     "sshd would find no public key for it - AuthorizedKeysFile /nonexistent/keys: no key. "
+                     "Add a key for tester first, "
                      "keep password logins (harden_ssh_password_authentication: true), or set "
                      "harden_ssh_lockout_check: false if its keys come from elsewhere."]
     # Read with the current configuration only (sshd rejected the candidate): the setting is not judged.
@@ -127,7 +128,8 @@ def test_a_keys_command_that_gives_nothing_is_named_with_why():
         keys=0, note="it exited with code 1; sshd takes no key from a failed run")})
     assert found[0].startswith("harden_ssh_password_authentication: false would lock out dana_example_com (the "
                                "account running the role): sshd would find no public key for it - "
-                               "AuthorizedKeysFile /home/x/.ssh/authorized_keys: no key; %s: no key (it exited with code 1; sshd takes "
+                               "AuthorizedKeysFile /home/x/.ssh/authorized_keys: no key; %s: no key (it exited "
+                               "with code 1; sshd takes "
                                "no key from a failed run). " % OSLOGIN_COMMAND)
 
 
@@ -137,7 +139,8 @@ def test_a_keys_command_that_needs_the_offered_key_is_unknown_not_a_pass():
         "AuthorizedKeysCommand /usr/bin/check %u %k (run as nobody)", keys=None, kind="command", note=note)])})
     assert len(found) == 1
     assert found[0].startswith("harden_ssh_password_authentication: false: cannot tell whether tester (the account "
-                               "running the role) keeps a key: AuthorizedKeysFile /home/x/.ssh/authorized_keys: no key; "
+                               "running the role) keeps a key: AuthorizedKeysFile /home/x/.ssh/authorized_keys: "
+                               "no key; "
                                "AuthorizedKeysCommand /usr/bin/check %u %k (run as nobody): unknown, " + note + ".")
     # A key in a file is enough, whatever the command would say.
     assert judge(accounts={"tester": account(sources=[source(keys=1), source(
