@@ -56,11 +56,20 @@ def key_source_text(account):
                      for source in sources)
 
 
-def user_list_findings(wanted, login, keep_accounts, accounts=None):
+def _allows(entry, name, address):
+    host = patterns.host_part(entry)
+    if host is not None and (address is None or not patterns.host_matches(host, address)):
+        return False
+    return patterns.matches(patterns.user_part(entry), name)
+
+
+def user_list_findings(wanted, login, keep_accounts, accounts=None, client=None):
     """AllowUsers/DenyUsers against the accounts that keep access.
 
-    A pattern with ``@host`` never counts as allowing: its host part cannot
-    be judged from here. It does count as denying.
+    A pattern with ``@host`` counts as allowing only the login running the
+    role, and only when its host part matches the address that login comes
+    from (``client``, harden_state's SSH_CONNECTION); other accounts may
+    come from anywhere. It always counts as denying.
     """
     findings = []
     for keyword in ("allowusers", "denyusers"):
@@ -71,9 +80,11 @@ def user_list_findings(wanted, login, keep_accounts, accounts=None):
         for name in [login] + list(keep_accounts):
             if name is None:
                 continue
-            matching = [entry for entry in entries
-                        if (keyword == "denyusers" or "@" not in entry)
-                        and patterns.matches(patterns.user_part(entry), name)]
+            address = (client or {}).get("addr") if name == login else None
+            if keyword == "allowusers":
+                matching = [entry for entry in entries if _allows(entry, name, address)]
+            else:
+                matching = [entry for entry in entries if patterns.matches(patterns.user_part(entry), name)]
             keys = ("; " + key_source_text(accounts[name])) if accounts and name in accounts else ""
             if keyword == "allowusers" and not matching:
                 findings.append("harden_ssh_settings/overrides: AllowUsers %s would lock out %s (%s%s), which none "
@@ -152,7 +163,7 @@ def lockout_findings(connection, lockout_check, login, keep_accounts, ssh_wanted
     wanted = dict((key.lower(), value) for key, value in ssh_wanted.items())
     spelled = dict((key.lower(), key) for key in ssh_wanted)
     findings = login_findings(login, permit_root_login)
-    findings.extend(user_list_findings(wanted, login, keep_accounts, ssh.get("accounts")))
+    findings.extend(user_list_findings(wanted, login, keep_accounts, ssh.get("accounts"), ssh.get("client")))
     findings.extend(unjudged_findings(wanted, spelled, login, ssh))
     if not truth(password_authentication):
         findings.extend(key_findings(ssh, login))

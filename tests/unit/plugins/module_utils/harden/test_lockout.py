@@ -31,9 +31,10 @@ def oslogin_account(keys=2, note=None):
 
 
 def judge(login="tester", keep=(), overrides=None, connection="ssh", check=True, permit="no", passwords=False,
-          accounts=None, effective=None):
+          accounts=None, effective=None, client=None):
     wanted = dict(values()["_harden_ssh_wanted"], **(overrides or {}))
-    ssh = {"effective": effective or {}, "accounts": accounts if accounts is not None else {login: account()}}
+    ssh = {"effective": effective or {}, "accounts": accounts if accounts is not None else {login: account()},
+           "client": client}
     return lockout_findings(connection, check, login, list(keep), wanted, permit, passwords, ssh)
 
 
@@ -68,6 +69,19 @@ def test_allow_users_must_allow_every_kept_account_and_host_patterns_do_not_coun
     kept = judge(overrides={"AllowUsers": "tester"}, keep=["deploy"],
                  accounts={"tester": account(), "deploy": account()})
     assert len(kept) == 1 and "lock out deploy (listed in harden_ssh_keep_access_accounts; " in kept[0]
+
+
+def test_a_host_pattern_allows_the_login_when_it_matches_the_address_it_comes_from():
+    client = {"addr": "10.0.0.1", "port": "50022", "laddr": "10.0.0.9", "lport": "22"}
+    for allowing in ("tester@10.0.0.1", "tester@10.0.0.*", "te*@10.0.0.0/24"):
+        assert judge(overrides={"AllowUsers": allowing}, client=client) == [], allowing
+    for other in ("tester@10.0.0.2", "tester@192.168.0.0/16", "tester@!10.0.0.2", "tester@10.0.0.1,10.0.0.2"):
+        assert len(judge(overrides={"AllowUsers": other}, client=client)) == 1, other
+    # Without the address, and for the other accounts (which may come from anywhere), it does not count.
+    assert len(judge(overrides={"AllowUsers": "tester@10.0.0.1"})) == 1
+    kept = judge(overrides={"AllowUsers": "*@10.0.0.1"}, keep=["deploy"], client=client,
+                 accounts={"tester": account(), "deploy": account()})
+    assert len(kept) == 1 and "lock out deploy" in kept[0]
 
 
 def test_deny_users_counts_host_patterns_and_names_the_pattern():
