@@ -413,6 +413,8 @@ class HostState(object):
         if runas_name.lower() == "none":
             source["note"] = "sshd skips it: AuthorizedKeysCommandUser is not set"
             return source
+        # sshd expands %u in AuthorizedKeysCommandUser too (one account per user).
+        runas_name = ssh_keys.expand_tokens(runas_name, {"u": entry.pw_name}, keep_unknown=True)
         try:
             runas = pwd.getpwnam(runas_name)
         except KeyError:

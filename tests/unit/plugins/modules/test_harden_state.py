@@ -285,6 +285,9 @@ def test_a_keys_command_sshd_would_refuse_or_that_needs_the_offered_key_is_not_r
     ghost = command({"authorizedkeyscommand": "/usr/bin/env", "authorizedkeyscommanduser": "no-such-user-here"},
                     _entry(), None)
     assert (ghost["keys"], ghost["note"]) == (0, "sshd skips it: its user no-such-user-here does not exist")
+    per_user = command({"authorizedkeyscommand": "/usr/bin/env", "authorizedkeyscommanduser": "keys-%u"},
+                       _entry(), None)
+    assert (per_user["keys"], per_user["note"]) == (0, "sshd skips it: its user keys-tester does not exist")
 
 
 def test_a_keys_command_outside_roots_hands_gives_no_key(tmp_path):
