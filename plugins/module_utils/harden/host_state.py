@@ -130,6 +130,8 @@ def run_keys_command(argv, runas, timeout=KEYS_COMMAND_SECONDS):
         os.initgroups(runas.pw_name, runas.pw_gid)
         os.setuid(runas.pw_uid)
 
+    # subprocess rather than AnsibleModule.run_command: that has neither a
+    # timeout nor a way to run the child as another user.
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               env=environment, cwd="/", timeout=timeout, check=False,
