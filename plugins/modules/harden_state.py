@@ -56,7 +56,7 @@ options:
       - C(sshd -T) is then asked for each account as a login from that address to that server address and
         port, so C(Match Address), C(Match Host), C(Match LocalAddress) and C(Match LocalPort) blocks apply
         as they will for the real login (C(host) is the address, as sshd has it with C(UseDNS no)).
-      - Empty or not in that form, a login from C(127.0.0.1) is judged instead (RV(state.ssh.client) is
+      - Empty or not in that form, a login from C(127.0.0.1) is judged instead (C(client) in RV(state.ssh) is
         then V(null)).
     type: str
     default: ""
@@ -64,7 +64,7 @@ options:
     description:
       - sshd settings about to be written (the text of a drop-in that sorts first). When given, each account is
         judged with C(sshd -T) of this text read ahead of C(/etc/ssh/sshd_config), that is with the
-        configuration sshd will have once it is written; RV(state.ssh.effective) stays the current one.
+        configuration sshd will have once it is written; C(effective) in RV(state.ssh) stays the current one.
       - When sshd rejects the candidate, the account is judged with the current configuration and its C(error)
         says why.
     type: str
