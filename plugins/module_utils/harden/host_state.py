@@ -18,6 +18,7 @@ import hashlib
 import os
 import pwd
 import re
+import signal
 import stat
 import subprocess
 
@@ -131,15 +132,22 @@ def run_keys_command(argv, runas, timeout=KEYS_COMMAND_SECONDS):
         os.setuid(runas.pw_uid)
 
     # subprocess rather than AnsibleModule.run_command: that has neither a
-    # timeout nor a way to run the child as another user.
+    # timeout nor a way to run the child as another user. The child leads a
+    # process group of its own, so that a timeout also ends what it started
+    # (which would otherwise keep its output open).
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              env=environment, cwd="/", timeout=timeout, check=False,
-                              preexec_fn=become_runas if switch else None)
-    except subprocess.TimeoutExpired:
-        return None, "it did not finish within %d s (a login would wait as long)" % timeout
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=environment, cwd="/", start_new_session=True,
+                                   preexec_fn=become_runas if switch else None)
     except (IOError, OSError) as problem:
         return 0, "sshd could not run it either: %s" % problem
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, "it did not finish within %d s (a login would wait as long)" % timeout
+    done = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
     output = done.stdout.decode("utf-8", "replace")
     if done.returncode != 0:
         error = done.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import time
 
 import pytest
 
@@ -258,8 +259,11 @@ def test_a_keys_command_counts_only_what_a_clean_exit_prints_and_is_cut_off_when
     assert host_state.run_keys_command(["/bin/sh", "-c", "echo '%s'; echo '%s'" % (ED25519, ED25519)], me) == (2, None)
     keys, note = host_state.run_keys_command(["/bin/sh", "-c", "echo '%s'; echo denied >&2; exit 3" % ED25519], me)
     assert (keys, note) == (0, "it exited with code 3: denied; sshd takes no key from a failed run")
-    assert host_state.run_keys_command(["/bin/sh", "-c", "sleep 5"], me, timeout=1) == (
+    # A child the command left behind would hold its output open: it ends with it.
+    started = time.monotonic()
+    assert host_state.run_keys_command(["/bin/sh", "-c", "sleep 30 & sleep 30; wait"], me, timeout=1) == (
         None, "it did not finish within 1 s (a login would wait as long)")
+    assert time.monotonic() - started < 10
     # sshd's environment, not the caller's.
     script = 'test -z "$CALLER_ONLY" && test "$USER" = %s && echo "%s"' % (me.pw_name, ED25519)
     os.environ["CALLER_ONLY"] = "1"
