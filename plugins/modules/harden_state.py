@@ -21,6 +21,13 @@ description:
   - The SSH part tells, for the account that logged in and for any other account named, which authorized key
     files C(sshd) would read (from its effective configuration, C(sshd -T)) and which of them hold a public key,
     so a caller can refuse to turn password logins off for an account that would be locked out.
+  - When the effective configuration has an C(AuthorizedKeysCommand) (Google's OS Login has
+    C(/usr/bin/google_authorized_keys)), the module runs it for each account as sshd would - as
+    C(AuthorizedKeysCommandUser), with its tokens expanded, the user name as its argument when it has none,
+    standard input from C(/dev/null), a minimal environment, at most 30 seconds - and counts the keys it prints.
+    sshd's own refusals (not an absolute path, not owned by root, writable by others, no such user) give no key.
+    A command whose arguments use the offered key (C(%f), C(%k), C(%t)) is not run, since that key only exists
+    during a login; its keys are unknown (V(null)).
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
@@ -42,6 +49,26 @@ options:
     type: list
     elements: str
     default: []
+  ssh_client:
+    description:
+      - The C(SSH_CONNECTION) of the login (C(client-address client-port server-address server-port)), read
+        without C(become), which drops it from the environment.
+      - C(sshd -T) is then asked for each account as a login from that address to that server address and
+        port, so C(Match Address), C(Match Host), C(Match LocalAddress) and C(Match LocalPort) blocks apply
+        as they will for the real login (C(host) is the address, as sshd has it with C(UseDNS no)).
+      - Empty or not in that form, a login from C(127.0.0.1) is judged instead (C(client) in RV(state.ssh) is
+        then V(null)).
+    type: str
+    default: ""
+  sshd_candidate:
+    description:
+      - sshd settings about to be written (the text of a drop-in that sorts first). When given, each account is
+        judged with C(sshd -T) of this text read ahead of C(/etc/ssh/sshd_config), that is with the
+        configuration sshd will have once it is written; C(effective) in RV(state.ssh) stays the current one.
+      - When sshd rejects the candidate, the account is judged with the current configuration and its C(error)
+        says why.
+    type: str
+    default: ""
   units:
     description:
       - systemd units whose load, activity and enablement state are returned (one C(systemctl show) call).
@@ -132,9 +159,26 @@ EXAMPLES = r"""
   become: true
   register: host_state
 
-- name: Refuse to continue when the login account has no key
+- name: Refuse to continue when sshd would find no key for the login account (files or AuthorizedKeysCommand)
   ansible.builtin.assert:
-    that: host_state.state.ssh.accounts[host_state.state.login_user].key_files_with_keys | length > 0
+    that: host_state.state.ssh.accounts[host_state.state.login_user]['keys'] > 0
+
+- name: Read the login's address without become (sudo drops SSH_CONNECTION)
+  ansible.builtin.command: printenv SSH_CONNECTION
+  become: false
+  changed_when: false
+  failed_when: false
+  register: ssh_connection
+
+- name: Judge the login as sshd will see it, with settings about to be written
+  confidential.tdx.harden_state:
+    sshd: true
+    ssh_client: "{{ ssh_connection.stdout }}"
+    sshd_candidate: |
+      PasswordAuthentication no
+      AllowUsers {{ ansible_user }}
+  become: true
+  register: host_state
 
 - name: Read units, live sysctls and swap in the same round trip
   confidential.tdx.harden_state:
@@ -225,8 +269,15 @@ state:
         - C(installed) (an C(sshd) program was found), C(error) (why C(sshd -T) failed, or V(null)),
           C(effective) (keyword to its first value as C(sshd -T) prints it for the login user, keywords in
           lower case), C(ports) (list of ports sshd listens on) and C(accounts).
-        - C(accounts) maps each account to C(exists), C(home), C(key_files) (the files sshd would read) and
-          C(key_files_with_keys) (those holding at least one public key).
+        - C(accounts) maps each account to C(exists), C(home), C(key_files) (the files sshd would read),
+          C(key_files_with_keys) (those holding at least one public key), C(key_sources), C(keys) (the keys
+          counted in all sources), C(match) (the C(sshd -T -C) connection spec it was judged with),
+          C(configuration) (C(candidate) when judged with O(sshd_candidate), else C(current)), C(sshd) (the
+          keywords that decide access, as sshd -T gives them for this login) and C(error).
+        - Each of C(key_sources) has C(kind) (C(file) or C(command)), C(source) (the file's path, or
+          C(AuthorizedKeysCommand <command> (run as <user>))), C(keys) (how many it gave, V(null) when unknown),
+          C(note) (why it gave none or is unknown, or V(null)) and, for a command that ran, C(argv).
+        - C(client) is the parsed O(ssh_client) (C(addr), C(port), C(laddr), C(lport)), or V(null).
       type: dict
     audit:
       description: C(rules), the loaded audit rules one per line, and C(error) when they could not be read.
@@ -251,6 +302,8 @@ def main():
             login_user=dict(type="str"),
             sshd=dict(type="bool", default=False),
             ssh_accounts=dict(type="list", elements="str", default=[]),
+            ssh_client=dict(type="str", default=""),
+            sshd_candidate=dict(type="str", default=""),
             units=dict(type="list", elements="str", default=[]),
             sysctl=dict(type="list", elements="str", default=[]),
             paths=dict(type="list", elements="path", default=[]),

@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.fixtures.testhosts import marks_for_test_hosts
+from tests.integration import role_attempt
 from tests.integration.playbook import run_playbook
 from tests.reliability.bad_input_cases import cases, judge_refusal
 
@@ -108,29 +109,14 @@ def host(tmp_path_factory):
 
 
 def attempt(label, role_vars):
-    """Tasks that run the role with ``role_vars`` and record how it stopped, under the task name ``label``."""
-    # Tagged always, so that a run limited with --tags still reaches the role.
-    return [
-        {"name": "case %s" % label, "ansible.builtin.debug": {"msg": "start"}, "tags": ["always"]},
-        {"name": "%s attempt" % label, "tags": ["always"], "block": [
-            {"ansible.builtin.include_role": {"name": "confidential.tdx.harden"}, "vars": role_vars},
-            {"name": "%s ACCEPTED" % label, "ansible.builtin.debug": {"msg": "the role went through"}},
-        ], "rescue": [
-            {"name": label, "ansible.builtin.debug": {"msg": {
-                "failed_task": "{{ ansible_failed_task.name }}",
-                "failed_action": "{{ ansible_failed_task.action }}",
-                "message": "{{ ansible_failed_result.msg | default('') }}"}}},
-        ]},
-    ]
+    return role_attempt.attempt(label, "confidential.tdx.harden", role_vars)
 
 
 def play(host, tasks):
     return [{"name": "harden safety", "hosts": host.name, "become": True, "gather_facts": False, "tasks": tasks}]
 
 
-def refusal_of(run, label):
-    found = [entry for entry in run.results if entry["task"] == label]
-    return found[0]["result"]["msg"] if found else None
+refusal_of = role_attempt.refusal_of
 
 
 def judge_refused_before_acting(refusal, case=None, names=None):

@@ -18,21 +18,26 @@ import hashlib
 import os
 import pwd
 import re
+import signal
 import stat
+import subprocess
+
+from ansible_collections.confidential.tdx.plugins.module_utils.harden import ssh_keys
+from ansible_collections.confidential.tdx.plugins.module_utils.harden.ssh_keys import AUTHORIZED_KEY_LINE
 
 
 TOOL_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
 MAX_FILE_BYTES = 1024 * 1024
 UNSET_LOGINUID = 4294967295
 UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "UnitFileState")
-
-# A line of an authorized_keys file that carries a key: optional options, a key
-# type, then base64 key material (which always starts with "AAAA").
-AUTHORIZED_KEY_LINE = re.compile(
-    r"^\s*(?:[^#\s].*\s)?"
-    r"(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
-    r"(?:-cert-v01@openssh\.com)?\s+AAAA"
-)
+# How long AuthorizedKeysCommand may take; sshd itself waits for ever, and a
+# login would hang as long.
+KEYS_COMMAND_SECONDS = 30
+SSHD_CONFIG = "/etc/ssh/sshd_config"
+# The sshd keywords that decide whether an account gets in, kept per account.
+ACCESS_KEYWORDS = ("authorizedkeysfile", "authorizedkeyscommand", "authorizedkeyscommanduser", "trustedusercakeys",
+                   "pubkeyauthentication", "passwordauthentication", "permitrootlogin", "allowusers", "denyusers",
+                   "allowgroups", "denygroups", "authenticationmethods")
 
 FILE_TYPES = (
     (stat.S_ISLNK, "link"),
@@ -67,18 +72,7 @@ def expand_key_file_spec(spec, user, home, uid):
         return []
     paths = []
     for token in spec.split():
-        expanded = []
-        index = 0
-        while index < len(token):
-            char = token[index]
-            if char == "%" and index + 1 < len(token):
-                code = token[index + 1]
-                expanded.append({"%": "%", "h": home, "u": user, "U": str(uid)}.get(code, "%" + code))
-                index += 2
-                continue
-            expanded.append(char)
-            index += 1
-        path = "".join(expanded)
+        path = ssh_keys.expand_tokens(token, {"h": home, "u": user, "U": str(uid)}, keep_unknown=True)
         if not path.startswith("/"):
             path = os.path.join(home, path)
         paths.append(os.path.normpath(path))
@@ -86,11 +80,80 @@ def expand_key_file_spec(spec, user, home, uid):
 
 
 def file_has_public_key(path):
+    return bool(file_key_count(path))
+
+
+def file_key_count(path):
+    """Keys in an authorized keys file; 0 for a file that is missing or unreadable."""
     try:
         with open(path, "r", errors="replace") as handle:
-            return any(AUTHORIZED_KEY_LINE.match(line) for line in handle)
+            return sum(1 for line in handle if AUTHORIZED_KEY_LINE.match(line))
     except (IOError, OSError):
-        return False
+        return 0
+
+
+def path_chain(path):
+    """(path, stat) for a program (its target, if a link) and each directory above it, as sshd checks them."""
+    real = os.path.realpath(path)
+    chain = []
+    current = real
+    while True:
+        try:
+            chain.append((current, os.stat(current)))
+        except (IOError, OSError):
+            chain.append((current, None))
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return chain
+
+
+def run_keys_command(argv, runas, timeout=KEYS_COMMAND_SECONDS):
+    """(keys, note): run AuthorizedKeysCommand as sshd does and count the keys it prints.
+
+    As sshd: as ``runas`` (a pwd entry) with its groups, standard input from
+    /dev/null, an environment of PATH, USER, LOGNAME, HOME (and LANG), and
+    its output counted only when it exits with 0. ``keys`` is None when the
+    answer is unknown (it timed out, or this process cannot become ``runas``).
+    """
+    switch = os.geteuid() != runas.pw_uid
+    if switch and os.geteuid() != 0:
+        return None, "not run: only root can run it as %s" % runas.pw_name
+    environment = {"PATH": ssh_keys.COMMAND_PATH, "USER": runas.pw_name, "LOGNAME": runas.pw_name,
+                   "HOME": runas.pw_dir}
+    if os.environ.get("LANG"):
+        environment["LANG"] = os.environ["LANG"]
+
+    def become_runas():
+        os.setgid(runas.pw_gid)
+        os.initgroups(runas.pw_name, runas.pw_gid)
+        os.setuid(runas.pw_uid)
+
+    # subprocess rather than AnsibleModule.run_command: that has neither a
+    # timeout nor a way to run the child as another user. The child leads a
+    # process group of its own, so that a timeout also ends what it started
+    # (which would otherwise keep its output open).
+    try:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=environment, cwd="/", start_new_session=True,
+                                   preexec_fn=become_runas if switch else None)
+    except (IOError, OSError) as problem:
+        return 0, "sshd could not run it either: %s" % problem
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, "it did not finish within %d s (a login would wait as long)" % timeout
+    done = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+    output = done.stdout.decode("utf-8", "replace")
+    if done.returncode != 0:
+        error = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return 0, "it exited with code %d%s; sshd takes no key from a failed run" % (
+            done.returncode, (": " + error[-1]) if error else "")
+    return ssh_keys.count_keys(output), None
 
 
 def parse_systemctl_show(text, names):
@@ -281,7 +344,9 @@ class HostState(object):
 
     def ssh(self, login_user):
         sshd = self.program("sshd")
-        state = {"installed": bool(sshd), "error": None, "effective": {}, "ports": [], "accounts": {}}
+        client = ssh_keys.parse_ssh_connection(self.params["ssh_client"])
+        state = {"installed": bool(sshd), "error": None, "effective": {}, "ports": [], "accounts": {},
+                 "client": client}
         if not sshd:
             state["error"] = "sshd not found in %s" % ", ".join(TOOL_DIRS)
             return state
@@ -289,34 +354,94 @@ class HostState(object):
         for name in [login_user] + list(self.params["ssh_accounts"]):
             if name and name not in accounts:
                 accounts.append(name)
+        candidate = self.params["sshd_candidate"]
         for index, name in enumerate(accounts):
-            effective, ports, error = self._sshd_effective(sshd, name)
+            spec = ssh_keys.match_spec(name, client)
+            effective, ports, error = self._sshd_effective(sshd, spec)
             if index == 0:
                 state["effective"], state["ports"], state["error"] = effective, ports, error
-            state["accounts"][name] = self._account_keys(name, effective)
+            judged, judged_error, configuration = effective, error, "current"
+            if candidate:
+                judged, _ports, judged_error = self._sshd_effective(sshd, spec, candidate)
+                configuration = "candidate"
+                if judged_error:
+                    judged, configuration = effective, "current"
+            state["accounts"][name] = self._account_keys(name, judged, client)
+            state["accounts"][name].update({
+                "match": spec, "configuration": configuration, "error": judged_error,
+                "sshd": dict((keyword, judged[keyword]) for keyword in ACCESS_KEYWORDS if keyword in judged)})
         return state
 
-    def _sshd_effective(self, sshd, user):
-        argv = [sshd, "-T", "-C", "user=%s,host=localhost,addr=127.0.0.1" % user]
-        rc, out, err = self.run(argv)
+    def _sshd_effective(self, sshd, spec, candidate=None):
+        """sshd -T for a login; with ``candidate``, of that text read ahead of the whole configuration.
+
+        Read first, the candidate's values win (sshd keeps the first value of a
+        keyword), as the drop-in's will once written; Match blocks still apply.
+        """
+        if candidate is None:
+            rc, out, err = self.run([sshd, "-T", "-f", SSHD_CONFIG, "-C", spec])
+        else:
+            rc, out, err = self.module.run_command(
+                [sshd, "-T", "-f", "/dev/stdin", "-C", spec], data="%s\nInclude %s\n" % (candidate, SSHD_CONFIG),
+                environ_update={"LC_ALL": "C"})
         if rc != 0:
             return {}, [], (err or out).strip() or "sshd -T failed with code %d" % rc
         effective, ports = parse_sshd_test_output(out)
         return effective, ports, None
 
-    def _account_keys(self, name, effective):
+    def _account_keys(self, name, effective, client):
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
-            return {"exists": False, "home": None, "key_files": [], "key_files_with_keys": []}
+            return {"exists": False, "home": None, "key_files": [], "key_files_with_keys": [], "key_sources": [],
+                    "keys": 0}
         spec = effective.get("authorizedkeysfile", ".ssh/authorized_keys .ssh/authorized_keys2")
         files = expand_key_file_spec(spec, name, entry.pw_dir, entry.pw_uid)
+        sources = [{"kind": "file", "source": path, "keys": file_key_count(path), "note": None} for path in files]
+        command = self._keys_from_command(effective, entry, client)
+        if command is not None:
+            sources.append(command)
         return {
             "exists": True,
             "home": entry.pw_dir,
             "key_files": files,
-            "key_files_with_keys": [path for path in files if file_has_public_key(path)],
+            "key_files_with_keys": [source["source"] for source in sources
+                                    if source["kind"] == "file" and source["keys"]],
+            "key_sources": sources,
+            "keys": sum(source["keys"] or 0 for source in sources),
         }
+
+    @staticmethod
+    def _keys_from_command(effective, entry, client):
+        """AuthorizedKeysCommand as a key source of account ``entry``, or None when sshd has none."""
+        command = effective.get("authorizedkeyscommand", "none")
+        if not command or command.lower() == "none":
+            return None
+        runas_name = effective.get("authorizedkeyscommanduser", "none")
+        source = {"kind": "command", "source": ssh_keys.describe_command(command, runas_name), "keys": 0,
+                  "note": None}
+        if runas_name.lower() == "none":
+            source["note"] = "sshd skips it: AuthorizedKeysCommandUser is not set"
+            return source
+        # sshd expands %u in AuthorizedKeysCommandUser too (one account per user).
+        runas_name = ssh_keys.expand_tokens(runas_name, {"u": entry.pw_name}, keep_unknown=True)
+        try:
+            runas = pwd.getpwnam(runas_name)
+        except KeyError:
+            source["note"] = "sshd skips it: its user %s does not exist" % runas_name
+            return source
+        values = ssh_keys.command_values(entry.pw_name, entry.pw_uid, entry.pw_dir, client)
+        argv, reason, sshd_refuses = ssh_keys.command_argv(command, values)
+        if argv is None:
+            source["keys"], source["note"] = (0 if sshd_refuses else None), reason
+            return source
+        unsafe = ssh_keys.unsafe_path_reason(path_chain(argv[0]))
+        if unsafe:
+            source["note"] = "sshd refuses to run it: %s" % unsafe
+            return source
+        source["argv"] = argv
+        source["keys"], source["note"] = run_keys_command(argv, runas)
+        return source
 
     def audit(self):
         auditctl = self.program("auditctl")

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 
@@ -35,3 +36,25 @@ def user_part(pattern):
 
 def matches(pattern, name):
     return pattern_regex(pattern).match(name) is not None
+
+
+def host_part(pattern):
+    """The host part of an AllowUsers/DenyUsers entry (``user@host`` -> ``host``), or None."""
+    return pattern.split("@", 1)[1] if "@" in pattern else None
+
+
+def host_matches(pattern, address):
+    """Whether an entry's host part lets in a client at ``address`` (sshd with UseDNS no: host is the address).
+
+    A CIDR block (``10.0.0.0/8``) holds the address; any other pattern is
+    matched against it as a name pattern. A list (``,``) or a negation
+    (``!``) is not judged and does not match.
+    """
+    if not pattern or "," in pattern or "!" in pattern:
+        return False
+    if "/" in pattern:
+        try:
+            return ipaddress.ip_address(address) in ipaddress.ip_network(pattern, strict=False)
+        except ValueError:
+            return False
+    return matches(pattern.lower(), address.lower())

@@ -48,7 +48,7 @@ def client_keys(tmp_path_factory):
     """Fresh ed25519 key pairs of the users who log in: {name: (private key path, public key text)}."""
     folder = tmp_path_factory.mktemp("login-keys")
     keys = {}
-    for name in ("alice", "bob", "dana", "stranger"):
+    for name in ("alice", "bob", "dana", "erin", "stranger"):
         path = folder / name
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True)
         keys[name] = (str(path), (folder / (name + ".pub")).read_text().strip())

@@ -28,7 +28,9 @@ STATE = {
     "checksums": {}, "mounts": {}, "swap": {}, "audit": {}, "nft": {}, "apparmor": {},
     "ssh": {"installed": True, "error": None, "effective": {"passwordauthentication": "no"}, "ports": [22],
             "accounts": {"tester": {"exists": True, "home": "/home/tester", "key_files": ["/k"],
-                                    "key_files_with_keys": []}}},
+                                    "key_files_with_keys": [], "keys": 0, "configuration": "candidate",
+                                    "key_sources": [{"kind": "file", "source": "/k", "keys": 0, "note": None}],
+                                    "sshd": {"pubkeyauthentication": "yes"}}}},
 }
 
 
@@ -74,6 +76,7 @@ def test_the_steps_resolve_the_role_variables_and_render_its_templates(tmp_path)
     assert plan["controls"]["firewall"]["reason"].startswith("disruptive:")
     assert plan["packages"] == []  # auditd does not run in a container
     assert len(plan["lockouts"]) == 1 and "would lock out tester" in plan["lockouts"][0]
+    assert "AuthorizedKeysFile /k: no key" in plan["lockouts"][0]
     work = run_.result("plan_probe : work")
     # The file rendered as the template lookup renders it is current; the others are missing.
     assert work["stale"][SYSCTL_FILE] is False

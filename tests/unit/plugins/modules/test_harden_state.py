@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import time
 
 import pytest
 
@@ -240,3 +241,106 @@ def _has_entry(lookup, number):
     except KeyError:
         return False
     return True
+
+
+# -- where sshd finds an account's keys -------------------------------------------
+
+KEY_FOR_NOBODY = ('/bin/sh -c "test \\"$(id -un)\\" = nobody && test \\"$HOME\\" = %s '
+                  '&& echo ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv8 %%u"')
+
+
+def _oneself():
+    import pwd
+    return pwd.getpwuid(os.geteuid())
+
+
+def test_a_keys_command_counts_only_what_a_clean_exit_prints_and_is_cut_off_when_it_hangs():
+    me = _oneself()
+    assert host_state.run_keys_command(["/bin/sh", "-c", "echo '%s'; echo '%s'" % (ED25519, ED25519)], me) == (2, None)
+    keys, note = host_state.run_keys_command(["/bin/sh", "-c", "echo '%s'; echo denied >&2; exit 3" % ED25519], me)
+    assert (keys, note) == (0, "it exited with code 3: denied; sshd takes no key from a failed run")
+    # A child the command left behind would hold its output open: it ends with it.
+    started = time.monotonic()
+    assert host_state.run_keys_command(["/bin/sh", "-c", "sleep 30 & sleep 30; wait"], me, timeout=1) == (
+        None, "it did not finish within 1 s (a login would wait as long)")
+    assert time.monotonic() - started < 10
+    # sshd's environment, not the caller's.
+    script = 'test -z "$CALLER_ONLY" && test "$USER" = %s && echo "%s"' % (me.pw_name, ED25519)
+    os.environ["CALLER_ONLY"] = "1"
+    try:
+        assert host_state.run_keys_command(["/bin/sh", "-c", script], me) == (1, None)
+    finally:
+        del os.environ["CALLER_ONLY"]
+
+
+def _entry(name="tester", uid=1001, home="/home/tester"):
+    import pwd
+    return pwd.struct_passwd((name, "x", uid, uid, "", home, "/bin/sh"))
+
+
+def test_a_keys_command_sshd_would_refuse_or_that_needs_the_offered_key_is_not_run():
+    command = host_state.HostState._keys_from_command
+    assert command({"authorizedkeyscommand": "none"}, _entry(), None) is None
+    skipped = command({"authorizedkeyscommand": "/usr/bin/env", "authorizedkeyscommanduser": "none"}, _entry(), None)
+    assert skipped == {"kind": "command", "source": "AuthorizedKeysCommand /usr/bin/env (run as none)", "keys": 0,
+                       "note": "sshd skips it: AuthorizedKeysCommandUser is not set"}
+    keyed = command({"authorizedkeyscommand": "/usr/bin/env %k", "authorizedkeyscommanduser": "root"}, _entry(), None)
+    assert keyed["keys"] is None and keyed["note"].startswith("it was not run: its %k")
+    ghost = command({"authorizedkeyscommand": "/usr/bin/env", "authorizedkeyscommanduser": "no-such-user-here"},
+                    _entry(), None)
+    assert (ghost["keys"], ghost["note"]) == (0, "sshd skips it: its user no-such-user-here does not exist")
+    per_user = command({"authorizedkeyscommand": "/usr/bin/env", "authorizedkeyscommanduser": "keys-%u"},
+                       _entry(), None)
+    assert (per_user["keys"], per_user["note"]) == (0, "sshd skips it: its user keys-tester does not exist")
+
+
+def test_a_keys_command_outside_roots_hands_gives_no_key(tmp_path):
+    script = tmp_path / "keys"
+    script.write_text("#!/bin/sh\necho '%s'\n" % ED25519)
+    os.chmod(str(script), 0o777)
+    found = host_state.HostState._keys_from_command(
+        {"authorizedkeyscommand": str(script), "authorizedkeyscommanduser": _oneself().pw_name}, _entry(), None)
+    assert found["keys"] == 0 and found["note"].startswith("sshd refuses to run it: %s is " % script)
+
+
+def _real_sshd():
+    sshd = "/usr/sbin/sshd"
+    if os.geteuid() != 0 or not os.access(sshd, os.X_OK) or not os.path.isdir("/run/sshd"):
+        pytest.skip("needs root and an installed openssh-server (/usr/sbin/sshd, /run/sshd)")
+    return sshd
+
+
+def test_the_real_sshd_judges_the_login_from_its_address_with_the_settings_about_to_be_written(tmp_path, monkeypatch):
+    _real_sshd()
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    config = tmp_path / "sshd_config"
+    config.write_text("AuthorizedKeysFile %s/%%u\nPasswordAuthentication yes\n"
+                      "Match Address 10.1.2.3\n    AuthorizedKeysCommand %s\n    AuthorizedKeysCommandUser nobody\n"
+                      % (keys, KEY_FOR_NOBODY % nobody.pw_dir))
+    monkeypatch.setattr(host_state, "SSHD_CONFIG", str(config))
+    args = {"sshd": True, "login_user": "root", "sshd_candidate": "PasswordAuthentication no\n"}
+
+    remote = run_module(harden_state.main, dict(args, ssh_client="10.1.2.3 50022 10.1.2.9 22"))["state"]["ssh"]
+    root = remote["accounts"]["root"]
+    assert remote["error"] is None and remote["client"]["addr"] == "10.1.2.3"
+    assert root["match"] == "user=root,host=10.1.2.3,addr=10.1.2.3,laddr=10.1.2.9,lport=22"
+    assert root["configuration"] == "candidate" and root["error"] is None
+    assert root["sshd"]["passwordauthentication"] == "no" and remote["effective"]["passwordauthentication"] == "yes"
+    command = root["key_sources"][-1]
+    assert command["kind"] == "command" and command["keys"] == 1, command
+    assert command["argv"][-1].endswith("echo ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv8 root")
+    assert root["key_sources"][0] == {"kind": "file", "source": "%s/root" % keys, "keys": 0, "note": None}
+    assert root["keys"] == 1
+
+    # From this machine itself the Match block does not apply: only the (empty) file counts.
+    local = run_module(harden_state.main, args)["state"]["ssh"]["accounts"]["root"]
+    assert local["match"] == "user=root,host=localhost,addr=127.0.0.1"
+    assert [source["kind"] for source in local["key_sources"]] == ["file"] and local["keys"] == 0
+
+    # A candidate sshd rejects: judged with the current configuration, saying why.
+    broken = run_module(harden_state.main, dict(args, sshd_candidate="NoSuchKeyword yes\n"))["state"]["ssh"]
+    assert broken["accounts"]["root"]["configuration"] == "current"
+    assert "NoSuchKeyword" in broken["accounts"]["root"]["error"]

@@ -45,3 +45,15 @@ def test_examples():
     assert patterns.matches("te*", "tester") and patterns.matches("t?ster", "tester")
     assert not patterns.matches("te", "tester") and not patterns.matches("tester", "tester2")
     assert patterns.user_part("admin@10.0.0.*") == "admin" and patterns.user_part("admin") == "admin"
+
+
+def test_host_parts_match_the_address_by_pattern_or_cidr_block():
+    assert patterns.host_part("ann@10.0.0.*") == "10.0.0.*" and patterns.host_part("ann") is None
+    assert patterns.host_matches("10.0.0.*", "10.0.0.7")
+    assert patterns.host_matches("10.0.0.0/8", "10.200.1.1")
+    assert patterns.host_matches("fd00::/8", "fd12::1")
+    assert not patterns.host_matches("10.0.0.0/8", "192.168.1.1")
+    assert not patterns.host_matches("10.0.0.0/8", "fd12::1")
+    assert not patterns.host_matches("not/a-block", "10.0.0.1")
+    assert not patterns.host_matches("!10.0.0.2", "10.0.0.1")
+    assert not patterns.host_matches("", "10.0.0.1")
