@@ -8,6 +8,8 @@ parent. A symlink in build/ provides that without copying the sources.
 import os
 import sys
 
+from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
+
 # The Compute Engine emulator's fixtures (gce_emulator, service_account_file, ...),
 # and the reliability ledger (fixture ``ledger``; writes build/reliability/results.json).
 pytest_plugins = ["tests.fixtures.gce_emulator", "tests.reliability.ledger"]
@@ -40,3 +42,19 @@ def collections_path():
     running pytest directly gets the source tree through the symlink above.
     """
     return os.environ.get("CONFIDENTIAL_TDX_COLLECTIONS") or SOURCE_COLLECTIONS
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that start test hosts first, the rest after, each group in its collected order.
+
+    They are the longest modules (minutes each, mostly waiting on hosts and
+    SSH); started last, under xdist they formed a tail of a few busy workers
+    while the others had finished. ``make pytest`` distributes by module
+    (``--dist loadscope``), so each module's fixtures, such as a fleet of
+    hosts, are set up once, in one worker.
+    """
+    def starts_hosts(item):
+        limit = item.get_closest_marker("timeout")
+        return bool(limit and limit.args and limit.args[0] >= TEST_HOST_TIMEOUT_SECONDS)
+
+    items.sort(key=lambda item: not starts_hosts(item))
