@@ -52,11 +52,15 @@ def test_each_sample_is_refused_today_because_its_collateral_expired(name):
         assert any(problem.startswith("collateral expired:") for problem in result["problems"]), result["problems"]
 
 
-@pytest.mark.parametrize("name", sample_ids())
+def _tdx_ids_with_a_status():
+    """The cases with a TCB status inside their window: only theirs can change at its end."""
+    return [name for name in sample_ids()
+            if sample_case(name)["tee"] == "TDX" and "status" in sample_case(name)["expect"]]
+
+
+@pytest.mark.parametrize("name", _tdx_ids_with_a_status())
 def test_each_samples_verdict_changes_at_its_collateral_window(name):
     case = sample_case(name)
-    if case["tee"] != "TDX" or "status" not in case["expect"]:
-        pytest.skip("the case does not verify inside its window either")
     after = timestamps.parse_iso(case["valid_window"][1], "end") + 1
     assert any(problem.startswith(("collateral expired:", "certificate expired:"))
                for problem in verify(case, after)["problems"])
