@@ -132,8 +132,8 @@ def command_argv(command, values):
         used.update(tokens_in(word))
     unknown = sorted(used - COMMAND_TOKENS)
     if unknown:
-        return None, "sshd does not know the token%s %s" % ("s" if len(unknown) > 1 else "",
-                                                          ", ".join("%" + code for code in unknown)), True
+        plural = "s" if len(unknown) > 1 else ""
+        return None, "sshd does not know the token%s %s" % (plural, ", ".join("%" + code for code in unknown)), True
     keyed = sorted(used & OFFERED_KEY_TOKENS)
     if keyed:
         return None, ("it was not run: its %s stand%s for the key a client offers, which exists only during a "
