@@ -56,8 +56,8 @@ options:
       - C(sshd -T) is then asked for each account as a login from that address to that server address and
         port, so C(Match Address), C(Match Host), C(Match LocalAddress) and C(Match LocalPort) blocks apply
         as they will for the real login (C(host) is the address, as sshd has it with C(UseDNS no)).
-      - Empty or not in that form, a login from C(127.0.0.1) is judged instead (C(client) in RV(state.ssh) is
-        then V(null)).
+      - Empty, a login from C(127.0.0.1) is judged instead (C(client) in RV(state.ssh) is then V(null)); a
+        value not in that form is refused.
     type: str
     default: ""
   sshd_candidate:
@@ -294,6 +294,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.confidential.tdx.plugins.module_utils.harden.host_state import gather
+from ansible_collections.confidential.tdx.plugins.module_utils.harden.ssh_keys import parse_ssh_connection
 
 
 def main():
@@ -323,6 +324,11 @@ def main():
     if bad_keys:
         module.fail_json(msg="sysctl: %s is not a kernel parameter name like kernel.kptr_restrict"
                          % ", ".join(repr(key) for key in bad_keys))
+    client = module.params["ssh_client"]
+    if client and parse_ssh_connection(client) is None:
+        module.fail_json(msg="ssh_client: %r is not an SSH_CONNECTION value (client-address client-port "
+                         "server-address server-port); pass the login's $SSH_CONNECTION, or leave it empty to judge a "
+                         "login from 127.0.0.1" % client)
     module.exit_json(changed=False, state=gather(module))
 
 
