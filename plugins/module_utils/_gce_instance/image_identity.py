@@ -24,7 +24,8 @@ The verdicts:
 
 from collections import namedtuple
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import image_label, image_path
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    image_label, image_path, named_image_path)
 
 SAME = "same"
 DIFFERENT = "different"
@@ -58,7 +59,7 @@ def judge_image(ref, boot_image, unknown_reason, resolve, image_family):
         return ImageJudgement(UNKNOWN, None, None, None,
                               "its boot disk's sourceImage %s is not an image URL" % boot_image)
     if ref.family is False:
-        want = "projects/%s/global/images/%s" % (ref.project, ref.name)
+        want = named_image_path(ref.project, ref.name)
         return ImageJudgement(SAME if have == want else DIFFERENT, have, want, None, None)
     link, from_family = resolve(ref)
     want = image_path(link)

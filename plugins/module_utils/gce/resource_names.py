@@ -48,6 +48,11 @@ def parse_image(spec):
     return None
 
 
+def named_image_path(project, name):
+    """``projects/P/global/images/NAME``: the one form images are compared in."""
+    return "projects/%s/global/images/%s" % (project, name)
+
+
 def image_path(reference):
     """``projects/P/global/images/NAME`` for an image URL or path in any of the API's forms, or None.
 
@@ -58,7 +63,7 @@ def image_path(reference):
     match = _IMAGE_PATH.fullmatch(reference or "")
     if not match or match.group("family"):
         return None
-    return "projects/%s/global/images/%s" % (match.group("project"), match.group("name"))
+    return named_image_path(match.group("project"), match.group("name"))
 
 
 def image_label(ref):
