@@ -155,14 +155,17 @@ bench: setup install
 	tools/bench.sh
 
 # The reliability tests (also part of `make test`), with the long fuzz runs,
-# then the report counted from what they recorded (docs/reliability.md).
+# and the login tests, whose hardening checks on hosts with Google's guest
+# agent and OS Login count in the report; then the report, counted from what
+# they recorded (docs/reliability.md).
 RELIABILITY_RESULTS := $(BUILD)/reliability/results.json
+RELIABILITY_TESTS := tests/reliability tests/integration/login
 reliability: setup install
 	rm -f $(RELIABILITY_RESULTS)
 	status=0; CONFIDENTIAL_TDX_RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) \
 		CONFIDENTIAL_TDX_FUZZ_EXAMPLES=$${CONFIDENTIAL_TDX_FUZZ_EXAMPLES:-5000} \
 		CONFIDENTIAL_TDX_ATHERIS_SECONDS=$${CONFIDENTIAL_TDX_ATHERIS_SECONDS:-60} \
-		pytest -n 2 tests/reliability || status=$$?; \
+		pytest -n 2 --dist loadscope $(RELIABILITY_TESTS) || status=$$?; \
 	tools/reliability-report $(RELIABILITY_RESULTS) || status=$$?; \
 	exit $$status
 

@@ -4,7 +4,9 @@
     run = run_playbook(plays_with(tasks), tmp_path, inventory=...)
     stopped = refusal_of(run, "case")   # None when the role went through
 
-``refusal_of`` gives the failed task's name, its action and its message.
+``refusal_of`` gives the failed task's name, its action and its message;
+``changed_files`` compares two {path: checksum} listings taken before and
+after (what a refused run must leave equal).
 """
 
 
@@ -32,3 +34,8 @@ def refusal_of(run, label):
 
 def went_through(run, label):
     return any(entry["task"] == "%s ACCEPTED" % label for entry in run.results)
+
+
+def changed_files(before, after):
+    """Sorted paths whose checksum differs between two {path: checksum} listings, or that only one has."""
+    return sorted(path for path in set(before) | set(after) if before.get(path) != after.get(path))

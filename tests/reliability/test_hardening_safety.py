@@ -162,7 +162,7 @@ def test_bad_arguments_and_lockouts_are_refused_before_any_change(host, tmp_path
     except LockedOut as lost:
         after = {}
         failures.append("a run locked the login out: %s" % lost)
-    changed = sorted(path for path in set(before) | set(after) if before.get(path) != after.get(path))
+    changed = role_attempt.changed_files(before, after)
     if changed and after:
         failures.append("files changed by refused runs: %s" % changed[:20])
     ledger.record("hardening", "refused runs changed no file", ["changed: %s" % changed[:20]] if changed else [],
@@ -222,7 +222,7 @@ def test_a_broken_sshd_dropin_on_the_host_is_refused_and_left_alone(host, tmp_pa
         if refusal is not None and "sshd" not in refusal["message"]:
             problems.append("the refusal does not say sshd's configuration is broken: %r" % refusal["message"])
         after = host.files()
-        changed = sorted(path for path in set(before) | set(after) if before.get(path) != after.get(path))
+        changed = role_attempt.changed_files(before, after)
         if changed:
             problems.append("files changed: %s" % changed[:20])
         if not host.sshd_active():

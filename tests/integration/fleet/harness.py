@@ -70,14 +70,17 @@ class FleetHarness:
         self.report_dir = os.path.join(str(tmp_path), "reports")
 
     # -- the inventory ---------------------------------------------------------------
-    def write_inventory(self, hosts, group_vars=None, gcp=None):
+    def write_inventory(self, hosts, group_vars=None, gcp=None, host_vars=None):
         """``hosts``: {host name: tdx_instance dict or None}; group_vars merged over the fleet's defaults.
+
+        ``host_vars``: {host name: variables} for single hosts (such as their own login).
 
         ``gcp`` replaces the key file in tdx_gcp (for example with an access_token).
         """
         os.makedirs(os.path.join(self.inventory_dir, "group_vars"), exist_ok=True)
         fleet = {FLEET_GROUP: {"hosts": dict(
-            (name, {"tdx_instance": entry} if entry else {}) for name, entry in hosts.items())}}
+            (name, dict((host_vars or {}).get(name, {}), **({"tdx_instance": entry} if entry else {})))
+            for name, entry in hosts.items())}}
         fleet_vars = dict(TEST_HOST_CONNECTION)
         fleet_vars.update({
             "provision_instance_defaults": {"zones": list(TDX_ZONES), "labels": {"tdx-fleet": FLEET_LABEL}},
