@@ -50,7 +50,12 @@ help:
 	@echo "make compat sanity, unit and key integration tests under ansible-core $(COMPAT_CORES)"
 	@echo "make clean  remove build output (keeps .venv)"
 
-test: setup build install sanity lint docs-lint pytest molecule
+# pytest and molecule run at the same time: apart, each left a core idle
+# for long stretches (pytest waits on hosts and SSH, a QEMU scenario keeps
+# one core busy), and together they took 44 min one after the other.
+# --output-sync keeps each one's output together.
+test: setup build install sanity lint docs-lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest molecule
 	@echo "make test: every stage passed"
 
 setup: system-deps $(DEV_INSTALLED)
@@ -116,7 +121,10 @@ unit: $(DEV_INSTALLED)
 	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
 		pytest -n 2 -m "not playbook" $(COVERAGE) $(UNIT_TESTS)
 
-# Every molecule scenario, against the installed artefact.
+# Every molecule scenario, against the installed artefact. Under load (make
+# test runs pytest beside it) a QEMU VM can take longer than Ansible's
+# default 10 s to answer a connection or sudo, hence the longer timeout.
+molecule: export ANSIBLE_TIMEOUT := 60
 molecule: install $(DEV_INSTALLED)
 	@for scenario in $$(ls molecule 2>/dev/null | sort); do \
 		test -f molecule/$$scenario/molecule.yml || continue; \

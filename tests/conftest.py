@@ -45,16 +45,23 @@ def collections_path():
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that start test hosts first, the rest after, each group in its collected order.
+    """Tests that start test hosts first, then the other integration tests, then the rest, each in collected order.
 
-    They are the longest modules (minutes each, mostly waiting on hosts and
-    SSH); started last, under xdist they formed a tail of a few busy workers
-    while the others had finished. ``make pytest`` distributes by module
-    (``--dist loadscope``), so each module's fixtures, such as a fleet of
-    hosts, are set up once, in one worker.
+    Longest first: the test-host modules take minutes each (mostly waiting
+    on hosts and SSH), the integration modules (ansible-playbook runs,
+    servers) tens of seconds, unit tests well under one. Started late, long
+    modules formed a tail under xdist, one busy worker while the other had
+    finished; the short tests at the end fill the gaps instead. ``make
+    pytest`` distributes by module (``--dist loadscope``), so each module's
+    fixtures, such as a fleet of hosts, are set up once, in one worker.
     """
     def starts_hosts(item):
         limit = item.get_closest_marker("timeout")
         return bool(limit and limit.args and limit.args[0] >= TEST_HOST_TIMEOUT_SECONDS)
 
-    items.sort(key=lambda item: not starts_hosts(item))
+    def longest_first(item):
+        if starts_hosts(item):
+            return 0
+        return 1 if item.get_closest_marker("integration") else 2
+
+    items.sort(key=longest_first)
