@@ -11,10 +11,22 @@ description:
   - Makes a Compute Engine instance that runs as an Intel TDX trust domain
     (C(confidentialInstanceConfig.confidentialInstanceType=TDX),
     C(scheduling.onHostMaintenance=TERMINATE)) exist in the wanted state.
-  - Checks the request against the TDX rules before any write (the machine
-    type, the zones, the host maintenance policy, the instance name, and the
-    guest OS features of the image, read through the API). A mistake fails
-    with a message naming the option and what is allowed, and changes nothing.
+  - Checks the request against the TDX rules before any write (the host
+    maintenance policy, the instance name, the boot disk type for the machine
+    series, and what the API itself answers before a create, namely the
+    image's guest OS features (C(images.get)), whether each zone exists and
+    offers the series' CPU platform (C(zones.get), C(availableCpuPlatforms))
+    and whether it offers the machine type (C(machineTypes.get))). A mistake
+    fails with a message naming the option and what is allowed, and changes
+    nothing.
+  - The collection's own list of TDX zones and machine types, each entry with
+    its source, only warns about a zone or type it does not list; Google adds
+    them over time, and the API's answer to the create decides.
+  - Needs C(compute.instances.*), C(compute.images.get) (and
+    C(compute.images.getFromFamily)), C(compute.disks.get) and
+    C(compute.disks.list), C(compute.zones.get) and
+    C(compute.machineTypes.get); the predefined role
+    C(roles/compute.instanceAdmin.v1) has them all.
   - Idempotent. When the instance already matches, the module makes only
     reads (C(instances.get), C(disks.get) on its boot disk, the look-up of
     O(image)) and reports no change. Labels, metadata,
@@ -202,7 +214,9 @@ options:
     default: present
   zone:
     description:
-      - The zone of the instance. It must offer TDX machines.
+      - The zone of the instance, which must offer TDX machines. Before a
+        create the module reads it (C(zones.get)); a zone the collection's
+        list does not name is warned about, and the API decides.
       - One of O(zone) and O(zones) is required, for the task or (in fleet
         mode) in every entry of O(instances) that does not set its own.
     type: str
@@ -211,13 +225,18 @@ options:
       - Zones to try in order when creating the instance; the next one is tried
         when a zone has no capacity (C(ZONE_RESOURCE_POOL_EXHAUSTED)).
       - An existing instance is looked for in all of them, with one API call.
-      - Each must offer TDX machines.
+      - Each must exist and offer the machine type (checked through the API
+        before any write); zones the collection's list does not name are
+        warned about.
     type: list
     elements: str
   machine_type:
     description:
       - Machine type; it must belong to a series that can run TDX
-        (C3 C(c3-standard-N) today).
+        (C3 C(c3-standard-N) in the collection's list, from Google's pages).
+        Another type is warned about, not refused; the API decides when the
+        instance is created. That each zone offers it is checked before any
+        write (C(machineTypes.get)).
       - Changed in place only while the instance is stopped.
     type: str
     default: c3-standard-4
@@ -242,6 +261,8 @@ options:
     description:
       - Type of the boot disk, for example V(pd-balanced), V(pd-ssd) or
         V(hyperdisk-balanced). Only used when the instance is created.
+      - It must be one the machine series can boot from; C3 takes no
+        V(pd-standard) (checked before any call).
     type: str
     default: pd-balanced
   network:

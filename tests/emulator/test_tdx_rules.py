@@ -47,6 +47,27 @@ def test_tdx_only_in_zones_that_offer_it(compute, gce_emulator):
     assert not compute.wait(compute.insert(plain, zone="us-east1-b"), zone="us-east1-b").error.errors
 
 
+def test_google_adding_a_tdx_zone_is_a_config_change(compute, gce_emulator):
+    """configure(tdx_zones_added=...) stands for Google's catalog growing; reset takes it back."""
+    gce_emulator.admin.configure(tdx_zones_added=["us-east1-b"])
+    operation = compute.insert(tdx_instance("tdx-added-zone", zone="us-east1-b"), zone="us-east1-b")
+    assert not compute.wait(operation, zone="us-east1-b").error.errors
+    gce_emulator.admin.reset()
+    message = _refused(compute, gce_emulator, tdx_instance("tdx-added-zone", zone="us-east1-b"), zone="us-east1-b")
+    assert message.endswith("Confidential instance type TDX is not supported in zone 'us-east1-b'.")
+
+
+def test_a_zone_s_cpu_platforms_can_be_changed_by_config(compute, gce_emulator):
+    gce_emulator.admin.configure(zone_cpu_platforms={"us-central1-b": ["Intel Ice Lake"]})
+    changed = compute.zones.get(project=compute.project, zone="us-central1-b")
+    assert list(changed.available_cpu_platforms) == ["Intel Ice Lake"]
+    untouched = compute.zones.get(project=compute.project, zone="us-central1-a")
+    assert "Intel Sapphire Rapids" in list(untouched.available_cpu_platforms)
+    with pytest.raises(Exception) as refused:
+        gce_emulator.admin.configure(zone_cpu_platforms={"us-central1-b": "Intel Ice Lake"})
+    assert "zone_cpu_platforms must map zone names to lists" in str(refused.value)
+
+
 @pytest.mark.parametrize("image", [
     "projects/debian-cloud/global/images/family/debian-12",
     # An Ubuntu image from before Canonical tagged its images TDX_CAPABLE.

@@ -29,7 +29,7 @@ class AdminClient:
         return self._call("POST", "reset", {})
 
     def configure(self, **settings):
-        """operation_seconds, stocked_out_zones, cpu_quota, latency_seconds, wait_limit_seconds."""
+        """Any key of world.Config.DEFAULTS (operation_seconds, stocked_out_zones, tdx_zones_added, ...)."""
         return self._call("POST", "config", settings)
 
     def config(self):

@@ -30,6 +30,9 @@ class Catalog:
         self.disk_types = data["diskTypes"]["known"]
         self.disk_types_by_series = data["diskTypes"]["bySeries"]
         self.public_address_pool = ipaddress.ip_network(data["publicAddressPool"])
+        # Changes a test makes to Google's catalog through the emulator's config
+        # (World binds this): {"tdx_zones_added": [...], "zone_cpu_platforms": {...}}.
+        self.changes = dict
 
     # -- zones and regions -------------------------------------------------
     def zone(self, name):
@@ -49,9 +52,17 @@ class Catalog:
             "status": "UP",
             "region": resources.url(project, "regions", entry["region"]),
             "selfLink": resources.url(project, "zones", name),
-            "availableCpuPlatforms": list(entry["cpuPlatforms"]),
+            "availableCpuPlatforms": list(self.changes().get("zone_cpu_platforms", {}).get(
+                name, entry["cpuPlatforms"])),
             "supportsPzs": False,
         }
+
+    def confidential_zones(self, kind):
+        """The zones offering a confidential instance type, or None for wherever its machine types exist."""
+        zones = self.confidential[kind]["zones"]
+        if zones is None or kind != "TDX":
+            return zones
+        return list(zones) + [zone for zone in self.changes().get("tdx_zones_added", ()) if zone not in zones]
 
     # -- machine types -----------------------------------------------------
     def machine_type(self, zone, name):

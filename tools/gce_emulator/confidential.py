@@ -60,7 +60,8 @@ def check(catalog, zone, machine_type, image, scheduling, config, prefix):
             field, quoted,
             "Confidential Instance Config can only be set on supported and compatible Confidential VM machine types.",
         )
-    if rules["zones"] is not None and zone not in rules["zones"]:
+    zones = catalog.confidential_zones(kind)
+    if zones is not None and zone not in zones:
         raise errors.invalid_field(
             field, quoted, "Confidential instance type %s is not supported in zone '%s'." % (kind, zone)
         )

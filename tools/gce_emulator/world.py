@@ -40,6 +40,10 @@ class Config:
         "zones_available": [],
         # Statuses a stop passes through, spread over its operation (STOPPING alone by default).
         "stop_statuses": ["STOPPING"],
+        # Google's catalog moving on: zones now offering TDX beyond catalog.json's list, and
+        # zones whose availableCpuPlatforms differ from it ({zone: [platform, ...]}).
+        "tdx_zones_added": [],
+        "zone_cpu_platforms": {},
     }
 
     def __init__(self, **overrides):
@@ -56,7 +60,7 @@ class Config:
                 value = float(value)
                 if value < 0:
                     raise ValueError("%s must not be negative" % key)
-            elif key in ("stocked_out_zones", "zones_available"):
+            elif key in ("stocked_out_zones", "zones_available", "tdx_zones_added"):
                 if not isinstance(value, (list, tuple)):
                     raise ValueError("%s must be a list of zone names" % key)
                 value = [str(zone) for zone in value]
@@ -69,6 +73,10 @@ class Config:
                 value = int(value)
                 if value < 0:
                     raise ValueError("%s must not be negative" % key)
+            elif key == "zone_cpu_platforms":
+                if not isinstance(value, dict) or any(not isinstance(v, (list, tuple)) for v in value.values()):
+                    raise ValueError("zone_cpu_platforms must map zone names to lists of CPU platforms")
+                value = {str(zone): [str(p) for p in platforms] for zone, platforms in value.items()}
             elif key == "cpu_quota":
                 if not isinstance(value, dict):
                     raise ValueError("cpu_quota must map region names to vCPU counts")
@@ -217,6 +225,9 @@ class World:
     def __init__(self, catalog, config, clock=time.time, seed=None):
         self.catalog = catalog
         self.config = config
+        # The catalog answers with the changes the config makes to it (catalog.changes).
+        catalog.changes = lambda: {"tdx_zones_added": self.config.tdx_zones_added,
+                                   "zone_cpu_platforms": self.config.zone_cpu_platforms}
         self._base_clock = clock
         # Tests move operations along without sleeping (admin "clock").
         self.clock_offset = 0.0

@@ -18,7 +18,11 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
     parse_image,
     short_name,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk, check_image_features
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
+    boot_disk,
+    check_image_features,
+    live_problems,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
     SETTLING_STATES,
     STATUS_AFTER,
@@ -35,7 +39,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.sha
     diff_view,
     planned_view,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import requested_zones
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
+    catalog_warnings,
+    requested_zones,
+)
 
 
 class InstanceTaskFailed(Exception):
@@ -197,8 +204,23 @@ class InstanceTask:
             self.fail(problem)
         return image
 
+    def check_where(self):
+        """Before a create: warn about what the catalog does not know; refuse what the API's own answers rule out."""
+        for message in catalog_warnings(self.params):
+            self.gce.warn_once(message)
+        machine_type = self.params["machine_type"]
+        option = "zones" if self.params["zones"] else "zone"
+        problems = []
+        for zone in self.zones:
+            zone_resource = self.calls.zone(zone)
+            offered = self.calls.machine_type(zone, machine_type) if zone_resource is not None else None
+            problems.extend(live_problems(zone, zone_resource, machine_type, offered, option))
+        if problems:
+            self.fail("; ".join(problems))
+
     def create(self, before=None):
         image = self.resolve_image()
+        self.check_where()
         self.image_outdated = False
         self.image_after = image_path(image["selfLink"])
         stop_after = self.params["state"] == "stopped"

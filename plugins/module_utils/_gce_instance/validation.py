@@ -9,19 +9,22 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks 
     check_disk_size,
     check_disk_type,
     check_labels,
+    check_machine_type_name,
     check_metadata_keys,
     check_network,
     check_scopes,
     check_service_account,
     check_wait_timeout,
+    check_zone_name,
     label_text,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, parse_image
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
-    check_machine_type,
+    catalog_warning_machine_type,
+    catalog_warning_zone,
+    check_boot_disk_type,
     check_name,
     check_on_host_maintenance,
-    check_zone,
 )
 
 
@@ -58,17 +61,18 @@ def validate(params):
     if len(set(zones)) != len(zones):
         problems.append("zones: %s lists a zone twice; list each zone once" % ", ".join(zones))
     problems.append(check_wait_timeout(params["wait_timeout"]))
+    for zone in zones:
+        problems.append(check_zone_name(zone, "zones" if params["zones"] else "zone"))
     if params["state"] != "absent":
-        for zone in zones:
-            problems.append(check_zone(zone, "zones" if params["zones"] else "zone"))
-        problems.append(check_machine_type(params["machine_type"]))
+        problems.append(check_machine_type_name(params["machine_type"]))
         problems.append(check_on_host_maintenance(params["on_host_maintenance"]))
         if parse_image(params["image"]) is None:
             problems.append("image: %s is not an image reference; use PROJECT/FAMILY, PROJECT/IMAGE or "
                             "projects/PROJECT/global/images/IMAGE, e.g. %s"
                             % (params["image"], tdx_catalog.DEFAULT_IMAGE))
         problems.append(check_disk_size(params["boot_disk_size_gb"]))
-        problems.append(check_disk_type(params["boot_disk_type"]))
+        problems.append(check_disk_type(params["boot_disk_type"]) or
+                        check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
         problems.append(check_network(params["network"], "network"))
         problems.append(check_network(params["subnetwork"], "subnetwork"))
         problems.append(check_service_account(params["service_account"]))
@@ -87,7 +91,12 @@ def validate(params):
     return [problem for problem in problems if problem]
 
 
-# What the instance should look like.
+def catalog_warnings(params):
+    """What the catalog does not know about the zones and machine type to create in (warnings, not refusals)."""
+    option = "zones" if params["zones"] else "zone"
+    warnings = [catalog_warning_zone(zone, option) for zone in requested_zones(params)]
+    warnings.append(catalog_warning_machine_type(params["machine_type"]))
+    return [warning for warning in warnings if warning]
 
 
 def fleet_problems(params):

@@ -19,6 +19,11 @@ NETWORK_REFERENCE = re.compile(
     r"(?:https://[^/\s]+/compute/(?:v1|beta|alpha)/)?projects/[^/\s]+/"
     r"(?:global/networks|regions/[a-z0-9-]+/subnetworks)/[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 METADATA_KEY = re.compile(r"[a-zA-Z0-9_-]{1,128}")
+# REGION-LETTER, the region being words and a number (us-central1-a,
+# northamerica-northeast1-b); whether the zone exists is the API's to say.
+ZONE_NAME = re.compile(r"[a-z]+(?:-[a-z]+)*[0-9]+-[a-z]")
+# SERIES-KIND-SIZE and custom types (c3-standard-4, n2-custom-4-16384).
+MACHINE_TYPE_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
 LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 # Project IDs: 6-30 lowercase letters, digits and hyphens, starting with a
@@ -114,6 +119,19 @@ def check_metadata_keys(metadata, option="metadata"):
     if bad:
         return ("%s: %s is not a metadata key; keys are 1-128 letters, digits, _ and -"
                 % (option, ", ".join(bad)))
+    return None
+
+
+def check_zone_name(value, option="zone"):
+    if not isinstance(value, str) or not ZONE_NAME.fullmatch(value):
+        return "%s: %s is not a zone name; give REGION-LETTER, e.g. us-central1-a" % (option, excerpt(value))
+    return None
+
+
+def check_machine_type_name(value, option="machine_type"):
+    if not isinstance(value, str) or not MACHINE_TYPE_NAME.fullmatch(value):
+        return "%s: %s is not a machine type name; give SERIES-KIND-SIZE, e.g. c3-standard-4" % (
+            option, excerpt(value))
     return None
 
 

@@ -22,6 +22,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
 INSTANCES = "InstancesClient"
 IMAGES = "ImagesClient"
 DISKS = "DisksClient"
+ZONES = "ZonesClient"
+MACHINE_TYPES = "MachineTypesClient"
 # The largest page the list calls allow: each page is one HTTP call.
 LIST_PAGE_SIZE = 500
 
@@ -68,9 +70,10 @@ class InstanceCalls:
     def __init__(self, api):
         self.api = api
         self.project = api.project
-        # Images looked up in this run, by reference: a fleet resolves each once.
-        self._images = {}
-        self._images_lock = threading.Lock()
+        # Images, zones and machine types looked up in this run, by reference:
+        # a fleet reads each once, however many members share it.
+        self._looked_up = {}
+        self._looked_up_lock = threading.Lock()
 
     # Reads
 
@@ -181,14 +184,33 @@ class InstanceCalls:
                 raise
         return self._once(path, lookup)
 
+    def zone(self, name):
+        """The Zone resource (with availableCpuPlatforms), or None when there is no such zone; read once per run."""
+        return self._once(("zone", name), lambda: self._get_or_none(
+            ZONES, "get", "GetZoneRequest", "read zone %s" % name, project=self.project, zone=name))
+
+    def machine_type(self, zone, name):
+        """The MachineType resource in ``zone``, or None when the zone does not offer it; read once per run."""
+        return self._once(("machine type", zone, name), lambda: self._get_or_none(
+            MACHINE_TYPES, "get", "GetMachineTypeRequest", "read machine type %s in %s" % (name, zone),
+            project=self.project, zone=zone, machine_type=name))
+
+    def _get_or_none(self, client_name, method, request_type, action, **fields):
+        try:
+            return self.api.read(client_name, method, request_type, action, **fields)
+        except GceError as error:
+            if is_not_found(error):
+                return None
+            raise
+
     def _once(self, key, lookup):
-        with self._images_lock:
-            if key not in self._images:
+        with self._looked_up_lock:
+            if key not in self._looked_up:
                 try:
-                    self._images[key] = (lookup(), None)
+                    self._looked_up[key] = (lookup(), None)
                 except GceError as error:
-                    self._images[key] = (None, error)
-            found, error = self._images[key]
+                    self._looked_up[key] = (None, error)
+            found, error = self._looked_up[key]
         if error is not None:
             raise error
         return found

@@ -12,6 +12,7 @@ import), and turns any failure into a one-line ``fail_json``.
 """
 
 import copy
+import threading
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -62,6 +63,8 @@ class GceModule:
         self.deadline = Deadline(seconds if seconds is not None else DEFAULT_TIMEOUT)
         self._api = None
         self._instances = None
+        self._warned = set()
+        self._warned_lock = threading.Lock()
 
     @property
     def check_mode(self):
@@ -91,6 +94,14 @@ class GceModule:
         if self._instances is None:
             self._instances = InstanceCalls(self.api)
         return self._instances
+
+    def warn_once(self, message):
+        """Warn, once per task however many fleet members (threads) find the same thing."""
+        with self._warned_lock:
+            if message in self._warned:
+                return
+            self._warned.add(message)
+        self.module.warn(message)
 
     def fail(self, message, **result):
         self.module.fail_json(msg=message, **result)

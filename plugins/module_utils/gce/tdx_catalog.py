@@ -5,14 +5,13 @@
 """Where Intel TDX Confidential VMs can run on Compute Engine, as data.
 
 Google adds machine series, zones and images over time. When it does, this
-file is the only one to edit: the preflight checks (``tdx_rules``), the
-modules' defaults and the tdx_problems reported by gce_instance_info all read
-from here. The Compute Engine emulator
+file is the only one to edit: the preflight checks and warnings
+(``tdx_rules``) and the modules' defaults read from here. The Compute Engine emulator
 used by the tests keeps its own, separate copy of these facts on purpose, so
 a wrong entry here is caught by the API's answer instead of passing silently.
 
-Sources: cloud.google.com/confidential-computing/confidential-vm/docs/
-supported-configurations (tab intel-tdx) and the notes in docs/.
+Sources: named per entry below; the API facts they rest on are gathered in
+docs/ and in the project's reference notes.
 """
 
 # The value of confidentialInstanceConfig.confidentialInstanceType that asks
@@ -27,28 +26,58 @@ REQUIRED_ON_HOST_MAINTENANCE = "TERMINATE"
 # a trust domain.
 REQUIRED_GUEST_OS_FEATURE = "TDX_CAPABLE"
 
-# Machine types that can run as a trust domain, as full-match regular
-# expressions on the machine type name. ``stage`` is informative: Preview
-# types need the project to be enrolled in the preview.
+# What this file lists is what the collection knows, each entry with its
+# source; it is not a gate. A zone or machine type it does not list is only
+# warned about: before any write, gce_instance asks the API itself (zones.get,
+# machineTypes.get, images.get) and the API's answer decides.
+
+# Machine types known to run as a trust domain, as full-match regular
+# expressions on the machine type name, with the source that lists them.
 # a3-highgpu-1g (Confidential GPU) is left out: it is only offered with
 # Spot or Flex-start provisioning, which gce_instance does not request.
+# C4 is not listed: no Google page lists it for TDX (an earlier third-party
+# list did); it gets the warning of any unknown type.
 TDX_MACHINE_TYPES = (
-    {"series": "c3", "pattern": r"c3-standard-[0-9]+", "stage": "GA"},
-    {"series": "c3", "pattern": r"c3-standard-[0-9]+-lssd", "stage": "Preview"},
-    {"series": "c4", "pattern": r"c4-standard-[0-9]+", "stage": "Preview"},
+    {"series": "c3", "pattern": r"c3-standard-[0-9]+", "stage": "GA",
+     "source": "cloud.google.com/confidential-computing/confidential-vm/docs/supported-configurations "
+               "(tab intel-tdx); Google's Dataproc confidential-compute page, 2026"},
 )
 
-# Zones that offer TDX machines.
+# Zones known to offer TDX machines, with who reports them. Google's own list
+# (supported-configurations, tab intel-tdx) grows; [3p] marks a third party.
 TDX_ZONES = (
     "asia-southeast1-a",
     "asia-southeast1-b",
     "asia-southeast1-c",
     "europe-west4-a",
     "europe-west4-b",
+    "europe-west4-c",
     "us-central1-a",
     "us-central1-b",
     "us-central1-c",
+    "us-east1-c",
+    "us-east1-d",
 )
+ZONE_SOURCES = {
+    "[3p] Intel's TDX quote SDK README for Google Cloud": (
+        "asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c", "europe-west4-a", "europe-west4-b",
+        "us-central1-a", "us-central1-b", "us-central1-c"),
+    "[3p] other third-party TDX zone lists (2026)": ("europe-west4-c", "us-east1-c", "us-east1-d"),
+}
+
+# Per machine series: the CPU platform a zone must offer (zones.get,
+# availableCpuPlatforms) and the disk types a boot disk may have. Source:
+# cloud.google.com/compute/docs/general-purpose-machines, section C3
+# (4th generation Intel Xeon Scalable, "Intel Sapphire Rapids"; supported
+# disk types: Balanced and SSD Persistent Disk, Hyperdisk Balanced, Extreme
+# and Throughput; no Standard Persistent Disk).
+SERIES = {
+    "c3": {
+        "cpu_platform": "Intel Sapphire Rapids",
+        "boot_disk_types": ("pd-balanced", "pd-ssd", "hyperdisk-balanced", "hyperdisk-extreme",
+                            "hyperdisk-throughput"),
+    },
+}
 
 DEFAULT_MACHINE_TYPE = "c3-standard-4"
 

@@ -40,6 +40,10 @@ def call_kind(entry):
         return "disks.get"
     if method == "GET" and path.endswith("/disks"):
         return "disks.list"
+    if "/machineTypes/" in path:
+        return "machineTypes.get"
+    if method == "GET" and path.rsplit("/", 2)[-2] == "zones":
+        return "zones.get"
     if method == "POST" and path.endswith("/instances"):
         return "instances.insert"
     if method == "DELETE":
@@ -103,11 +107,16 @@ def test_a_fleet_is_created_in_one_task_and_an_unchanged_rerun_only_reads(gce):
                          "web-3": (ZONE, "RUNNING"), "web-4": ("europe-west4-a", "RUNNING"),
                          "web-5": (ZONE, "RUNNING")}
     # One list call finds the fleet, the image is looked up once for all five,
-    # one insert each, one list call reads them back; the operations are
-    # followed together (see test_operations_are_waited_for_together).
+    # each of the 4 zones and each of the 5 (zone, machine type) pairs once
+    # (the live TDX checks before any insert; web-2 checks both of its zones),
+    # one insert each, one list call reads them
+    # back; the operations are followed together (see
+    # test_operations_are_waited_for_together).
     counts = call_counts(gce.calls())
-    assert {kind: counts.pop(kind) for kind in ("aggregatedList", "images.get", "instances.insert")} == {
-        "aggregatedList": 2, "images.get": 1, "instances.insert": 5}
+    kinds = ("aggregatedList", "images.get", "zones.get", "machineTypes.get", "instances.insert")
+    assert {kind: counts.pop(kind, 0) for kind in kinds} == {
+        "aggregatedList": 2, "images.get": 1, "zones.get": 4, "machineTypes.get": 5,
+        "instances.insert": 5}
     assert set(counts) <= {"operations.wait", "operations.list"}, counts
     listing = gce.calls()[0]
     assert call_kind(listing) == "aggregatedList"

@@ -52,7 +52,10 @@ def test_every_zone_with_one_aggregated_call_and_tdx_verdicts(fleet):
     assert "confidential instance type is SEV, not TDX" in legacy["tdx_problems"]
     assert "on host maintenance is MIGRATE, not TERMINATE" in legacy["tdx_problems"]
     assert "boot disk image is not TDX_CAPABLE" in legacy["tdx_problems"]
-    assert "zone europe-west1-b is not a TDX zone" in by_name["legacy-b"]["tdx_problems"]
+    # Its zone is not judged against the catalog (the API's answer outranks a list); what it is, is.
+    assert by_name["legacy-b"]["tdx_problems"] == [
+        "confidential instance type is SEV, not TDX", "on host maintenance is MIGRATE, not TERMINATE",
+        "boot disk image is not TDX_CAPABLE"]
     calls = fleet.calls(since)
     assert [(c["method"], c["path"].rsplit("/", 2)[-2:]) for c in calls] == [("GET", ["aggregated", "instances"])]
 

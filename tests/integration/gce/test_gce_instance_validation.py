@@ -9,12 +9,12 @@ pytestmark = pytest.mark.integration
 # (task name, module arguments, text the message must contain). None of these
 # needs the API: the module must fail before its first call.
 REFUSED_WITHOUT_A_CALL = [
-    ("machine series without TDX", dict(name="v1", machine_type="n2-standard-4"),
-     "machine_type: n2-standard-4 cannot run as a TDX trust domain; use one of c3-standard-N"),
-    ("zone without TDX", dict(name="v2", zone="us-east1-b"),
-     "zone: us-east1-b does not offer TDX machines; use one of"),
-    ("a fallback zone without TDX", dict(name="v3", zones=["us-central1-a", "europe-west1-b"]),
-     "zones: europe-west1-b does not offer TDX machines"),
+    ("a machine type that is no name", dict(name="v1", machine_type="c3-standard-"),
+     "machine_type: c3-standard- is not a machine type name; give SERIES-KIND-SIZE, e.g. c3-standard-4"),
+    ("a region, not a zone", dict(name="v2", zone="us-central1"),
+     "zone: us-central1 is not a zone name; give REGION-LETTER, e.g. us-central1-a"),
+    ("a boot disk type C3 cannot boot from", dict(name="v3", boot_disk_type="pd-standard"),
+     "boot_disk_type: pd-standard cannot be the boot disk of a C3 machine (c3-standard-4); use one of pd-balanced"),
     ("live migration", dict(name="v4", on_host_maintenance="MIGRATE"),
      "on_host_maintenance: MIGRATE is not allowed, a TDX trust domain cannot be live-migrated; use TERMINATE"),
     ("invalid name", dict(name="Web_1"), "name: 'Web_1' is not a valid instance name"),
@@ -32,8 +32,16 @@ REFUSED_WITHOUT_A_CALL = [
      "api_endpoint: localhost:1234 must be a URL"),
 ]
 
-# Refused after reading the image through the API: reads, no write.
+# Refused after reading the image, the zone or the machine type through the API: reads, no write.
 REFUSED_AFTER_A_READ = [
+    # Reading the instance there already tells (the API's own words); in a fallback list, zones.get does.
+    ("a zone the API does not have", dict(name="v23", zone="mars-north1-a"),
+     "Invalid value for field 'zone': 'mars-north1-a'. Unknown zone."),
+    ("a fallback zone the API does not have", dict(name="v24", zones=["us-central1-a", "mars-north1-a"]),
+     "zones: mars-north1-a is not a zone of the Compute API"),
+    ("a machine type the zone does not offer", dict(name="v25", zone="asia-southeast1-a",
+                                                    machine_type="a3-highgpu-1g"),
+     "machine_type: a3-highgpu-1g is not offered in zone asia-southeast1-a (machineTypes.get found none)"),
     ("image family without TDX_CAPABLE", dict(name="v20", image="debian-cloud/debian-12"),
      "image: debian-cloud/debian-12 does not declare guest OS feature TDX_CAPABLE"),
     ("image without TDX_CAPABLE", dict(name="v21", image="ubuntu-os-cloud/ubuntu-2204-jammy-v20230114"),
@@ -73,4 +81,5 @@ def test_image_problems_are_found_through_the_api_before_any_write(gce):
         assert_one_line_failure(run, task, expected)
     assert gce.writes() == []
     assert any("/global/images/" in call["path"] for call in gce.calls())
+    assert any("/machineTypes/" in call["path"] for call in gce.calls())
     assert gce.instances() == []

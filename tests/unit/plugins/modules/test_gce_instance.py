@@ -12,7 +12,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
     ImageJudgement,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import desired_body
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import validate
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import catalog_warnings, validate
 from tests.unit.module_harness import run_module
 
 UBUNTU_LICENSE = "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts"
@@ -55,13 +55,27 @@ def existing(**changes):
 
 def test_defaults_are_valid():
     assert validate(params()) == []
+    assert catalog_warnings(params()) == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    (dict(machine_type="n2-standard-4"), ["machine_type: n2-standard-4 is not among the machine types"]),
+    (dict(zone="us-east1-b"), ["zone: us-east1-b is not among the zones"]),
+    (dict(zone=None, zones=["us-central1-a", "us-east1-b"]), ["zones: us-east1-b is not among the zones"]),
+    (dict(zone="us-east1-b", machine_type="c4-standard-8"), ["zone: us-east1-b is not among the zones",
+                                                             "machine_type: c4-standard-8 is not among"]),
+])
+def test_what_the_catalog_does_not_know_is_a_warning_not_a_refusal(changes, expected):
+    assert validate(params(**changes)) == []
+    warnings = catalog_warnings(params(**changes))
+    assert len(warnings) == len(expected)
+    for warning, start in zip(warnings, expected):
+        assert warning.startswith(start), warning
 
 
 @pytest.mark.parametrize("changes, expected", [
     (dict(name="Web_1"), "name: 'Web_1' is not a valid instance name"),
-    (dict(machine_type="n2-standard-4"), "machine_type: n2-standard-4 cannot run as a TDX trust domain"),
-    (dict(zone="us-east1-b"), "zone: us-east1-b does not offer TDX machines"),
-    (dict(zone=None, zones=["us-central1-a", "us-east1-b"]), "zones: us-east1-b does not offer TDX machines"),
+    (dict(boot_disk_type="pd-standard"), "boot_disk_type: pd-standard cannot be the boot disk of a C3 machine"),
     (dict(zone=None, zones=[]), "zones: an empty list"),
     (dict(zone=None, zones=["us-central1-a", "us-central1-a"]), "zones: us-central1-a, us-central1-a lists a zone twice"),
     (dict(on_host_maintenance="MIGRATE"), "on_host_maintenance: MIGRATE is not allowed"),
@@ -83,7 +97,7 @@ def test_deleting_needs_only_a_name_and_a_zone():
 
 
 def test_every_problem_is_reported_at_once():
-    assert len(validate(params(name="X", machine_type="e2-micro", on_host_maintenance="MIGRATE"))) == 3
+    assert len(validate(params(name="X", boot_disk_type="pd-standard", on_host_maintenance="MIGRATE"))) == 3
 
 
 # What is sent
@@ -220,10 +234,10 @@ def test_power_transitions(status, state, actions):
 
 def test_bad_input_fails_in_one_line_without_contacting_the_api():
     result = run_module(gce_instance.main, {
-        "name": "web-1", "zone": "us-central1-a", "machine_type": "n2-standard-4", "project": "my-project",
+        "name": "web-1", "zone": "us-central1-a", "boot_disk_type": "pd-standard", "project": "my-project",
         "access_token": "ya29.a-token-long-enough-to-mask", "api_endpoint": "http://192.0.2.1:9"})
     assert result.failed
-    assert result["msg"].startswith("machine_type: n2-standard-4 cannot run as a TDX trust domain")
+    assert result["msg"].startswith("boot_disk_type: pd-standard cannot be the boot disk of a C3 machine")
     assert "ya29" not in str(result)
 
 

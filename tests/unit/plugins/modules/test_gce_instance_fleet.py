@@ -57,10 +57,10 @@ def test_an_empty_dict_in_an_entry_is_a_value_not_a_gap():
 
 
 def test_an_entry_breaking_a_rule_is_named_by_its_own_problem():
-    params = entry_params(task_params(zone="us-central1-a"), entry(name="web-5", zone="us-east1-b"))
-    assert validate(params) == ["zone: us-east1-b does not offer TDX machines; use one of asia-southeast1-a, "
-                                "asia-southeast1-b, asia-southeast1-c, europe-west4-a, europe-west4-b, "
-                                "us-central1-a, us-central1-b, us-central1-c"]
+    params = entry_params(task_params(zone="us-central1-a"), entry(name="web-5", boot_disk_type="pd-standard"))
+    assert validate(params) == ["boot_disk_type: pd-standard cannot be the boot disk of a C3 machine "
+                                "(c3-standard-4); use one of pd-balanced, pd-ssd, hyperdisk-balanced, "
+                                "hyperdisk-extreme, hyperdisk-throughput"]
     assert validate(entry_params(task_params(), entry(name="web-6"))) == [
         "zone: not set; give zone, or zones to try in order"]
 

@@ -1,16 +1,19 @@
-"""The TDX preflight rules and the problems found on existing instances."""
+"""The TDX preflight rules, the catalog's warnings, the live checks, and the problems found on existing instances."""
 
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
+    catalog_warning_machine_type,
+    catalog_warning_zone,
+    check_boot_disk_type,
     check_image_features,
-    check_machine_type,
     check_name,
     check_on_host_maintenance,
-    check_zone,
     confidential_instance_type,
     instance_problems,
+    live_problems,
+    machine_series,
 )
 
 
@@ -37,25 +40,76 @@ def test_invalid_names_name_the_option(name):
     assert check_name(name).startswith("name: ")
 
 
-@pytest.mark.parametrize("machine_type", ["c3-standard-4", "c3-standard-176", "c3-standard-8-lssd", "c4-standard-8"])
-def test_tdx_machine_types(machine_type):
-    assert check_machine_type(machine_type) is None
+@pytest.mark.parametrize("machine_type", ["c3-standard-4", "c3-standard-176", "c3-standard-88"])
+def test_catalogued_machine_types_get_no_warning(machine_type):
+    assert catalog_warning_machine_type(machine_type) is None
 
 
 @pytest.mark.parametrize("machine_type", ["n2-standard-4", "n2d-standard-4", "c3-highcpu-4", "c3-standard",
-                                          "e2-micro", "c3-standard-4x"])
-def test_other_machine_types_are_refused_with_what_is_allowed(machine_type):
-    message = check_machine_type(machine_type)
-    assert message.startswith("machine_type: %s cannot run as a TDX trust domain" % machine_type)
+                                          "e2-micro", "c3-standard-4x", "c4-standard-8", "c3-standard-8-lssd"])
+def test_other_machine_types_are_warned_about_not_refused(machine_type):
+    message = catalog_warning_machine_type(machine_type)
+    assert message.startswith("machine_type: %s is not among the machine types this collection knows" % machine_type)
     assert "c3-standard-N (GA)" in message
+    assert message.endswith("the Compute API decides when the instance is created")
 
 
-def test_zones_come_from_the_catalog():
+def test_every_catalogued_entry_names_its_source():
+    assert all(entry["source"] for entry in tdx_catalog.TDX_MACHINE_TYPES)
+    sourced = [zone for zones in tdx_catalog.ZONE_SOURCES.values() for zone in zones]
+    assert sorted(sourced) == sorted(tdx_catalog.TDX_ZONES)
+
+
+def test_zones_outside_the_catalog_are_warned_about():
     for zone in tdx_catalog.TDX_ZONES:
-        assert check_zone(zone) is None
-    message = check_zone("us-east1-b", option="zones")
-    assert message.startswith("zones: us-east1-b does not offer TDX machines; use one of us-central1-a") or \
-        message.startswith("zones: us-east1-b does not offer TDX machines; use one of asia-southeast1-a")
+        assert catalog_warning_zone(zone) is None
+    message = catalog_warning_zone("us-west1-a", option="zones")
+    assert message.startswith("zones: us-west1-a is not among the zones this collection knows to offer TDX (")
+    assert "the Compute API decides" in message
+
+
+@pytest.mark.parametrize("machine_type, series", [("c3-standard-4", "c3"), ("C3-standard-4", "c3"),
+                                                  ("a3-highgpu-1g", "a3"), ("", ""), (None, "")])
+def test_the_series_is_the_first_part_of_the_name(machine_type, series):
+    assert machine_series(machine_type) == series
+
+
+def test_a_boot_disk_type_the_series_cannot_boot_from_is_refused():
+    assert check_boot_disk_type("c3-standard-4", "pd-balanced") is None
+    assert check_boot_disk_type("c3-standard-4", "hyperdisk-balanced") is None
+    message = check_boot_disk_type("c3-standard-4", "pd-standard")
+    assert message == ("boot_disk_type: pd-standard cannot be the boot disk of a C3 machine (c3-standard-4); use one "
+                       "of pd-balanced, pd-ssd, hyperdisk-balanced, hyperdisk-extreme, hyperdisk-throughput")
+    # A series the catalog does not know is left to the API.
+    assert check_boot_disk_type("z9-standard-4", "pd-standard") is None
+
+
+SAPPHIRE_ZONE = {"name": "us-central1-a", "availableCpuPlatforms": ["Intel Sapphire Rapids", "AMD Milan"]}
+MACHINE = {"name": "c3-standard-4"}
+
+
+def test_live_answers_that_allow_the_create_give_no_problem():
+    assert live_problems("us-central1-a", SAPPHIRE_ZONE, "c3-standard-4", MACHINE) == []
+    # An unknown series has no platform to require: the API decides on insert.
+    assert live_problems("us-central1-a", {"availableCpuPlatforms": []}, "z9-standard-4", {"name": "z9"}) == []
+
+
+def test_a_zone_the_api_does_not_have_is_named():
+    assert live_problems("us-centrall-a", None, "c3-standard-4", None, option="zones") == [
+        "zones: us-centrall-a is not a zone of the Compute API; check the spelling (e.g. us-central1-a)"]
+
+
+def test_a_machine_type_the_zone_does_not_offer_is_named():
+    assert live_problems("asia-southeast1-a", SAPPHIRE_ZONE, "a3-highgpu-1g", None) == [
+        "machine_type: a3-highgpu-1g is not offered in zone asia-southeast1-a (machineTypes.get found none); "
+        "choose another zone or machine type"]
+
+
+def test_a_zone_without_the_series_cpu_platform_is_named():
+    zone = {"availableCpuPlatforms": ["Intel Ice Lake", "AMD Milan"]}
+    assert live_problems("us-east1-b", zone, "c3-standard-4", MACHINE) == [
+        "zone: us-east1-b offers no Intel Sapphire Rapids, the CPU platform of C3 machines (it offers Intel Ice "
+        "Lake, AMD Milan); choose another zone"]
 
 
 def test_maintenance_policy():
@@ -85,10 +139,15 @@ def test_problems_of_an_instance_that_is_not_tdx():
     assert instance_problems(instance) == [
         "confidential instance type is SEV, not TDX",
         "on host maintenance is MIGRATE, not TERMINATE",
-        "machine type n2d-standard-4 is not a TDX machine type",
         "boot disk image is not TDX_CAPABLE",
-        "zone europe-west1-b is not a TDX zone",
     ]
+
+
+def test_a_trust_domain_in_a_zone_or_type_the_catalog_does_not_list_is_sound():
+    # The API made it a trust domain there: its answer outranks the list (us-east1-b, c4 are not listed).
+    instance = tdx_instance(zone="projects/p/zones/us-east1-b",
+                            machineType="zones/us-east1-b/machineTypes/c4-standard-8")
+    assert instance_problems(instance) == []
 
 
 @pytest.mark.parametrize("config, expected", [
