@@ -25,6 +25,13 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_ca
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
 
 TRANSIENT_HTTP_STATUSES = (429, 500, 502, 503, 504)
+# Client errors that pass: a per-minute rate limit, which Compute Engine answers
+# with 403 rateLimitExceeded ("Quota exceeded for quota metric 'Write requests'
+# and limit 'Write requests per minute' ..."; Terraform's provider retries it,
+# is403QuotaExceededPerMinuteError), and resourceNotReady (400), the answer to
+# a change while the instance is in a transitional state.
+TRANSIENT_REASONS = {403: ("rateLimitExceeded",), 400: ("resourceNotReady",)}
+PER_MINUTE_QUOTA = re.compile(r"Quota exceeded for quota metric .* per minute", re.I)
 
 # Operation error codes that mean "this zone, not this request": gce_instance
 # moves on to the next zone in its zones list.
@@ -39,6 +46,8 @@ FIX_BY_REASON = {
     "forbidden": "grant the credentials the Compute Instance Admin role in the project, or check "
                  "that the Compute Engine API is enabled",
     "rateLimitExceeded": "the project is throttled; retry later or raise wait_timeout",
+    "quotaExceeded": "a resource quota of the project is used up; request more quota (IAM & Admin > Quotas) or "
+                     "free some, or use another region through zone/zones",
     "resourceNotReady": "the instance is busy with another operation; run the task again",
     "QUOTA_EXCEEDED": "request more quota for the region, choose a smaller machine_type, or use "
                       "another region through zone/zones",
@@ -169,11 +178,15 @@ def operation_error_codes(operation):
 
 
 def is_transient(error):
-    """Worth retrying: throttling, server errors, dropped or timed-out connections."""
+    """Worth retrying: throttling (per-minute rate limits too), server errors, a resource not ready yet,
+    dropped or timed-out connections."""
     if api_exceptions is None:
         return False
     if isinstance(error, api_exceptions.GoogleAPICallError):
-        return getattr(error, "code", None) in TRANSIENT_HTTP_STATUSES
+        status, reason, message = _api_error_parts(error)
+        if status in TRANSIENT_HTTP_STATUSES or reason in TRANSIENT_REASONS.get(status, ()):
+            return True
+        return status == 403 and reason != "quotaExceeded" and bool(PER_MINUTE_QUOTA.search(message or ""))
     return isinstance(error, (requests_exceptions.ConnectionError,
                               requests_exceptions.Timeout,
                               requests_exceptions.ChunkedEncodingError,

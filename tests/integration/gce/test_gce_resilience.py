@@ -119,3 +119,38 @@ def test_an_operation_slower_than_wait_timeout_fails_clearly(gce):
     assert "it may still finish" in message
     assert "\n" not in message and "Traceback" not in run.output
     assert len(inserts(gce)) == 1
+
+
+def test_a_per_minute_rate_limit_on_insert_is_retried_with_the_same_request_id(gce):
+    # 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests' ... per minute" (faults.py).
+    gce.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "403", "count": 2}])
+    run = gce.run([instance_task(name="tdx-rate-limited")])
+    assert run.status("create") == "changed", run.output
+    attempts = inserts(gce)
+    assert [call["status"] for call in attempts] == [403, 403, 200]
+    assert len(set(call["query"]["requestId"] for call in attempts)) == 1
+    assert len(gce.instances()) == 1
+
+
+def test_a_used_up_quota_is_not_retried_and_says_what_to_do(gce):
+    gce.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "quota_exceeded", "count": 1}])
+    run = gce.run([instance_task(name="tdx-no-quota")])
+    assert run.status("create") == "failed", run.output
+    message = run.result("create")["msg"]
+    assert "HTTP 403 quotaExceeded" in message and "request more quota" in message, message
+    assert "grant the credentials" not in message
+    assert [call["status"] for call in inserts(gce)] == [403]
+    assert gce.instances() == []
+
+
+def test_a_change_refused_while_the_instance_is_busy_is_retried_until_it_is_not(gce):
+    assert gce.run([instance_task(name="tdx-busy")]).status("create") == "changed"
+    # The stop finds the instance REPAIRING for two seconds: 400 resourceNotReady until then.
+    gce.admin.set_faults([{"method": "POST", "path": "/tdx-busy/stop$", "kind": "transitional",
+                           "status": "REPAIRING", "hold_seconds": 2, "count": 1}])
+    since = gce.mark()
+    run = gce.run([instance_task(name="tdx-busy", state="stopped")])
+    assert run.status("create") == "changed", run.output
+    statuses = [call["status"] for call in gce.calls(since) if call["path"].endswith("/stop")]
+    assert statuses[0] == 400 and statuses[-1] == 200, statuses
+    assert gce.instances()[0]["status"] == "TERMINATED"

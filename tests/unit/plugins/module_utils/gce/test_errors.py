@@ -104,6 +104,38 @@ def test_client_errors_are_not_transient(status):
     assert not is_transient(api_error(status, "invalid", "no", method="GET"))
 
 
+RATE_LIMIT_MESSAGE = ("Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute' of "
+                      "service 'compute.googleapis.com' for consumer 'project_number:482917305516'.")
+
+
+@pytest.mark.parametrize("status, reason, message", [
+    (403, "rateLimitExceeded", RATE_LIMIT_MESSAGE),
+    # The reason alone, or the per-minute sentence alone, is enough.
+    (403, "rateLimitExceeded", "Rate Limit Exceeded"),
+    (403, "forbidden", RATE_LIMIT_MESSAGE),
+    (400, "resourceNotReady", "The resource 'projects/p/zones/z/instances/web-1' is not ready"),
+])
+def test_rate_limits_and_resources_not_ready_are_transient(status, reason, message):
+    assert is_transient(api_error(status, reason, message))
+
+
+@pytest.mark.parametrize("status, reason, message", [
+    (403, "forbidden", "Required 'compute.instances.create' permission for 'projects/p'"),
+    (403, "quotaExceeded", "Quota 'CPUS' exceeded.  Limit: 24.0 in region us-central1."),
+    (400, "invalid", "Invalid value for field 'resource.name'"),
+])
+def test_a_missing_permission_or_a_used_up_quota_is_not_retried(status, reason, message):
+    assert not is_transient(api_error(status, reason, message))
+
+
+def test_a_used_up_quota_is_told_to_ask_for_more():
+    error = describe(api_error(403, "quotaExceeded", "Quota 'CPUS' exceeded.  Limit: 24.0 in region us-central1."),
+                     "create instance web-1")
+    assert error.message.startswith("create instance web-1 failed: HTTP 403 quotaExceeded: Quota 'CPUS' exceeded.")
+    assert "fix: a resource quota of the project is used up; request more quota" in error.message
+    assert "grant the credentials" not in error.message
+
+
 def test_dropped_connections_are_transient():
     assert is_transient(requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected"))
     assert is_transient(requests.exceptions.ReadTimeout("read timed out"))
