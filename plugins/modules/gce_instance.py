@@ -223,7 +223,9 @@ options:
   zones:
     description:
       - Zones to try in order when creating the instance; the next one is tried
-        when a zone has no capacity (C(ZONE_RESOURCE_POOL_EXHAUSTED)).
+        when a zone has no capacity (C(ZONE_RESOURCE_POOL_EXHAUSTED)). When
+        the stockout names zones that have capacity (its C(zonesAvailable)),
+        those of this list are tried first; zones not listed never are.
       - An existing instance is looked for in all of them, with one API call.
       - Each must exist and offer the machine type (checked through the API
         before any write); zones the collection's list does not name are

@@ -45,6 +45,16 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.val
 )
 
 
+def prefer_available(untried, available):
+    """The zones still to try, those the stockout named as having capacity first (each group in the user's order).
+
+    Only zones the task lists are tried: one the error names that the task
+    does not list is the user's to choose.
+    """
+    available = available or ()
+    return [zone for zone in untried if zone in available] + [zone for zone in untried if zone not in available]
+
+
 class InstanceTaskFailed(Exception):
     """The instance cannot be brought to the wanted state; ``result`` holds what to return with the message."""
 
@@ -246,7 +256,9 @@ class InstanceTask:
         project = self.gce.api.project
         must_wait = len(self.zones) > 1 or self.params["state"] == "stopped"
         code = api_message = None
-        for zone in self.zones:
+        untried = list(self.zones)
+        while untried:
+            zone = untried.pop(0)
             body = desired_body(self.params, project, zone, image["selfLink"])
             action = "create instance %s in %s" % (self.name, zone)
             try:
@@ -260,6 +272,7 @@ class InstanceTask:
                     raise
                 api_message = error.details.get("api_message")
                 self.skipped_zones.append({"zone": zone, "reason": "%s: %s" % (code, api_message)})
+                untried = prefer_available(untried, error.details.get("zones_available"))
         untried = [other for other in tdx_catalog.TDX_ZONES if other not in self.zones]
         raise GceError(
             "create instance %s failed: no capacity in %s (%s); fix: list more TDX zones in zones "

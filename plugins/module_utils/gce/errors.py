@@ -170,7 +170,16 @@ def operation_error(operation, action):
     what = "operation %s ended with %s" % (operation.get("name", "?"), code)
     return GceError(_compose(action, what, message, option, fix),
                     operation_error_code=code, api_message=_one_line(message),
-                    http_status=operation.get("httpErrorStatusCode"))
+                    http_status=operation.get("httpErrorStatusCode"), zones_available=zones_available(first))
+
+
+def zones_available(error_item):
+    """The zones a stockout names as having capacity (errorDetails[].errorInfo.metadatas.zonesAvailable), or []."""
+    for detail in error_item.get("errorDetails") or ():
+        named = ((detail.get("errorInfo") or {}).get("metadatas") or {}).get("zonesAvailable")
+        if named:
+            return [zone.strip() for zone in named.split(",") if zone.strip()]
+    return []
 
 
 def operation_error_codes(operation):

@@ -154,3 +154,13 @@ def test_a_change_refused_while_the_instance_is_busy_is_retried_until_it_is_not(
     statuses = [call["status"] for call in gce.calls(since) if call["path"].endswith("/stop")]
     assert statuses[0] == 400 and statuses[-1] == 200, statuses
     assert gce.instances()[0]["status"] == "TERMINATED"
+
+
+def test_the_fallback_tries_first_the_listed_zones_the_stockout_names_as_having_capacity(gce):
+    # The stockout's errorDetails (errorInfo.metadatas.zonesAvailable) name us-central1-c and a zone not listed.
+    gce.admin.configure(stocked_out_zones=["us-central1-a"], zones_available=["europe-west4-a", "us-central1-c"])
+    run = gce.run([instance_task(name="tdx-told", zones=["us-central1-a", "us-central1-b", "us-central1-c"])])
+    assert run.status("create") == "changed", run.output
+    assert run.result("create")["zone"] == "us-central1-c"
+    assert [call["path"].split("/zones/")[1].split("/")[0] for call in inserts(gce)] == [
+        "us-central1-a", "us-central1-c"]

@@ -13,6 +13,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import desired_body
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import catalog_warnings, validate
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.instance_task import prefer_available
 from tests.unit.module_harness import run_module
 
 UBUNTU_LICENSE = "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts"
@@ -247,3 +248,10 @@ def test_missing_google_libraries_are_reported(monkeypatch):
     result = run_module(gce_instance.main, {"name": "web-1", "zone": "us-central1-a"})
     assert result.failed
     assert "google-cloud-compute and google-auth" in result["msg"]
+
+
+def test_the_zones_a_stockout_names_go_first_and_only_listed_zones_are_tried():
+    assert prefer_available(["b", "c", "d"], ["d", "x"]) == ["d", "b", "c"]
+    assert prefer_available(["b", "c"], None) == ["b", "c"]
+    assert prefer_available(["b", "c"], ["x"]) == ["b", "c"]
+    assert prefer_available([], ["b"]) == []

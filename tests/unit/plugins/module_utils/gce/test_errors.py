@@ -16,6 +16,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     describe,
     is_transient,
     operation_error,
+    zones_available,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
 
@@ -172,3 +173,15 @@ def test_a_gce_error_passes_through_and_anything_else_is_one_line():
     assert describe(original, "anything") is original
     assert assert_one_line(describe(KeyError("selfLink"), "create instance x")) == \
         "create instance x failed: KeyError: 'selfLink'"
+
+
+def test_the_zones_a_stockout_names_as_having_capacity_are_read_from_its_error_details():
+    item = {"code": "ZONE_RESOURCE_POOL_EXHAUSTED", "message": "no room", "errorDetails": [
+        {"errorInfo": {"reason": "resource_availability", "domain": "compute.googleapis.com",
+                       "metadatas": {"zone": "us-central1-a", "zonesAvailable": "us-central1-b, us-central1-c"}}},
+        {"help": {"links": []}}]}
+    assert zones_available(item) == ["us-central1-b", "us-central1-c"]
+    error = operation_error({"name": "op-1", "error": {"errors": [item]}}, "create instance web-1")
+    assert error.details["zones_available"] == ["us-central1-b", "us-central1-c"]
+    assert zones_available({"code": "ZONE_RESOURCE_POOL_EXHAUSTED"}) == []
+    assert zones_available({"errorDetails": [{"errorInfo": {"metadatas": {"zone": "x"}}}]}) == []
