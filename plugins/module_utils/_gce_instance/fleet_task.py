@@ -4,6 +4,8 @@
 
 """Fleet mode: the instances of O(instances) in one task, converging at once, each reported on its own."""
 
+import traceback
+
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import compute_v1
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, run_each
@@ -38,6 +40,9 @@ class FleetTask:
     def __init__(self, gce):
         self.gce = gce
         self.members = [entry_params(gce.params, entry) for entry in gce.params["instances"]]
+        # Tracebacks of members that failed on an unexpected exception (a bug, not an API
+        # answer): the report keeps its one line, -vvv shows these (the result's exception).
+        self.tracebacks = []
 
     def run(self):
         """(result, failure message or None)."""
@@ -119,6 +124,9 @@ class FleetTask:
             message, extra = error.message, error.result
         else:
             message, extra = describe(error, "%s instance %s" % (member.params["state"], member.name)).message, {}
+            if not isinstance(error, GceError):
+                self.tracebacks.append("instance %s:\n%s" % (member.name, "".join(
+                    traceback.format_exception(type(error), error, error.__traceback__))))
         # The actions listed before the failure may have been carried out.
         return self.report(member.params, failed=message, changed=bool(member.actions) and not self.gce.check_mode,
                            actions=member.actions, skipped_zones=member.skipped_zones, **extra)
@@ -139,6 +147,8 @@ class FleetTask:
             result["diff"] = [dict(report["diff"], before_header=report["name"], after_header=report["name"])
                               for report in reports if report.get("diff") and report["changed"]]
         failed = [report for report in reports if report["failed"]]
+        if self.tracebacks:
+            result["exception"] = "\n".join(self.tracebacks)
         if not failed:
             return result, None
         message = "%d of %d instances failed: %s" % (

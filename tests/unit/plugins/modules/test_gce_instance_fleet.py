@@ -1,12 +1,14 @@
 """gce_instance fleet mode, pure parts: entries over the task's options, fleet-wide checks, the runner."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import run_each
 from ansible_collections.confidential.tdx.plugins.modules import gce_instance
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import entry_params
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import FleetTask, entry_params
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.options import FLEET_ENTRY_OPTIONS
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import fleet_problems, validate
 
@@ -100,3 +102,29 @@ def test_every_item_runs_at_the_same_time_and_a_failure_stays_with_its_item():
     assert [(outcome.item, outcome.value, outcome.failed) for outcome in outcomes] == [
         ("a", "A", False), ("bad", None, True), ("c", "C", False), ("d", "D", False)]
     assert str(outcomes[1].error) == "no good"
+
+
+def _fleet(names):
+    gce = SimpleNamespace(params=task_params(zone="us-central1-a", instances=[entry(name=name) for name in names]),
+                          check_mode=False, diff_mode=False)
+    return FleetTask(gce), [SimpleNamespace(name=name, params=dict(task_params(zone="us-central1-a"), name=name),
+                                            actions=[], skipped_zones=[]) for name in names]
+
+
+def _raise(error):
+    try:
+        raise error
+    except Exception as raised:  # pylint: disable=broad-except
+        return raised
+
+
+def test_a_member_s_bug_keeps_its_traceback_for_vvv_and_an_api_failure_does_not():
+    fleet, (buggy, refused) = _fleet(["web-1", "web-2"])
+    reports = [fleet.failed_report(buggy, _raise(KeyError("networkInterfaces"))),
+               fleet.failed_report(refused, _raise(GceError("create instance web-2 failed: HTTP 403 forbidden")))]
+    assert "\n" not in reports[0]["msg"] and "exception" not in reports[0]
+    result, failure = fleet.summary(reports)
+    assert failure.startswith("2 of 2 instances failed: web-1: ")
+    assert result["exception"].startswith("instance web-1:\nTraceback (most recent call last):")
+    assert "KeyError: 'networkInterfaces'" in result["exception"]
+    assert "web-2" not in result["exception"]
