@@ -107,8 +107,11 @@ class FleetTask:
         """Return the changed instances as they are now, read with one list call."""
         try:
             now = self.gce.instances.named_any_of(names, "read the changed instances back")
-        except GceError:
-            return  # the reports keep the expected views; the changes themselves were made
+        except GceError as error:
+            # The changes themselves were made: the reports keep the expected views, and say so.
+            self.gce.warn_once("the changed instances were not read back (%s); their results show what was "
+                               "asked for, not what the API holds" % error)
+            return
         for report in reports:
             current = now.get(report["name"])
             if not current or report.get("zone") is None:

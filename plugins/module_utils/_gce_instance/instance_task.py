@@ -214,6 +214,21 @@ class InstanceTask:
             self.fail(problem)
         return image
 
+    def read_back_instance(self, zone):
+        """The instance as it now is, after a change; None (with a warning) when it cannot be read.
+
+        The change itself was made: a failed read must not fail the task, nor
+        pass silently with the expected view in place of the real one.
+        """
+        if not self.read_back:
+            return None
+        try:
+            return self.calls.get(zone, self.name)
+        except GceError as error:
+            self.gce.warn_once("instance %s was changed, but reading it back failed (%s); the result shows what "
+                               "was asked for, not what the API holds" % (self.name, error))
+            return None
+
     def check_where(self):
         """Before a create: warn about what the catalog does not know; refuse what the API's own answers rule out."""
         for message in catalog_warnings(self.params):
@@ -246,7 +261,7 @@ class InstanceTask:
         if stop_after:
             self.actions.append("stop")
             self.finish(self.calls.stop(zone, self.name), "stop instance %s" % self.name, last=True)
-        final = self.calls.get(zone, self.name) if self.read_back else None
+        final = self.read_back_instance(zone)
         view = summarize(final) if final else dict(planned, zone=zone)
         diff["after"] = diff_view(view)
         return self.result(True, view, diff=diff)
@@ -319,7 +334,7 @@ class InstanceTask:
                 self.await_settled(zone)
             operation = getattr(self.calls, verb)(zone, self.name)
             self.finish(operation, "%s instance %s" % (verb, self.name), last=position == len(power) - 1)
-        final = self.calls.get(zone, self.name) if self.read_back else None
+        final = self.read_back_instance(zone)
         view = summarize(final) if final else after
         diff["after"] = diff_view(view)
         return self.result(True, view, diff=diff)

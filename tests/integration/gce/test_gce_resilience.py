@@ -164,3 +164,16 @@ def test_the_fallback_tries_first_the_listed_zones_the_stockout_names_as_having_
     assert run.result("create")["zone"] == "us-central1-c"
     assert [call["path"].split("/zones/")[1].split("/")[0] for call in inserts(gce)] == [
         "us-central1-a", "us-central1-c"]
+
+
+def test_a_failed_read_back_after_a_create_warns_instead_of_failing_or_passing_silently(gce):
+    # With two zones the instance is found with an aggregated list; only the read back is instances.get.
+    gce.admin.set_faults([{"method": "GET", "path": "/instances/tdx-unread$", "kind": "503"}])
+    run = gce.run([instance_task(name="tdx-unread", zones=["us-central1-a", "us-central1-b"], wait_timeout=12)])
+    assert run.status("create") == "changed", run.output
+    result = run.result("create")
+    assert result["zone"] == "us-central1-a"
+    warnings = [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]
+    assert any(text.startswith("instance tdx-unread was changed, but reading it back failed (") for text in warnings), \
+        result
+    assert len(gce.instances()) == 1
