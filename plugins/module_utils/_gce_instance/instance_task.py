@@ -45,6 +45,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.val
 )
 
 
+# Sends of one fingerprinted change before a stale fingerprint (412) fails the task.
+FINGERPRINT_ATTEMPTS = 3
+
+
 def prefer_available(untried, available):
     """The zones still to try, those the stockout named as having capacity first (each group in the user's order).
 
@@ -344,18 +348,35 @@ class InstanceTask:
             is_last = last and position == len(updates) - 1
             action = "set %s of %s" % (option.replace("_", " "), self.name)
             if option == "labels":
-                operation = self.calls.set_labels(zone, self.name, wanted, existing.get("labelFingerprint"))
+                operation = self.fingerprinted(zone, existing, lambda instance: self.calls.set_labels(
+                    zone, self.name, wanted, instance.get("labelFingerprint")))
             elif option == "metadata":
-                operation = self.calls.set_metadata(zone, self.name, wanted,
-                                                    (existing.get("metadata") or {}).get("fingerprint"))
+                operation = self.fingerprinted(zone, existing, lambda instance: self.calls.set_metadata(
+                    zone, self.name, wanted, (instance.get("metadata") or {}).get("fingerprint")))
             elif option == "network_tags":
-                operation = self.calls.set_tags(zone, self.name, wanted,
-                                                (existing.get("tags") or {}).get("fingerprint"))
+                operation = self.fingerprinted(zone, existing, lambda instance: self.calls.set_tags(
+                    zone, self.name, wanted, (instance.get("tags") or {}).get("fingerprint")))
             elif option == "deletion_protection":
                 operation = self.calls.set_deletion_protection(zone, self.name, wanted)
             else:
                 operation = self.calls.set_machine_type(zone, self.name, machine_type_path(zone, wanted))
             self.finish(operation, action, last=is_last)
+
+    def fingerprinted(self, zone, existing, send):
+        """``send(instance)`` a change that carries the instance's fingerprint; on 412 read it again and resend.
+
+        412 conditionNotMet means another writer changed the instance since it
+        was read (a stale fingerprint): the change is made with the new
+        fingerprint, as Terraform's provider does, a few times at most.
+        """
+        instance = existing
+        for attempt in range(FINGERPRINT_ATTEMPTS):
+            try:
+                return send(instance)
+            except GceError as error:
+                if error.details.get("http_status") != 412 or attempt == FINGERPRINT_ATTEMPTS - 1:
+                    raise
+                instance = self.calls.get(zone, self.name) or instance
 
     def await_settled(self, zone):
         """Poll until a STOPPING/SUSPENDING instance has stopped, so that it can be started."""

@@ -177,3 +177,28 @@ def test_a_failed_read_back_after_a_create_warns_instead_of_failing_or_passing_s
     assert any(text.startswith("instance tdx-unread was changed, but reading it back failed (") for text in warnings), \
         result
     assert len(gce.instances()) == 1
+
+
+def test_a_stale_fingerprint_is_read_again_and_the_change_sent_again(gce):
+    assert gce.run([instance_task(name="tdx-race", labels={"env": "a"})]).status("create") == "changed"
+    # Another writer changed the labels first: 412 conditionNotMet, nothing changed (faults.py).
+    gce.admin.set_faults([{"method": "POST", "path": "/tdx-race/setLabels$", "kind": "412", "count": 1}])
+    since = gce.mark()
+    run = gce.run([instance_task(name="tdx-race", labels={"env": "b"})])
+    assert run.status("create") == "changed", run.output
+    calls = [(call["method"], call["path"].rsplit("/", 1)[-1], call["status"]) for call in gce.calls(since)
+             if "/instances/tdx-race" in call["path"]]
+    # Read, setLabels refused, the instance read again for its new fingerprint, setLabels sent again, read back.
+    assert calls == [("GET", "tdx-race", 200), ("POST", "setLabels", 412), ("GET", "tdx-race", 200),
+                     ("POST", "setLabels", 200), ("GET", "tdx-race", 200)], calls
+    assert gce.instances()[0]["labels"] == {"env": "b"}
+
+
+def test_a_fingerprint_that_stays_stale_fails_after_a_few_sends(gce):
+    assert gce.run([instance_task(name="tdx-race2", labels={"env": "a"})]).status("create") == "changed"
+    gce.admin.set_faults([{"method": "POST", "path": "/tdx-race2/setLabels$", "kind": "412"}])
+    since = gce.mark()
+    run = gce.run([instance_task(name="tdx-race2", labels={"env": "b"})])
+    assert run.status("create") == "failed", run.output
+    assert "HTTP 412" in run.result("create")["msg"]
+    assert len([call for call in gce.calls(since) if call["path"].endswith("/setLabels")]) == 3
