@@ -90,6 +90,11 @@ class GceHarness:
             return "was not found on this server" not in body.get("error", {}).get("message", "")
 
 
+def warnings_of(result):
+    """The warning texts of a module result: strings before ansible-core 2.19, warning summaries from it."""
+    return [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]
+
+
 def instance_task(task_name="create", **args):
     """A gce_instance task named ``task_name``; zone defaults to us-central1-a unless zones is given.
 

@@ -10,17 +10,13 @@ import pytest
 from google.cloud import compute_v1
 from google.oauth2.credentials import Credentials
 
-from tests.integration.gce.harness import instance_task
+from tests.integration.gce.harness import instance_task, warnings_of
 
 pytestmark = pytest.mark.integration
 
 ZONE = "us-central1-a"
 UBUNTU_LICENSE = "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/licenses/ubuntu-2204-lts"
 
-
-def warnings_of(result):
-    """The warning texts of a module result: strings before ansible-core 2.19, warning summaries from it."""
-    return [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]
 
 
 def images_client(gce):

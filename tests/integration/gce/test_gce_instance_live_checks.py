@@ -8,14 +8,10 @@ platforms differ (``zone_cpu_platforms``). The collection's catalog
 
 import pytest
 
-from tests.integration.gce.harness import instance_task
+from tests.integration.gce.harness import instance_task, warnings_of
 
 pytestmark = pytest.mark.integration
 
-
-def warnings_of(result):
-    """The warning texts of a module result: strings before ansible-core 2.19, warning summaries from it."""
-    return [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]
 
 
 def inserts(gce):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.gce.harness import instance_task
+from tests.integration.gce.harness import instance_task, warnings_of
 
 pytestmark = pytest.mark.integration
 
@@ -173,9 +173,8 @@ def test_a_failed_read_back_after_a_create_warns_instead_of_failing_or_passing_s
     assert run.status("create") == "changed", run.output
     result = run.result("create")
     assert result["zone"] == "us-central1-a"
-    warnings = [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]
-    assert any(text.startswith("instance tdx-unread was changed, but reading it back failed (") for text in warnings), \
-        result
+    assert any(text.startswith("instance tdx-unread was changed, but reading it back failed (")
+               for text in warnings_of(result)), result
     assert len(gce.instances()) == 1
 
 
