@@ -17,7 +17,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.val
 )
 
 STOPPED_STATES = ("TERMINATED", "STOPPED")
-SETTLING_STATES = ("STOPPING", "SUSPENDING")
+# On the way to TERMINATED (the discovery document's enum: PENDING_STOP before
+# STOPPING, DEPROVISIONING after it): nothing to ask for a stop, a wait before a start.
+STOPPING_STATES = ("PENDING_STOP", "STOPPING", "DEPROVISIONING")
+SETTLING_STATES = STOPPING_STATES + ("SUSPENDING",)
 # The status an instance has after the last power call.
 STATUS_AFTER = {"start": "RUNNING", "resume": "RUNNING", "stop": "TERMINATED"}
 
@@ -104,7 +107,7 @@ def power_actions(status, state):
             return ["resume"]
         return []
     if state == "stopped":
-        if status in STOPPED_STATES or status == "STOPPING":
+        if status in STOPPED_STATES or status in STOPPING_STATES:
             return []
         return ["stop"]
     if state == "restarted":

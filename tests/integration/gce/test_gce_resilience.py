@@ -201,3 +201,19 @@ def test_a_fingerprint_that_stays_stale_fails_after_a_few_sends(gce):
     assert run.status("create") == "failed", run.output
     assert "HTTP 412" in run.result("create")["msg"]
     assert len([call for call in gce.calls(since) if call["path"].endswith("/setLabels")]) == 3
+
+
+def test_an_instance_on_its_way_to_stopped_is_waited_out_not_stopped_again(gce):
+    assert gce.run([instance_task(name="tdx-stopping")]).status("create") == "changed"
+    # A stop already under way shows PENDING_STOP, then STOPPING, then DEPROVISIONING (discovery document enum).
+    gce.admin.configure(operation_seconds=30, stop_statuses=["PENDING_STOP", "STOPPING", "DEPROVISIONING"])
+    started = gce.run([instance_task(name="tdx-stopping", state="stopped", wait=False)])
+    assert started.status("create") == "changed", started.output
+    assert gce.instances()[0]["status"] == "PENDING_STOP"
+    since = gce.mark()
+    again = gce.run([instance_task(name="tdx-stopping", state="stopped")])
+    assert again.status("create") == "ok", again.output
+    assert [call for call in gce.calls(since) if call["path"].endswith("/stop")] == []
+    gce.admin.advance_clock(20)
+    assert gce.instances()[0]["status"] == "DEPROVISIONING"
+    assert gce.run([instance_task(name="tdx-stopping", state="stopped")]).status("create") == "ok"
