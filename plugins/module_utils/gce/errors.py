@@ -167,10 +167,27 @@ def operation_error(operation, action):
     message = first.get("message") or operation.get("httpErrorMessage") or ""
     option, fix = field_hint(message)
     fix = FIX_BY_REASON.get(code) or fix
+    quota = quota_info(first)
+    if quota and code == "QUOTA_EXCEEDED":
+        fix = "request more quota for %s in %s (now %s), choose a smaller machine_type, or use another region " \
+              "through zone/zones" % (quota["limitName"] or quota["metricName"], quota["region"] or "the project",
+                                      quota["limit"])
     what = "operation %s ended with %s" % (operation.get("name", "?"), code)
     return GceError(_compose(action, what, message, option, fix),
                     operation_error_code=code, api_message=_one_line(message),
                     http_status=operation.get("httpErrorStatusCode"), zones_available=zones_available(first))
+
+
+def quota_info(error_item):
+    """{metricName, limitName, region, limit} of an error's errorDetails[].quotaInfo, or None."""
+    for detail in error_item.get("errorDetails") or ():
+        info = detail.get("quotaInfo")
+        if info:
+            limit = info.get("limit")
+            return {"metricName": info.get("metricName"), "limitName": info.get("limitName"),
+                    "region": (info.get("dimensions") or {}).get("region"),
+                    "limit": "%g" % limit if isinstance(limit, (int, float)) else limit}
+    return None
 
 
 def zones_available(error_item):

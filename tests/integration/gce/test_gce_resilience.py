@@ -65,7 +65,9 @@ def test_quota_exceeded_is_reported_with_the_operation_error(gce):
     run = gce.run([instance_task(name="tdx-quota")])
     assert run.status("create") == "failed"
     message = run.result("create")["msg"]
-    assert "QUOTA_EXCEEDED" in message and "request more quota" in message
+    assert "QUOTA_EXCEEDED" in message
+    # The quota and region come from the operation error's errorDetails (quotaInfo).
+    assert "fix: request more quota for CPUS-per-project-region in us-central1 (now 2)" in message, message
     assert "\n" not in message and "Traceback" not in run.output
 
 
