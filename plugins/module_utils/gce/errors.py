@@ -175,7 +175,7 @@ def operation_error(operation, action):
     what = "operation %s ended with %s" % (operation.get("name", "?"), code)
     return GceError(_compose(action, what, message, option, fix),
                     operation_error_code=code, api_message=_one_line(message),
-                    http_status=operation.get("httpErrorStatusCode"), zones_available=zones_available(first))
+                    http_status=operation.get("httpErrorStatusCode"), zones_available=zones_available(first) or None)
 
 
 def quota_info(error_item):

@@ -184,4 +184,7 @@ def test_the_zones_a_stockout_names_as_having_capacity_are_read_from_its_error_d
     error = operation_error({"name": "op-1", "error": {"errors": [item]}}, "create instance web-1")
     assert error.details["zones_available"] == ["us-central1-b", "us-central1-c"]
     assert zones_available({"code": "ZONE_RESOURCE_POOL_EXHAUSTED"}) == []
+    # None when none are named, so that a failure's error details do not carry an empty list.
+    plain = operation_error({"name": "op-2", "error": {"errors": [{"code": "ZONE_RESOURCE_POOL_EXHAUSTED"}]}}, "x")
+    assert plain.details["zones_available"] is None
     assert zones_available({"errorDetails": [{"errorInfo": {"metadatas": {"zone": "x"}}}]}) == []
