@@ -42,6 +42,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.sha
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     catalog_warnings,
     requested_zones,
+    zones_option,
 )
 
 
@@ -238,12 +239,11 @@ class InstanceTask:
         for message in catalog_warnings(self.params):
             self.gce.warn_once(message)
         machine_type = self.params["machine_type"]
-        option = "zones" if self.params["zones"] else "zone"
         problems = []
         for zone in self.zones:
             zone_resource = self.calls.zone(zone)
             offered = self.calls.machine_type(zone, machine_type) if zone_resource is not None else None
-            problems.extend(live_problems(zone, zone_resource, machine_type, offered, option))
+            problems.extend(live_problems(zone, zone_resource, machine_type, offered, zones_option(self.params)))
         if problems:
             self.fail("; ".join(problems))
 
@@ -275,9 +275,9 @@ class InstanceTask:
         project = self.gce.api.project
         must_wait = len(self.zones) > 1 or self.params["state"] == "stopped"
         code = api_message = None
-        untried = list(self.zones)
-        while untried:
-            zone = untried.pop(0)
+        to_try = list(self.zones)
+        while to_try:
+            zone = to_try.pop(0)
             body = desired_body(self.params, project, zone, image["selfLink"])
             action = "create instance %s in %s" % (self.name, zone)
             try:
@@ -291,7 +291,7 @@ class InstanceTask:
                     raise
                 api_message = error.details.get("api_message")
                 self.skipped_zones.append({"zone": zone, "reason": "%s: %s" % (code, api_message)})
-                untried = prefer_available(untried, error.details.get("zones_available"))
+                to_try = prefer_available(to_try, error.details.get("zones_available"))
         untried = [other for other in tdx_catalog.TDX_ZONES if other not in self.zones]
         raise GceError(
             "create instance %s failed: no capacity in %s (%s); fix: list more TDX zones in zones "

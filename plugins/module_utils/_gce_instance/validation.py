@@ -50,6 +50,11 @@ def requested_zones(params):
     return [params["zone"]] if params["zone"] else list(params["zones"] or ())
 
 
+def zones_option(params):
+    """The option the task's zones were given in, for messages: zones or zone."""
+    return "zones" if params["zones"] else "zone"
+
+
 def validate(params):
     """Every problem with the task's options, as one-line messages (empty when fine)."""
     problems = [check_name(params["name"])]
@@ -62,7 +67,7 @@ def validate(params):
         problems.append("zones: %s lists a zone twice; list each zone once" % ", ".join(zones))
     problems.append(check_wait_timeout(params["wait_timeout"]))
     for zone in zones:
-        problems.append(check_zone_name(zone, "zones" if params["zones"] else "zone"))
+        problems.append(check_zone_name(zone, zones_option(params)))
     if params["state"] != "absent":
         problems.append(check_machine_type_name(params["machine_type"]))
         problems.append(check_on_host_maintenance(params["on_host_maintenance"]))
@@ -93,8 +98,7 @@ def validate(params):
 
 def catalog_warnings(params):
     """What the catalog does not know about the zones and machine type to create in (warnings, not refusals)."""
-    option = "zones" if params["zones"] else "zone"
-    warnings = [catalog_warning_zone(zone, option) for zone in requested_zones(params)]
+    warnings = [catalog_warning_zone(zone, zones_option(params)) for zone in requested_zones(params)]
     warnings.append(catalog_warning_machine_type(params["machine_type"]))
     return [warning for warning in warnings if warning]
 

@@ -79,13 +79,8 @@ class InstanceCalls:
 
     def get(self, zone, name):
         """The instance, or None when it does not exist."""
-        try:
-            return self.api.read(INSTANCES, "get", "GetInstanceRequest", "read instance %s" % name,
+        return self._get_or_none(INSTANCES, "get", "GetInstanceRequest", "read instance %s" % name,
                                  project=self.project, zone=zone, instance=name)
-        except GceError as error:
-            if is_not_found(error):
-                return None
-            raise
 
     def aggregated(self, filter_expression=None, action="list instances", max_results=None):
         """Instances of every zone, optionally filtered server-side.
@@ -139,13 +134,8 @@ class InstanceCalls:
 
     def disk(self, project, zone, name):
         """The Disk resource, or None when it does not exist."""
-        try:
-            return self.api.read(DISKS, "get", "GetDiskRequest", "read disk %s" % name,
+        return self._get_or_none(DISKS, "get", "GetDiskRequest", "read disk %s" % name,
                                  project=project, zone=zone, disk=name)
-        except GceError as error:
-            if is_not_found(error):
-                return None
-            raise
 
     def disks_named(self, project, zone, names, action="read the boot disks"):
         """The disks of ``zone`` called any of ``names``, in as few list calls as fit (see names_filters)."""
@@ -173,16 +163,8 @@ class InstanceCalls:
         """The image at a self link or path, or None when it no longer exists; looked up once per run."""
         path = image_path(link)
         project, name = path.split("/")[1], path.rsplit("/", 1)[-1]
-
-        def lookup():
-            try:
-                return self.api.read(IMAGES, "get", "GetImageRequest", "read image %s" % path,
-                                     project=project, image=name)
-            except GceError as error:
-                if is_not_found(error):
-                    return None
-                raise
-        return self._once(path, lookup)
+        return self._once(path, lambda: self._get_or_none(
+            IMAGES, "get", "GetImageRequest", "read image %s" % path, project=project, image=name))
 
     def zone(self, name):
         """The Zone resource (with availableCpuPlatforms), or None when there is no such zone; read once per run."""
@@ -196,6 +178,7 @@ class InstanceCalls:
             project=self.project, zone=zone, machine_type=name))
 
     def _get_or_none(self, client_name, method, request_type, action, **fields):
+        """A read that answers None for a resource that does not exist (404) instead of failing."""
         try:
             return self.api.read(client_name, method, request_type, action, **fields)
         except GceError as error:

@@ -43,27 +43,15 @@ TDX_MACHINE_TYPES = (
                "(tab intel-tdx); Google's Dataproc confidential-compute page, 2026"},
 )
 
-# Zones known to offer TDX machines, with who reports them. Google's own list
+# Zones known to offer TDX machines, by who reports them. Google's own list
 # (supported-configurations, tab intel-tdx) grows; [3p] marks a third party.
-TDX_ZONES = (
-    "asia-southeast1-a",
-    "asia-southeast1-b",
-    "asia-southeast1-c",
-    "europe-west4-a",
-    "europe-west4-b",
-    "europe-west4-c",
-    "us-central1-a",
-    "us-central1-b",
-    "us-central1-c",
-    "us-east1-c",
-    "us-east1-d",
-)
 ZONE_SOURCES = {
     "[3p] Intel's TDX quote SDK README for Google Cloud": (
         "asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c", "europe-west4-a", "europe-west4-b",
         "us-central1-a", "us-central1-b", "us-central1-c"),
     "[3p] other third-party TDX zone lists (2026)": ("europe-west4-c", "us-east1-c", "us-east1-d"),
 }
+TDX_ZONES = tuple(sorted(zone for zones in ZONE_SOURCES.values() for zone in zones))
 
 # Per machine series: the CPU platform a zone must offer (zones.get,
 # availableCpuPlatforms) and the disk types a boot disk may have. Source:

@@ -58,6 +58,7 @@ def test_every_catalogued_entry_names_its_source():
     assert all(entry["source"] for entry in tdx_catalog.TDX_MACHINE_TYPES)
     sourced = [zone for zones in tdx_catalog.ZONE_SOURCES.values() for zone in zones]
     assert sorted(sourced) == sorted(tdx_catalog.TDX_ZONES)
+    assert len(sourced) == len(set(sourced)), "a zone is listed under two sources"
 
 
 def test_zones_outside_the_catalog_are_warned_about():
