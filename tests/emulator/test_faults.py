@@ -123,6 +123,15 @@ def test_faults_apply_to_the_token_endpoint_too(gce_emulator):
     assert response.status_code == 503
 
 
+def test_skip_lets_the_first_matching_calls_through_then_fires(compute, gce_emulator):
+    gce_emulator.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "429", "skip": 1, "count": 1}])
+    assert not compute.wait(compute.insert(tdx_instance("tdx-first"))).error.errors
+    with pytest.raises(exceptions.TooManyRequests):
+        compute.insert(tdx_instance("tdx-second"))
+    assert not compute.wait(compute.insert(tdx_instance("tdx-second"))).error.errors
+    assert gce_emulator.admin.faults()[0]["fired"] == 1
+
+
 def test_a_bad_fault_spec_is_refused(gce_emulator):
     from gce_emulator.admin import AdminCallError
 
@@ -130,6 +139,8 @@ def test_a_bad_fault_spec_is_refused(gce_emulator):
         gce_emulator.admin.set_faults([{"kind": "418"}])
     with pytest.raises(AdminCallError, match="count or probability, not both"):
         gce_emulator.admin.set_faults([{"kind": "429", "count": 1, "probability": 0.5}])
+    with pytest.raises(AdminCallError, match="skip must be 0 or more"):
+        gce_emulator.admin.set_faults([{"kind": "429", "skip": -1}])
 
 
 def test_request_id_makes_a_repeated_insert_act_once(compute, gce_emulator):

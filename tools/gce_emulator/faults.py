@@ -4,7 +4,10 @@ A schedule is a list of rules, checked in order for each API call. A rule
 matches on ``method`` (or ``*``) and a regular expression searched in the URL
 path, then fires either for its next ``count`` matching calls, or with
 ``probability`` drawn from its own ``random.Random(seed)`` (so the same calls in
-the same order see the same faults), or always when it has neither.
+the same order see the same faults), or always when it has neither. With
+``skip``, the first ``skip`` matching calls pass untouched before the rule
+starts (a fault on a later call of the same kind, such as the read-back list
+after the list that found the instances).
 
 ``drop`` closes the connection before the call is served. ``drop_answer``
 serves the call (a write takes effect), then closes the connection without
@@ -77,7 +80,7 @@ class _Rule:
         if not isinstance(spec, dict):
             raise FaultSpecError("each fault must be an object")
         unknown = set(spec) - {"method", "path", "kind", "count", "probability", "seed", "latency_seconds",
-                               "code", "message", "http_status", "status", "hold_seconds"}
+                               "code", "message", "http_status", "status", "hold_seconds", "skip"}
         if unknown:
             raise FaultSpecError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
         self.kind = str(spec.get("kind", ""))
@@ -91,6 +94,9 @@ class _Rule:
         if "count" in spec and "probability" in spec:
             raise FaultSpecError("a fault takes count or probability, not both")
         self.remaining = int(spec["count"]) if "count" in spec else None
+        self.to_skip = int(spec.get("skip", 0))
+        if self.to_skip < 0:
+            raise FaultSpecError("skip must be 0 or more")
         self.probability = float(spec["probability"]) if "probability" in spec else None
         if self.probability is not None and not 0.0 <= self.probability <= 1.0:
             raise FaultSpecError("probability must be between 0 and 1")
@@ -122,6 +128,9 @@ class _Rule:
         if self.method not in ("*", method) or not self.path.search(path):
             return False
         if self.kind == "operation_error" and not is_write(method, path):
+            return False
+        if self.to_skip > 0:
+            self.to_skip -= 1
             return False
         if self.remaining is not None:
             if self.remaining <= 0:

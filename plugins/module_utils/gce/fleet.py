@@ -2,16 +2,15 @@
 # Copyright: confidential.tdx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Work on many instances at once: one thread per instance, every outcome kept.
+"""Work on many instances at once: a thread per instance up to a bound, every outcome kept.
 
 Each instance's work is a short series of API calls and operation waits.
-Giving every instance its own thread lets all of them wait for their
+Giving each instance a thread of its own lets all of them wait for their
 operations at the same time, so a fleet takes about as long as its slowest
 member; the load on the API is bounded separately, by the number of HTTP
 calls in flight (ComputeApi.limit_concurrency), not by the number of
-threads. A pool of N worker threads would instead hold a worker for each
-operation being waited for, and a fleet larger than the pool would wait for
-its operations one pool-full after the other.
+threads. The threads themselves are bounded too (FLEET_THREADS): beyond
+that many instances, the others wait for a free thread.
 
 The operations themselves are waited for together by one OperationWatcher
 rather than by one ``zoneOperations.wait`` per operation, which the API
@@ -19,7 +18,9 @@ holds open for the operation's whole duration: with a bound on calls in
 flight, a few such waits would hold every place the writes of the other
 instances need. The watcher waits on the oldest pending operation only, a
 little at a time, and after each of those waits lists every pending
-operation of a zone with one ``zoneOperations.list`` call.
+operation of a zone with one ``zoneOperations.list`` call. Whatever ends
+the watcher, every thread waiting on it is let go: with its operation, its
+error, or the watcher's own failure; and none waits past the deadline.
 """
 
 import threading
@@ -27,6 +28,14 @@ import threading
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe, operation_error
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import LIST_PAGE_SIZE, names_filters
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+
+# The most threads a fleet runs at once. Threads count against a
+# container's process limit (the pids cgroup counts every thread: CRI-O,
+# where AWX on OpenShift runs its jobs, allows 1024 by default), and each
+# holds a stack; 256 leaves room for Ansible's own forks and for a few fleet
+# tasks side by side, and more operations in flight than a project's write
+# rate limit lets the API start in the time one of them takes.
+FLEET_THREADS = 256
 
 # How long the watcher waits on the oldest operation before it lists the
 # others: the wait returns as soon as that operation is done, so this only
@@ -37,6 +46,10 @@ WATCH_WINDOW_SECONDS = 2.0
 # zoneOperations.wait (then it only lists) or a list by name (then each
 # operation is waited for alone).
 UNSUPPORTED_STATUSES = (400, 404, 405, 501)
+
+# How long past the deadline a waiting thread trusts the watcher to end its
+# wait (one wait on the oldest and a list call) before it ends it itself.
+WAITER_GRACE_SECONDS = WATCH_WINDOW_SECONDS + 5.0
 
 
 class Outcome:
@@ -52,27 +65,44 @@ class Outcome:
         return self.error is not None
 
 
-def run_each(items, work):
-    """Call ``work(item)`` for every item, each on its own thread; Outcomes in the items' order.
+def run_each(items, work, threads=FLEET_THREADS):
+    """Call ``work(item)`` for every item, on at most ``threads`` threads; Outcomes in the items' order.
 
-    An exception ends only its own item's work: it is kept in that Outcome,
-    and the others go on. ``work`` must not exit the process (no fail_json).
+    The items are taken in order by whichever thread is free. An exception
+    ends only its own item's work: it is kept in that Outcome, and the
+    others go on. ``work`` must not exit the process (no fail_json).
     """
     outcomes = [Outcome(item) for item in items]
+    to_do = iter(outcomes)
+    taking = threading.Lock()
 
-    def run(outcome):
-        try:
-            outcome.value = work(outcome.item)
-        except Exception as error:  # pylint: disable=broad-except
-            outcome.error = error
+    def next_outcome():
+        with taking:
+            return next(to_do, None)
 
-    threads = [threading.Thread(target=run, args=(outcome,), name="gce-fleet-%d" % index, daemon=True)
-               for index, outcome in enumerate(outcomes)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def run():
+        outcome = next_outcome()
+        while outcome is not None:
+            try:
+                outcome.value = work(outcome.item)
+            except Exception as error:  # pylint: disable=broad-except
+                outcome.error = error
+            outcome = next_outcome()
+
+    workers = [threading.Thread(target=run, name="gce-fleet-%d" % index, daemon=True)
+               for index in range(min(threads, len(outcomes)))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     return outcomes
+
+
+class WatcherFailed(Exception):
+    """The operation watcher ended on an unexpected exception (a bug); its traceback is the cause's."""
+
+    def __init__(self, cause):
+        super(WatcherFailed, self).__init__("the operation watcher ended on %s: %s" % (type(cause).__name__, cause))
 
 
 class _Waiting:
@@ -114,8 +144,9 @@ class OperationWatcher:
     seen done by the list that follows the wait on the oldest.
     """
 
-    def __init__(self, api):
+    def __init__(self, api, grace_seconds=WAITER_GRACE_SECONDS):
         self.api = api
+        self.grace_seconds = grace_seconds
         self._lock = threading.Lock()
         self._pending = {}  # (zone, name) -> _Waiting
         self._registered = 0
@@ -133,7 +164,10 @@ class OperationWatcher:
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch_until_idle, name="gce-operations", daemon=True)
                 self._watcher.start()
-        waiting.done.wait()
+        if not waiting.done.wait(self.api.deadline.remaining() + self.grace_seconds):
+            # The watcher is stuck in a call past the deadline: end this wait here.
+            self._finish(waiting, error=self.api.timed_out(waiting.operation, action))
+            waiting.done.wait()  # at once: whoever took it from _pending has just finished it
         if waiting.alone:
             return self.api.wait_alone(waiting.operation, action)
         if waiting.error is not None:
@@ -141,6 +175,23 @@ class OperationWatcher:
         return waiting.operation
 
     def _watch_until_idle(self):
+        try:
+            self._watch()
+        except BaseException as error:  # pylint: disable=broad-except
+            # A bug (or an exit) in the watcher must not leave threads waiting
+            # for ever: each gets the failure, with its traceback as the cause.
+            with self._lock:
+                stranded = list(self._pending.values())
+                self._pending.clear()
+                self._watcher = None
+            for waiting in stranded:
+                failure = WatcherFailed(error)
+                failure.__cause__ = error
+                waiting.finish(error=failure)
+            if not isinstance(error, Exception):
+                raise
+
+    def _watch(self):
         while True:
             with self._lock:
                 if not self._pending:

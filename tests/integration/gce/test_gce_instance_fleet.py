@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from tests.integration.gce.harness import warnings_of
+
 pytestmark = pytest.mark.integration
 
 ZONE = "us-central1-a"
@@ -301,3 +303,21 @@ def test_operations_are_waited_for_together(gce):
     listed = last_filter[len('name eq "('):-2].split("|")
     assert len(listed) == len(names) - 1 and not waited & set(listed), last_filter
     assert all(status == "RUNNING" for zone, status in held(gce).values())
+
+
+def test_a_failed_read_back_warns_and_the_reports_say_what_was_asked_for(gce):
+    # The first aggregated list finds the (missing) members; the second, the read back, fails every time.
+    gce.admin.set_faults([{"method": "GET", "path": "/aggregated/instances$", "kind": "503", "skip": 1}])
+    names = ["unread-1", "unread-2"]
+    run = gce.run([fleet_task(zone=ZONE, wait_timeout=10, labels={"fleet": "unread"}, instances=entries(*names))])
+    assert run.status("fleet") == "changed", run.output
+    result = run.result("fleet")
+    warnings = [text for text in warnings_of(result) if "not read back" in text]
+    assert len(warnings) == 1 and warnings[0].startswith(
+        "the changed instances were not read back (read the changed instances back failed: HTTP 503"), warnings
+    assert "their results show what was asked for, not what the API holds" in warnings[0]
+    reports = by_name(result)
+    assert [reports[name]["instance"]["labels"] for name in names] == [{"fleet": "unread"}] * 2
+    assert held(gce) == dict((name, (ZONE, "RUNNING")) for name in names)
+    lists = [call["status"] for call in gce.calls() if call["path"].endswith("/aggregated/instances")]
+    assert lists[0] == 200 and len(lists) > 1 and set(lists[1:]) == {503}, lists

@@ -1,11 +1,12 @@
 """gce_instance fleet mode, pure parts: entries over the task's options, fleet-wide checks, the runner."""
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import run_each
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import FLEET_THREADS, run_each
 from ansible_collections.confidential.tdx.plugins.modules import gce_instance
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.fleet_task import FleetTask, entry_params
@@ -102,6 +103,37 @@ def test_every_item_runs_at_the_same_time_and_a_failure_stays_with_its_item():
     assert [(outcome.item, outcome.value, outcome.failed) for outcome in outcomes] == [
         ("a", "A", False), ("bad", None, True), ("c", "C", False), ("d", "D", False)]
     assert str(outcomes[1].error) == "no good"
+
+
+def test_no_more_than_the_thread_bound_run_at_once_and_every_item_is_done_in_order():
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def work(item):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.01)
+        with lock:
+            running[0] -= 1
+        return item * 2
+
+    outcomes = run_each(list(range(40)), work, threads=3)
+    assert [outcome.value for outcome in outcomes] == [item * 2 for item in range(40)]
+    assert peak[0] == 3
+    assert run_each([], work) == []
+
+
+def test_a_fleet_larger_than_the_bound_takes_no_more_threads_than_the_bound(monkeypatch):
+    started = []
+    real_thread = threading.Thread
+
+    def counting_thread(*args, **kwargs):
+        started.append(kwargs.get("name"))
+        return real_thread(*args, **kwargs)
+
+    monkeypatch.setattr(threading, "Thread", counting_thread)
+    run_each(list(range(FLEET_THREADS + 50)), lambda item: item)
+    assert len(started) == FLEET_THREADS
 
 
 def _fleet(names):

@@ -6,9 +6,10 @@ stand-in style as test_operation_waiting); the watcher's calls are recorded.
 
 import threading
 import time
+import traceback
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, WatcherFailed
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
 
 ZONE_URL = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a"
@@ -75,7 +76,7 @@ def wait_in_threads(watcher, names):
     def wait(name):
         try:
             outcomes[name] = watcher.wait(op(name), "create instance %s" % name)
-        except GceError as error:
+        except Exception as error:  # pylint: disable=broad-except
             outcomes[name] = error
 
     threads = [threading.Thread(target=wait, args=(name,)) for name in names]
@@ -138,4 +139,51 @@ def test_the_deadline_ends_every_wait_with_the_timeout_message():
     watcher = OperationWatcher(api)
     outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b"])
     join(threads)
+    assert all(isinstance(outcome, GceError) and outcome.details["timed_out"] for outcome in outcomes.values())
+
+
+class CrashingApi(ScriptedApi):
+    """The list call meets a bug: an exception that is no API answer."""
+
+    def read_pages(self, *args, **kwargs):
+        raise KeyError("items")
+
+
+def test_a_bug_in_the_watcher_lets_every_waiting_thread_go_with_its_traceback():
+    api = CrashingApi()
+    watcher = OperationWatcher(api)
+    outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b", "op-c"])
+    join(threads)
+    assert sorted(outcomes) == ["op-a", "op-b", "op-c"]
+    for outcome in outcomes.values():
+        assert isinstance(outcome, WatcherFailed), outcome
+        assert str(outcome) == "the operation watcher ended on KeyError: 'items'"
+        assert isinstance(outcome.__cause__, KeyError)
+        assert "read_pages" in "".join(traceback.format_exception(type(outcome), outcome, outcome.__traceback__))
+    # The watcher is gone; a later wait starts a new one.
+    api.finish("op-d")
+    assert watcher.wait(op("op-d"), "create instance op-d")["status"] == "DONE"
+
+
+class StuckApi(ScriptedApi):
+    """zoneOperations.wait never comes back (a call hung past the deadline)."""
+
+    def __init__(self):
+        super(StuckApi, self).__init__()
+        self.release = threading.Event()
+
+    def wait_briefly(self, operation, seconds):
+        self.release.wait(30)
+        return operation
+
+
+def test_a_waiting_thread_ends_its_own_wait_soon_after_the_deadline_if_the_watcher_is_stuck():
+    api = StuckApi()
+    api.deadline = Deadline(0.2)
+    watcher = OperationWatcher(api, grace_seconds=0.3)
+    started = time.monotonic()
+    outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b"])
+    join(threads)
+    assert time.monotonic() - started < 5  # not the 30 s the stuck call would take
+    api.release.set()
     assert all(isinstance(outcome, GceError) and outcome.details["timed_out"] for outcome in outcomes.values())
