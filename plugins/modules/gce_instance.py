@@ -31,11 +31,12 @@ description:
     reads (C(instances.get), C(disks.get) on its boot disk, the look-up of
     O(image)) and reports no change. Labels, metadata,
     network tags and deletion protection are corrected in place (with the
-    API's fingerprints); the machine type is changed in place while the
+    API's fingerprints), and a Spot VM's termination action; the machine
+    type and the provisioning model are changed in place while the
     instance is stopped. Other differences (a VM that is not TDX, another zone,
-    another image, a machine type on a running VM, boot
-    disk, network, external IP, service account, Secure Boot) cannot change
-    in place and fail clearly unless O(recreate=true).
+    another image, a machine type or provisioning model on a running VM, boot
+    disk, network, external IP, static addresses, service account, Secure
+    Boot) cannot change in place and fail clearly unless O(recreate=true).
   - The image of an existing instance is the boot disk's C(sourceImage), the
     image the disk was made from; licenses are not used (a custom image keeps
     the licenses of the disk it was made from, Ubuntu's for one built on
@@ -154,6 +155,14 @@ options:
         description:
           - As O(external_ip), for this instance.
         type: bool
+      external_address:
+        description:
+          - As O(external_address), for this instance.
+        type: str
+      internal_address:
+        description:
+          - As O(internal_address), for this instance.
+        type: str
       network_tags:
         description:
           - As O(network_tags), for this instance.
@@ -163,6 +172,10 @@ options:
         description:
           - As O(labels), for this instance (replaces the task's labels).
         type: dict
+      purge_labels:
+        description:
+          - As O(purge_labels), for this instance.
+        type: bool
       metadata:
         description:
           - As O(metadata), for this instance (replaces the task's metadata).
@@ -180,6 +193,16 @@ options:
         description:
           - As O(secure_boot), for this instance.
         type: bool
+      provisioning_model:
+        description:
+          - As O(provisioning_model), for this instance.
+        type: str
+        choices: [STANDARD, SPOT]
+      instance_termination_action:
+        description:
+          - As O(instance_termination_action), for this instance.
+        type: str
+        choices: [STOP, DELETE]
       deletion_protection:
         description:
           - As O(deletion_protection), for this instance.
@@ -281,9 +304,30 @@ options:
     type: str
   external_ip:
     description:
-      - Whether the instance gets an ephemeral external IPv4 address.
+      - Whether the instance gets an external IPv4 address (an ephemeral one,
+        or O(external_address)). Set when the instance is created.
+      - V(false) leaves it reachable only inside its VPC network (through
+        IAP, a bastion or Cloud NAT for its own way out).
     type: bool
     default: true
+  external_address:
+    description:
+      - A static external IPv4 address, reserved beforehand in the region of
+        the zone (C(gcloud compute addresses create NAME --region REGION)),
+        for the external interface instead of an ephemeral one. Needs
+        O(external_ip=true).
+      - Set when the instance is created; an instance with another address
+        is a difference that needs O(recreate).
+    type: str
+  internal_address:
+    description:
+      - A static internal IPv4 address in the subnetwork's range (a literal
+        address, or one reserved with
+        C(gcloud compute addresses create NAME --region REGION --subnet SUBNET)).
+        Without it the subnetwork assigns one.
+      - Set when the instance is created; an instance with another address
+        is a difference that needs O(recreate).
+    type: str
   network_tags:
     description:
       - Network tags (for firewall rules). When set, the instance has exactly
@@ -293,9 +337,15 @@ options:
   labels:
     description:
       - Labels. When set, the instance has exactly these labels (others are
-        removed); changed in place. Keys and values use lowercase letters,
-        digits, C(_) and C(-).
+        removed, see O(purge_labels)); changed in place. Keys and values use
+        lowercase letters, digits, C(_) and C(-).
     type: dict
+  purge_labels:
+    description:
+      - With V(false), O(labels) are added or changed, and the other labels
+        the instance has (set by other tools, for example) are kept.
+    type: bool
+    default: true
   metadata:
     description:
       - Instance metadata, for example C(ssh-keys), C(enable-oslogin),
@@ -322,6 +372,24 @@ options:
         are always on).
     type: bool
     default: true
+  provisioning_model:
+    description:
+      - V(SPOT) makes a Spot VM, cheaper, which Compute Engine may take back
+        at any time (see O(instance_termination_action)); it never restarts
+        by itself. V(STANDARD) is a regular VM.
+      - Changed in place (C(setScheduling)) only while the instance is
+        stopped.
+    type: str
+    choices: [STANDARD, SPOT]
+    default: STANDARD
+  instance_termination_action:
+    description:
+      - Spot VMs only (O(provisioning_model=SPOT)). What Compute Engine does
+        when it takes the VM back, V(STOP) (the disk is kept, start it again
+        later) or V(DELETE). Defaults to V(STOP), as the API does.
+      - Changed in place.
+    type: str
+    choices: [STOP, DELETE]
   on_host_maintenance:
     description:
       - What the host does with the instance during maintenance. A TDX trust
@@ -412,6 +480,25 @@ EXAMPLES = r"""
 - name: Show which zone was used and why others were skipped
   ansible.builtin.debug:
     msg: "{{ worker.zone }} (skipped: {{ worker.skipped_zones }})"
+
+- name: A Spot TDX VM with no external IP and a fixed internal address, stopped when Google takes it back
+  confidential.tdx.gce_instance:
+    name: tdx-batch-1
+    project: my-project
+    zone: us-central1-a
+    provisioning_model: SPOT
+    instance_termination_action: STOP
+    external_ip: false
+    internal_address: 10.128.0.20
+
+- name: Add a label and keep the labels other tools set
+  confidential.tdx.gce_instance:
+    name: tdx-worker-1
+    project: my-project
+    zone: us-central1-a
+    labels:
+      attested: "2026-12-02"
+    purge_labels: false
 
 - name: Authenticate with a service-account key, set once for every cloud module
   module_defaults:
@@ -543,6 +630,14 @@ instance:
       description: Host maintenance policy.
       type: str
       sample: TERMINATE
+    provisioning_model:
+      description: V(STANDARD), or V(SPOT) for a Spot VM.
+      type: str
+      sample: STANDARD
+    instance_termination_action:
+      description: What Compute Engine does when it takes a Spot VM back (V(STOP) or V(DELETE)), or V(null).
+      type: str
+      sample: STOP
     internal_ip:
       description: Internal IPv4 address of the first network interface.
       type: str

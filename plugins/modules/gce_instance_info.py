@@ -115,6 +115,14 @@ instances:
       description: Host maintenance policy.
       type: str
       sample: TERMINATE
+    provisioning_model:
+      description: V(STANDARD), or V(SPOT) for a Spot VM.
+      type: str
+      sample: STANDARD
+    instance_termination_action:
+      description: What Compute Engine does when it takes a Spot VM back (V(STOP) or V(DELETE)), or V(null).
+      type: str
+      sample: STOP
     internal_ip:
       description: Internal IPv4 address of the first network interface.
       type: str

@@ -14,6 +14,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     wanted_labels,
     wanted_metadata,
+    wanted_scheduling,
 )
 
 STOPPED_STATES = ("TERMINATED", "STOPPED")
@@ -23,6 +24,8 @@ STOPPING_STATES = ("PENDING_STOP", "STOPPING", "DEPROVISIONING")
 SETTLING_STATES = STOPPING_STATES + ("SUSPENDING",)
 # The status an instance has after the last power call.
 STATUS_AFTER = {"start": "RUNNING", "resume": "RUNNING", "stop": "TERMINATED"}
+# Options changed together by one setScheduling call.
+SCHEDULING_OPTIONS = ("provisioning_model", "instance_termination_action")
 
 
 class Comparison:
@@ -57,11 +60,15 @@ def compare(instance, params, zones, image=None):
         found.block("on_host_maintenance", view["on_host_maintenance"], params["on_host_maintenance"],
                     "a TDX instance must use TERMINATE")
     if view["machine_type"] != params["machine_type"]:
-        if view["status"] in STOPPED_STATES:
-            found.update("machine_type", view["machine_type"], params["machine_type"])
-        else:
-            found.block("machine_type", view["machine_type"], params["machine_type"],
-                        "the instance is %s; stop it first with state: stopped" % view["status"])
+        _update_when_stopped(found, view, "machine_type", params["machine_type"])
+    scheduling = wanted_scheduling(params)
+    action = scheduling.get("instanceTerminationAction")
+    if view["provisioning_model"] != scheduling["provisioningModel"]:
+        _update_when_stopped(found, view, "provisioning_model", scheduling["provisioningModel"])
+        if view["instance_termination_action"] != action:  # a Spot VM's action goes with its model
+            found.update("instance_termination_action", view["instance_termination_action"], action)
+    elif action and view["instance_termination_action"] != action:
+        found.update("instance_termination_action", view["instance_termination_action"], action)
     if image is not None and image.verdict == DIFFERENT:
         found.block("image", image.have, wanted_label(image), "the boot disk cannot be replaced in place")
     if params["boot_disk_size_gb"] and view["boot_disk_size_gb"] != params["boot_disk_size_gb"]:
@@ -75,6 +82,9 @@ def compare(instance, params, zones, image=None):
                         instance["networkInterfaces"][0].get("accessConfigs"))
     if has_external != params["external_ip"]:
         found.block("external_ip", has_external, params["external_ip"], "set when created")
+    for option, key in (("internal_address", "internal_ip"), ("external_address", "external_ip")):
+        if params[option] and view[key] != params[option]:
+            found.block(option, view[key], params[option], "set when created")
     if params["service_account"]:
         account = instance.get("serviceAccounts") or [{}]
         email = account[0].get("email")
@@ -83,7 +93,7 @@ def compare(instance, params, zones, image=None):
             found.block("service_account", email, params["service_account"], "set when created")
     if view["secure_boot"] != params["secure_boot"]:
         found.block("secure_boot", view["secure_boot"], params["secure_boot"], "set when created")
-    labels = wanted_labels(params)
+    labels = wanted_labels(params, have=view["labels"])
     if labels is not None and labels != view["labels"]:
         found.update("labels", view["labels"], labels)
     metadata = wanted_metadata(params)
@@ -96,6 +106,15 @@ def compare(instance, params, zones, image=None):
     if protection is not None and protection != view["deletion_protection"]:
         found.update("deletion_protection", view["deletion_protection"], protection)
     return found
+
+
+def _update_when_stopped(found, view, option, wanted):
+    """A change the API makes only to a stopped instance: an update when it is, a block naming the fix when not."""
+    if view["status"] in STOPPED_STATES:
+        found.update(option, view[option], wanted)
+    else:
+        found.block(option, view[option], wanted, "the instance is %s; stop it first with state: stopped"
+                    % view["status"])
 
 
 def power_actions(status, state):

@@ -24,6 +24,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules imp
     live_problems,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
+    SCHEDULING_OPTIONS,
     SETTLING_STATES,
     STATUS_AFTER,
     compare,
@@ -42,6 +43,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.sha
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     catalog_warnings,
     requested_zones,
+    wanted_scheduling,
     zones_option,
 )
 
@@ -344,23 +346,35 @@ class InstanceTask:
         return self.result(True, view, diff=diff)
 
     def apply_updates(self, existing, zone, updates, last):
-        for position, (option, dummy, wanted) in enumerate(updates):
-            is_last = last and position == len(updates) - 1
+        # Both scheduling options are sent in one setScheduling call, the first one's.
+        sends = []
+        for option, dummy, wanted in updates:
+            if option in SCHEDULING_OPTIONS:
+                if any(sent in SCHEDULING_OPTIONS for sent, dummy in sends):
+                    continue
+                wanted = wanted_scheduling(self.params)
+            sends.append((option, wanted))
+        for position, (option, wanted) in enumerate(sends):
+            is_last = last and position == len(sends) - 1
             action = "set %s of %s" % (option.replace("_", " "), self.name)
-            if option == "labels":
-                operation = self.fingerprinted(zone, existing, lambda instance: self.calls.set_labels(
-                    zone, self.name, wanted, instance.get("labelFingerprint")))
-            elif option == "metadata":
-                operation = self.fingerprinted(zone, existing, lambda instance: self.calls.set_metadata(
-                    zone, self.name, wanted, (instance.get("metadata") or {}).get("fingerprint")))
-            elif option == "network_tags":
-                operation = self.fingerprinted(zone, existing, lambda instance: self.calls.set_tags(
-                    zone, self.name, wanted, (instance.get("tags") or {}).get("fingerprint")))
-            elif option == "deletion_protection":
-                operation = self.calls.set_deletion_protection(zone, self.name, wanted)
-            else:
-                operation = self.calls.set_machine_type(zone, self.name, machine_type_path(zone, wanted))
-            self.finish(operation, action, last=is_last)
+            self.finish(self.send_update(existing, zone, option, wanted), action, last=is_last)
+
+    def send_update(self, existing, zone, option, wanted):
+        """The call that changes ``option`` in place; its Operation."""
+        if option == "labels":
+            return self.fingerprinted(zone, existing, lambda instance: self.calls.set_labels(
+                zone, self.name, wanted, instance.get("labelFingerprint")))
+        if option == "metadata":
+            return self.fingerprinted(zone, existing, lambda instance: self.calls.set_metadata(
+                zone, self.name, wanted, (instance.get("metadata") or {}).get("fingerprint")))
+        if option == "network_tags":
+            return self.fingerprinted(zone, existing, lambda instance: self.calls.set_tags(
+                zone, self.name, wanted, (instance.get("tags") or {}).get("fingerprint")))
+        if option == "deletion_protection":
+            return self.calls.set_deletion_protection(zone, self.name, wanted)
+        if option in SCHEDULING_OPTIONS:
+            return self.calls.set_scheduling(zone, self.name, wanted)
+        return self.calls.set_machine_type(zone, self.name, machine_type_path(zone, wanted))
 
     def fingerprinted(self, zone, existing, send):
         """``send(instance)`` a change that carries the instance's fingerprint; on 412 read it again and resend.

@@ -13,6 +13,9 @@ default, so that what an entry leaves out (None) comes from the task.
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 
 STATES = ["present", "started", "stopped", "restarted", "absent"]
+PROVISIONING_MODELS = ["STANDARD", "SPOT"]
+# What Compute Engine does with a Spot VM it takes back (Scheduling.instanceTerminationAction).
+TERMINATION_ACTIONS = ["STOP", "DELETE"]
 DEFAULT_CONCURRENCY = 10
 
 INSTANCE_OPTIONS = dict(
@@ -27,13 +30,18 @@ INSTANCE_OPTIONS = dict(
     network=dict(type="str", default="default"),
     subnetwork=dict(type="str"),
     external_ip=dict(type="bool", default=True),
+    external_address=dict(type="str"),
+    internal_address=dict(type="str"),
     network_tags=dict(type="list", elements="str"),
     labels=dict(type="dict"),
+    purge_labels=dict(type="bool", default=True),
     metadata=dict(type="dict"),
     service_account=dict(type="str"),
     service_account_scopes=dict(type="list", elements="str",
                                 default=["https://www.googleapis.com/auth/cloud-platform"]),
     secure_boot=dict(type="bool", default=True),
+    provisioning_model=dict(type="str", default="STANDARD", choices=PROVISIONING_MODELS),
+    instance_termination_action=dict(type="str", choices=TERMINATION_ACTIONS),
     deletion_protection=dict(type="bool"),
     recreate=dict(type="bool", default=False),
     recreate_on_image_update=dict(type="bool", default=False),

@@ -16,12 +16,13 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     wanted_labels,
     wanted_metadata,
+    wanted_scheduling,
 )
 
 # The fields of RV(instance) shown in diff mode: what a task can change.
 DIFF_KEYS = ("name", "zone", "status", "machine_type", "confidential_instance_type", "on_host_maintenance",
-             "network", "subnetwork", "network_tags", "labels", "metadata", "service_account",
-             "secure_boot", "deletion_protection", "boot_disk_size_gb")
+             "provisioning_model", "instance_termination_action", "network", "subnetwork", "network_tags",
+             "labels", "metadata", "service_account", "secure_boot", "deletion_protection", "boot_disk_size_gb")
 
 
 def desired_body(params, project, zone, image_link):
@@ -40,13 +41,18 @@ def desired_body(params, project, zone, image_link):
     interface = {"network": network_path(project, params["network"]), "nicType": "GVNIC"}
     if params["subnetwork"]:
         interface["subnetwork"] = subnetwork_path(project, region_of(zone), params["subnetwork"])
+    if params["internal_address"]:
+        interface["networkIP"] = params["internal_address"]
     if params["external_ip"]:
-        interface["accessConfigs"] = [{"name": "External NAT", "type": "ONE_TO_ONE_NAT"}]
+        access = {"name": "External NAT", "type": "ONE_TO_ONE_NAT"}
+        if params["external_address"]:
+            access["natIP"] = params["external_address"]
+        interface["accessConfigs"] = [access]
     body = {
         "name": params["name"],
         "machineType": machine_type_path(zone, params["machine_type"]),
         "confidentialInstanceConfig": {"confidentialInstanceType": tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE},
-        "scheduling": {"onHostMaintenance": params["on_host_maintenance"], "automaticRestart": True},
+        "scheduling": wanted_scheduling(params),
         "shieldedInstanceConfig": {"enableSecureBoot": params["secure_boot"], "enableVtpm": True,
                                    "enableIntegrityMonitoring": True},
         "disks": [disk],
@@ -77,6 +83,8 @@ def planned_view(params, zone, image):
         "machine_type": params["machine_type"],
         "confidential_instance_type": tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE,
         "on_host_maintenance": params["on_host_maintenance"],
+        "provisioning_model": params["provisioning_model"],
+        "instance_termination_action": wanted_scheduling(params).get("instanceTerminationAction"),
         "network": short_name(params["network"]),
         "subnetwork": short_name(params["subnetwork"]) if params["subnetwork"] else None,
         "network_tags": list(params["network_tags"] or ()),

@@ -8,6 +8,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_ca
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
     check_disk_size,
     check_disk_type,
+    check_ipv4_address,
     check_labels,
     check_machine_type_name,
     check_metadata_keys,
@@ -34,10 +35,25 @@ def metadata_text(value):
     return "" if value is None else str(value)
 
 
-def wanted_labels(params):
+def wanted_labels(params, have=None):
+    """The labels the instance should have; with purge_labels false, ``have`` (its labels now) kept under them."""
     if params["labels"] is None:
         return None
-    return dict((str(key), label_text(value)) for key, value in params["labels"].items())
+    given = dict((str(key), label_text(value)) for key, value in params["labels"].items())
+    if params["purge_labels"] or not have:
+        return given
+    return dict(have, **given)
+
+
+def wanted_scheduling(params):
+    """The Scheduling (API JSON shape) the task asks for: a Spot VM never restarts by itself."""
+    spot = params["provisioning_model"] == "SPOT"
+    scheduling = {"onHostMaintenance": params["on_host_maintenance"], "automaticRestart": not spot,
+                  "provisioningModel": params["provisioning_model"]}
+    if spot:
+        # The API's own default for a Spot VM, said outright so that a rerun compares like with like.
+        scheduling["instanceTerminationAction"] = params["instance_termination_action"] or "STOP"
+    return scheduling
 
 
 def wanted_metadata(params):
@@ -80,6 +96,14 @@ def validate(params):
                         check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
         problems.append(check_network(params["network"], "network"))
         problems.append(check_network(params["subnetwork"], "subnetwork"))
+        problems.append(check_ipv4_address(params["internal_address"], "internal_address"))
+        problems.append(check_ipv4_address(params["external_address"], "external_address"))
+        if params["external_address"] and not params["external_ip"]:
+            problems.append("external_address: given with external_ip: false; set external_ip: true to use the "
+                            "address, or leave external_address out")
+        if params["instance_termination_action"] and params["provisioning_model"] != "SPOT":
+            problems.append("instance_termination_action: applies to Spot VMs only; set provisioning_model: SPOT, "
+                            "or leave instance_termination_action out")
         problems.append(check_service_account(params["service_account"]))
         if params["service_account"]:
             problems.append(check_scopes(params["service_account_scopes"], "service_account_scopes"))

@@ -11,6 +11,7 @@ contents pasted into a name gives a line a user can read. Credentials are
 never quoted at all.
 """
 
+import ipaddress
 import re
 
 # Compute Engine's forms of names and references, from its API reference.
@@ -97,6 +98,18 @@ def check_network(value, option):
         return None
     return ("%s: %s is neither a name (lowercase letters, digits and hyphens, starting with a letter) nor a "
             "reference such as projects/PROJECT/global/networks/NAME" % (option, excerpt(value)))
+
+
+def check_ipv4_address(value, option):
+    """An address to give an interface: a dotted IPv4 address (the API's networkIP and natIP)."""
+    if value is None:
+        return None
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return ("%s: %s is not an IPv4 address; give the address itself (four numbers with dots), not the "
+                "name it was reserved under" % (option, excerpt(value)))
+    return None
 
 
 def label_text(value):

@@ -25,6 +25,12 @@ def first_network_interface(instance):
     return interfaces[0]
 
 
+def provisioning_model(instance):
+    """STANDARD or SPOT (FLEX_START, ...); an older instance may only say preemptible."""
+    scheduling = instance.get("scheduling") or {}
+    return scheduling.get("provisioningModel") or ("SPOT" if scheduling.get("preemptible") else "STANDARD")
+
+
 def external_ip(interface):
     for config in interface.get("accessConfigs") or ():
         if config.get("natIP"):
@@ -48,6 +54,8 @@ def summarize(instance):
         "machine_type": short_name(instance.get("machineType")),
         "confidential_instance_type": confidential_instance_type(instance),
         "on_host_maintenance": on_host_maintenance(instance),
+        "provisioning_model": provisioning_model(instance),
+        "instance_termination_action": (instance.get("scheduling") or {}).get("instanceTerminationAction"),
         "internal_ip": interface.get("networkIP"),
         "external_ip": external_ip(interface),
         "network": short_name(interface.get("network")),

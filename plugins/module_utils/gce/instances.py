@@ -267,6 +267,11 @@ class InstanceCalls:
                               instances_set_machine_type_request_resource=self._message(
                                   "InstancesSetMachineTypeRequest", {"machineType": machine_type_path}))
 
+    def set_scheduling(self, zone, name, scheduling):
+        return self.api.write(INSTANCES, "set_scheduling", "SetSchedulingInstanceRequest",
+                              "set scheduling of %s" % name, project=self.project, zone=zone, instance=name,
+                              scheduling_resource=self._message("Scheduling", scheduling))
+
     def wait(self, operation, action):
         return self.api.wait_for_zone_operation(operation, action)
 

@@ -87,6 +87,11 @@ def test_what_the_catalog_does_not_know_is_a_warning_not_a_refusal(changes, expe
     (dict(network_tags=["allow ssh"]), "network_tags: 'allow ssh' is not a valid tag"),
     (dict(metadata={"startup-script": ["echo"]}), "metadata: the value of startup-script is a list"),
     (dict(wait_timeout=-5), "wait_timeout: -5 must be a positive number of seconds"),
+    (dict(instance_termination_action="DELETE"), "instance_termination_action: applies to Spot VMs only; set "
+                                                 "provisioning_model: SPOT"),
+    (dict(internal_address="10.128.0.300"), "internal_address: 10.128.0.300 is not an IPv4 address"),
+    (dict(external_address="my-static-ip"), "external_address: my-static-ip is not an IPv4 address; give the address itself"),
+    (dict(external_address="203.0.113.7", external_ip=False), "external_address: given with external_ip: false"),
 ])
 def test_each_bad_value_is_named(changes, expected):
     problems = validate(params(**changes))
@@ -109,7 +114,8 @@ def test_the_insert_body_asks_for_a_tdx_trust_domain():
                                boot_disk_size_gb=20, deletion_protection=True),
                         "p", "europe-west4-b", "projects/ubuntu-os-cloud/global/images/ubuntu-2204-jammy-v20250112")
     assert body["confidentialInstanceConfig"] == {"confidentialInstanceType": "TDX"}
-    assert body["scheduling"] == {"onHostMaintenance": "TERMINATE", "automaticRestart": True}
+    assert body["scheduling"] == {"onHostMaintenance": "TERMINATE", "automaticRestart": True,
+                                  "provisioningModel": "STANDARD"}
     assert body["machineType"] == "zones/europe-west4-b/machineTypes/c3-standard-4"
     assert body["shieldedInstanceConfig"]["enableSecureBoot"] is True
     disk = body["disks"][0]
@@ -132,6 +138,25 @@ def test_no_external_ip_and_no_service_account_by_request():
     body = desired_body(params(external_ip=False), "p", "us-central1-a", "img")
     assert "accessConfigs" not in body["networkInterfaces"][0]
     assert "serviceAccounts" not in body
+
+
+def test_a_spot_vm_never_restarts_by_itself_and_says_what_happens_when_taken_back():
+    body = desired_body(params(provisioning_model="SPOT"), "p", "us-central1-a", "img")
+    assert body["scheduling"] == {"onHostMaintenance": "TERMINATE", "automaticRestart": False,
+                                  "provisioningModel": "SPOT", "instanceTerminationAction": "STOP"}
+    deleted = desired_body(params(provisioning_model="SPOT", instance_termination_action="DELETE"), "p",
+                           "us-central1-a", "img")
+    assert deleted["scheduling"]["instanceTerminationAction"] == "DELETE"
+
+
+def test_static_addresses_go_on_the_first_interface():
+    body = desired_body(params(internal_address="10.128.0.10", external_address="203.0.113.7"), "p",
+                        "us-central1-a", "img")
+    interface = body["networkInterfaces"][0]
+    assert interface["networkIP"] == "10.128.0.10"
+    assert interface["accessConfigs"] == [{"name": "External NAT", "type": "ONE_TO_ONE_NAT", "natIP": "203.0.113.7"}]
+    plain = desired_body(params(), "p", "us-central1-a", "img")["networkInterfaces"][0]
+    assert "networkIP" not in plain and "natIP" not in plain["accessConfigs"][0]
 
 
 # Comparison
@@ -170,6 +195,44 @@ def test_machine_type_changes_in_place_only_while_stopped():
     assert stopped.updates == [("machine_type", "c3-standard-4", "c3-standard-8")] and stopped.blocked == []
 
 
+def test_without_purge_labels_the_instance_keeps_the_labels_the_task_does_not_name():
+    kept = compare(existing(labels={"env": "prod", "owner": "ops"}), params(labels={"env": "test"}, purge_labels=False),
+                   ["us-central1-a"])
+    assert kept.updates == [("labels", {"env": "prod", "owner": "ops"}, {"env": "test", "owner": "ops"})]
+    unchanged = compare(existing(labels={"env": "prod", "owner": "ops"}), params(labels={"env": "prod"},
+                                                                                 purge_labels=False), ["us-central1-a"])
+    assert unchanged.updates == []
+    purged = compare(existing(labels={"env": "prod", "owner": "ops"}), params(labels={"env": "prod"}), ["us-central1-a"])
+    assert purged.updates == [("labels", {"env": "prod", "owner": "ops"}, {"env": "prod"})]
+
+
+def test_the_provisioning_model_changes_only_while_stopped_and_its_termination_action_with_it():
+    running = compare(existing(), params(provisioning_model="SPOT"), ["us-central1-a"])
+    assert [blocked[:3] for blocked in running.blocked] == [("provisioning_model", "STANDARD", "SPOT")]
+    assert "stop it first with state: stopped" in running.blocked[0][3]
+    stopped = compare(existing(status="TERMINATED"), params(provisioning_model="SPOT"), ["us-central1-a"])
+    assert stopped.blocked == []
+    assert stopped.updates == [("provisioning_model", "STANDARD", "SPOT"), ("instance_termination_action", None, "STOP")]
+    spot = dict(onHostMaintenance="TERMINATE", automaticRestart=False, provisioningModel="SPOT",
+                instanceTerminationAction="STOP")
+    back = compare(existing(status="TERMINATED", scheduling=spot), params(), ["us-central1-a"])
+    assert back.updates == [("provisioning_model", "SPOT", "STANDARD"), ("instance_termination_action", "STOP", None)]
+
+
+def test_a_spot_vm_s_termination_action_changes_in_place_even_while_running():
+    spot = dict(onHostMaintenance="TERMINATE", automaticRestart=False, provisioningModel="SPOT",
+                instanceTerminationAction="STOP")
+    same = compare(existing(scheduling=spot), params(provisioning_model="SPOT"), ["us-central1-a"])
+    assert same.updates == [] and same.blocked == []
+    found = compare(existing(scheduling=spot), params(provisioning_model="SPOT", instance_termination_action="DELETE"),
+                    ["us-central1-a"])
+    assert found.updates == [("instance_termination_action", "STOP", "DELETE")] and found.blocked == []
+    # An older instance that only says preemptible is a Spot VM too.
+    older = compare(existing(scheduling=dict(spot, provisioningModel=None, preemptible=True)),
+                    params(provisioning_model="SPOT"), ["us-central1-a"])
+    assert older.blocked == []
+
+
 @pytest.mark.parametrize("changes, args, blocked_option", [
     (dict(confidentialInstanceConfig={}), {}, "confidential instance type"),
     (dict(confidentialInstanceConfig={"enableConfidentialCompute": True}), {}, "confidential instance type"),
@@ -177,6 +240,8 @@ def test_machine_type_changes_in_place_only_while_stopped():
     ({}, dict(network="tdx-vpc"), "network"),
     ({}, dict(subnetwork="other"), "subnetwork"),
     ({}, dict(external_ip=False), "external_ip"),
+    ({}, dict(internal_address="10.128.0.9"), "internal_address"),
+    ({}, dict(external_address="203.0.113.9"), "external_address"),
     ({}, dict(secure_boot=False), "secure_boot"),
     ({}, dict(service_account="robot@p.iam.gserviceaccount.com"), "service_account"),
     (dict(scheduling={"onHostMaintenance": "MIGRATE"}), {}, "on_host_maintenance"),

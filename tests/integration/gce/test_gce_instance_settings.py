@@ -1,0 +1,139 @@
+"""gce_instance's settings for Spot VMs, static addresses and labels kept from others, against the emulator.
+
+Each is created, rerun unchanged (reads only), changed where the API allows
+it and refused naming the option where it does not; check mode and the
+fleet mode show the same.
+"""
+
+import pytest
+
+from tests.integration.gce.harness import instance_task
+
+pytestmark = pytest.mark.integration
+
+ZONE = "us-central1-a"
+
+
+def held(gce, name):
+    return [instance for instance in gce.instances() if instance["name"] == name][0]
+
+
+def write_kinds(gce, since):
+    return [call["path"].rsplit("/", 1)[-1] for call in gce.writes(since)]
+
+
+def test_a_spot_vm_is_created_rerun_unchanged_and_its_termination_action_changed_in_place(gce):
+    run = gce.run([instance_task(name="tdx-spot", provisioning_model="SPOT")], diff=True)
+    assert run.status("create") == "changed", run.output
+    result = run.result("create")
+    assert result["instance"]["provisioning_model"] == "SPOT"
+    assert result["instance"]["instance_termination_action"] == "STOP"
+    assert result["diff"]["after"]["provisioning_model"] == "SPOT"
+    scheduling = held(gce, "tdx-spot")["scheduling"]
+    assert scheduling["provisioningModel"] == "SPOT" and scheduling["automaticRestart"] is False
+    assert scheduling["onHostMaintenance"] == "TERMINATE" and scheduling["instanceTerminationAction"] == "STOP"
+
+    since = gce.mark()
+    again = gce.run([instance_task(name="tdx-spot", provisioning_model="SPOT")])
+    assert again.status("create") == "ok", again.output
+    assert gce.writes(since) == []
+
+    since = gce.mark()
+    checked = gce.run([instance_task(name="tdx-spot", provisioning_model="SPOT", instance_termination_action="DELETE")],
+                      check=True)
+    assert checked.status("create") == "changed" and checked.result("create")["actions"] == [
+        "set instance termination action"]
+    assert gce.writes(since) == []
+    changed = gce.run([instance_task(name="tdx-spot", provisioning_model="SPOT",
+                                     instance_termination_action="DELETE")])
+    assert changed.status("create") == "changed", changed.output
+    assert write_kinds(gce, since) == ["setScheduling"]
+    assert held(gce, "tdx-spot")["scheduling"]["instanceTerminationAction"] == "DELETE"
+    assert held(gce, "tdx-spot")["status"] == "RUNNING"
+
+
+def test_the_provisioning_model_changes_with_one_call_while_stopped_and_is_refused_while_running(gce):
+    assert gce.run([instance_task(name="tdx-model")]).status("create") == "changed"
+    since = gce.mark()
+    refused = gce.run([instance_task(name="tdx-model", provisioning_model="SPOT")])
+    assert refused.status("create") == "failed"
+    message = refused.result("create")["msg"]
+    assert "provisioning_model is STANDARD, the task asks for SPOT (the instance is RUNNING; stop it first with " \
+           "state: stopped)" in message, message
+    assert gce.writes(since) == []
+
+    assert gce.run([instance_task(name="tdx-model", state="stopped")]).status("create") == "changed"
+    since = gce.mark()
+    changed = gce.run([instance_task(name="tdx-model", provisioning_model="SPOT", state="started")])
+    assert changed.status("create") == "changed", changed.output
+    assert changed.result("create")["actions"] == ["set provisioning model", "set instance termination action",
+                                                   "start"]
+    # One setScheduling for both options, while stopped; then the start.
+    assert write_kinds(gce, since) == ["setScheduling", "start"]
+    scheduling = held(gce, "tdx-model")["scheduling"]
+    assert scheduling["provisioningModel"] == "SPOT" and scheduling["instanceTerminationAction"] == "STOP"
+    assert held(gce, "tdx-model")["status"] == "RUNNING"
+
+
+def test_static_addresses_are_set_when_created_and_another_address_is_refused_naming_it(gce):
+    task = dict(name="tdx-static", internal_address="10.128.0.50", external_address="203.0.113.50")
+    run = gce.run([instance_task(**task)])
+    assert run.status("create") == "changed", run.output
+    assert run.result("create")["instance"]["internal_ip"] == "10.128.0.50"
+    assert run.result("create")["instance"]["external_ip"] == "203.0.113.50"
+    since = gce.mark()
+    assert gce.run([instance_task(**task)]).status("create") == "ok"
+    moved = gce.run([instance_task(**dict(task, internal_address="10.128.0.51"))])
+    assert moved.status("create") == "failed"
+    assert "internal_address is 10.128.0.50, the task asks for 10.128.0.51 (set when created)" in moved.result(
+        "create")["msg"]
+    assert gce.writes(since) == []
+
+
+def test_no_external_ip_and_an_address_outside_the_subnetwork_is_the_api_s_to_refuse(gce):
+    private = gce.run([instance_task(name="tdx-private", external_ip=False)])
+    assert private.status("create") == "changed", private.output
+    assert private.result("create")["instance"]["external_ip"] is None
+    assert "accessConfigs" not in held(gce, "tdx-private")["networkInterfaces"][0]
+    outside = gce.run([instance_task(name="tdx-outside", internal_address="192.0.2.10")])
+    assert outside.status("create") == "failed"
+    assert "networkIP" in outside.result("create")["msg"], outside.result("create")["msg"]
+
+
+def test_without_purge_labels_labels_set_by_others_are_kept(gce):
+    assert gce.run([instance_task(name="tdx-keep", labels={"env": "a"})]).status("create") == "changed"
+    # Another tool adds its own label.
+    other = gce.run([instance_task(name="tdx-keep", labels={"env": "a", "billing": "team-x"})])
+    assert other.status("create") == "changed"
+    since = gce.mark()
+    kept = gce.run([instance_task(name="tdx-keep", labels={"env": "b"}, purge_labels=False)])
+    assert kept.status("create") == "changed", kept.output
+    assert held(gce, "tdx-keep")["labels"] == {"env": "b", "billing": "team-x"}
+    assert write_kinds(gce, since) == ["setLabels"]
+    since = gce.mark()
+    assert gce.run([instance_task(name="tdx-keep", labels={"env": "b"}, purge_labels=False)]).status("create") == "ok"
+    assert gce.writes(since) == []
+    purged = gce.run([instance_task(name="tdx-keep", labels={"env": "b"})])
+    assert purged.status("create") == "changed"
+    assert held(gce, "tdx-keep")["labels"] == {"env": "b"}
+
+
+def test_a_fleet_sets_the_new_settings_per_entry(gce):
+    run = gce.run([{"name": "fleet", "confidential.tdx.gce_instance": {
+        "zone": ZONE, "provisioning_model": "SPOT", "instances": [
+            {"name": "fleet-spot"},
+            {"name": "fleet-standard", "provisioning_model": "STANDARD", "internal_address": "10.128.0.60"},
+        ]}}])
+    assert run.status("fleet") == "changed", run.output
+    assert held(gce, "fleet-spot")["scheduling"]["provisioningModel"] == "SPOT"
+    standard = held(gce, "fleet-standard")
+    assert standard["scheduling"]["provisioningModel"] == "STANDARD"
+    assert standard["networkInterfaces"][0]["networkIP"] == "10.128.0.60"
+    since = gce.mark()
+    again = gce.run([{"name": "fleet", "confidential.tdx.gce_instance": {
+        "zone": ZONE, "provisioning_model": "SPOT", "instances": [
+            {"name": "fleet-spot"},
+            {"name": "fleet-standard", "provisioning_model": "STANDARD", "internal_address": "10.128.0.60"},
+        ]}}])
+    assert again.status("fleet") == "ok", again.output
+    assert gce.writes(since) == []
