@@ -109,22 +109,28 @@ def _one_line(text):
 
 
 def _api_error_parts(error):
-    """(HTTP status, reason, message) of a google.api_core GoogleAPICallError."""
+    """(HTTP status, reason, message) of a google.api_core GoogleAPICallError.
+
+    The reason is Compute's own (``error.errors[].reason``, such as
+    rateLimitExceeded), which the tables here are keyed by; api_core's
+    ``error.reason`` is the ErrorInfo detail's (RATE_LIMIT_EXCEEDED) and only
+    stands in when the errors list gives none.
+    """
     status = getattr(error, "code", None)
-    reason = getattr(error, "reason", None)
+    reason = None
     message = None
     response = getattr(error, "response", None)
     if response is not None:
         try:
             body = response.json().get("error", {})
             message = body.get("message")
-            reason = reason or next(
-                (item.get("reason") for item in body.get("errors", ()) if item.get("reason")), None)
+            reason = next((item.get("reason") for item in body.get("errors", ()) if item.get("reason")), None)
         except (ValueError, AttributeError):
             pass
     if not reason:
         reason = next((item.get("reason") for item in getattr(error, "errors", ()) or ()
                        if isinstance(item, dict) and item.get("reason")), None)
+    reason = reason or getattr(error, "reason", None)
     if message is None:
         # api_core prefixes "METHOD URL: "; the URL adds nothing for the user.
         message = re.sub(r"^[A-Z]+ \S+: ", "", getattr(error, "message", None) or str(error))

@@ -25,11 +25,13 @@ TDX_IMAGE_MESSAGE = ("Invalid value for field 'resource.confidentialInstanceConf
                      "set when using a TDX compatible image.")
 
 
-def api_error(status, reason, message, method="POST"):
+def api_error(status, reason, message, method="POST", details=None):
     response = requests.Response()
     response.status_code = status
-    response._content = json.dumps({"error": {"code": status, "message": message, "errors": [
-        {"domain": "global", "reason": reason, "message": message}]}}).encode()
+    body = {"code": status, "message": message, "errors": [{"domain": "global", "reason": reason, "message": message}]}
+    if details:
+        body["details"] = details
+    response._content = json.dumps({"error": body}).encode()
     response.request = requests.Request(
         method, "http://127.0.0.1:1/compute/v1/projects/p/zones/z/instances?requestId=x").prepare()
     return api_exceptions.from_http_response(response)
@@ -127,6 +129,20 @@ def test_rate_limits_and_resources_not_ready_are_transient(status, reason, messa
 ])
 def test_a_missing_permission_or_a_used_up_quota_is_not_retried(status, reason, message):
     assert not is_transient(api_error(status, reason, message))
+
+
+def test_a_rate_limit_with_its_error_info_is_named_by_compute_s_reason_and_told_to_wait():
+    # As Compute Engine answers it: its own reason, and an AIP-193 ErrorInfo whose
+    # reason (RATE_LIMIT_EXCEEDED) api_core offers as error.reason.
+    details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com", "metadata": {"quota_limit": "WriteRequestsPerMinutePerProject"}}]
+    raised = api_error(403, "rateLimitExceeded", RATE_LIMIT_MESSAGE, details=details)
+    assert raised.reason == "RATE_LIMIT_EXCEEDED"
+    assert is_transient(raised)
+    message = assert_one_line(describe(raised, "stop instance web-1"))
+    assert message.startswith("stop instance web-1 failed: HTTP 403 rateLimitExceeded: Quota exceeded"), message
+    assert "fix: the project is throttled; retry later or raise wait_timeout" in message
+    assert "grant the credentials" not in message
 
 
 def test_a_used_up_quota_is_told_to_ask_for_more():
