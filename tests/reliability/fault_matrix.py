@@ -14,7 +14,12 @@ instance, so a fault rule aims at exactly one case's write call.
   different path for each fault, so every path meets one); the task must
   fail within its wait_timeout, with a message naming the fault.
 - mode ``once`` (operation error, stockout of the first zone): the outcome
-  per path is in EXPECTED_FAILURES.
+  per path is in expected_outcome().
+
+A fault that only a few write paths can meet on the real API says which
+(``paths``): a stale fingerprint (412) only answers a change that carries one
+(labels), and an instance can only be held in a transitional status once it
+exists (not by the write that creates it).
 
 Every case: no instance duplicated or lost, every attempt of the write with
 one requestId, the task ended within wait_timeout of its first API call, a
@@ -119,8 +124,14 @@ WRITE_PATHS = [
 class Fault:
     """A fault kind: its emulator rule, how a failure must name it, and the path that meets it persistently."""
 
-    def __init__(self, name, rule=None, names=(), transient=None, persistent_on=None, stockout=False):
+    def __init__(self, name, rule=None, names=(), transient=None, persistent_on=None, stockout=False, paths=None,
+                 resends=False):
         self.name = name
+        self.paths = paths                  # names of the write paths it applies to; None: all
+        # Each send after a refusal is a new request (412: the instance is read
+        # again and the change resent with the new fingerprint), so each carries
+        # its own requestId; at most one of them may be accepted.
+        self.resends = resends
         self.rule = rule                    # base emulator rule (kind, latency_seconds ...), None for a stockout
         self.names = names                  # what a failure message must say (any one of them)
         self.transient = transient          # rule fields of a burst (count), None: no transient mode
@@ -128,16 +139,26 @@ class Fault:
         self.stockout = stockout
 
     def modes(self):
+        paths = [path for path in WRITE_PATHS if self.paths is None or path.name in self.paths]
         if self.transient is None:
-            return [("once", path) for path in WRITE_PATHS]
-        cases = [("transient", path) for path in WRITE_PATHS]
-        return cases + [("persistent", path) for path in WRITE_PATHS if path.name == self.persistent_on]
+            return [("once", path) for path in paths]
+        cases = [("transient", path) for path in paths]
+        return cases + [("persistent", path) for path in paths if path.name == self.persistent_on]
 
 
 DROPPED = ["Connection aborted", "closed connection without response"]
 
 FAULTS = [
     Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on="create"),
+    # The per-minute rate limit: 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests'".
+    Fault("403", {"kind": "403"}, ["HTTP 403 rateLimitExceeded"], {"count": 2}, persistent_on="stop"),
+    Fault("412", {"kind": "412"}, ["HTTP 412 conditionNotMet"], {"count": 2}, persistent_on="labels",
+          paths=("labels",), resends=True),
+    # REPAIRING for a second from the write on: a start or stop meanwhile gets 400
+    # resourceNotReady; a delete or setLabels is taken as it comes (the API's rules).
+    Fault("transitional", {"kind": "transitional", "status": "REPAIRING", "hold_seconds": 1.0},
+          ["HTTP 400 resourceNotReady"], {"count": 1}, persistent_on="start",
+          paths=("delete", "start", "stop", "labels")),
     Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2}, persistent_on="delete"),
     Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on="start"),
     Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on="stop"),
@@ -426,12 +447,17 @@ def judge(run, case):
             problems.append("the task ended %.1f s after its first API call, over its wait_timeout of %d s" % (
                 seconds, case.wait_timeout))
 
-    # The write acted at most once: one requestId across the first run's attempts.
+    # The write acted at most once: one requestId across the first run's attempts
+    # (or, for a fault answered by resending, at most one send accepted).
     attempts = run.write_attempts(case)
     for name in case.instances:
-        request_ids = set((entry.get("query") or {}).get("requestId") for entry in attempts
-                          if Case.names_instance(entry, name))
-        if len(request_ids) > 1:
+        own = [entry for entry in attempts if Case.names_instance(entry, name)]
+        request_ids = set((entry.get("query") or {}).get("requestId") for entry in own)
+        if case.fault.resends:
+            accepted = [entry for entry in own if entry.get("status") == 200]
+            if len(accepted) > 1:
+                problems.append("%d sends of %s's write were accepted" % (len(accepted), name))
+        elif len(request_ids) > 1:
             problems.append("the attempts of %s's write carried %d different requestIds" % (name, len(request_ids)))
         if None in request_ids:
             problems.append("a write attempt for %s carried no requestId" % name)
