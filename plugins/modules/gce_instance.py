@@ -31,12 +31,14 @@ description:
     reads (C(instances.get), C(disks.get) on its boot disk, the look-up of
     O(image)) and reports no change. Labels, metadata,
     network tags and deletion protection are corrected in place (with the
-    API's fingerprints), and a Spot VM's termination action; the machine
-    type and the provisioning model are changed in place while the
-    instance is stopped. Other differences (a VM that is not TDX, another zone,
-    another image, a machine type or provisioning model on a running VM, boot
-    disk, network, external IP, static addresses, service account, Secure
-    Boot) cannot change in place and fail clearly unless O(recreate=true).
+    API's fingerprints), and so are a Spot VM's termination action and a
+    larger boot disk; the machine type, provisioning model, service account
+    and Secure Boot are changed in place while the instance is stopped (or
+    stopped for it, with O(allow_stopping_for_update=true)). Other
+    differences (a VM that is not TDX, another zone, another image, a
+    smaller boot disk, another disk type, network, external IP or static
+    address) cannot change in place and fail clearly unless
+    O(recreate=true).
   - The image of an existing instance is the boot disk's C(sourceImage), the
     image the disk was made from; licenses are not used (a custom image keeps
     the licenses of the disk it was made from, Ubuntu's for one built on
@@ -207,6 +209,10 @@ options:
         description:
           - As O(deletion_protection), for this instance.
         type: bool
+      allow_stopping_for_update:
+        description:
+          - As O(allow_stopping_for_update), for this instance.
+        type: bool
       recreate:
         description:
           - As O(recreate), for this instance.
@@ -283,6 +289,10 @@ options:
   boot_disk_size_gb:
     description:
       - Size of the boot disk in GB. Defaults to the image's size.
+      - A larger size grows the disk in place (C(disks.resize)), even while
+        the instance runs; the guest's file system still has to grow into
+        it (Ubuntu's cloud images do so at the next boot). A disk cannot
+        shrink.
     type: int
   boot_disk_type:
     description:
@@ -359,6 +369,8 @@ options:
         the project's default Compute Engine service account.
       - When not set, a new instance gets no service account (least privilege),
         and the service account of an existing instance is not managed.
+      - Changed in place (with O(service_account_scopes)) while the instance
+        is stopped, see O(allow_stopping_for_update).
     type: str
   service_account_scopes:
     description:
@@ -370,6 +382,8 @@ options:
     description:
       - Whether Shielded VM Secure Boot is on (vTPM and integrity monitoring
         are always on).
+      - Changed in place while the instance is stopped, see
+        O(allow_stopping_for_update).
     type: bool
     default: true
   provisioning_model:
@@ -406,6 +420,18 @@ options:
       - With O(state=absent), a protected instance is deleted only when this
         is V(false).
     type: bool
+  allow_stopping_for_update:
+    description:
+      - Let the module stop a running instance for a change the API makes
+        only to a stopped one (O(machine_type), O(provisioning_model),
+        O(service_account), O(secure_boot)), as Terraform's
+        C(allow_stopping_for_update) does. The instance is stopped, changed
+        and then taken to O(state), started again unless that is
+        V(stopped). The workload inside stops meanwhile.
+      - Without it such a change to a running instance fails, naming the
+        option, and nothing is changed.
+    type: bool
+    default: false
   recreate:
     description:
       - Delete and create the instance again when it differs in something that

@@ -32,6 +32,7 @@ class Comparison:
     def __init__(self):
         self.updates = []   # (option, before, after): changed in place
         self.blocked = []   # (option, have, want, hint): needs recreate
+        self.stop_first = False  # some update needs the running instance stopped (allow_stopping_for_update)
 
     def update(self, option, before, after):
         self.updates.append((option, before, after))
@@ -60,20 +61,22 @@ def compare(instance, params, zones, image=None):
         found.block("on_host_maintenance", view["on_host_maintenance"], params["on_host_maintenance"],
                     "a TDX instance must use TERMINATE")
     if view["machine_type"] != params["machine_type"]:
-        _update_when_stopped(found, view, "machine_type", params["machine_type"])
+        _update_when_stopped(found, view, params, "machine_type", params["machine_type"])
     scheduling = wanted_scheduling(params)
     action = scheduling.get("instanceTerminationAction")
     if view["provisioning_model"] != scheduling["provisioningModel"]:
-        _update_when_stopped(found, view, "provisioning_model", scheduling["provisioningModel"])
+        _update_when_stopped(found, view, params, "provisioning_model", scheduling["provisioningModel"])
         if view["instance_termination_action"] != action:  # a Spot VM's action goes with its model
             found.update("instance_termination_action", view["instance_termination_action"], action)
     elif action and view["instance_termination_action"] != action:
         found.update("instance_termination_action", view["instance_termination_action"], action)
     if image is not None and image.verdict == DIFFERENT:
         found.block("image", image.have, wanted_label(image), "the boot disk cannot be replaced in place")
-    if params["boot_disk_size_gb"] and view["boot_disk_size_gb"] != params["boot_disk_size_gb"]:
-        found.block("boot_disk_size_gb", view["boot_disk_size_gb"], params["boot_disk_size_gb"],
-                    "grow the disk with gcloud compute disks resize, then set this to match")
+    size = params["boot_disk_size_gb"]
+    if size and view["boot_disk_size_gb"] and size > view["boot_disk_size_gb"]:
+        found.update("boot_disk_size_gb", view["boot_disk_size_gb"], size)  # disks.resize, even while running
+    elif size and view["boot_disk_size_gb"] != size:
+        found.block("boot_disk_size_gb", view["boot_disk_size_gb"], size, "a disk can grow but not shrink")
     if view["network"] != short_name(params["network"]):
         found.block("network", view["network"], short_name(params["network"]), "set when created")
     if params["subnetwork"] and view["subnetwork"] != short_name(params["subnetwork"]):
@@ -90,9 +93,9 @@ def compare(instance, params, zones, image=None):
         email = account[0].get("email")
         same_email = email == params["service_account"] or (params["service_account"] == "default" and email)
         if not same_email or sorted(account[0].get("scopes") or ()) != sorted(params["service_account_scopes"]):
-            found.block("service_account", email, params["service_account"], "set when created")
+            _update_when_stopped(found, view, params, "service_account", params["service_account"])
     if view["secure_boot"] != params["secure_boot"]:
-        found.block("secure_boot", view["secure_boot"], params["secure_boot"], "set when created")
+        _update_when_stopped(found, view, params, "secure_boot", params["secure_boot"])
     labels = wanted_labels(params, have=view["labels"])
     if labels is not None and labels != view["labels"]:
         found.update("labels", view["labels"], labels)
@@ -108,13 +111,20 @@ def compare(instance, params, zones, image=None):
     return found
 
 
-def _update_when_stopped(found, view, option, wanted):
-    """A change the API makes only to a stopped instance: an update when it is, a block naming the fix when not."""
+def _update_when_stopped(found, view, params, option, wanted):
+    """A change the API makes only to a stopped instance.
+
+    An update when the instance is stopped, or when it may be stopped for it
+    (allow_stopping_for_update); otherwise a block naming both ways out.
+    """
     if view["status"] in STOPPED_STATES:
         found.update(option, view[option], wanted)
+    elif params["allow_stopping_for_update"]:
+        found.update(option, view[option], wanted)
+        found.stop_first = True
     else:
-        found.block(option, view[option], wanted, "the instance is %s; stop it first with state: stopped"
-                    % view["status"])
+        found.block(option, view[option], wanted, "the instance is %s; stop it first with state: stopped, or set "
+                    "allow_stopping_for_update: true" % view["status"])
 
 
 def power_actions(status, state):

@@ -14,7 +14,6 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
     disk_location,
     image_label,
     image_path,
-    machine_type_path,
     parse_image,
     short_name,
 )
@@ -24,9 +23,9 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules imp
     live_problems,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
-    SCHEDULING_OPTIONS,
     SETTLING_STATES,
     STATUS_AFTER,
+    STOPPING_STATES,
     compare,
     power_actions,
 )
@@ -35,6 +34,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
     judge_image,
     warning,
 )
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.in_place import InPlaceChanges, sends
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import (
     desired_body,
     diff_view,
@@ -43,13 +43,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.sha
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     catalog_warnings,
     requested_zones,
-    wanted_scheduling,
     zones_option,
 )
 
 
-# Sends of one fingerprinted change before a stale fingerprint (412) fails the task.
-FINGERPRINT_ATTEMPTS = 3
 
 
 def prefer_available(untried, available):
@@ -320,23 +317,32 @@ class InstanceTask:
         self.image_outdated = outdated
         zone = before["zone"]
         after = copy.deepcopy(before)
+        status = before["status"]
+        # allow_stopping_for_update: stop first (or let a stop under way end), change, then
+        # take the instance where the task wants it, as from stopped.
+        stop_first = comparison.stop_first and status not in STOPPING_STATES
+        if stop_first:
+            self.actions.append("stop")
         for option, dummy, wanted in comparison.updates:
             self.actions.append("set %s" % option.replace("_", " "))
             after[option] = wanted  # each option is its own key of RV(instance)
-        status = before["status"]
-        power = power_actions(status, self.params["state"])
+        power = power_actions("TERMINATED" if comparison.stop_first else status, self.params["state"])
         self.actions.extend(power)
-        if power:
-            after["status"] = STATUS_AFTER[power[-1]]
+        if power or comparison.stop_first:
+            after["status"] = STATUS_AFTER[power[-1]] if power else "TERMINATED"
         changed = bool(self.actions)
         diff = {"before": diff_view(before), "after": diff_view(after)}
         if not changed:
             return self.result(False, before, diff=diff)
         if self.gce.check_mode:
             return self.result(True, after, diff=diff)
+        if stop_first:
+            self.calls.wait(self.calls.stop(zone, self.name), "stop instance %s" % self.name)
+        elif comparison.stop_first:
+            self.await_settled(zone)
         self.apply_updates(existing, zone, comparison.updates, last=not power)
         for position, verb in enumerate(power):
-            if verb == "start" and status in SETTLING_STATES:
+            if verb == "start" and status in SETTLING_STATES and not comparison.stop_first:
                 self.await_settled(zone)
             operation = getattr(self.calls, verb)(zone, self.name)
             self.finish(operation, "%s instance %s" % (verb, self.name), last=position == len(power) - 1)
@@ -346,51 +352,12 @@ class InstanceTask:
         return self.result(True, view, diff=diff)
 
     def apply_updates(self, existing, zone, updates, last):
-        # Both scheduling options are sent in one setScheduling call, the first one's.
-        sends = []
-        for option, dummy, wanted in updates:
-            if option in SCHEDULING_OPTIONS:
-                if any(sent in SCHEDULING_OPTIONS for sent, dummy in sends):
-                    continue
-                wanted = wanted_scheduling(self.params)
-            sends.append((option, wanted))
-        for position, (option, wanted) in enumerate(sends):
-            is_last = last and position == len(sends) - 1
+        changes = InPlaceChanges(self.calls, self.name, self.params)
+        planned = sends(updates)
+        for position, (option, wanted) in enumerate(planned):
+            is_last = last and position == len(planned) - 1
             action = "set %s of %s" % (option.replace("_", " "), self.name)
-            self.finish(self.send_update(existing, zone, option, wanted), action, last=is_last)
-
-    def send_update(self, existing, zone, option, wanted):
-        """The call that changes ``option`` in place; its Operation."""
-        if option == "labels":
-            return self.fingerprinted(zone, existing, lambda instance: self.calls.set_labels(
-                zone, self.name, wanted, instance.get("labelFingerprint")))
-        if option == "metadata":
-            return self.fingerprinted(zone, existing, lambda instance: self.calls.set_metadata(
-                zone, self.name, wanted, (instance.get("metadata") or {}).get("fingerprint")))
-        if option == "network_tags":
-            return self.fingerprinted(zone, existing, lambda instance: self.calls.set_tags(
-                zone, self.name, wanted, (instance.get("tags") or {}).get("fingerprint")))
-        if option == "deletion_protection":
-            return self.calls.set_deletion_protection(zone, self.name, wanted)
-        if option in SCHEDULING_OPTIONS:
-            return self.calls.set_scheduling(zone, self.name, wanted)
-        return self.calls.set_machine_type(zone, self.name, machine_type_path(zone, wanted))
-
-    def fingerprinted(self, zone, existing, send):
-        """``send(instance)`` a change that carries the instance's fingerprint; on 412 read it again and resend.
-
-        412 conditionNotMet means another writer changed the instance since it
-        was read (a stale fingerprint): the change is made with the new
-        fingerprint, as Terraform's provider does, a few times at most.
-        """
-        instance = existing
-        for attempt in range(FINGERPRINT_ATTEMPTS):
-            try:
-                return send(instance)
-            except GceError as error:
-                if error.details.get("http_status") != 412 or attempt == FINGERPRINT_ATTEMPTS - 1:
-                    raise
-                instance = self.calls.get(zone, self.name) or instance
+            self.finish(changes.send(existing, zone, option, wanted), action, last=is_last)
 
     def await_settled(self, zone):
         """Poll until a STOPPING/SUSPENDING instance has stopped, so that it can be started."""

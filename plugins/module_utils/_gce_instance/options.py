@@ -43,6 +43,7 @@ INSTANCE_OPTIONS = dict(
     provisioning_model=dict(type="str", default="STANDARD", choices=PROVISIONING_MODELS),
     instance_termination_action=dict(type="str", choices=TERMINATION_ACTIONS),
     deletion_protection=dict(type="bool"),
+    allow_stopping_for_update=dict(type="bool", default=False),
     recreate=dict(type="bool", default=False),
     recreate_on_image_update=dict(type="bool", default=False),
 )

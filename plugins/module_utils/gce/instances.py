@@ -272,6 +272,25 @@ class InstanceCalls:
                               "set scheduling of %s" % name, project=self.project, zone=zone, instance=name,
                               scheduling_resource=self._message("Scheduling", scheduling))
 
+    def set_service_account(self, zone, name, email, scopes):
+        resource = {"email": email, "scopes": list(scopes)}
+        return self.api.write(INSTANCES, "set_service_account", "SetServiceAccountInstanceRequest",
+                              "set service account of %s" % name, project=self.project, zone=zone, instance=name,
+                              instances_set_service_account_request_resource=self._message(
+                                  "InstancesSetServiceAccountRequest", resource))
+
+    def update_shielded_instance_config(self, zone, name, shielded):
+        return self.api.write(INSTANCES, "update_shielded_instance_config",
+                              "UpdateShieldedInstanceConfigInstanceRequest",
+                              "set Shielded VM options of %s" % name, project=self.project, zone=zone,
+                              instance=name, shielded_instance_config_resource=self._message(
+                                  "ShieldedInstanceConfig", shielded))
+
+    def resize_disk(self, project, zone, disk, size_gb):
+        return self.api.write(DISKS, "resize", "ResizeDiskRequest", "resize disk %s" % disk, project=project,
+                              zone=zone, disk=disk, disks_resize_request_resource=self._message(
+                                  "DisksResizeRequest", {"sizeGb": str(size_gb)}))
+
     def wait(self, operation, action):
         return self.api.wait_for_zone_operation(operation, action)
 

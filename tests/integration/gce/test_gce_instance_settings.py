@@ -59,7 +59,7 @@ def test_the_provisioning_model_changes_with_one_call_while_stopped_and_is_refus
     assert refused.status("create") == "failed"
     message = refused.result("create")["msg"]
     assert "provisioning_model is STANDARD, the task asks for SPOT (the instance is RUNNING; stop it first with " \
-           "state: stopped)" in message, message
+           "state: stopped, or set allow_stopping_for_update: true)" in message, message
     assert gce.writes(since) == []
 
     assert gce.run([instance_task(name="tdx-model", state="stopped")]).status("create") == "changed"
@@ -137,3 +137,71 @@ def test_a_fleet_sets_the_new_settings_per_entry(gce):
         ]}}])
     assert again.status("fleet") == "ok", again.output
     assert gce.writes(since) == []
+
+
+def test_allow_stopping_for_update_stops_changes_and_starts_the_instance_again(gce):
+    assert gce.run([instance_task(name="tdx-resize")]).status("create") == "changed"
+    wanted = dict(name="tdx-resize", machine_type="c3-standard-8", secure_boot=False,
+                  service_account="default", allow_stopping_for_update=True)
+    since = gce.mark()
+    checked = gce.run([instance_task(**wanted)], check=True, diff=True)
+    assert checked.status("create") == "changed", checked.output
+    result = checked.result("create")
+    assert result["actions"] == ["stop", "set machine type", "set service account", "set secure boot", "start"]
+    assert result["diff"]["after"]["machine_type"] == "c3-standard-8"
+    assert result["diff"]["after"]["status"] == "RUNNING"
+    assert gce.writes(since) == []
+
+    run = gce.run([instance_task(**wanted)])
+    assert run.status("create") == "changed", run.output
+    assert write_kinds(gce, since) == ["stop", "setMachineType", "setServiceAccount",
+                                       "updateShieldedInstanceConfig", "start"]
+    instance = held(gce, "tdx-resize")
+    assert instance["status"] == "RUNNING"
+    assert instance["machineType"].endswith("/c3-standard-8")
+    assert instance["shieldedInstanceConfig"]["enableSecureBoot"] is False
+    assert instance["serviceAccounts"][0]["email"].endswith("-compute@developer.gserviceaccount.com")
+    since = gce.mark()
+    assert gce.run([instance_task(**wanted)]).status("create") == "ok"
+    assert gce.writes(since) == []
+
+
+def test_with_state_stopped_the_instance_is_left_stopped_after_the_change(gce):
+    assert gce.run([instance_task(name="tdx-halt")]).status("create") == "changed"
+    since = gce.mark()
+    run = gce.run([instance_task(name="tdx-halt", machine_type="c3-standard-8", state="stopped",
+                                 allow_stopping_for_update=True)])
+    assert run.status("create") == "changed", run.output
+    assert run.result("create")["actions"] == ["stop", "set machine type"]
+    assert write_kinds(gce, since) == ["stop", "setMachineType"]
+    assert held(gce, "tdx-halt")["status"] == "TERMINATED"
+
+
+def test_a_larger_boot_disk_grows_in_place_while_running_and_a_smaller_one_is_refused(gce):
+    assert gce.run([instance_task(name="tdx-grow", boot_disk_size_gb=20)]).status("create") == "changed"
+    since = gce.mark()
+    grown = gce.run([instance_task(name="tdx-grow", boot_disk_size_gb=40)])
+    assert grown.status("create") == "changed", grown.output
+    assert grown.result("create")["actions"] == ["set boot disk size gb"]
+    assert [(call["method"], call["path"].rsplit("/", 2)[-2:]) for call in gce.writes(since)] == [
+        ("POST", ["tdx-grow", "resize"])]
+    assert grown.result("create")["instance"]["boot_disk_size_gb"] == 40
+    assert held(gce, "tdx-grow")["status"] == "RUNNING"
+    since = gce.mark()
+    shrunk = gce.run([instance_task(name="tdx-grow", boot_disk_size_gb=30)])
+    assert shrunk.status("create") == "failed"
+    assert "boot_disk_size_gb is 40, the task asks for 30 (a disk can grow but not shrink)" in shrunk.result(
+        "create")["msg"]
+    assert gce.writes(since) == []
+
+
+def test_the_service_account_changes_in_place_on_a_stopped_instance(gce):
+    assert gce.run([instance_task(name="tdx-sa", state="stopped")]).status("create") == "changed"
+    since = gce.mark()
+    run = gce.run([instance_task(name="tdx-sa", state="stopped", service_account="robot@p.iam.gserviceaccount.com",
+                                 service_account_scopes=["https://www.googleapis.com/auth/logging.write"])])
+    assert run.status("create") == "changed", run.output
+    assert write_kinds(gce, since) == ["setServiceAccount"]
+    account = held(gce, "tdx-sa")["serviceAccounts"][0]
+    assert account == {"email": "robot@p.iam.gserviceaccount.com",
+                       "scopes": ["https://www.googleapis.com/auth/logging.write"]}

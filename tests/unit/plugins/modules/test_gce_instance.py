@@ -233,10 +233,33 @@ def test_a_spot_vm_s_termination_action_changes_in_place_even_while_running():
     assert older.blocked == []
 
 
+def test_a_larger_boot_disk_grows_in_place_even_while_running():
+    found = compare(existing(), params(boot_disk_size_gb=50), ["us-central1-a"])
+    assert found.updates == [("boot_disk_size_gb", 10, 50)] and found.blocked == [] and not found.stop_first
+
+
+@pytest.mark.parametrize("args, option, have", [
+    (dict(machine_type="c3-standard-8"), "machine_type", "c3-standard-4"),
+    (dict(service_account="robot@p.iam.gserviceaccount.com"), "service_account", None),
+    (dict(secure_boot=False), "secure_boot", True),
+    (dict(provisioning_model="SPOT"), "provisioning_model", "STANDARD"),
+])
+def test_what_needs_a_stopped_instance_is_blocked_while_running_unless_it_may_be_stopped(args, option, have):
+    running = compare(existing(), params(**args), ["us-central1-a"])
+    assert [blocked[0] for blocked in running.blocked] == [option]
+    assert running.blocked[0][3] == ("the instance is RUNNING; stop it first with state: stopped, or set "
+                                     "allow_stopping_for_update: true")
+    allowed = compare(existing(), params(allow_stopping_for_update=True, **args), ["us-central1-a"])
+    assert allowed.blocked == [] and allowed.stop_first
+    assert allowed.updates[0] == (option, have, args[option])
+    stopped = compare(existing(status="TERMINATED"), params(**args), ["us-central1-a"])
+    assert stopped.blocked == [] and not stopped.stop_first and stopped.updates[0][0] == option
+
+
 @pytest.mark.parametrize("changes, args, blocked_option", [
     (dict(confidentialInstanceConfig={}), {}, "confidential instance type"),
     (dict(confidentialInstanceConfig={"enableConfidentialCompute": True}), {}, "confidential instance type"),
-    ({}, dict(boot_disk_size_gb=50), "boot_disk_size_gb"),
+    ({}, dict(boot_disk_size_gb=5), "boot_disk_size_gb"),
     ({}, dict(network="tdx-vpc"), "network"),
     ({}, dict(subnetwork="other"), "subnetwork"),
     ({}, dict(external_ip=False), "external_ip"),
