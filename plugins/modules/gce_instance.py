@@ -145,6 +145,10 @@ options:
         description:
           - As O(boot_disk_type), for this instance.
         type: str
+      boot_disk_kms_key_name:
+        description:
+          - As O(boot_disk_kms_key_name), for this instance.
+        type: str
       network:
         description:
           - As O(network), for this instance.
@@ -302,6 +306,19 @@ options:
         V(pd-standard) (checked before any call).
     type: str
     default: pd-balanced
+  boot_disk_kms_key_name:
+    description:
+      - A Cloud KMS key to encrypt the boot disk with (a customer-managed
+        encryption key, CMEK), as
+        V(projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY).
+        Without it Google encrypts the disk with a key of its own.
+      - The Compute Engine service agent of the project
+        (C(service-PROJECT_NUMBER@compute-system.iam.gserviceaccount.com))
+        needs C(roles/cloudkms.cryptoKeyEncrypterDecrypter) on the key.
+      - Set when the instance is created; the API answers with the key
+        version appended, which is not a difference. An instance whose disk
+        has another key or none is a difference that needs O(recreate).
+    type: str
   network:
     description:
       - VPC network of the first network interface (name or URL).
@@ -708,6 +725,10 @@ instance:
       description: Size of the boot disk in GB.
       type: int
       sample: 10
+    boot_disk_kms_key_name:
+      description: The Cloud KMS key of the boot disk (without its version), or V(null) for a Google-managed key.
+      type: str
+      sample: projects/my-project/locations/us-central1/keyRings/tdx/cryptoKeys/boot
     guest_os_features:
       description: Guest OS features of the boot disk (from its image).
       type: list

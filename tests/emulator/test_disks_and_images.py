@@ -154,3 +154,28 @@ def test_a_loaded_instance_without_disk_resources_can_be_deleted(compute, gce_em
     gce_emulator.admin.load_state({"instances": [{"name": "loaded", "zone": ZONE, "disks": [{"boot": True}]}]})
     compute.wait(compute.instances.delete_unary(project=compute.project, zone=ZONE, instance="loaded"))
     assert gce_emulator.admin.instances() == []
+
+
+KMS_KEY = "projects/tdx-test-project/locations/global/keyRings/tdx/cryptoKeys/boot"
+
+
+def test_a_cloud_kms_key_is_kept_with_the_key_version_appended(compute, disks):
+    instance = tdx_instance("tdx-cmek")
+    instance.disks[0].disk_encryption_key = compute_v1.CustomerEncryptionKey(kms_key_name=KMS_KEY)
+    compute.create(instance)
+    disk = disks.get(project=compute.project, zone=ZONE, disk="tdx-cmek")
+    assert disk.disk_encryption_key.kms_key_name == KMS_KEY + "/cryptoKeyVersions/1"
+    attached = compute.get("tdx-cmek").disks[0]
+    assert attached.disk_encryption_key.kms_key_name == KMS_KEY + "/cryptoKeyVersions/1"
+
+
+def test_a_malformed_kms_key_or_a_raw_key_is_refused(compute):
+    instance = tdx_instance("tdx-badkey")
+    instance.disks[0].disk_encryption_key = compute_v1.CustomerEncryptionKey(kms_key_name="boot")
+    with pytest.raises(exceptions.BadRequest) as refused:
+        compute.insert(instance)
+    assert "diskEncryptionKey.kmsKeyName" in refused.value.message
+    instance.disks[0].disk_encryption_key = compute_v1.CustomerEncryptionKey(raw_key="c2VjcmV0")
+    with pytest.raises(exceptions.BadRequest) as unsupported:
+        compute.insert(instance)
+    assert reasons(unsupported) == ["unsupported"]

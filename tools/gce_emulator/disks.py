@@ -8,13 +8,42 @@ licenses, as on Compute Engine: one built from an Ubuntu disk names
 ``projects/ubuntu-os-cloud/global/licenses/...``, whatever project it is in,
 so licenses never tell which image an instance came from; the boot disk's
 ``sourceImage`` does. Its ``guestOsFeatures`` are the source disk's plus those
-the request lists (``TDX_CAPABLE`` for a custom TDX image).
+the request lists (``TDX_CAPABLE`` for a custom TDX image). A disk asked for
+with a Cloud KMS key (``diskEncryptionKey.kmsKeyName``, CMEK) shows it on the
+disk and on the instance's attached disk with the key version appended.
 """
+
+import re
 
 from . import errors, instances, resources
 
 
-def disk_json(world, project, zone, name, size_gb, disk_type, image_project, image, user_link):
+# A Cloud KMS key as Compute Engine takes it for a disk (CMEK).
+KMS_KEY_NAME = re.compile(r"projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+")
+# Compute Engine answers with the key version that encrypted the disk appended
+# (terraform-provider-google strips it when it reads a disk back).
+KMS_KEY_VERSION = "/cryptoKeyVersions/1"
+
+
+def encryption_key(requested, field):
+    """The diskEncryptionKey a disk keeps for a request's, or None; only Cloud KMS keys are modelled."""
+    if not requested:
+        return None
+    unknown = set(requested) - {"kmsKeyName", "kmsKeyServiceAccount"}
+    if unknown:
+        raise errors.bad_request("The emulator models Cloud KMS keys only, not %s." % ", ".join(sorted(unknown)),
+                                 reason="unsupported")
+    name = requested.get("kmsKeyName") or ""
+    if not KMS_KEY_NAME.fullmatch(name):
+        raise errors.invalid_field(field + ".kmsKeyName", name, "Must be a Cloud KMS key of the form "
+                                   "projects/P/locations/L/keyRings/R/cryptoKeys/K.")
+    key = {"kmsKeyName": name + KMS_KEY_VERSION}
+    if requested.get("kmsKeyServiceAccount"):
+        key["kmsKeyServiceAccount"] = requested["kmsKeyServiceAccount"]
+    return key
+
+
+def disk_json(world, project, zone, name, size_gb, disk_type, image_project, image, user_link, key=None):
     """The Disk resource an instance's insert makes."""
     body = {
         "kind": "compute#disk",
@@ -31,6 +60,8 @@ def disk_json(world, project, zone, name, size_gb, disk_type, image_project, ima
         "physicalBlockSizeBytes": "4096",
         "architecture": "X86_64",
     }
+    if key:
+        body["diskEncryptionKey"] = dict(key)
     if image is not None:
         body["sourceImage"] = resources.url(image_project, "global", "images", image["name"])
         body["sourceImageId"] = image["id"]

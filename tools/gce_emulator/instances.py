@@ -256,10 +256,13 @@ class InstanceBuilder:
             if image is not None:
                 attached["licenses"] = self.catalog.license_urls(image_project, image)
                 attached["guestOsFeatures"] = [{"type": feature} for feature in image["guestOsFeatures"]]
+            key = disks_module.encryption_key(disk.get("diskEncryptionKey"), field + ".diskEncryptionKey")
+            if key:
+                attached["diskEncryptionKey"] = key
             disks.append(attached)
             self.built_disks.append(disks_module.disk_json(
                 self.world, self.project, self.zone, disk_name, size, disk_type, image_project, image,
-                resources.url(self.project, "zones", self.zone, "instances", instance_name)))
+                resources.url(self.project, "zones", self.zone, "instances", instance_name), key))
         return disks, boot_image
 
     @staticmethod

@@ -77,6 +77,10 @@ def compare(instance, params, zones, image=None):
         found.update("boot_disk_size_gb", view["boot_disk_size_gb"], size)  # disks.resize, even while running
     elif size and view["boot_disk_size_gb"] != size:
         found.block("boot_disk_size_gb", view["boot_disk_size_gb"], size, "a disk can grow but not shrink")
+    key = params["boot_disk_kms_key_name"]
+    if key and view["boot_disk_kms_key_name"] != key:
+        found.block("boot_disk_kms_key_name", view["boot_disk_kms_key_name"], key,
+                    "a disk's encryption key is set when it is created")
     if view["network"] != short_name(params["network"]):
         found.block("network", view["network"], short_name(params["network"]), "set when created")
     if params["subnetwork"] and view["subnetwork"] != short_name(params["subnetwork"]):

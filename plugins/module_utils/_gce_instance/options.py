@@ -27,6 +27,7 @@ INSTANCE_OPTIONS = dict(
     image=dict(type="str", default=tdx_catalog.DEFAULT_IMAGE),
     boot_disk_size_gb=dict(type="int"),
     boot_disk_type=dict(type="str", default="pd-balanced"),
+    boot_disk_kms_key_name=dict(type="str"),
     network=dict(type="str", default="default"),
     subnetwork=dict(type="str"),
     external_ip=dict(type="bool", default=True),

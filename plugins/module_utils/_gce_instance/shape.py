@@ -22,7 +22,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.val
 # The fields of RV(instance) shown in diff mode: what a task can change.
 DIFF_KEYS = ("name", "zone", "status", "machine_type", "confidential_instance_type", "on_host_maintenance",
              "provisioning_model", "instance_termination_action", "network", "subnetwork", "network_tags",
-             "labels", "metadata", "service_account", "secure_boot", "deletion_protection", "boot_disk_size_gb")
+             "labels", "metadata", "service_account", "secure_boot", "deletion_protection", "boot_disk_size_gb",
+             "boot_disk_kms_key_name")
 
 
 def desired_body(params, project, zone, image_link):
@@ -38,6 +39,8 @@ def desired_body(params, project, zone, image_link):
     }
     if params["boot_disk_size_gb"]:
         disk["initializeParams"]["diskSizeGb"] = str(params["boot_disk_size_gb"])
+    if params["boot_disk_kms_key_name"]:
+        disk["diskEncryptionKey"] = {"kmsKeyName": params["boot_disk_kms_key_name"]}
     interface = {"network": network_path(project, params["network"]), "nicType": "GVNIC"}
     if params["subnetwork"]:
         interface["subnetwork"] = subnetwork_path(project, region_of(zone), params["subnetwork"])
@@ -94,6 +97,7 @@ def planned_view(params, zone, image):
         "secure_boot": params["secure_boot"],
         "deletion_protection": bool(params["deletion_protection"]),
         "boot_disk_size_gb": size,
+        "boot_disk_kms_key_name": params["boot_disk_kms_key_name"],
         "guest_os_features": sorted(feature.get("type") for feature in image.get("guestOsFeatures") or ()),
     }
 

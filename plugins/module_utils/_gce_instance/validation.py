@@ -9,6 +9,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks 
     check_disk_size,
     check_disk_type,
     check_ipv4_address,
+    check_kms_key_name,
     check_labels,
     check_machine_type_name,
     check_metadata_keys,
@@ -92,6 +93,7 @@ def validate(params):
                             "projects/PROJECT/global/images/IMAGE, e.g. %s"
                             % (params["image"], tdx_catalog.DEFAULT_IMAGE))
         problems.append(check_disk_size(params["boot_disk_size_gb"]))
+        problems.append(check_kms_key_name(params["boot_disk_kms_key_name"], "boot_disk_kms_key_name"))
         problems.append(check_disk_type(params["boot_disk_type"]) or
                         check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
         problems.append(check_network(params["network"], "network"))

@@ -100,6 +100,20 @@ def check_network(value, option):
             "reference such as projects/PROJECT/global/networks/NAME" % (option, excerpt(value)))
 
 
+# A Cloud KMS key as Compute Engine takes it for a disk's customer-managed encryption key.
+KMS_KEY_NAME = re.compile(r"projects/[a-z][-a-z0-9]*/locations/[-a-z0-9]+/keyRings/[-_a-zA-Z0-9]+/"
+                          r"cryptoKeys/[-_a-zA-Z0-9]+")
+
+
+def check_kms_key_name(value, option):
+    if value is None or KMS_KEY_NAME.fullmatch(value):
+        return None
+    if KMS_KEY_NAME.fullmatch(value.split("/cryptoKeyVersions/")[0]):
+        return "%s: names a key version; give the key itself, without /cryptoKeyVersions/N" % option
+    return ("%s: %s is not a Cloud KMS key name; give projects/PROJECT/locations/LOCATION/keyRings/RING/"
+            "cryptoKeys/KEY" % (option, excerpt(value)))
+
+
 def check_ipv4_address(value, option):
     """An address to give an interface: a dotted IPv4 address (the API's networkIP and natIP)."""
     if value is None:

@@ -31,6 +31,12 @@ def provisioning_model(instance):
     return scheduling.get("provisioningModel") or ("SPOT" if scheduling.get("preemptible") else "STANDARD")
 
 
+def kms_key_name(disk):
+    """The Cloud KMS key of an attached disk (CMEK), without the key version the API appends; None without one."""
+    name = (disk.get("diskEncryptionKey") or {}).get("kmsKeyName")
+    return name.split("/cryptoKeyVersions/")[0] if name else None
+
+
 def external_ip(interface):
     for config in interface.get("accessConfigs") or ():
         if config.get("natIP"):
@@ -67,6 +73,7 @@ def summarize(instance):
         "secure_boot": bool((instance.get("shieldedInstanceConfig") or {}).get("enableSecureBoot")),
         "deletion_protection": bool(instance.get("deletionProtection")),
         "boot_disk_size_gb": int(size) if size else None,
+        "boot_disk_kms_key_name": kms_key_name(disk),
         "guest_os_features": guest_os_feature_types(disk.get("guestOsFeatures")),
         "self_link": instance.get("selfLink"),
         "creation_timestamp": instance.get("creationTimestamp"),

@@ -205,3 +205,32 @@ def test_the_service_account_changes_in_place_on_a_stopped_instance(gce):
     account = held(gce, "tdx-sa")["serviceAccounts"][0]
     assert account == {"email": "robot@p.iam.gserviceaccount.com",
                        "scopes": ["https://www.googleapis.com/auth/logging.write"]}
+
+
+KEY = "projects/tdx-test-project/locations/us-central1/keyRings/tdx/cryptoKeys/boot"
+
+
+def test_a_boot_disk_encrypted_with_a_cloud_kms_key_reruns_unchanged_although_the_api_adds_the_key_version(gce):
+    run = gce.run([instance_task(name="tdx-cmek", boot_disk_kms_key_name=KEY)], diff=True)
+    assert run.status("create") == "changed", run.output
+    insert = [call for call in gce.writes() if call["path"].endswith("/instances")][0]
+    assert insert["body"]["disks"][0]["diskEncryptionKey"] == {"kmsKeyName": KEY}
+    assert run.result("create")["instance"]["boot_disk_kms_key_name"] == KEY
+    attached = held(gce, "tdx-cmek")["disks"][0]["diskEncryptionKey"]["kmsKeyName"]
+    assert attached == KEY + "/cryptoKeyVersions/1"
+    since = gce.mark()
+    again = gce.run([instance_task(name="tdx-cmek", boot_disk_kms_key_name=KEY)])
+    assert again.status("create") == "ok", again.output
+    assert gce.writes(since) == []
+    other = gce.run([instance_task(name="tdx-cmek", boot_disk_kms_key_name=KEY + "2")])
+    assert other.status("create") == "failed"
+    assert "boot_disk_kms_key_name is %s, the task asks for %s2 (a disk's encryption key is set when it is " \
+           "created)" % (KEY, KEY) in other.result("create")["msg"]
+    assert gce.writes(since) == []
+    # A disk with Google's own key is a difference too, not an unset option.
+    assert gce.run([instance_task(name="tdx-plain")]).status("create") == "changed"
+    since = gce.mark()
+    keyed = gce.run([instance_task(name="tdx-plain", boot_disk_kms_key_name=KEY)])
+    assert keyed.status("create") == "failed"
+    assert "boot_disk_kms_key_name is None, the task asks for %s" % KEY in keyed.result("create")["msg"]
+    assert gce.writes(since) == []

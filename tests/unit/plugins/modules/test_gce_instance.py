@@ -92,6 +92,9 @@ def test_what_the_catalog_does_not_know_is_a_warning_not_a_refusal(changes, expe
     (dict(internal_address="10.128.0.300"), "internal_address: 10.128.0.300 is not an IPv4 address"),
     (dict(external_address="my-static-ip"), "external_address: my-static-ip is not an IPv4 address; give the address itself"),
     (dict(external_address="203.0.113.7", external_ip=False), "external_address: given with external_ip: false"),
+    (dict(boot_disk_kms_key_name="projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1"),
+     "boot_disk_kms_key_name: names a key version; give the key itself, without /cryptoKeyVersions/N"),
+    (dict(boot_disk_kms_key_name="boot-key"), "boot_disk_kms_key_name: boot-key is not a Cloud KMS key name"),
 ])
 def test_each_bad_value_is_named(changes, expected):
     problems = validate(params(**changes))
@@ -147,6 +150,17 @@ def test_a_spot_vm_never_restarts_by_itself_and_says_what_happens_when_taken_bac
     deleted = desired_body(params(provisioning_model="SPOT", instance_termination_action="DELETE"), "p",
                            "us-central1-a", "img")
     assert deleted["scheduling"]["instanceTerminationAction"] == "DELETE"
+
+
+def test_a_cloud_kms_key_encrypts_the_boot_disk_and_a_key_version_is_not_a_difference():
+    key = "projects/p/locations/us-central1/keyRings/tdx/cryptoKeys/boot"
+    body = desired_body(params(boot_disk_kms_key_name=key), "p", "us-central1-a", "img")
+    assert body["disks"][0]["diskEncryptionKey"] == {"kmsKeyName": key}
+    assert "diskEncryptionKey" not in desired_body(params(), "p", "us-central1-a", "img")["disks"][0]
+    disk = dict(existing()["disks"][0], diskEncryptionKey={"kmsKeyName": key + "/cryptoKeyVersions/3"})
+    assert compare(existing(disks=[disk]), params(boot_disk_kms_key_name=key), ["us-central1-a"]).blocked == []
+    assert [blocked[:3] for blocked in compare(existing(), params(boot_disk_kms_key_name=key),
+                                               ["us-central1-a"]).blocked] == [("boot_disk_kms_key_name", None, key)]
 
 
 def test_static_addresses_go_on_the_first_interface():
