@@ -149,6 +149,35 @@ options:
         description:
           - As O(boot_disk_kms_key_name), for this instance.
         type: str
+      additional_disks:
+        description:
+          - As O(additional_disks), for this instance (replaces the task's).
+        type: list
+        elements: dict
+        suboptions:
+            name:
+              description:
+                - Disk name; V(NAME-1), V(NAME-2) ... after the instance's name by default.
+              type: str
+            size_gb:
+              description:
+                - Size in GB.
+              type: int
+              required: true
+            type:
+              description:
+                - Disk type; one the machine series takes (C3 takes no V(pd-standard)).
+              type: str
+              default: pd-balanced
+            auto_delete:
+              description:
+                - Whether the disk is deleted with the instance.
+              type: bool
+              default: true
+            kms_key_name:
+              description:
+                - A Cloud KMS key to encrypt the disk with, as O(boot_disk_kms_key_name).
+              type: str
       network:
         description:
           - As O(network), for this instance.
@@ -306,6 +335,41 @@ options:
         V(pd-standard) (checked before any call).
     type: str
     default: pd-balanced
+  additional_disks:
+    description:
+      - Empty data disks made with the instance, attached after the boot
+        disk in this order (as C(/dev/nvme0n2) and on; a Confidential VM
+        attaches disks as NVMe only, at most 40 with the boot disk).
+      - Set when the instance is created. On an existing instance they are
+        compared by name, size, O(additional_disks[].auto_delete) and key;
+        a difference needs O(recreate). When not set, the disks of an
+        existing instance are not managed.
+    type: list
+    elements: dict
+    suboptions:
+        name:
+          description:
+            - Disk name; V(NAME-1), V(NAME-2) ... after the instance's name by default.
+          type: str
+        size_gb:
+          description:
+            - Size in GB.
+          type: int
+          required: true
+        type:
+          description:
+            - Disk type; one the machine series takes (C3 takes no V(pd-standard)).
+          type: str
+          default: pd-balanced
+        auto_delete:
+          description:
+            - Whether the disk is deleted with the instance.
+          type: bool
+          default: true
+        kms_key_name:
+          description:
+            - A Cloud KMS key to encrypt the disk with, as O(boot_disk_kms_key_name).
+          type: str
   boot_disk_kms_key_name:
     description:
       - A Cloud KMS key to encrypt the boot disk with (a customer-managed
@@ -729,6 +793,25 @@ instance:
       description: The Cloud KMS key of the boot disk (without its version), or V(null) for a Google-managed key.
       type: str
       sample: projects/my-project/locations/us-central1/keyRings/tdx/cryptoKeys/boot
+    additional_disks:
+      description: The disks after the boot disk, in their order.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Disk name.
+          type: str
+          sample: tdx-demo-1-1
+        size_gb:
+          description: Size in GB.
+          type: int
+          sample: 100
+        auto_delete:
+          description: Whether the disk goes with the instance.
+          type: bool
+        kms_key_name:
+          description: Its Cloud KMS key (without the version), or V(null).
+          type: str
     guest_os_features:
       description: Guest OS features of the boot disk (from its image).
       type: list

@@ -11,6 +11,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
     DIFFERENT,
     wanted_label,
 )
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import wanted_disks_view
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     wanted_labels,
     wanted_metadata,
@@ -81,6 +82,11 @@ def compare(instance, params, zones, image=None):
     if key and view["boot_disk_kms_key_name"] != key:
         found.block("boot_disk_kms_key_name", view["boot_disk_kms_key_name"], key,
                     "a disk's encryption key is set when it is created")
+    if params["additional_disks"] is not None:
+        wanted = wanted_disks_view(params)
+        if wanted != view["additional_disks"]:
+            found.block("additional_disks", _disks_text(view["additional_disks"]), _disks_text(wanted),
+                        "disks are made with the instance")
     if view["network"] != short_name(params["network"]):
         found.block("network", view["network"], short_name(params["network"]), "set when created")
     if params["subnetwork"] and view["subnetwork"] != short_name(params["subnetwork"]):
@@ -113,6 +119,13 @@ def compare(instance, params, zones, image=None):
     if protection is not None and protection != view["deletion_protection"]:
         found.update("deletion_protection", view["deletion_protection"], protection)
     return found
+
+
+def _disks_text(disks):
+    """Additional disks in a message: name size (auto-delete, key), or none."""
+    return ", ".join("%s %s GB%s%s" % (disk["name"], disk["size_gb"], "" if disk["auto_delete"] else " kept",
+                                       " key %s" % disk["kms_key_name"] if disk["kms_key_name"] else "")
+                     for disk in disks) or "none"
 
 
 def _update_when_stopped(found, view, params, option, wanted):

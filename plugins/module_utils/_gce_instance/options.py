@@ -28,6 +28,13 @@ INSTANCE_OPTIONS = dict(
     boot_disk_size_gb=dict(type="int"),
     boot_disk_type=dict(type="str", default="pd-balanced"),
     boot_disk_kms_key_name=dict(type="str"),
+    additional_disks=dict(type="list", elements="dict", options=dict(
+        name=dict(type="str"),
+        size_gb=dict(type="int", required=True),
+        type=dict(type="str", default="pd-balanced"),
+        auto_delete=dict(type="bool", default=True),
+        kms_key_name=dict(type="str"),
+    )),
     network=dict(type="str", default="default"),
     subnetwork=dict(type="str"),
     external_ip=dict(type="bool", default=True),

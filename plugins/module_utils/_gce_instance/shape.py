@@ -14,6 +14,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
     subnetwork_path,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
+    additional_disks,
     wanted_labels,
     wanted_metadata,
     wanted_scheduling,
@@ -23,7 +24,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.val
 DIFF_KEYS = ("name", "zone", "status", "machine_type", "confidential_instance_type", "on_host_maintenance",
              "provisioning_model", "instance_termination_action", "network", "subnetwork", "network_tags",
              "labels", "metadata", "service_account", "secure_boot", "deletion_protection", "boot_disk_size_gb",
-             "boot_disk_kms_key_name")
+             "boot_disk_kms_key_name", "additional_disks")
 
 
 def desired_body(params, project, zone, image_link):
@@ -58,7 +59,7 @@ def desired_body(params, project, zone, image_link):
         "scheduling": wanted_scheduling(params),
         "shieldedInstanceConfig": {"enableSecureBoot": params["secure_boot"], "enableVtpm": True,
                                    "enableIntegrityMonitoring": True},
-        "disks": [disk],
+        "disks": [disk] + [_data_disk(zone, data) for data in additional_disks(params)],
         "networkInterfaces": [interface],
         "deletionProtection": bool(params["deletion_protection"]),
     }
@@ -74,6 +75,22 @@ def desired_body(params, project, zone, image_link):
         body["serviceAccounts"] = [{"email": params["service_account"],
                                     "scopes": list(params["service_account_scopes"])}]
     return body
+
+
+def _data_disk(zone, data):
+    """An additional disk of the insert body, made empty with the instance."""
+    disk = {"boot": False, "autoDelete": data["auto_delete"], "type": "PERSISTENT",
+            "initializeParams": {"diskName": data["name"], "diskSizeGb": str(data["size_gb"]),
+                                 "diskType": disk_type_path(zone, data["type"])}}
+    if data["kms_key_name"]:
+        disk["diskEncryptionKey"] = {"kmsKeyName": data["kms_key_name"]}
+    return disk
+
+
+def wanted_disks_view(params):
+    """RV(instance.additional_disks) as the task asks for them."""
+    return [{"name": data["name"], "size_gb": data["size_gb"], "auto_delete": data["auto_delete"],
+             "kms_key_name": data["kms_key_name"]} for data in additional_disks(params)]
 
 
 def planned_view(params, zone, image):
@@ -98,6 +115,7 @@ def planned_view(params, zone, image):
         "deletion_protection": bool(params["deletion_protection"]),
         "boot_disk_size_gb": size,
         "boot_disk_kms_key_name": params["boot_disk_kms_key_name"],
+        "additional_disks": wanted_disks_view(params),
         "guest_os_features": sorted(feature.get("type") for feature in image.get("guestOsFeatures") or ()),
     }
 

@@ -63,6 +63,36 @@ def wanted_metadata(params):
     return dict((str(key), metadata_text(value)) for key, value in params["metadata"].items())
 
 
+def additional_disks(params):
+    """The task's additional disks, each with its name ([] when none): NAME-1, NAME-2 ... unless named."""
+    return [dict(disk, name=disk.get("name") or "%s-%d" % (params["name"], number))
+            for number, disk in enumerate(params["additional_disks"] or (), start=1)]
+
+
+def disk_problems(params):
+    """What is wrong with the additional disks."""
+    disks = additional_disks(params)
+    problems = []
+    if len(disks) + 1 > tdx_catalog.MAX_DISKS:
+        problems.append("additional_disks: %d disks and the boot disk are more than the %d a Confidential VM can "
+                        "have" % (len(disks), tdx_catalog.MAX_DISKS))
+    names = [params["name"]]
+    for index, disk in enumerate(disks):
+        option = "additional_disks[%d]" % index
+        if not NAME_PATTERN.fullmatch(disk["name"]):
+            problems.append("%s.name: %r is not a valid disk name; use lowercase letters, digits and hyphens, "
+                            "starting with a letter" % (option, disk["name"]))
+        elif disk["name"] in names:
+            problems.append("%s.name: %s is taken by %s; give each disk its own name" % (
+                option, disk["name"], "the boot disk" if disk["name"] == params["name"] else "another disk"))
+        names.append(disk["name"])
+        problems.append(check_disk_size(disk["size_gb"], option=option + ".size_gb"))
+        problems.append(check_disk_type(disk["type"], option + ".type") or check_boot_disk_type(
+            params["machine_type"], disk["type"], option + ".type", role="a disk"))
+        problems.append(check_kms_key_name(disk["kms_key_name"], option + ".kms_key_name"))
+    return problems
+
+
 def requested_zones(params):
     return [params["zone"]] if params["zone"] else list(params["zones"] or ())
 
@@ -94,6 +124,8 @@ def validate(params):
                             % (params["image"], tdx_catalog.DEFAULT_IMAGE))
         problems.append(check_disk_size(params["boot_disk_size_gb"]))
         problems.append(check_kms_key_name(params["boot_disk_kms_key_name"], "boot_disk_kms_key_name"))
+        if not problems[0]:  # the disks' default names come from a valid instance name
+            problems.extend(disk_problems(params))
         problems.append(check_disk_type(params["boot_disk_type"]) or
                         check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
         problems.append(check_network(params["network"], "network"))

@@ -74,6 +74,11 @@ def summarize(instance):
         "deletion_protection": bool(instance.get("deletionProtection")),
         "boot_disk_size_gb": int(size) if size else None,
         "boot_disk_kms_key_name": kms_key_name(disk),
+        "additional_disks": [{"name": short_name(other.get("source")),
+                              "size_gb": int(other["diskSizeGb"]) if other.get("diskSizeGb") else None,
+                              "auto_delete": bool(other.get("autoDelete")), "kms_key_name": kms_key_name(other)}
+                             for other in sorted(instance.get("disks") or (), key=lambda item: item.get("index", 0))
+                             if not other.get("boot")],
         "guest_os_features": guest_os_feature_types(disk.get("guestOsFeatures")),
         "self_link": instance.get("selfLink"),
         "creation_timestamp": instance.get("creationTimestamp"),

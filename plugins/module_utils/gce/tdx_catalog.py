@@ -67,6 +67,10 @@ SERIES = {
     },
 }
 
+# Disks a Confidential VM can have, the boot disk included; they attach as
+# NVMe only. Source: confidential-vm/docs/supported-configurations (2026).
+MAX_DISKS = 40
+
 DEFAULT_MACHINE_TYPE = "c3-standard-4"
 
 # PROJECT/FAMILY (or PROJECT/IMAGE): the Ubuntu 22.04 LTS family, whose

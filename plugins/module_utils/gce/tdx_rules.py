@@ -65,12 +65,12 @@ def catalog_warning_zone(zone, option="zone"):
     return None
 
 
-def check_boot_disk_type(machine_type, disk_type, option="boot_disk_type"):
-    """A refusal when the machine series is known and cannot boot from that disk type."""
+def check_boot_disk_type(machine_type, disk_type, option="boot_disk_type", role="the boot disk"):
+    """A refusal when the machine series is known and cannot take that disk type (as ``role``)."""
     series = tdx_catalog.SERIES.get(machine_series(machine_type))
     if series and disk_type not in series["boot_disk_types"]:
-        return "%s: %s cannot be the boot disk of a %s machine (%s); use one of %s" % (
-            option, disk_type, machine_series(machine_type).upper(), machine_type,
+        return "%s: %s cannot be %s of a %s machine (%s); use one of %s" % (
+            option, disk_type, role, machine_series(machine_type).upper(), machine_type,
             ", ".join(series["boot_disk_types"]))
     return None
 

@@ -234,3 +234,25 @@ def test_a_boot_disk_encrypted_with_a_cloud_kms_key_reruns_unchanged_although_th
     assert keyed.status("create") == "failed"
     assert "boot_disk_kms_key_name is None, the task asks for %s" % KEY in keyed.result("create")["msg"]
     assert gce.writes(since) == []
+
+
+def test_additional_disks_are_made_with_the_instance_and_a_rerun_is_unchanged(gce):
+    disks = [{"size_gb": 50, "type": "pd-ssd"}, {"name": "tdx-data-logs", "size_gb": 20, "auto_delete": False,
+                                                 "kms_key_name": KEY}]
+    run = gce.run([instance_task(name="tdx-data", additional_disks=disks)])
+    assert run.status("create") == "changed", run.output
+    assert run.result("create")["instance"]["additional_disks"] == [
+        {"name": "tdx-data-1", "size_gb": 50, "auto_delete": True, "kms_key_name": None},
+        {"name": "tdx-data-logs", "size_gb": 20, "auto_delete": False, "kms_key_name": KEY}]
+    attached = held(gce, "tdx-data")["disks"]
+    assert [disk["source"].rsplit("/", 1)[-1] for disk in attached] == ["tdx-data", "tdx-data-1", "tdx-data-logs"]
+    assert all(disk["interface"] == "NVME" for disk in attached)
+    since = gce.mark()
+    again = gce.run([instance_task(name="tdx-data", additional_disks=disks)])
+    assert again.status("create") == "ok", again.output
+    assert gce.writes(since) == []
+    fewer = gce.run([instance_task(name="tdx-data", additional_disks=disks[:1])])
+    assert fewer.status("create") == "failed"
+    assert ("additional_disks is tdx-data-1 50 GB, tdx-data-logs 20 GB kept key %s, the task asks for tdx-data-1 "
+            "50 GB (disks are made with the instance)" % KEY) in fewer.result("create")["msg"]
+    assert gce.writes(since) == []

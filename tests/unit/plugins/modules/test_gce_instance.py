@@ -163,6 +163,46 @@ def test_a_cloud_kms_key_encrypts_the_boot_disk_and_a_key_version_is_not_a_diffe
                                                ["us-central1-a"]).blocked] == [("boot_disk_kms_key_name", None, key)]
 
 
+DATA = dict(name=None, size_gb=100, type="pd-ssd", auto_delete=True, kms_key_name=None)
+
+
+def test_additional_disks_are_made_empty_with_the_instance_named_after_it():
+    body = desired_body(params(additional_disks=[DATA, dict(DATA, name="logs", size_gb=20, auto_delete=False)]),
+                        "p", "us-central1-a", "img")
+    assert [disk["boot"] for disk in body["disks"]] == [True, False, False]
+    first, second = body["disks"][1:]
+    assert first["initializeParams"] == {"diskName": "web-1-1", "diskSizeGb": "100",
+                                         "diskType": "zones/us-central1-a/diskTypes/pd-ssd"}
+    assert first["autoDelete"] is True and "sourceImage" not in first["initializeParams"]
+    assert second["initializeParams"]["diskName"] == "logs" and second["autoDelete"] is False
+
+
+@pytest.mark.parametrize("disks, expected", [
+    ([dict(DATA, name="web-1")], "additional_disks[0].name: web-1 is taken by the boot disk"),
+    ([DATA, dict(DATA, name="web-1-1")], "additional_disks[1].name: web-1-1 is taken by another disk"),
+    ([dict(DATA, name="Data")], "additional_disks[0].name: 'Data' is not a valid disk name"),
+    ([dict(DATA, size_gb=0)], "additional_disks[0].size_gb: 0 must be between 1 and 65536 GB"),
+    ([dict(DATA, type="pd-standard")], "additional_disks[0].type: pd-standard cannot be a disk of a C3 machine"),
+    ([dict(DATA, kms_key_name="k")], "additional_disks[0].kms_key_name: k is not a Cloud KMS key name"),
+    ([DATA] * 40, "additional_disks: 40 disks and the boot disk are more than the 40 a Confidential VM can have"),
+])
+def test_each_bad_additional_disk_is_named_by_its_place(disks, expected):
+    problems = validate(params(additional_disks=disks))
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
+
+
+def test_additional_disks_that_differ_need_recreate_and_unset_ones_are_not_managed():
+    attached = {"boot": False, "index": 1, "autoDelete": True, "diskSizeGb": "100",
+                "source": "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a/disks/web-1-1"}
+    instance = existing(disks=existing()["disks"] + [attached])
+    assert compare(instance, params(additional_disks=[DATA]), ["us-central1-a"]).blocked == []
+    assert compare(instance, params(), ["us-central1-a"]).blocked == []
+    bigger = compare(instance, params(additional_disks=[dict(DATA, size_gb=200)]), ["us-central1-a"])
+    assert [blocked[:3] for blocked in bigger.blocked] == [("additional_disks", "web-1-1 100 GB", "web-1-1 200 GB")]
+    none = compare(existing(), params(additional_disks=[DATA]), ["us-central1-a"])
+    assert [blocked[:3] for blocked in none.blocked] == [("additional_disks", "none", "web-1-1 100 GB")]
+
+
 def test_static_addresses_go_on_the_first_interface():
     body = desired_body(params(internal_address="10.128.0.10", external_address="203.0.113.7"), "p",
                         "us-central1-a", "img")
