@@ -61,6 +61,17 @@ def test_the_write_limit_per_minute_refuses_the_writes_past_it(compute, gce_emul
     assert compute.insert(tdx_instance("tdx-w3")).name
 
 
+def test_the_write_limit_refills_at_the_next_full_minute_not_a_minute_after_the_first_write(compute, gce_emulator):
+    gce_emulator.admin.configure(write_requests_per_minute=1)
+    # Move the clock to 50 s into a minute: the next minute starts 10 s later.
+    gce_emulator.admin.advance_clock((50 - gce_emulator.admin.clock()["now"] % 60) % 60)
+    compute.insert(tdx_instance("tdx-m1"))
+    with pytest.raises(exceptions.Forbidden):
+        compute.insert(tdx_instance("tdx-m2"))
+    gce_emulator.admin.advance_clock(11)  # a sliding window would still refuse until 60 s after the first write
+    assert compute.insert(tdx_instance("tdx-m2")).name
+
+
 def test_a_412_fault_is_a_fingerprint_race_and_changes_nothing(compute, gce_emulator):
     instance = compute.create(tdx_instance("tdx-race", labels={"env": "dev"}))
     gce_emulator.admin.set_faults([{"method": "POST", "path": "/setLabels$", "kind": "412", "count": 1}])

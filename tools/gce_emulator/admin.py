@@ -75,6 +75,10 @@ class AdminClient:
     def mint_access_token(self, client_email="tester@tdx-test-project.iam.gserviceaccount.com"):
         return self._call("POST", "tokens", {"client_email": client_email})["access_token"]
 
+    def clock(self):
+        """The emulator's clock now (seconds since the epoch, the offset included) and its offset."""
+        return self._call("GET", "clock")
+
     def advance_clock(self, seconds):
         """Move the operations clock forward: due operations and status changes happen now."""
         return self._call("POST", "clock", {"advance_seconds": seconds})["offset_seconds"]

@@ -117,7 +117,9 @@ def handle(server, method, path, body):
             with world.lock:
                 world.clock_offset += seconds
                 world.advance()
-                return 200, {"offset_seconds": world.clock_offset}
+                return 200, {"offset_seconds": world.clock_offset, "now": world.clock()}
+        if (method, action) == ("GET", "clock"):
+            return 200, {"offset_seconds": world.clock_offset, "now": world.clock()}
         if (method, action) == ("GET", "backing"):
             backing = world.backing
             return 200, {"backing": "testhosts" if backing else None,

@@ -6,7 +6,6 @@ threads: every request first runs the events whose time has come
 exactly when its clock says so, whichever thread looks at it first.
 """
 
-import collections
 import heapq
 import ipaddress
 import itertools
@@ -32,7 +31,7 @@ class Config:
         "cpu_quota": {},
         "latency_seconds": 0.0,
         "wait_limit_seconds": WAIT_LIMIT_SECONDS,
-        # Per-project API requests per minute (emulator clock, sliding window); 0 = no limit.
+        # Per-project API requests per minute (each minute of the emulator clock); 0 = no limit.
         # Over it: 403 rateLimitExceeded, as Compute Engine's per-minute quotas answer.
         "write_requests_per_minute": 0,
         "read_requests_per_minute": 0,
@@ -242,7 +241,7 @@ class World:
         self.instances = {}  # (project, zone, name) -> Instance
         self.operations = {}  # (project, zone, name) -> Operation
         self.request_ids = {}  # (project, requestId) -> Operation
-        self.recent_requests = collections.defaultdict(collections.deque)  # (project, kind) -> times
+        self.requests_this_minute = {}  # (project, write) -> (minute of the clock, requests counted in it)
         self.disks = {}  # (project, zone, name) -> Disk JSON
         self.custom_images = {}  # (project, name) -> image entry, shaped as the catalog's
         self._timeline = []
@@ -331,13 +330,16 @@ class World:
         limit = self.config.write_requests_per_minute if write else self.config.read_requests_per_minute
         if not limit:
             return None
-        now = self.clock()
-        times = self.recent_requests[(project, write)]
-        while times and times[0] <= now - 60.0:
-            times.popleft()
-        if len(times) >= limit:
+        # Compute Engine refills a rate quota at the start of the next synchronized
+        # minute, not a minute after each call (cloud.google.com/compute/api-quota:
+        # reached at 10:00:15, it refills at 10:01:00).
+        minute = int(self.clock() // 60)
+        counted_minute, counted = self.requests_this_minute.get((project, write), (minute, 0))
+        if counted_minute != minute:
+            counted = 0
+        if counted >= limit:
             return errors.per_minute_limit(project, write, limit)
-        times.append(now)
+        self.requests_this_minute[(project, write)] = (minute, counted + 1)
         return None
 
     def hold_status(self, instance, status, seconds):
