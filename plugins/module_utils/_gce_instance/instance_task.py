@@ -47,8 +47,6 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.val
 )
 
 
-
-
 def prefer_available(untried, available):
     """The zones still to try, those the stockout named as having capacity first (each group in the user's order).
 
