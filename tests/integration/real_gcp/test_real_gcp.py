@@ -9,7 +9,11 @@ Opt-in, because it creates a billable Intel TDX Confidential VM
 
 Optional: CONFIDENTIAL_TDX_ZONES (comma-separated, default
 us-central1-a,us-central1-b,us-central1-c), CONFIDENTIAL_TDX_IMAGE (default
-ubuntu-os-cloud/ubuntu-2204-lts). The credentials need Compute Instance
+ubuntu-os-cloud/ubuntu-2204-lts), and CONFIDENTIAL_TDX_RECORD=FILE, which
+sends every Compute API call of the run through a recording proxy and writes
+the calls and Google's answers to FILE (no header, so no token; the project
+replaced by a placeholder). Kept under tests/fixtures/recorded/, such a file
+is replayed against the emulator by tests/integration/gce/test_recorded_responses.py. The credentials need Compute Instance
 Admin on the project, and the instance's network must let this machine reach
 port 22 (the default network's default-allow-ssh rule does).
 
@@ -20,9 +24,11 @@ makes its own SSH key and hands it to the instance through the ssh-keys
 metadata, which the Ubuntu guest agent turns into a sudo user.
 """
 
+import contextlib
 import json
 import os
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -31,6 +37,10 @@ import yaml
 from tests.integration.playbook import run_playbook
 
 OPT_IN = "CONFIDENTIAL_TDX_REAL_GCP"
+RECORD = "CONFIDENTIAL_TDX_RECORD"
+COMPUTE_ENDPOINT = "https://compute.googleapis.com"
+TOOLS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))), "tools")
 DEFAULT_ZONES = "us-central1-a,us-central1-b,us-central1-c"
 DEFAULT_IMAGE = "ubuntu-os-cloud/ubuntu-2204-lts"
 LOGIN_USER = "tdxit"
@@ -51,6 +61,23 @@ def missing_setup():
 
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(missing_setup() is not None, reason=str(missing_setup()))]
+
+
+@contextlib.contextmanager
+def recorded_calls(project):
+    """The environment that sends the run's Compute API calls through a recording proxy, when asked for."""
+    path = os.environ.get(RECORD)
+    if not path:
+        yield {}
+        return
+    if TOOLS_DIR not in sys.path:
+        sys.path.insert(0, TOOLS_DIR)
+    from api_recording import RecordingProxy  # noqa: E402  (tools/ is not a package of the tests)
+    with RecordingProxy(COMPUTE_ENDPOINT, project) as proxy:
+        try:
+            yield {"GCP_API_ENDPOINT": proxy.base_url}
+        finally:
+            proxy.save(path)
 
 
 @pytest.fixture
@@ -91,16 +118,18 @@ def real_fleet(tmp_path):
         (inventory / name).write_text(yaml.safe_dump(content, default_flow_style=False))
     reports = tmp_path / "reports"
 
-    def playbook(name, **extra):
-        variables = dict({"tdx_report_dir": str(reports)}, **extra)
-        return run_playbook([{"ansible.builtin.import_playbook": "confidential.tdx.%s" % name}], tmp_path,
-                            extra_args=["-i", str(inventory), "-e", json.dumps(variables)], timeout=3600)
+    with recorded_calls(project) as recording_env:
+        def playbook(name, **extra):
+            variables = dict({"tdx_report_dir": str(reports)}, **extra)
+            return run_playbook([{"ansible.builtin.import_playbook": "confidential.tdx.%s" % name}], tmp_path,
+                                env=recording_env, extra_args=["-i", str(inventory), "-e", json.dumps(variables)],
+                                timeout=3600)
 
-    try:
-        yield host, playbook, reports
-    finally:
-        removed = playbook("teardown")
-        assert removed.ok, "teardown failed; delete instance %s by hand:\n%s" % (host, removed.output[-3000:])
+        try:
+            yield host, playbook, reports
+        finally:
+            removed = playbook("teardown")
+            assert removed.ok, "teardown failed; delete instance %s by hand:\n%s" % (host, removed.output[-3000:])
 
 
 def test_the_chain_on_real_tdx(real_fleet):
