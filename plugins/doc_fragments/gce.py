@@ -84,8 +84,14 @@ notes:
     C(delegate_to=localhost).
   - Set the authentication options once for every cloud module of a play with
     C(module_defaults) and the action group C(group/confidential.tdx.gce).
-  - Transient API failures (HTTP 429, 500, 502, 503, 504 and dropped
-    connections) are retried with exponential backoff and jitter within the
-    task's time budget; every write carries one C(requestId) across its
-    retries, so a retry never acts twice.
+  - Transient API failures (HTTP 429, 500, 502, 503, 504, 400
+    C(resourceNotReady) and dropped connections) are retried with
+    exponential backoff and jitter within the task's time budget; every
+    write carries one C(requestId) across its retries, so a retry never acts
+    twice.
+  - A call refused by a per-minute rate limit (HTTP 403
+    C(rateLimitExceeded)) is sent again just after the next full minute by
+    the API's clock, when Compute Engine refills the quota, rather than
+    asked again and again before then; when that minute ends after the
+    task's time budget, the task fails at once, saying so.
 """

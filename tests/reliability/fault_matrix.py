@@ -125,8 +125,12 @@ class Fault:
     """A fault kind: its emulator rule, how a failure must name it, and the path that meets it persistently."""
 
     def __init__(self, name, rule=None, names=(), transient=None, persistent_on=None, stockout=False, paths=None,
-                 resends=False):
+                 resends=False, seconds_before_refill=None, transient_wait_timeout=None):
         self.name = name
+        # A per-minute limit refills at the next minute of the emulator's clock: the set-up
+        # moves the clock to this many seconds before a minute ends.
+        self.seconds_before_refill = seconds_before_refill
+        self.transient_wait_timeout = transient_wait_timeout
         self.paths = paths                  # names of the write paths it applies to; None: all
         # Each send after a refusal is a new request (412: the instance is read
         # again and the change resent with the new fingerprint), so each carries
@@ -151,7 +155,10 @@ DROPPED = ["Connection aborted", "closed connection without response"]
 FAULTS = [
     Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on="create"),
     # The per-minute rate limit: 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests'".
-    Fault("403", {"kind": "403"}, ["HTTP 403 rateLimitExceeded"], {"count": 2}, persistent_on="stop"),
+    # A client waits for the next minute of the server's clock, when the quota refills: the burst
+    # is one refusal, set up 20 s before a minute ends, and the burst's task may take that minute.
+    Fault("403", {"kind": "403"}, ["HTTP 403 rateLimitExceeded"], {"count": 1}, persistent_on="stop",
+          seconds_before_refill=20, transient_wait_timeout=75),
     Fault("412", {"kind": "412"}, ["HTTP 412 conditionNotMet"], {"count": 2}, persistent_on="labels",
           paths=("labels",), resends=True),
     # REPAIRING for a second from the write on: a start or stop meanwhile gets 400
@@ -212,6 +219,8 @@ class Case:
 
     @property
     def wait_timeout(self):
+        if self.mode == "transient" and self.fault.transient_wait_timeout:
+            return self.fault.transient_wait_timeout
         return WAIT_TIMEOUT[self.mode]
 
     def task_args(self):
@@ -318,6 +327,8 @@ class MatrixRun:
         self.admin.clear_requests()
         rules = [case.emulator_rule() for case in self.cases if case.emulator_rule()]
         self.admin.set_faults(rules)
+        if self.fault.seconds_before_refill is not None:
+            self.admin.advance_clock((60 - self.fault.seconds_before_refill - self.admin.clock()["now"] % 60) % 60)
         if self.fault.stockout:
             self.admin.configure(stocked_out_zones=[case.zones[0] for case in self.cases])
 

@@ -46,6 +46,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.emulator.verbose:
             super().log_message(fmt, *args)
 
+    def date_time_string(self, timestamp=None):
+        """The Date header by the emulator's clock, which advance_clock moves, as a server tells its own time."""
+        world = getattr(self.server.emulator, "world", None)
+        return super().date_time_string(timestamp if timestamp is not None or world is None else world.clock())
+
     # -- plumbing ---------------------------------------------------------------------
     def _read_body(self):
         length = int(self.headers.get("Content-Length") or 0)

@@ -42,6 +42,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     describe,
     is_transient,
     operation_error,
+    rate_limit_refill_wait,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
@@ -115,7 +116,8 @@ class ComputeApi:
         self.project = project
         self.api_endpoint = api_endpoint.rstrip("/") if api_endpoint else None
         self.deadline = deadline or Deadline(300)
-        self.retry_policy = retry_policy or RetryPolicy(is_transient, self.deadline, sleep=sleep)
+        self.retry_policy = retry_policy or RetryPolicy(is_transient, self.deadline, sleep=sleep,
+                                                        wait_hint=rate_limit_refill_wait)
         self._sleep = sleep
         # Clients of the thread that made this object; other threads keep
         # theirs in _thread_clients.

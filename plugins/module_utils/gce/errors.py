@@ -12,6 +12,8 @@ the fix. Messages never contain credentials: they are built from the API's
 error text, resource names and option names only.
 """
 
+import email.utils
+import random
 import re
 
 try:
@@ -32,6 +34,12 @@ TRANSIENT_HTTP_STATUSES = (429, 500, 502, 503, 504)
 # a change while the instance is in a transitional state.
 TRANSIENT_REASONS = {403: ("rateLimitExceeded",), 400: ("resourceNotReady",)}
 PER_MINUTE_QUOTA = re.compile(r"Quota exceeded for quota metric .* per minute", re.I)
+# Compute Engine refills a per-minute rate quota at the start of the next full
+# minute (cloud.google.com/compute/api-quota: reached at 10:00:15, it refills at
+# 10:01:00). A call refused by one is sent again just after that minute starts,
+# by the server's own clock (the answer's Date header), spread over this many
+# seconds so that the callers refused together do not all return at once.
+REFILL_SPREAD_SECONDS = 1.0
 
 # Operation error codes that mean "this zone, not this request": gce_instance
 # moves on to the next zone in its zones list.
@@ -224,6 +232,28 @@ def is_transient(error):
                               requests_exceptions.ChunkedEncodingError,
                               auth_exceptions.TransportError,
                               ConnectionError))
+
+
+def rate_limit_refill_wait(error, rand=random.random):
+    """Seconds to wait before sending a call refused by a per-minute rate limit again; None for other errors.
+
+    The wait ends just after the next full minute by the answer's Date
+    header (the server's time, so this machine's clock does not matter),
+    plus a spread of up to REFILL_SPREAD_SECONDS.
+    """
+    if api_exceptions is None or not isinstance(error, api_exceptions.GoogleAPICallError):
+        return None
+    status, reason, message = _api_error_parts(error)
+    if status != 403 or reason == "quotaExceeded" or not (
+            reason == "rateLimitExceeded" or PER_MINUTE_QUOTA.search(message or "")):
+        return None
+    response = getattr(error, "response", None)
+    date = getattr(response, "headers", {}).get("Date") if response is not None else None
+    try:
+        server_time = email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return 60.0 - server_time % 60.0 + rand() * REFILL_SPREAD_SECONDS
 
 
 def describe(error, action):

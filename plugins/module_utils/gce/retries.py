@@ -71,12 +71,14 @@ class RetryPolicy:
     keeps a write's requestId identical across its retries.
     """
 
-    def __init__(self, is_transient, deadline, backoff=None, sleep=time.sleep, on_retry=None):
+    def __init__(self, is_transient, deadline, backoff=None, sleep=time.sleep, on_retry=None, wait_hint=None):
         self.is_transient = is_transient
         self.deadline = deadline
         self.backoff = backoff or FullJitterBackoff()
         self._sleep = sleep
         self._on_retry = on_retry
+        # wait_hint(error): how long the failure itself says to wait, or None for the backoff's wait.
+        self._wait_hint = wait_hint
 
     def call(self, func, *args, **kwargs):
         attempts = 0
@@ -87,7 +89,8 @@ class RetryPolicy:
             except Exception as error:  # pylint: disable=broad-except
                 if not self.is_transient(error):
                     raise
-                delay = self.backoff.delay(attempts - 1)
+                hinted = self._wait_hint(error) if self._wait_hint is not None else None
+                delay = self.backoff.delay(attempts - 1) if hinted is None else hinted
                 if delay >= self.deadline.remaining():
                     raise GaveUp(error, attempts, self.deadline.elapsed())
                 if self._on_retry is not None:

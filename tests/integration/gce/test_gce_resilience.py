@@ -124,12 +124,14 @@ def test_an_operation_slower_than_wait_timeout_fails_clearly(gce):
 
 
 def test_a_per_minute_rate_limit_on_insert_is_retried_with_the_same_request_id(gce):
-    # 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests' ... per minute" (faults.py).
-    gce.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "403", "count": 2}])
-    run = gce.run([instance_task(name="tdx-rate-limited")])
+    # 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests' ... per minute" (faults.py),
+    # 55 s into a minute of the emulator's clock: the retry waits for the next minute (errors.py).
+    gce.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "403", "count": 1}])
+    gce.admin.advance_clock((55 - gce.admin.clock()["now"] % 60) % 60)
+    run = gce.run([instance_task(name="tdx-rate-limited", wait_timeout=90)])
     assert run.status("create") == "changed", run.output
     attempts = inserts(gce)
-    assert [call["status"] for call in attempts] == [403, 403, 200]
+    assert [call["status"] for call in attempts] == [403, 200]
     assert len(set(call["query"]["requestId"] for call in attempts)) == 1
     assert len(gce.instances()) == 1
 
@@ -219,3 +221,18 @@ def test_an_instance_on_its_way_to_stopped_is_waited_out_not_stopped_again(gce):
     gce.admin.advance_clock(20)
     assert gce.instances()[0]["status"] == "DEPROVISIONING"
     assert gce.run([instance_task(name="tdx-stopping", state="stopped")]).status("create") == "ok"
+
+
+def test_a_per_minute_rate_limit_is_waited_out_until_the_next_minute_not_hammered(gce):
+    # One write a minute; the clock 57 s into a minute, so the quota refills 3 s on.
+    gce.admin.configure(write_requests_per_minute=1)
+    gce.admin.advance_clock((57 - gce.admin.clock()["now"] % 60) % 60)
+    run = gce.run([{"name": "fleet", "confidential.tdx.gce_instance": {
+        "zone": "us-central1-a", "wait_timeout": 120, "instances": [{"name": "tdx-minute-1"},
+                                                                    {"name": "tdx-minute-2"}]}}])
+    assert run.status("fleet") == "changed", run.output
+    statuses = [call["status"] for call in inserts(gce)]
+    # One refusal, then the insert again once the minute has turned: no string of 403s
+    # (a doubling backoff from 0.5 s would ask several times in those seconds).
+    assert statuses.count(403) == 1 and statuses.count(200) == 2, statuses
+    assert len(gce.instances()) == 2

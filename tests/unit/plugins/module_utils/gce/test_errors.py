@@ -16,6 +16,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     describe,
     is_transient,
     operation_error,
+    rate_limit_refill_wait,
     zones_available,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
@@ -25,9 +26,11 @@ TDX_IMAGE_MESSAGE = ("Invalid value for field 'resource.confidentialInstanceConf
                      "set when using a TDX compatible image.")
 
 
-def api_error(status, reason, message, method="POST", details=None):
+def api_error(status, reason, message, method="POST", details=None, date=None):
     response = requests.Response()
     response.status_code = status
+    if date:
+        response.headers["Date"] = date
     body = {"code": status, "message": message, "errors": [{"domain": "global", "reason": reason, "message": message}]}
     if details:
         body["details"] = details
@@ -143,6 +146,18 @@ def test_a_rate_limit_with_its_error_info_is_named_by_compute_s_reason_and_told_
     assert message.startswith("stop instance web-1 failed: HTTP 403 rateLimitExceeded: Quota exceeded"), message
     assert "fix: the project is throttled; retry later or raise wait_timeout" in message
     assert "grant the credentials" not in message
+
+
+def test_a_per_minute_rate_limit_is_waited_out_until_the_server_s_next_full_minute():
+    limited = api_error(403, "rateLimitExceeded", RATE_LIMIT_MESSAGE, date="Wed, 02 Dec 2026 10:00:15 GMT")
+    assert rate_limit_refill_wait(limited, rand=lambda: 0.0) == 45.0
+    assert rate_limit_refill_wait(limited, rand=lambda: 0.5) == 45.5  # spread over a second
+    # Only a per-minute rate limit waits for the minute; others keep the backoff.
+    assert rate_limit_refill_wait(api_error(403, "quotaExceeded", "Quota 'CPUS' exceeded.",
+                                            date="Wed, 02 Dec 2026 10:00:15 GMT")) is None
+    assert rate_limit_refill_wait(api_error(503, "backendError", "x", date="Wed, 02 Dec 2026 10:00:15 GMT")) is None
+    assert rate_limit_refill_wait(api_error(403, "rateLimitExceeded", RATE_LIMIT_MESSAGE)) is None  # no Date
+    assert rate_limit_refill_wait(ConnectionError("reset")) is None
 
 
 def test_a_used_up_quota_is_told_to_ask_for_more():

@@ -96,6 +96,18 @@ def test_retries_stop_before_the_deadline():
     assert "gave up after %d attempts" % raised.value.attempts in str(raised.value)
 
 
+def test_a_wait_the_failure_names_replaces_the_backoff_and_the_deadline_still_decides():
+    clock = FakeClock()
+    function = flaky(2)
+    hinted = RetryPolicy(is_transient, Deadline(60, clock=clock), backoff=FullJitterBackoff(rand=lambda: 1.0),
+                         sleep=clock.sleep, wait_hint=lambda error: 7.5 if "1" in str(error) else None)
+    assert hinted.call(function) == "done"
+    assert clock.sleeps == [7.5, 1.0]  # the hint for the first failure, the backoff's second wait for the next
+    short = RetryPolicy(is_transient, Deadline(5, clock=clock), sleep=clock.sleep, wait_hint=lambda error: 30.0)
+    with pytest.raises(GaveUp):
+        short.call(flaky(1))
+
+
 def test_decorator_form():
     clock = FakeClock()
     function = flaky(2)
