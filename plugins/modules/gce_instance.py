@@ -63,8 +63,9 @@ description:
     calls in flight, and the operations are waited for together (one
     C(zoneOperations.list) call per zone and poll, not one wait per
     operation), so the task takes about as long as its slowest instance.
-    At most 256 instances are worked on at once (a thread each, within a
-    container's process limit); the others follow as threads come free.
+    At most 1,000 instances are worked on at once, a thread each (fewer when
+    the system's process limit refuses more threads); the others follow as
+    threads come free.
     Each instance is reported on its own in RV(instances); one that fails
     does not stop the others, and the task fails at the end naming every
     instance that failed.

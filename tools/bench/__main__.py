@@ -52,7 +52,8 @@ def main(argv=None):
         from .suite_gce import LATENCY_SECONDS, OPERATION_SECONDS, GceSuite
         log("== gce_instance: fleet task vs loop (emulator: %.0f ms per call, %.0f s per operation)"
             % (LATENCY_SECONDS * 1000, OPERATION_SECONDS))
-        rows.extend(GceSuite(os.path.join(workdir, "gce"), counts, fleet_runs, loop_runs, log).rows())
+        rows.extend(GceSuite(os.path.join(workdir, "gce"), counts, fleet_runs, loop_runs, log,
+                             thousand_runs=1 if args.quick else 3).rows())
         settings.append("emulator %.0f ms per API call and %.0f s per operation; fleet runs %d per size, loop runs %s"
                         % (LATENCY_SECONDS * 1000, OPERATION_SECONDS, fleet_runs,
                            ", ".join("%d at N=%d" % (loop_runs[count], count) for count in counts)))

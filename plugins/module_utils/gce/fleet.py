@@ -29,13 +29,14 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import LIST_PAGE_SIZE, names_filters
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
 
-# The most threads a fleet runs at once. Threads count against a
-# container's process limit (the pids cgroup counts every thread: CRI-O,
-# where AWX on OpenShift runs its jobs, allows 1024 by default), and each
-# holds a stack; 256 leaves room for Ansible's own forks and for a few fleet
-# tasks side by side, and more operations in flight than a project's write
-# rate limit lets the API start in the time one of them takes.
-FLEET_THREADS = 256
+# The most threads a fleet runs at once. A thread holds its instance from the
+# first call to the end of its last operation, so fewer threads than
+# instances means waves of operations one after the other (a thousand
+# instances on 256 threads: four operation times instead of one). Threads
+# also count against a container's process limit (the pids cgroup counts
+# every thread; CRI-O's old default was 1024, OpenShift's is 4096): when the
+# system refuses another thread, the fleet goes on with those it has.
+FLEET_THREADS = 1000
 
 # How long the watcher waits on the oldest operation before it lists the
 # others: the wait returns as soon as that operation is done, so this only
@@ -68,9 +69,11 @@ class Outcome:
 def run_each(items, work, threads=FLEET_THREADS):
     """Call ``work(item)`` for every item, on at most ``threads`` threads; Outcomes in the items' order.
 
-    The items are taken in order by whichever thread is free. An exception
-    ends only its own item's work: it is kept in that Outcome, and the
-    others go on. ``work`` must not exit the process (no fail_json).
+    The items are taken in order by whichever thread is free; when the
+    system refuses to start another thread, those already started do all
+    the work. An exception ends only its own item's work: it is kept in that
+    Outcome, and the others go on. ``work`` must not exit the process (no
+    fail_json).
     """
     outcomes = [Outcome(item) for item in items]
     to_do = iter(outcomes)
@@ -89,10 +92,16 @@ def run_each(items, work, threads=FLEET_THREADS):
                 outcome.error = error
             outcome = next_outcome()
 
-    workers = [threading.Thread(target=run, name="gce-fleet-%d" % index, daemon=True)
-               for index in range(min(threads, len(outcomes)))]
-    for worker in workers:
-        worker.start()
+    workers = []
+    for index in range(min(threads, len(outcomes))):
+        worker = threading.Thread(target=run, name="gce-fleet-%d" % index, daemon=True)
+        try:
+            worker.start()
+        except RuntimeError:  # "can't start new thread": the process limit; the started ones take the rest
+            if not workers:
+                raise
+            break
+        workers.append(worker)
     for worker in workers:
         worker.join()
     return outcomes

@@ -136,6 +136,22 @@ def test_a_fleet_larger_than_the_bound_takes_no_more_threads_than_the_bound(monk
     assert len(started) == FLEET_THREADS
 
 
+def test_when_the_system_refuses_more_threads_the_started_ones_do_all_the_work(monkeypatch):
+    real_start = threading.Thread.start
+    started = []
+
+    def start_three_at_most(thread):
+        if len(started) == 3:
+            raise RuntimeError("can't start new thread")
+        started.append(thread)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_three_at_most)
+    outcomes = run_each(list(range(20)), lambda item: item + 1)
+    assert len(started) == 3
+    assert [outcome.value for outcome in outcomes] == list(range(1, 21))
+
+
 def _fleet(names):
     gce = SimpleNamespace(params=task_params(zone="us-central1-a", instances=[entry(name=name) for name in names]),
                           check_mode=False, diff_mode=False)
