@@ -124,7 +124,7 @@ def validate(params):
                             % (params["image"], tdx_catalog.DEFAULT_IMAGE))
         problems.append(check_disk_size(params["boot_disk_size_gb"]))
         problems.append(check_kms_key_name(params["boot_disk_kms_key_name"], "boot_disk_kms_key_name"))
-        if not problems[0]:  # the disks' default names come from a valid instance name
+        if not check_name(params["name"]):  # the disks' default names come from a valid instance name
             problems.extend(disk_problems(params))
         problems.append(check_disk_type(params["boot_disk_type"]) or
                         check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
