@@ -43,6 +43,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     is_transient,
     operation_error,
     rate_limit_refill_wait,
+    rate_limited_writes,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
@@ -117,7 +118,11 @@ class ComputeApi:
         self.api_endpoint = api_endpoint.rstrip("/") if api_endpoint else None
         self.deadline = deadline or Deadline(300)
         self.retry_policy = retry_policy or RetryPolicy(is_transient, self.deadline, sleep=sleep,
-                                                        wait_hint=rate_limit_refill_wait)
+                                                        wait_hint=self._refill_wait)
+        # When a per-minute rate limit refills, per kind of call (writes, reads), by time.monotonic():
+        # the calls of other threads wait for it instead of each being refused in turn.
+        self._refills = {}
+        self._refills_lock = threading.Lock()
         self._sleep = sleep
         # Clients of the thread that made this object; other threads keep
         # theirs in _thread_clients.
@@ -154,14 +159,23 @@ class ComputeApi:
             clients[name] = self._new_client(name)
         return clients[name]
 
-    def _with_client(self, name, use):
+    def _with_client(self, name, use, kind=None):
         """``use(client)``: one HTTP call (or one listing), within the concurrency bound when there is one.
 
         Only the call holds a lane: pauses between retries and polls do not.
+        A call of ``kind`` (write or read) waits first while that kind's
+        per-minute quota is known to be used up, and again if it became so
+        while the call waited for its lane.
         """
         if self._lanes is None:
+            self._await_refill(kind)
             return use(self.client(name))
-        lane = self._lanes.get()
+        while True:
+            self._await_refill(kind)
+            lane = self._lanes.get()
+            if not self._refill_pending(kind):
+                break
+            self._lanes.put(lane)
         try:
             if name not in lane:
                 lane[name] = self._new_client(name)
@@ -172,6 +186,29 @@ class ComputeApi:
     def pause(self, seconds):
         """Sleep, but never past the deadline."""
         self._sleep(min(seconds, self.deadline.remaining()))
+
+    def _refill_wait(self, error):
+        """The retry's wait for a call refused by a per-minute rate limit; noted for the other threads too."""
+        wait = rate_limit_refill_wait(error)
+        if wait is not None:
+            kind = "write" if rate_limited_writes(error) else "read"
+            with self._refills_lock:
+                self._refills[kind] = max(self._refills.get(kind, 0.0), time.monotonic() + wait)
+        return wait
+
+    def _refill_pending(self, kind):
+        """Seconds until this kind's used-up quota refills; 0 when it is not used up or the deadline has passed."""
+        with self._refills_lock:
+            until = self._refills.get(kind)
+        if until is None or self.deadline.expired():
+            return 0.0
+        return max(0.0, until - time.monotonic())
+
+    def _await_refill(self, kind):
+        """Before a call: if this kind's quota is known to be used up, wait until it refills (or the deadline)."""
+        pending = self._refill_pending(kind)
+        if pending:
+            self.pause(pending)
 
     def call_timeout(self):
         remaining = self.deadline.remaining()
@@ -184,7 +221,7 @@ class ComputeApi:
 
         def attempt():
             return self._with_client(client_name, lambda client: getattr(client, method)(
-                request=request, retry=None, timeout=self.call_timeout()))
+                request=request, retry=None, timeout=self.call_timeout()), kind="read")
 
         try:
             return to_dict(self.retry_policy.call(attempt))
@@ -200,7 +237,7 @@ class ComputeApi:
 
         def attempt():
             # One page after the other: the listing holds one lane throughout.
-            return self._with_client(client_name, listing)
+            return self._with_client(client_name, listing, kind="read")
 
         try:
             return self.retry_policy.call(attempt)
@@ -218,7 +255,7 @@ class ComputeApi:
 
         def attempt():
             return self._with_client(client_name, lambda client: getattr(client, method + "_unary")(
-                request=request, retry=None, timeout=self.call_timeout()))
+                request=request, retry=None, timeout=self.call_timeout()), kind="write")
 
         try:
             return to_dict(self.retry_policy.call(attempt))

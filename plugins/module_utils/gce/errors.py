@@ -234,6 +234,12 @@ def is_transient(error):
                               ConnectionError))
 
 
+def rate_limited_writes(error):
+    """Whether a per-minute rate limit refused a write (its quota metric is 'Write requests'), not a read."""
+    status, reason, message = _api_error_parts(error)
+    return "quota metric 'Write" in (message or "")
+
+
 def rate_limit_refill_wait(error, rand=random.random):
     """Seconds to wait before sending a call refused by a per-minute rate limit again; None for other errors.
 

@@ -236,3 +236,16 @@ def test_a_per_minute_rate_limit_is_waited_out_until_the_next_minute_not_hammere
     # (a doubling backoff from 0.5 s would ask several times in those seconds).
     assert statuses.count(403) == 1 and statuses.count(200) == 2, statuses
     assert len(gce.instances()) == 2
+
+
+def test_once_the_write_quota_is_used_up_the_fleet_s_other_writes_wait_for_the_refill_instead_of_each_refused(gce):
+    # Two writes a minute, one call at a time, 56 s into a minute: two inserts pass, the third is
+    # refused, and the fourth waits with it for the next minute rather than being refused too.
+    gce.admin.configure(write_requests_per_minute=2)
+    gce.admin.advance_clock((56 - gce.admin.clock()["now"] % 60) % 60)
+    run = gce.run([{"name": "fleet", "confidential.tdx.gce_instance": {
+        "zone": "us-central1-a", "wait_timeout": 120, "concurrency": 1,
+        "instances": [{"name": "tdx-gate-%d" % number} for number in range(4)]}}])
+    assert run.status("fleet") == "changed", run.output
+    statuses = [call["status"] for call in inserts(gce)]
+    assert statuses.count(403) == 1 and statuses.count(200) == 4, statuses

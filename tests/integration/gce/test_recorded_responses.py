@@ -23,7 +23,7 @@ RECORDED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
                             "fixtures", "recorded")
 RECORDINGS = sorted(glob.glob(os.path.join(RECORDED_DIR, "*.json")))
 NO_RECORDING = ("no recording of a real run yet: run tests/integration/real_gcp with CONFIDENTIAL_TDX_REAL_GCP=1 "
-                "and CONFIDENTIAL_TDX_RECORD=tests/fixtures/recorded/NAME.json (docs/testing.md)")
+                "and CONFIDENTIAL_TDX_RECORD=tests/fixtures/recorded/NAME.json (docs/emulator.md)")
 
 
 def report(found):
