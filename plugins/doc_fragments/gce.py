@@ -92,6 +92,7 @@ notes:
   - A call refused by a per-minute rate limit (HTTP 403
     C(rateLimitExceeded)) is sent again just after the next full minute by
     the API's clock, when Compute Engine refills the quota, rather than
-    asked again and again before then; when that minute ends after the
-    task's time budget, the task fails at once, saying so.
+    asked again and again before then, and the task's other calls of that
+    kind wait with it; when that minute ends after the task's time budget,
+    the task fails at once, saying so.
 """

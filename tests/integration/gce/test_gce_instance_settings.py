@@ -256,3 +256,30 @@ def test_additional_disks_are_made_with_the_instance_and_a_rerun_is_unchanged(gc
     assert ("additional_disks is tdx-data-1 50 GB, tdx-data-logs 20 GB kept key %s, the task asks for tdx-data-1 "
             "50 GB (disks are made with the instance)" % KEY) in fewer.result("create")["msg"]
     assert gce.writes(since) == []
+
+
+def test_a_fleet_shows_keys_disks_and_kept_labels_in_check_mode_and_diff_then_makes_them(gce):
+    entries = [{"name": "fleet-keyed", "boot_disk_kms_key_name": KEY, "additional_disks": [{"size_gb": 30}]},
+               {"name": "fleet-plain", "allow_stopping_for_update": True}]
+    task = {"name": "fleet", "confidential.tdx.gce_instance": {
+        "zone": ZONE, "labels": {"tier": "web"}, "purge_labels": False, "instances": entries}}
+    checked = gce.run([task], check=True, diff=True)
+    assert checked.status("fleet") == "changed", checked.output
+    assert gce.writes() == []
+    after = dict((diff["after_header"], diff["after"]) for diff in checked.result("fleet")["diff"])
+    assert after["fleet-keyed"]["boot_disk_kms_key_name"] == KEY
+    assert after["fleet-keyed"]["additional_disks"] == [
+        {"name": "fleet-keyed-1", "size_gb": 30, "auto_delete": True, "kms_key_name": None}]
+    assert after["fleet-plain"]["additional_disks"] == []
+    made = gce.run([task])
+    assert made.status("fleet") == "changed", made.output
+    assert [disk["source"].rsplit("/", 1)[-1] for disk in held(gce, "fleet-keyed")["disks"]] == [
+        "fleet-keyed", "fleet-keyed-1"]
+    # Another tool's label survives a rerun without purge.
+    gce.run([{"name": "other", "confidential.tdx.gce_instance": {
+        "name": "fleet-plain", "zone": ZONE, "labels": {"tier": "web", "owner": "ops"}}}])
+    since = gce.mark()
+    again = gce.run([task])
+    assert again.status("fleet") == "ok", again.output
+    assert gce.writes(since) == []
+    assert held(gce, "fleet-plain")["labels"] == {"tier": "web", "owner": "ops"}
