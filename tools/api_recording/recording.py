@@ -18,31 +18,27 @@ FORMAT = 1
 PROJECT_PLACEHOLDER = "{project}"
 
 
-def _project_word(project):
-    """The project's name as a word of its own (not inside a longer name), in URLs and emails alike."""
-    return re.compile(r"(?<![a-z0-9-])%s(?![a-z0-9-])" % re.escape(project))
+def _each_string(value, change):
+    """``value`` (JSON) with ``change`` applied to every string in it, keys left as they are."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_each_string(item, change) for item in value]
+    if isinstance(value, dict):
+        return dict((key, _each_string(item, change)) for key, item in value.items())
+    return value
 
 
 def scrub(value, project):
-    """``value`` (JSON) with the project's name replaced by the placeholder, wherever it appears."""
-    if isinstance(value, str):
-        return _project_word(project).sub(PROJECT_PLACEHOLDER, value)
-    if isinstance(value, list):
-        return [scrub(item, project) for item in value]
-    if isinstance(value, dict):
-        return dict((key, scrub(item, project)) for key, item in value.items())
-    return value
+    """``value`` (JSON) with the project's name replaced by the placeholder wherever it is a word of its own
+    (not inside a longer name), in URLs and emails alike."""
+    word = re.compile(r"(?<![a-z0-9-])%s(?![a-z0-9-])" % re.escape(project))
+    return _each_string(value, lambda text: word.sub(PROJECT_PLACEHOLDER, text))
 
 
 def fill(value, project):
     """The reverse of scrub: the placeholder replaced by ``project``."""
-    if isinstance(value, str):
-        return value.replace(PROJECT_PLACEHOLDER, project)
-    if isinstance(value, list):
-        return [fill(item, project) for item in value]
-    if isinstance(value, dict):
-        return dict((key, fill(item, project)) for key, item in value.items())
-    return value
+    return _each_string(value, lambda text: text.replace(PROJECT_PLACEHOLDER, project))
 
 
 def save(path, exchanges, upstream, recorded_at):

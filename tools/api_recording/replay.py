@@ -17,10 +17,9 @@ def _operation_names(recorded, answered):
     if isinstance(recorded, dict) and isinstance(answered, dict):
         if recorded.get("kind") == "compute#operation" and recorded.get("name") and answered.get("name"):
             pairs.append((recorded["name"], answered["name"]))
-        for key in ("items",):
-            if isinstance(recorded.get(key), list) and isinstance(answered.get(key), list):
-                for one, other in zip(recorded[key], answered[key]):
-                    pairs.extend(_operation_names(one, other))
+        if isinstance(recorded.get("items"), list) and isinstance(answered.get("items"), list):
+            for one, other in zip(recorded["items"], answered["items"]):
+                pairs.extend(_operation_names(one, other))
     return pairs
 
 
