@@ -328,7 +328,7 @@ class MatrixRun:
         rules = [case.emulator_rule() for case in self.cases if case.emulator_rule()]
         self.admin.set_faults(rules)
         if self.fault.seconds_before_refill is not None:
-            self.admin.advance_clock((60 - self.fault.seconds_before_refill - self.admin.clock()["now"] % 60) % 60)
+            self.admin.advance_clock_to_second(60 - self.fault.seconds_before_refill)
         if self.fault.stockout:
             self.admin.configure(stocked_out_zones=[case.zones[0] for case in self.cases])
 

@@ -102,8 +102,7 @@ class GceSuite:
         def limited_start(side):
             emulator.reset()
             emulator.admin.configure(write_requests_per_minute=WRITE_LIMIT_PER_MINUTE, cpu_quota=THOUSAND_CPU_QUOTA)
-            into_minute = emulator.admin.clock()["now"] % 60
-            emulator.admin.advance_clock((60 - START_BEFORE_REFILL_SECONDS - into_minute) % 60)
+            emulator.admin.advance_clock_to_second(60 - START_BEFORE_REFILL_SECONDS)
 
         def runner(count):
             def run():

@@ -83,6 +83,10 @@ class AdminClient:
         """Move the operations clock forward: due operations and status changes happen now."""
         return self._call("POST", "clock", {"advance_seconds": seconds})["offset_seconds"]
 
+    def advance_clock_to_second(self, second):
+        """Move the clock forward to ``second`` (0-60) of a minute, for per-minute limits, which refill at the next."""
+        return self.advance_clock((second - self.clock()["now"] % 60) % 60)
+
     def load_state(self, state):
         return self._call("POST", "state", state)
 

@@ -127,7 +127,7 @@ def test_a_per_minute_rate_limit_on_insert_is_retried_with_the_same_request_id(g
     # 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests' ... per minute" (faults.py),
     # 55 s into a minute of the emulator's clock: the retry waits for the next minute (errors.py).
     gce.admin.set_faults([{"method": "POST", "path": INSERT_PATH, "kind": "403", "count": 1}])
-    gce.admin.advance_clock((55 - gce.admin.clock()["now"] % 60) % 60)
+    gce.admin.advance_clock_to_second(55)
     run = gce.run([instance_task(name="tdx-rate-limited", wait_timeout=90)])
     assert run.status("create") == "changed", run.output
     attempts = inserts(gce)
@@ -226,7 +226,7 @@ def test_an_instance_on_its_way_to_stopped_is_waited_out_not_stopped_again(gce):
 def test_a_per_minute_rate_limit_is_waited_out_until_the_next_minute_not_hammered(gce):
     # One write a minute; the clock 57 s into a minute, so the quota refills 3 s on.
     gce.admin.configure(write_requests_per_minute=1)
-    gce.admin.advance_clock((57 - gce.admin.clock()["now"] % 60) % 60)
+    gce.admin.advance_clock_to_second(57)
     run = gce.run([{"name": "fleet", "confidential.tdx.gce_instance": {
         "zone": "us-central1-a", "wait_timeout": 120, "instances": [{"name": "tdx-minute-1"},
                                                                     {"name": "tdx-minute-2"}]}}])
@@ -242,7 +242,7 @@ def test_once_the_write_quota_is_used_up_the_fleet_s_other_writes_wait_for_the_r
     # Two writes a minute, one call at a time, 56 s into a minute: two inserts pass, the third is
     # refused, and the fourth waits with it for the next minute rather than being refused too.
     gce.admin.configure(write_requests_per_minute=2)
-    gce.admin.advance_clock((56 - gce.admin.clock()["now"] % 60) % 60)
+    gce.admin.advance_clock_to_second(56)
     run = gce.run([{"name": "fleet", "confidential.tdx.gce_instance": {
         "zone": "us-central1-a", "wait_timeout": 120, "concurrency": 1,
         "instances": [{"name": "tdx-gate-%d" % number} for number in range(4)]}}])
