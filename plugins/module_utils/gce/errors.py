@@ -236,7 +236,7 @@ def is_transient(error):
 
 def rate_limited_writes(error):
     """Whether a per-minute rate limit refused a write (its quota metric is 'Write requests'), not a read."""
-    status, reason, message = _api_error_parts(error)
+    message = _api_error_parts(error)[2]
     return "quota metric 'Write" in (message or "")
 
 

@@ -25,6 +25,7 @@ error, or the watcher's own failure; and none waits past the deadline.
 
 import threading
 
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import CALL_TIMEOUT_MIN
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe, operation_error
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import LIST_PAGE_SIZE, names_filters
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
@@ -49,8 +50,9 @@ WATCH_WINDOW_SECONDS = 2.0
 UNSUPPORTED_STATUSES = (400, 404, 405, 501)
 
 # How long past the deadline a waiting thread trusts the watcher to end its
-# wait (one wait on the oldest and a list call) before it ends it itself.
-WAITER_GRACE_SECONDS = WATCH_WINDOW_SECONDS + 5.0
+# wait (one wait on the oldest and a list call, which gets at least
+# CALL_TIMEOUT_MIN) before it ends it itself.
+WAITER_GRACE_SECONDS = WATCH_WINDOW_SECONDS + CALL_TIMEOUT_MIN
 
 
 class Outcome:

@@ -14,6 +14,8 @@ never quoted at all.
 import ipaddress
 import re
 
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import without_key_version
+
 # Compute Engine's forms of names and references, from its API reference.
 NETWORK_NAME = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 NETWORK_REFERENCE = re.compile(
@@ -108,7 +110,7 @@ KMS_KEY_NAME = re.compile(r"projects/[a-z][-a-z0-9]*/locations/[-a-z0-9]+/keyRin
 def check_kms_key_name(value, option):
     if value is None or KMS_KEY_NAME.fullmatch(value):
         return None
-    if KMS_KEY_NAME.fullmatch(value.split("/cryptoKeyVersions/")[0]):
+    if KMS_KEY_NAME.fullmatch(without_key_version(value)):
         return "%s: names a key version; give the key itself, without /cryptoKeyVersions/N" % option
     return ("%s: %s is not a Cloud KMS key name; give projects/PROJECT/locations/LOCATION/keyRings/RING/"
             "cryptoKeys/KEY" % (option, excerpt(value)))

@@ -4,7 +4,10 @@
 
 """The one shape in which an instance is returned: gce_instance, gce_instance_info, the inventory."""
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    short_name,
+    without_key_version,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
     boot_disk,
     confidential_instance_type,
@@ -34,7 +37,7 @@ def provisioning_model(instance):
 def kms_key_name(disk):
     """The Cloud KMS key of an attached disk (CMEK), without the key version the API appends; None without one."""
     name = (disk.get("diskEncryptionKey") or {}).get("kmsKeyName")
-    return name.split("/cryptoKeyVersions/")[0] if name else None
+    return without_key_version(name) if name else None
 
 
 def external_ip(interface):

@@ -93,6 +93,11 @@ def disk_type_path(zone, disk_type):
     return "zones/%s/diskTypes/%s" % (zone, disk_type)
 
 
+def without_key_version(kms_key_name):
+    """A Cloud KMS key name without the ``/cryptoKeyVersions/N`` the API appends to a disk's key."""
+    return kms_key_name.split("/cryptoKeyVersions/")[0]
+
+
 def disk_location(disk_url):
     """(project, zone, name) of a zonal disk URL (an attached disk's ``source``), or None."""
     match = re.search(r"projects/([^/]+)/zones/([^/]+)/disks/([^/]+)$", disk_url or "")
