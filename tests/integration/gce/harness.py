@@ -90,6 +90,14 @@ class GceHarness:
             return "was not found on this server" not in body.get("error", {}).get("message", "")
 
 
+def held(gce, name):
+    """The emulator's own record of an instance (API JSON), or None."""
+    for instance in gce.instances():
+        if instance["name"] == name:
+            return instance
+    return None
+
+
 def warnings_of(result):
     """The warning texts of a module result: strings before ansible-core 2.19, warning summaries from it."""
     return [entry["event"]["msg"] if isinstance(entry, dict) else entry for entry in result.get("warnings") or ()]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.gce.harness import instance_task
+from tests.integration.gce.harness import held, instance_task
 
 pytestmark = pytest.mark.integration
 
@@ -26,14 +26,6 @@ def unchanged_reads(gce, name, zone=ZONE):
 
 def read_calls(gce, since):
     return [(call["method"], call["path"]) for call in gce.calls(since)]
-
-
-def held(gce, name):
-    """The emulator's own record of an instance (API JSON), or None."""
-    for instance in gce.instances():
-        if instance["name"] == name:
-            return instance
-    return None
 
 
 @pytest.mark.end_to_end  # in-process, and through Ansible as proof

@@ -7,15 +7,11 @@ fleet mode show the same.
 
 import pytest
 
-from tests.integration.gce.harness import instance_task
+from tests.integration.gce.harness import held, instance_task
 
 pytestmark = pytest.mark.integration
 
 ZONE = "us-central1-a"
-
-
-def held(gce, name):
-    return [instance for instance in gce.instances() if instance["name"] == name][0]
 
 
 def write_kinds(gce, since):
