@@ -7,7 +7,7 @@ import subprocess
 import time
 import uuid
 
-from . import addressing, base, google, inventory, settings, sshkeys, system, tsm
+from . import addressing, base, google, inside, inventory, settings, sshkeys, system, tsm
 from .errors import TesthostsError
 
 RECORD = "host.json"
@@ -195,11 +195,18 @@ def _start_one(record, rootfs, private_key, public_key, tsm_pki_dir=None):
         finally:
             write_record(record)  # `down` stops the daemon even if it never mounted
     _spawn(record, merged)
-    wait = google.wait_for_sshd if record.get("variant") == google.VARIANT else sshkeys.wait_for_login
-    state, failed = wait(
-        record["address"], private_key, known_hosts, settings.SSH_READY_TIMEOUT,
-        still_running=lambda: is_running(record), what="host %s" % record["name"],
-    )
+    what = "host %s" % record["name"]
+    if record.get("variant") == google.VARIANT:
+        google.wait_for_sshd(record["address"], private_key, known_hosts, settings.SSH_READY_TIMEOUT,
+                             still_running=lambda: is_running(record), what=what)
+        # No test key gets in here, so the end of the boot is read from inside.
+        state, failed = inside.wait_for_boot(
+            record, max(10, settings.SSH_READY_TIMEOUT - (time.monotonic() - started)), what)
+    else:
+        state, failed = sshkeys.wait_for_login(
+            record["address"], private_key, known_hosts, settings.SSH_READY_TIMEOUT,
+            still_running=lambda: is_running(record), what=what,
+        )
     # After the boot: systemd has set up the container's /sys by then.
     tsm.mount_in_container(record)
     record["ready_seconds"] = round(time.monotonic() - started, 1)
@@ -308,12 +315,6 @@ def down(names, quiet=False):
             future.result()
 
 
-def _container_init(record):
-    """The pid of the container's init: its /proc/PID/ns/net is the host's network namespace."""
-    pids = system.pids_with_environment("container_uuid=%s" % record["uuid"]) if record.get("uuid") else []
-    return min(pids) if pids else None
-
-
 def listing():
     rows = []
     for name in recorded_names():
@@ -322,5 +323,5 @@ def listing():
                                                         _owner_busy(record) else "stale")
         rows.append({"name": name, "kind": "container", "address": record.get("address", "-"),
                      "state": state, "machine": record.get("machine", "-"), "variant": record.get("variant"),
-                     "init_pid": _container_init(record) if state == "running" else None})
+                     "init_pid": inside.container_init(record) if state == "running" else None})
     return rows

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from . import settings, system
+from . import inside, settings, system
 from .errors import TesthostsError
 
 STAGING = "/run/tsm-standin"
@@ -104,16 +104,10 @@ def nspawn_arguments(record):
 
 
 def _container_init(record):
-    """The pid of the container's systemd: it has the container's uuid and is pid 1 inside."""
-    for pid in system.pids_with_environment("container_uuid=%s" % record["uuid"]):
-        try:
-            with open("/proc/%d/status" % pid, encoding="utf-8") as handle:
-                ns_pids = [line.split()[1:] for line in handle if line.startswith("NSpid:")][0]
-        except (OSError, IndexError):
-            continue
-        if ns_pids[-1] == "1":
-            return pid
-    raise TesthostsError("cannot find the init of container %s to mount the tsm stand-in" % record["name"])
+    pid = inside.container_init(record)
+    if pid is None:
+        raise TesthostsError("cannot find the init of container %s to mount the tsm stand-in" % record["name"])
+    return pid
 
 
 def mount_in_container(record):

@@ -74,4 +74,7 @@ def in_guest_as_root(emulator, key, command):
 
 
 def agent_journal(emulator, key):
-    return in_guest_as_root(emulator, key, "journalctl -u google-guest-agent --no-pager | tail -40")
+    """The agent's journal, and what else turns a login away: an unfinished boot, /run/nologin."""
+    return in_guest_as_root(emulator, key, "journalctl -u google-guest-agent --no-pager | tail -40; "
+                            "echo '-- boot:'; systemctl is-system-running; systemctl list-jobs --no-pager; "
+                            "ls -l /run/nologin 2>&1")
