@@ -4,8 +4,9 @@
 
 """The one door to the Compute Engine API that every cloud module and the inventory use.
 
-- google.cloud.compute_v1 is imported once, on first use: importing it costs
-  more than a second, and a task that fails validation should not pay it.
+- google.cloud.compute_v1 is imported once, on first use, and of its clients
+  only those used (lazy_compute): importing all of it costs about three
+  seconds of CPU, and a task that fails validation should not pay it.
 - Every client (operations included) is built with the same credentials and
   endpoint, so an ``api_endpoint`` (Private Service Connect, the emulator)
   is used for every call; the library's ExtendedOperation is never used
@@ -23,7 +24,6 @@
   its own.
 """
 
-import importlib
 import importlib.util
 import json
 import queue
@@ -44,6 +44,9 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     operation_error,
     rate_limit_refill_wait,
     rate_limited_writes,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.lazy_compute import (
+    compute_v1 as lazy_compute_v1,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
@@ -87,10 +90,10 @@ def has_google_libraries():
 
 
 def compute_v1():
-    """google.cloud.compute_v1, imported on first use only."""
+    """google.cloud.compute_v1, imported on first use only, each client when first used (lazy_compute)."""
     global _compute_v1  # pylint: disable=global-statement
     if _compute_v1 is None:
-        _compute_v1 = importlib.import_module("google.cloud.compute_v1")
+        _compute_v1 = lazy_compute_v1()
     return _compute_v1
 
 
