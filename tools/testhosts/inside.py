@@ -70,6 +70,6 @@ def wait_for_boot(record, timeout, what):
             return state, [line.split()[0] for line in lines[1:] if line.strip()]
         problem = "finished booting (%s) but %s is still there, so users cannot log in" % (state, NOLOGIN)
     else:
-        problem = "did not finish booting within %ss (state: %s)" % (timeout, state)
+        problem = "did not finish booting within %.0f s (state: %s)" % (timeout, state)
     _, diagnosis = run(record, _BOOT_DIAGNOSIS, 30)
     raise TesthostsError("%s %s:\n%s" % (what, problem, diagnosis.rstrip()))

@@ -40,7 +40,7 @@ def test_a_boot_that_does_not_finish_names_the_pending_jobs(monkeypatch):
     with pytest.raises(TesthostsError) as raised:
         inside.wait_for_boot(RECORD, 60, "host oslogin-1")
     text = str(raised.value)
-    assert text.startswith("host oslogin-1 did not finish booting within 60s (state: unknown)")
+    assert text.startswith("host oslogin-1 did not finish booting within 60 s (state: unknown)")
     assert "systemd-user-sessions.service start waiting" in text
 
 
