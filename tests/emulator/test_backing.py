@@ -22,7 +22,8 @@ TESTHOSTS = os.path.join(REPO_ROOT, "tools", "testhosts", "testhosts")
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
 
 from gce_emulator import EmulatorServer  # noqa: E402
-from gce_emulator.backing import MAX_HOST_NAME, BackingUnavailable, NspawnBacking, host_name  # noqa: E402
+from gce_emulator.backing import (  # noqa: E402
+    MAX_HOST_NAME, BackingUnavailable, NspawnBacking, _Host, host_name)
 from gce_emulator.service_account import write_service_account_file  # noqa: E402
 
 _TEST_HOST_MARKS = marks_for_test_hosts(base_image=False)
@@ -154,3 +155,39 @@ def test_instances_are_real_hosts_from_insert_to_shutdown(tmp_path):
     finally:
         server.stop()
     assert hosts["tdx-backed-2"]["host"] not in _listed_hosts(), "the emulator's shutdown left a test host up"
+
+
+class _MetadataRecorder:
+    """Stands in for the hosts' metadata server: notes when each host stops being answered."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def detach(self, key):
+        with open(self.log, "a", encoding="utf-8") as handle:
+            handle.write("detach %s\n" % key[2])
+
+    def close(self):
+        pass
+
+
+@needs_test_hosts
+@pytest.mark.parametrize("how", ["halt", "close"])
+def test_a_halting_host_is_answered_by_its_metadata_server_until_it_is_down(tmp_path, how):
+    """As on Compute Engine: the guest agent's shutdown scripts read the metadata while the host stops."""
+    log = tmp_path / "calls"
+    command = tmp_path / "testhosts"
+    command.write_text("#!/bin/sh\necho \"$1 $2\" >> %s\n[ \"$1\" = list ] && echo '[]'\nexit 0\n" % log)
+    command.chmod(command.stat().st_mode | stat.S_IXUSR)
+    backing = NspawnBacking(command=str(command))
+    backing.metadata = _MetadataRecorder(str(log))
+    key = ("tdx-test-project", ZONE, "tdx-halting")
+    # A host the backing holds as running, without booting one: the command above stands in for testhosts.
+    host = backing._hosts[key] = _Host(host_name(backing.run_tag, *key), key)  # pylint: disable=protected-access
+    host.state = "running"
+    if how == "halt":
+        assert backing.halt(key)
+        host.thread.join(timeout=60)
+    backing.close()
+    calls = log.read_text().splitlines()
+    assert calls.index("down %s" % host.name) < calls.index("detach tdx-halting"), calls
