@@ -1,5 +1,9 @@
 """gce_instance: N TDX instances in one fleet task against a loop of single-instance tasks."""
 
+import os
+import subprocess
+import sys
+
 from .ansible_env import AnsibleEnv, localhost_inventory
 from .emulator import Emulator
 from .measure import Row, Side, alternate
@@ -19,6 +23,9 @@ OPERATION_SECONDS = 3.0
 # past 600 meet 403 rateLimitExceeded until then, and the retries after the
 # refill are what is measured. A start early in a minute would add up to a minute of
 # waiting that no client can shorten.
+# The clients gce_instance, gce_instance_info and the inventory build, and a message they send.
+IMPORT_CLIENTS = ("InstancesClient", "ZoneOperationsClient", "DisksClient", "ImagesClient", "MachineTypesClient",
+                  "ZonesClient", "WaitZoneOperationRequest")
 THOUSAND = 1000
 WRITE_LIMIT_PER_MINUTE = 600
 START_BEFORE_REFILL_SECONDS = 10.0
@@ -95,7 +102,30 @@ class GceSuite:
                                 note="the same samples as the create rows"))
             rows.append(self.rerun_row(emulator, env, inventory, largest))
             rows.append(self.thousand_row(emulator, env, inventory))
+        rows.append(self.import_row())
         return rows
+
+    def import_row(self):
+        """What every module run pays before its first call: the Compute library, as the modules import it."""
+        lazy = ("from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import compute_v1\n"
+                "package = compute_v1()\n"
+                "for name in %r: getattr(package, name)\n" % (IMPORT_CLIENTS,))
+        eager = "import google.cloud.compute_v1 as package\nfor name in %r: getattr(package, name)\n" % (
+            IMPORT_CLIENTS,)
+        env = dict(os.environ, PYTHONPATH=os.environ["ANSIBLE_COLLECTIONS_PATH"])
+
+        def runner(code):
+            def run():
+                subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            return run
+
+        runs = 3 if self.fleet_runs < 5 else 7
+        self.log("  import the Compute library in a fresh interpreter: as the modules do x%d, whole x%d" % (runs, runs))
+        lazy_samples, eager_samples = alternate(runner(lazy), runner(eager), runs, runs, log=self.log)
+        return Row("import google-cloud-compute in a module run",
+                   Side("the clients used (lazy_compute)", lazy_samples),
+                   Side("the whole package", eager_samples),
+                   note="each in a new Python, with the six clients the modules use and their messages")
 
     def thousand_row(self, emulator, env, inventory):
         """A thousand instances in one task against one, both under the write limit, started before a refill."""
