@@ -12,6 +12,9 @@ ZONE = "us-central1-a"
 # Realistic Compute Engine timings (issue 9): 100 ms per API call, 3 s per operation.
 LATENCY_SECONDS = 0.1
 OPERATION_SECONDS = 3.0
+# The clients gce_instance, gce_instance_info and the inventory build, and a message they send.
+IMPORT_CLIENTS = ("InstancesClient", "ZoneOperationsClient", "DisksClient", "ImagesClient", "MachineTypesClient",
+                  "ZonesClient", "WaitZoneOperationRequest")
 
 # The fleet of a thousand, under a per-minute write limit (issue 14). Google's
 # default for a project's writes is 1,500 a minute (compute/api-quota, Queries,
@@ -23,9 +26,6 @@ OPERATION_SECONDS = 3.0
 # past 600 meet 403 rateLimitExceeded until then, and the retries after the
 # refill are what is measured. A start early in a minute would add up to a minute of
 # waiting that no client can shorten.
-# The clients gce_instance, gce_instance_info and the inventory build, and a message they send.
-IMPORT_CLIENTS = ("InstancesClient", "ZoneOperationsClient", "DisksClient", "ImagesClient", "MachineTypesClient",
-                  "ZonesClient", "WaitZoneOperationRequest")
 THOUSAND = 1000
 WRITE_LIMIT_PER_MINUTE = 600
 START_BEFORE_REFILL_SECONDS = 10.0
