@@ -43,8 +43,9 @@ def run(record, command, timeout, namespaces=("--all",)):
     return result.returncode, result.stdout + result.stderr
 
 
-# What is left of the boot when it does not finish, for the error.
-_BOOT_DIAGNOSIS = (
+# Where the boot stands and what is left of it: for the error when it does not finish, and for a refused login.
+BOOT_DIAGNOSIS = (
+    "echo '-- system state:'; systemctl is-system-running; "
     "echo '-- pending jobs:'; systemctl list-jobs --no-pager --no-legend; "
     "echo '-- systemd-user-sessions.service:'; systemctl show -p ActiveState -p Result systemd-user-sessions.service; "
     "echo '-- %s:'; ls -l %s 2>&1; "
@@ -71,5 +72,5 @@ def wait_for_boot(record, timeout, what):
         problem = "finished booting (%s) but %s is still there, so users cannot log in" % (state, NOLOGIN)
     else:
         problem = "did not finish booting within %.0f s (state: %s)" % (timeout, state)
-    _, diagnosis = run(record, _BOOT_DIAGNOSIS, 30)
+    _, diagnosis = run(record, BOOT_DIAGNOSIS, 30)
     raise TesthostsError("%s %s:\n%s" % (what, problem, diagnosis.rstrip()))

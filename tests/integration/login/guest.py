@@ -5,14 +5,11 @@ in the guest attributes (``hostkeys/<type>``), as on Compute Engine where
 gcloud reads them from there; known_hosts is written from those.
 """
 
-import json
 import os
 import subprocess
 import time
 
-from tests.fixtures.gce_emulator import TOOLS_DIR
-
-TESTHOSTS = os.path.join(TOOLS_DIR, "testhosts", "testhosts")
+from testhosts import containers, inside  # tools/ is on sys.path (tests.fixtures)
 
 AGENT_WAIT_SECONDS = 180
 
@@ -63,18 +60,13 @@ def in_guest_as_root(emulator, key, command):
         (row["project"], row["zone"], row["instance"])) == key), None)
     if row is None:
         return "(no such host)"
-    listing = subprocess.run([TESTHOSTS, "list", "--json"], capture_output=True, text=True, check=False)
-    pid = next((entry.get("init_pid") for entry in json.loads(listing.stdout or "[]")
-                if entry["name"] == row["host"]), None)
-    if not pid:
+    record = containers.read_record(row["host"])
+    if record is None or inside.container_init(record) is None:
         return "(host not running)"
-    result = subprocess.run(["nsenter", "--target", str(pid), "--all", "/bin/sh", "-c", command],
-                            capture_output=True, text=True, timeout=60, check=False)
-    return result.stdout + result.stderr
+    return inside.run(record, command, 60)[1]
 
 
 def agent_journal(emulator, key):
     """The agent's journal, and what else turns a login away: an unfinished boot, /run/nologin."""
     return in_guest_as_root(emulator, key, "journalctl -u google-guest-agent --no-pager | tail -40; "
-                            "echo '-- boot:'; systemctl is-system-running; systemctl list-jobs --no-pager; "
-                            "ls -l /run/nologin 2>&1")
+                            + inside.BOOT_DIAGNOSIS)
