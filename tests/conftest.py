@@ -8,6 +8,8 @@ parent. A symlink in build/ provides that without copying the sources.
 import os
 import sys
 
+import pytest
+
 from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
 
 # The Compute Engine emulator's fixtures (gce_emulator, service_account_file, ...),
@@ -53,7 +55,8 @@ def pytest_collection_modifyitems(items):
     modules formed a tail under xdist, one busy worker while the other had
     finished; the short tests at the end fill the gaps instead. ``make
     pytest`` distributes by module (``--dist loadscope``), so each module's
-    fixtures, such as a fleet of hosts, are set up once, in one worker.
+    fixtures, such as a fleet of hosts, are set up once, in one worker, and
+    keeps this order (``--no-loadscope-reorder``).
     """
     def starts_hosts(item):
         limit = item.get_closest_marker("timeout")
@@ -65,3 +68,18 @@ def pytest_collection_modifyitems(items):
         return 1 if item.get_closest_marker("integration") else 2
 
     items.sort(key=longest_first)
+
+
+@pytest.fixture(autouse=True)
+def _stays_in_its_working_directory():
+    """A test that leaves the process in another directory fails, by name.
+
+    Each xdist worker runs hundreds of tests in one process; one that moves
+    it (libfuse does, for one) would make every later test run elsewhere.
+    """
+    before = os.getcwd()
+    yield
+    after = os.getcwd()
+    if after != before:
+        os.chdir(before)
+        pytest.fail("the test left the working directory at %s (it began in %s)" % (after, before), pytrace=False)

@@ -146,6 +146,10 @@ class Mounted:
             kwargs=dict(foreground=True, raw_fi=True), daemon=True)
 
     def __enter__(self):
+        # libfuse's main loop moves the whole process to / (as a daemon
+        # would); without restoring it, every later test in this worker runs
+        # from / and relative paths, such as the tests' own, break.
+        self.cwd = os.getcwd()
         self.thread.start()
         deadline = time.monotonic() + 20
         while not os.path.ismount(self.mountpoint):
@@ -157,3 +161,4 @@ class Mounted:
     def __exit__(self, *exc):
         subprocess.run(["umount", self.mountpoint], check=False)
         self.thread.join(10)
+        os.chdir(self.cwd)
