@@ -107,11 +107,13 @@ COVERAGE := --cov=plugins --cov-report=term
 
 # By module (loadscope): a module's fixtures, such as a fleet of test hosts,
 # are set up once, in one worker; the test-host modules go first
-# (tests/conftest.py). Two workers: the suite is CPU-bound on two cores
-# (four measured no faster: 25:48 against 24:51).
+# (tests/conftest.py). xdist would otherwise hand out the modules with the
+# most tests first (its default --loadscope-reorder), which put the hosts'
+# modules, few tests of minutes each, last. Two workers: the suite is
+# CPU-bound on two cores (four measured no faster: 25:48 against 24:51).
 PYTEST_WORKERS ?= 2
 pytest: install $(DEV_INSTALLED) $(EE_INSTALLED)
-	pytest -n $(PYTEST_WORKERS) --dist loadscope $(COVERAGE)
+	pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(COVERAGE)
 
 # The inner loop, on the source tree (no build): unit tests and the modules'
 # in-process tests against the emulator; the playbook-marked end-to-end runs
