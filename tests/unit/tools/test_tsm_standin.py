@@ -36,6 +36,7 @@ def mounted(tmp_path):
 
     mountpoint = str(tmp_path / "report")
     os.makedirs(mountpoint)
+    cwd = os.getcwd()  # libfuse's main loop moves the process to /
     thread = threading.Thread(target=mfusepy.FUSE, args=(TsmReportFilesystem(answer), mountpoint),
                               kwargs=dict(foreground=True, raw_fi=True), daemon=True)
     thread.start()
@@ -48,6 +49,7 @@ def mounted(tmp_path):
     finally:
         subprocess.run(["umount", mountpoint], check=False)
         thread.join(10)
+        os.chdir(cwd)
 
 
 def read(path):
