@@ -57,7 +57,7 @@ def test_the_call_bound_is_shared_by_every_thread_and_a_client_serves_one_call_a
     fake_library(monkeypatch)
     api = ComputeApi(credentials=None, project="p")
     api.limit_concurrency(2)
-    lock = threading.Lock()
+    lock = threading.Condition()
     state = {"now": 0, "peak": 0}
 
     def call(client):
@@ -66,7 +66,11 @@ def test_the_call_bound_is_shared_by_every_thread_and_a_client_serves_one_call_a
             state["peak"] = max(state["peak"], state["now"])
             client.users += 1
             client.most_users = max(client.most_users, client.users)
-        time.sleep(0.05)
+            lock.notify_all()
+            # The first call waits for a second (a sleep alone may end first on
+            # a loaded machine), so the peak of 2 does not depend on timing.
+            lock.wait_for(lambda: state["peak"] >= 2, timeout=10)
+        time.sleep(0.05)  # in flight long enough for more to try to join
         with lock:
             state["now"] -= 1
             client.users -= 1
