@@ -6,11 +6,11 @@ gauge how many at once; the module's per-instance reports say what it did.
 
 import collections
 import threading
-import time
 
 import pytest
 
 from tests.integration.gce.harness import warnings_of
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -57,15 +57,6 @@ def call_kind(entry):
 
 def call_counts(calls):
     return collections.Counter(call_kind(entry) for entry in calls)
-
-
-def wait_until(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def held(gce):

@@ -11,6 +11,7 @@ import traceback
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, WatcherFailed
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+from tests.polling import wait_until
 
 ZONE_URL = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a"
 
@@ -91,23 +92,15 @@ def join(threads):
         assert not thread.is_alive()
 
 
-def until(condition, seconds=10):
-    give_up = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < give_up, "waited %s s in vain" % seconds
-        time.sleep(0.01)
-
-
 def test_the_oldest_is_waited_on_and_the_others_are_listed_together():
     api = ScriptedApi()
     watcher = OperationWatcher(api)
     outcomes, threads = wait_in_threads(watcher, ["op-a"])
-    while not api.calls:  # until the watcher has started on op-a, the oldest
-        time.sleep(0.01)
+    assert wait_until(lambda: api.calls, 10, interval=0.01)  # the watcher has started on op-a, the oldest
     more, more_threads = wait_in_threads(watcher, ["op-b", "op-c", "op-d"])
     # All four wait before any finishes; op-a, finishing last, stays the oldest
     # pending, so it is the only one waited on, whatever the threads' timing.
-    until(lambda: len(watcher._pending) == 4)  # pylint: disable=protected-access
+    assert wait_until(lambda: len(watcher._pending) == 4, 10, interval=0.01)  # pylint: disable=protected-access
     for name in ("op-b", "op-c", "op-d", "op-a"):
         api.finish(name, error="ZONE_RESOURCE_POOL_EXHAUSTED" if name == "op-c" else None)
     join(threads + more_threads)
@@ -127,7 +120,7 @@ def test_without_the_list_call_each_operation_is_waited_for_alone():
     outcomes, threads = wait_in_threads(watcher, sorted(names))
     # Nothing finishes until every waiter has fallen back: an operation that
     # finished earlier could be seen by the watcher's wait and never listed.
-    until(lambda: set(name for kind, name in list(api.calls) if kind == "alone") == names)
+    assert wait_until(lambda: set(name for kind, name in list(api.calls) if kind == "alone") == names, 10, interval=0.01)
     for name in names:
         api.finish(name)
     join(threads)
