@@ -9,15 +9,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 
 from tsm_standin import control
 from tsm_standin.filesystem import TsmReportFilesystem
 
-mfusepy = pytest.importorskip("mfusepy")
+pytest.importorskip("mfusepy")
+from tests.fuse_mount import Mounted  # noqa: E402 (needs mfusepy)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MISSING = ("needs root and /dev/fuse to mount the stand-in" if os.geteuid() != 0 or not os.path.exists("/dev/fuse")
@@ -34,22 +33,8 @@ def mounted(tmp_path):
         answers.append((name, inblob))
         return b"QUOTE" + inblob
 
-    mountpoint = str(tmp_path / "report")
-    os.makedirs(mountpoint)
-    cwd = os.getcwd()  # libfuse's main loop moves the process to /
-    thread = threading.Thread(target=mfusepy.FUSE, args=(TsmReportFilesystem(answer), mountpoint),
-                              kwargs=dict(foreground=True, raw_fi=True), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not os.path.ismount(mountpoint):
-        assert thread.is_alive() and time.monotonic() < deadline, "the stand-in did not mount"
-        time.sleep(0.02)
-    try:
-        yield mountpoint, answers
-    finally:
-        subprocess.run(["umount", mountpoint], check=False)
-        thread.join(10)
-        os.chdir(cwd)
+    with Mounted(TsmReportFilesystem(answer), str(tmp_path / "report")) as mounted:
+        yield mounted.mountpoint, answers
 
 
 def read(path):

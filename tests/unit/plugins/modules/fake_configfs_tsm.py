@@ -10,9 +10,7 @@ out comes from the tests' own builder.
 """
 
 import errno
-import os
 import stat
-import subprocess
 import threading
 import time
 
@@ -132,33 +130,3 @@ class FakeTsmReport(mfusepy.Operations):
             entry.generation += 1
             entry.outblob = None
         return len(data)
-
-
-class Mounted:
-    """Mount ``operations`` on ``mountpoint`` in a background thread."""
-
-    def __init__(self, operations, mountpoint):
-        self.operations = operations
-        self.mountpoint = mountpoint
-        os.makedirs(mountpoint, exist_ok=True)
-        self.thread = threading.Thread(
-            target=mfusepy.FUSE, args=(operations, mountpoint),
-            kwargs=dict(foreground=True, raw_fi=True), daemon=True)
-
-    def __enter__(self):
-        # libfuse's main loop moves the whole process to / (as a daemon
-        # would); without restoring it, every later test in this worker runs
-        # from / and relative paths, such as the tests' own, break.
-        self.cwd = os.getcwd()
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not os.path.ismount(self.mountpoint):
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake configfs-tsm file system did not mount on %s" % self.mountpoint)
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc):
-        subprocess.run(["umount", self.mountpoint], check=False)
-        self.thread.join(10)
-        os.chdir(self.cwd)

@@ -12,7 +12,9 @@ from .... import tdx_builders as build
 from ...module_harness import run_module
 
 try:
-    from .fake_configfs_tsm import FakeTsmReport, Mounted
+    from tests.fuse_mount import Mounted
+
+    from .fake_configfs_tsm import FakeTsmReport
     FUSE_PROBLEM = None
 except (ImportError, OSError) as exc:  # mfusepy missing, or libfuse3 not installed
     FUSE_PROBLEM = "the fake configfs-tsm needs mfusepy and libfuse3: %s" % exc
