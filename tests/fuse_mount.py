@@ -3,9 +3,10 @@
 import os
 import subprocess
 import threading
-import time
 
 import mfusepy
+
+from tests.polling import wait_until
 
 
 class Mounted:
@@ -25,11 +26,10 @@ class Mounted:
         # from / and relative paths, such as the tests' own, break.
         self.cwd = os.getcwd()
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not os.path.ismount(self.mountpoint):
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("%s did not mount on %s" % (type(self.operations).__name__, self.mountpoint))
-            time.sleep(0.02)
+        wait_until(lambda: os.path.ismount(self.mountpoint) or not self.thread.is_alive(), 20, interval=0.02)
+        if not os.path.ismount(self.mountpoint):
+            os.chdir(self.cwd)
+            raise RuntimeError("%s did not mount on %s" % (type(self.operations).__name__, self.mountpoint))
         return self
 
     def __exit__(self, *exc):
