@@ -177,22 +177,29 @@ cat "$reports/fleet-report.txt"
 echo "Report page (open in a browser): $reports/fleet-report.html"
 
 say "Attestation of each host (reports/verify/HOST.json): against the test root"
+# attestation_summary DIR HOST...: a line per host; fails unless every HOST's report says attested.
 attestation_summary() {
     "$venv_bin/python" - "$@" <<'PY'
 import glob, json, os, sys
-directory = sys.argv[1]
+directory, expected = sys.argv[1], set(sys.argv[2:])
+attested = set()
 for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
     report = json.load(open(path))
     if "attestation" not in report:
         continue
+    if report["attested"]:
+        attested.add(report["host"])
     evidence = report["attestation"]
     verdict = "attested" if report["attested"] else "NOT attested: " + "; ".join(report["failures"][:1])
     print("%-12s %s (root %s..., TCB %s, advisories %s, nonce %s...)" % (
         report["host"], verdict, (evidence.get("root") or "?")[:16], report["tcb_status"],
         ", ".join(report["advisory_ids"]) or "none", evidence["nonce"][:16]))
+missing = sorted(expected - attested)
+if missing:
+    sys.exit("make demo: not attested to the test root: %s (see %s)" % (", ".join(missing), directory))
 PY
 }
-attestation_summary "$reports/verify"
+attestation_summary "$reports/verify" "${hosts[@]}"
 
 say "The same evidence against Intel's pinned root (confidential.tdx.reverify, offline)"
 ansible-playbook confidential.tdx.reverify -e tdx_reverify_dir="$reports/verify" \
