@@ -118,7 +118,7 @@ pytest: install $(DEV_INSTALLED) $(EE_INSTALLED)
 # The inner loop, on the source tree (no build): unit tests and the modules'
 # in-process tests against the emulator; the playbook-marked end-to-end runs
 # are left to make pytest.
-UNIT_TESTS := tests/unit tests/integration/gce tests/reliability/test_deadlines.py
+UNIT_TESTS := tests/unit tests/inprocess/gce tests/reliability/test_deadlines.py
 unit: $(DEV_INSTALLED)
 	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
 		pytest -n 2 -m "not playbook" $(COVERAGE) $(UNIT_TESTS)
@@ -169,7 +169,7 @@ bench: setup install
 # agent and OS Login count in the report; then the report, counted from what
 # they recorded (docs/reliability.md).
 RELIABILITY_RESULTS := $(BUILD)/reliability/results.json
-RELIABILITY_TESTS := tests/reliability tests/integration/login
+RELIABILITY_TESTS := tests/reliability tests/hosts/login
 reliability: setup install
 	rm -f $(RELIABILITY_RESULTS)
 	status=0; CONFIDENTIAL_TDX_RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) \

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from tests.browser.chromium import dump_dom, missing_reason, rendered_rows, screenshot
-from tests.integration.playbook import localhost_play, run_playbook
+from tests.playbooks.playbook import localhost_play, run_playbook
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")]
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from tests.integration.gce.harness import GceHarness
+from tests.inprocess.gce.harness import GceHarness
 
 
 @pytest.fixture
 def gce(gce_emulator, access_token, tmp_path):
-    """A GceHarness (tests/integration/gce/harness.py) on a freshly reset emulator, token in the environment."""
+    """A GceHarness (tests/inprocess/gce/harness.py) on a freshly reset emulator, token in the environment."""
     return GceHarness(gce_emulator, access_token, tmp_path)

@@ -37,8 +37,8 @@ import sys
 import time
 import urllib.request
 
-from tests.integration.gce.harness import GCP_ENVIRONMENT
-from tests.integration.playbook import CALLBACK_DIR, run_playbook
+from tests.inprocess.gce.harness import GCP_ENVIRONMENT
+from tests.playbooks.playbook import CALLBACK_DIR, run_playbook
 
 RELIABILITY_CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 

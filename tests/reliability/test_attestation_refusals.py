@@ -16,7 +16,7 @@ import hashlib
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.modules import quote_verify
-from tests.integration.attestation.materials import (
+from tests.playbooks.attestation.materials import (
     b64,
     pki_evidence,
     sample_case,

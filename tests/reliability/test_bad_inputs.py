@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from tests.integration.gce.harness import GCP_ENVIRONMENT, is_write
-from tests.integration.playbook import CALLBACK_DIR, localhost_play, run_playbook
+from tests.inprocess.gce.harness import GCP_ENVIRONMENT, is_write
+from tests.playbooks.playbook import CALLBACK_DIR, localhost_play, run_playbook
 from tests.reliability.fault_matrix import RELIABILITY_CALLBACKS
 from tests.reliability.bad_input_cases import (
     GCE_MODULES,

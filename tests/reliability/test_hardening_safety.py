@@ -23,8 +23,8 @@ import pytest
 import yaml
 
 from tests.fixtures.testhosts import marks_for_test_hosts
-from tests.integration import role_attempt
-from tests.integration.playbook import run_playbook
+from tests.playbooks import role_attempt
+from tests.playbooks.playbook import run_playbook
 from tests.reliability.bad_input_cases import cases, judge_refusal
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

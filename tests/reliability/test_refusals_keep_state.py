@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.gce.harness import instance_task
+from tests.inprocess.gce.harness import instance_task
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,8 @@ import os
 
 import pytest
 
-from tests.integration.gce.harness import GceHarness
-from tests.integration.inventory.harness import InventoryHarness
+from tests.inprocess.gce.harness import GceHarness
+from tests.playbooks.inventory.harness import InventoryHarness
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from tests.unit.tools.conftest import TOOLS_DIR
 
 REPO_ROOT = os.path.dirname(TOOLS_DIR)
 REPORT = os.path.join(TOOLS_DIR, "reliability-report")
-LOGIN_TEST = "tests/integration/login/test_site_on_google_logins.py::test_after_site_the_oslogin_user_logs_in_again"
+LOGIN_TEST = "tests/hosts/login/test_site_on_google_logins.py::test_after_site_the_oslogin_user_logs_in_again"
 SAFETY_TEST = "tests/reliability/test_hardening_safety.py::test_after_harden_the_login_that_ran_it_still_works"
 
 
@@ -73,6 +73,6 @@ def _tests_that_take_the_ledger():
 def test_make_reliability_runs_every_test_that_records_a_check():
     folders = _makefile_reliability_tests()
     recording = _tests_that_take_the_ledger()
-    assert "tests/integration/login/test_site_on_google_logins.py" in recording
+    assert "tests/hosts/login/test_site_on_google_logins.py" in recording
     outside = [path for path in recording if not any(path.startswith(folder.rstrip("/") + "/") for folder in folders)]
     assert outside == [], "make reliability does not run these tests that record checks: %s" % outside

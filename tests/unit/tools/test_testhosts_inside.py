@@ -1,7 +1,7 @@
 """When a google-variant host counts as booted: what systemd inside says and whether /run/nologin is gone.
 
 The commands inside the host are replaced by their answers (pure logic);
-the real nsenter path runs in every login test (tests/integration/login).
+the real nsenter path runs in every login test (tests/hosts/login).
 """
 
 import pytest

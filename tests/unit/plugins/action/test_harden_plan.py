@@ -7,7 +7,7 @@ planning decisions themselves are tested in module_utils/harden/.
 
 import os
 
-from tests.integration.playbook import run_playbook
+from tests.playbooks.playbook import run_playbook
 
 import yaml
 

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap
 from ansible_collections.confidential.tdx.plugins.modules import quote_verify
-from tests.integration.attestation.materials import pki_evidence, tdx_pki
+from tests.playbooks.attestation.materials import pki_evidence, tdx_pki
 from tests.unit.module_harness import run_module
 
 NONCE = "5a" * 32

@@ -1,7 +1,7 @@
-"""tdx_collateral through the module harness without a network (the HTTP cases: tests/integration/attestation)."""
+"""tdx_collateral through the module harness without a network (the HTTP cases: tests/playbooks/attestation)."""
 
 from ansible_collections.confidential.tdx.plugins.modules import tdx_collateral
-from tests.integration.attestation.materials import b64, tdx_pki
+from tests.playbooks.attestation.materials import b64, tdx_pki
 from tests.unit.module_harness import run_module
 
 

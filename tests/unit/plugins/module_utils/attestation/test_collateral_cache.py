@@ -11,7 +11,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.refre
     STALE,
     entry_state,
 )
-from tests.integration.attestation.materials import tdx_pki
+from tests.playbooks.attestation.materials import tdx_pki
 
 SIGNED = '{"id":"TDX","version":3,"tcbLevels":[{"tcb":{"a":[1,2]},"tcbStatus":"UpToDate"}],"s":"x}y"}'
 

@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import policy, roots, timestamps, verifier
-from tests.integration.attestation.materials import (
+from tests.playbooks.attestation.materials import (
     sample_case,
     sample_cases,
     sample_collateral_path,

@@ -1,0 +1,240 @@
+"""The verify role attests real test hosts end to end, on the controller.
+
+Two systemd-nspawn containers get the configfs-tsm stand-in (tools/tsm_standin:
+quotes signed by a test PKI made here with tools/tdx_pki, each host with its
+own PCK leaf and attestation key); the collateral comes over real HTTP from
+the PCS stand-in (tools/pcs_standin). Against the test root the hosts are
+attested; the same evidence is refused against Intel's pinned root with the
+reason; a replayed quote is refused for its stale nonce; learned golden
+measurements are enforced; reverify re-checks the archive offline.
+
+Needs root and systemd-nspawn (the hosts), like every test-host test.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.fixtures.testhosts import marks_for_test_hosts
+from tests.playbooks.playbook import run_playbook
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+TOOLS = os.path.join(REPO_ROOT, "tools")
+TESTHOSTS = os.path.join(TOOLS, "testhosts", "testhosts")
+INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3"
+HOSTS = ("att-a%d" % (os.getpid() % 1000), "att-b%d" % (os.getpid() % 1000))
+
+pytestmark = marks_for_test_hosts()
+
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+
+def tool(*args):
+    completed = subprocess.run([sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                               timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+class Fleet:
+    def __init__(self, work, pki_dir, pcs, inventory):
+        self.work = work
+        self.pki_dir = pki_dir
+        self.pcs = pcs
+        self.inventory = inventory
+        self.runs = 0
+
+    def control(self, host):
+        return self.inventory["all"]["hosts"][host]["testhost_tsm_standin"]
+
+    def verify(self, tmp_path, **role_vars):
+        """Run the role in report mode; return (run, {host: report})."""
+        self.runs += 1
+        report_dir = os.path.join(str(self.work), "reports-%d" % self.runs)
+        settings = {"verify_enforce": False, "verify_report_dir": report_dir,
+                    "verify_collateral_dir": os.path.join(str(self.work), "collateral"),
+                    "verify_pccs_url": self.pcs.url,
+                    "verify_testing_root_ca": os.path.join(self.pki_dir, "root.der")}
+        settings.update(role_vars)
+        settings = dict((key, value) for key, value in settings.items() if value is not None)
+        run = run_playbook([{"hosts": "all", "gather_facts": False, "tasks": [
+            {"ansible.builtin.include_role": {"name": "confidential.tdx.verify"}, "vars": settings}]}],
+            tmp_path, inventory=self.inventory, timeout=900)
+        reports = {}
+        for host in HOSTS:
+            path = os.path.join(report_dir, host + ".json")
+            if os.path.exists(path):
+                with open(path) as handle:
+                    reports[host] = json.load(handle)
+        return run, reports, report_dir
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    from pcs_standin import PcsStandin
+
+    work = tmp_path_factory.mktemp("attest")
+    pki_dir = str(work / "pki")
+    tool("tools.tdx_pki", "init", pki_dir)
+    served = work / "served"
+    served.mkdir()
+    tool("tools.tdx_pki", "collateral", pki_dir, "--out", str(served / "collateral.json"))
+    inventory_path = str(work / "inventory.yml")
+    with PcsStandin.from_directory(str(served)) as pcs:
+        started = subprocess.run([TESTHOSTS, "up", *HOSTS, "--inventory", inventory_path, "--tsm-standin", pki_dir],
+                                 capture_output=True, text=True, timeout=900, check=False)
+        try:
+            assert started.returncode == 0, started.stderr
+            with open(inventory_path) as handle:
+                yield Fleet(work, pki_dir, pcs, yaml.safe_load(handle))
+        finally:
+            stopped = subprocess.run([TESTHOSTS, "down", *HOSTS], capture_output=True, text=True, timeout=300,
+                                     check=False)
+            assert stopped.returncode == 0, stopped.stderr
+
+
+def known_host_keys(fleet, host):
+    with open(fleet.inventory["all"]["hosts"][host]["testhost_known_hosts"]) as handle:
+        return sorted(" ".join(line.split()[1:3]) for line in handle if line.strip())
+
+
+def test_guest_quote_gets_a_quote_over_exactly_its_report_data_from_the_standin(fleet, tmp_path):
+    report_data = hashlib.sha512(b"stand-in").hexdigest()
+    run = run_playbook([{"hosts": HOSTS[0], "gather_facts": False, "tasks": [
+        {"name": "quote", "confidential.tdx.guest_quote": {"report_data": report_data}, "become": True},
+        {"name": "generation", "ansible.builtin.shell": "set -e; cd /sys/kernel/config/tsm/report; mkdir g; "
+                                                        "head -c 64 /dev/zero > g/inblob; head -c 64 /dev/zero > g/inblob; "
+                                                        "cat g/generation; cat g/provider; rmdir g", "become": True},
+    ]}], tmp_path, inventory=fleet.inventory)
+    assert run.ok, run.output
+    quote = base64.b64decode(run.result("quote", HOSTS[0])["quote"])
+    assert quote[:2] == b"\x04\x00"  # version 4
+    assert quote[48 + 520:48 + 584].hex() == report_data  # the body's report data is the inblob written
+    assert run.result("generation", HOSTS[0])["stdout_lines"] == ["2", "tdx_guest"]
+
+
+def test_hosts_are_attested_against_the_test_root_with_the_evidence_kept(fleet, tmp_path):
+    run, reports, _ = fleet.verify(tmp_path)
+    assert run.ok, run.output
+    assert sorted(reports) == sorted(HOSTS)
+    for host, report in reports.items():
+        evidence = report["attestation"]
+        assert report["verified"] is True and report["attested"] is True, report["failures"]
+        assert report["failures"] == []
+        assert report["tcb_status"] == "UpToDate" and report["advisory_ids"] == []
+        assert evidence["root"] != INTEL_ROOT_SHA256 and evidence["root_is_intel"] is False
+        nonce = bytes.fromhex(evidence["nonce"])
+        assert len(nonce) == 32
+        quote = base64.b64decode(evidence["quote"])
+        assert quote[48 + 520:48 + 584] == hashlib.sha512(nonce).digest()
+        assert hashlib.sha256(quote).hexdigest() == evidence["quote_sha256"]
+        with open(evidence["collateral"]["path"], "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == evidence["collateral"]["sha256"]
+        assert evidence["collateral"]["document"]["tcb_info"]
+        assert evidence["verify_at"].endswith("Z")
+        seen = sorted(" ".join(line.split()[1:3]) for line in evidence["ssh_host_keys"]["keys"])
+        assert seen == known_host_keys(fleet, host)
+        # The guest's own findings are kept, labelled, and did not decide anything.
+        assert report["self_reported"]["verified"] is False
+        assert "cpu_flag: CPU flag tdx_guest is not set" in report["self_reported"]["failures"]
+    # Fresh per host and run.
+    assert len(set(report["attestation"]["nonce"] for report in reports.values())) == len(HOSTS)
+    # One platform type: one collateral fetch for the whole batch.
+    assert fleet.pcs.count("/tdx/certification/v4/tcb") == 1
+
+
+def test_the_same_evidence_is_refused_against_intels_root_with_the_reason(fleet, tmp_path):
+    run, reports, _ = fleet.verify(tmp_path, verify_testing_root_ca=None)
+    assert run.ok, run.output
+    for report in reports.values():
+        assert report["verified"] is False and report["attested"] is False
+        assert report["attestation"]["root"] == INTEL_ROOT_SHA256
+        chain = [line for line in report["failures"] if line.startswith("attestation: certificate chain:")]
+        assert chain and "not Intel's SGX Root CA" in chain[0], report["failures"]
+
+
+def test_enforcing_fails_each_refused_host_with_the_reason(fleet, tmp_path):
+    run, reports, _ = fleet.verify(tmp_path, verify_testing_root_ca=None, verify_enforce=True)
+    assert not run.ok
+    for host in HOSTS:
+        assert "%s is not verified as an Intel TDX trust domain: attestation: " % host in run.output
+        assert reports[host]["enforced"] is True
+
+
+def test_a_replayed_quote_is_refused(fleet, tmp_path):
+    host = HOSTS[0]
+    tool("tools.tsm_standin", "replay", "--control", fleet.control(host), "on")
+    try:
+        run, reports, _ = fleet.verify(tmp_path)
+    finally:
+        tool("tools.tsm_standin", "replay", "--control", fleet.control(host), "off")
+    assert run.ok, run.output
+    replayed, fresh = reports[host], reports[HOSTS[1]]
+    assert fresh["verified"] is True
+    assert replayed["verified"] is False
+    assert any("not the %s asked for" % replayed["attestation"]["report_data"] in line
+               for line in replayed["failures"]), replayed["failures"]
+    # guest_quote refused it on the host; a hostile root would hand it over anyway. The controller
+    # refuses the very bytes the stand-in served, for this run's nonce, on its own.
+    with open(os.path.join(fleet.control(host), "last-quote"), "rb") as handle:
+        served = base64.b64encode(handle.read()).decode()
+    check = run_playbook([{"hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "replayed", "confidential.tdx.quote_verify": {
+            "quote": served, "nonce": replayed["attestation"]["nonce"],
+            "collateral_dir": os.path.join(str(fleet.work), "collateral"),
+            "testing_root_ca": os.path.join(fleet.pki_dir, "root.der")}}]}], tmp_path)
+    assert check.ok, check.output
+    verdict = check.result("replayed")
+    assert verdict["verified"] is False
+    assert [line for line in verdict["problems"] if line.startswith("freshness:")], verdict["problems"]
+
+
+def test_learned_golden_measurements_are_enforced_and_a_differing_host_is_named(fleet, tmp_path):
+    policy_file = os.path.join(str(fleet.work), "golden.json")
+    learned, _, _ = fleet.verify(tmp_path, verify_learn=True, verify_policy_file=policy_file)
+    assert learned.ok, learned.output
+    with open(policy_file) as handle:
+        golden = json.load(handle)
+    assert sorted(golden["learned_from"]) == sorted(HOSTS)
+    assert len(golden["policy"]["mrtd"]) == 96
+
+    other = HOSTS[1]
+    with open(os.path.join(fleet.control(other), "td.json"), "w") as handle:
+        json.dump({"mrtd": "ab" * 48}, handle)
+    try:
+        run, reports, _ = fleet.verify(tmp_path, verify_policy_file=policy_file)
+        relearn, _, _ = fleet.verify(tmp_path, verify_learn=True, verify_policy_file=policy_file + ".2")
+    finally:
+        os.unlink(os.path.join(fleet.control(other), "td.json"))
+    assert run.ok, run.output
+    assert reports[HOSTS[0]]["verified"] is True
+    assert reports[other]["verified"] is False
+    assert [line for line in reports[other]["failures"] if line.startswith("attestation: mrtd")], \
+        reports[other]["failures"]
+    assert not relearn.ok
+    assert "mrtd differs among the hosts" in relearn.output and other in relearn.output
+    assert not os.path.exists(policy_file + ".2")
+
+
+def test_reverify_rechecks_the_archive_offline_at_its_time_and_now(fleet, tmp_path):
+    run, reports, report_dir = fleet.verify(tmp_path)
+    assert run.ok, run.output
+    before = fleet.pcs.count("/tdx/certification/v4/tcb")
+    again = run_playbook([{"ansible.builtin.import_playbook": "confidential.tdx.reverify"}], tmp_path, extra_args=(
+        "-e", "tdx_reverify_dir=%s" % report_dir,
+        "-e", "tdx_reverify_testing_root_ca=%s" % os.path.join(fleet.pki_dir, "root.der")))
+    assert again.ok, again.output
+    with open(os.path.join(report_dir, "reverify.json")) as handle:
+        verdicts = json.load(handle)
+    for host in HOSTS:
+        assert verdicts["at_recorded_time"][host]["verified"] is True
+        assert verdicts["at_recorded_time"][host]["verify_at"] == reports[host]["attestation"]["verify_at"]
+        assert verdicts["now"][host]["verified"] is True
+    assert fleet.pcs.count("/tdx/certification/v4/tcb") == before  # offline: nothing fetched

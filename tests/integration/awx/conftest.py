@@ -1,3 +1,0 @@
-"""The fleet tests' emulator in backing mode (real test hosts), for the AWX-layout runs."""
-
-from tests.integration.fleet.conftest import backed_emulator  # noqa: F401  (a fixture, used by name)

@@ -1,0 +1,57 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Test-only callback: append every task result, as JSON lines, to a file.
+
+tests/playbooks/playbook.py enables it next to the normal stdout callback,
+so a test reads structured results while -vvv output stays what a user sees.
+"""
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = r"""
+name: record_results
+type: aggregate
+short_description: Write task results as JSON lines for the integration tests
+description:
+  - Appends one JSON object per task result to the file named by the
+    E(CONFIDENTIAL_TDX_RESULTS_FILE) environment variable.
+"""
+
+RESULTS_FILE_VARIABLE = "CONFIDENTIAL_TDX_RESULTS_FILE"
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "record_results"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def _record(self, result, status):
+        path = os.environ.get(RESULTS_FILE_VARIABLE)
+        if not path:
+            return
+        data = getattr(result, "result", None)
+        if data is None:
+            data = result._result  # ansible-core before 2.19
+        entry = {
+            "task": result._task.get_name(),
+            "host": result._host.get_name(),
+            "status": status,
+            "result": data,
+        }
+        with open(path, "a") as handle:
+            handle.write(json.dumps(entry, default=str) + "\n")
+
+    def v2_runner_on_ok(self, result):
+        self._record(result, "changed" if result.is_changed() else "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, "failed")
+
+    def v2_runner_on_skipped(self, result):
+        self._record(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._record(result, "unreachable")
