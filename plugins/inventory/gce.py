@@ -160,7 +160,7 @@ cache_connection: ~/.cache/ansible/gce-inventory
 cache_timeout: 600
 
 ---
-# emulator.gce.yml: the local Compute Engine emulator (tools/gce-emulator in
+# emulator.gce.yml: the local Compute Engine emulator (tools/gce_emulator in
 # the collection's repository), with the key file it wrote.
 plugin: confidential.tdx.gce
 projects:
@@ -203,7 +203,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters impor
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_wait_timeout
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import InstanceCalls
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
 from ansible_collections.confidential.tdx.plugins.plugin_utils.gce_inventory import (
     HOST_VAR,
     PAGE_SIZE,

@@ -49,7 +49,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.lazy_compute 
     compute_v1 as lazy_compute_v1,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import (
     Deadline,
     RetryPolicy,
 )

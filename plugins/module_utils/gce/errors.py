@@ -24,7 +24,7 @@ except ImportError:  # the module wrapper reports the missing libraries
     api_exceptions = auth_exceptions = requests_exceptions = None
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import GaveUp
 
 TRANSIENT_HTTP_STATUSES = (429, 500, 502, 503, 504)
 # Client errors that pass: a per-minute rate limit, which Compute Engine answers

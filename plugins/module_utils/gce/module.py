@@ -31,7 +31,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials i
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_lengths
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import InstanceCalls
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
 
 # Budget for modules without a wait_timeout option (reads only).
 DEFAULT_TIMEOUT = 300

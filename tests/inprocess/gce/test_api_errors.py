@@ -10,7 +10,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import Co
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials import build_credentials
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import InstanceCalls
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
 
 pytestmark = pytest.mark.integration
 

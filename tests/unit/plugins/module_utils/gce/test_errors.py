@@ -19,7 +19,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     rate_limit_refill_wait,
     zones_available,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import GaveUp
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import GaveUp
 
 TDX_IMAGE_MESSAGE = ("Invalid value for field 'resource.confidentialInstanceConfig': "
                      "'{ \"confidentialInstanceType\": \"TDX\"}'. Confidential Instance Config can only be "

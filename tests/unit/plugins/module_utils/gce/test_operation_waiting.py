@@ -11,7 +11,7 @@ from google.cloud import compute_v1
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import ComputeApi
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
 
 ZONE_URL = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a"
 

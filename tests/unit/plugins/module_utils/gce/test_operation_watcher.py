@@ -10,7 +10,7 @@ import traceback
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.fleet import OperationWatcher, WatcherFailed
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import Deadline
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
 from tests.polling import wait_until
 
 ZONE_URL = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a"

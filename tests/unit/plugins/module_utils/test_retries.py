@@ -6,8 +6,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.retries import (
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import (
     Deadline,
+    ExponentialBackoff,
     FullJitterBackoff,
     GaveUp,
     RetryPolicy,
@@ -69,6 +70,11 @@ def test_full_jitter_scales_the_ceiling_by_the_random_draw():
     assert [backoff.delay(n) for n in range(3)] == [0.0, 1.0, 1.0]
 
 
+def test_exponential_backoff_waits_its_ceiling_every_time():
+    backoff = ExponentialBackoff(base=1.0, cap=8.0)
+    assert [backoff.delay(n) for n in range(6)] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+
+
 def test_transient_failures_are_retried_with_the_same_arguments():
     clock = FakeClock()
     function = flaky(3)
@@ -108,6 +114,40 @@ def test_a_wait_the_failure_names_replaces_the_backoff_and_the_deadline_still_de
         short.call(flaky(1))
 
 
+def test_max_attempts_bounds_the_calls_and_gives_up_without_a_last_wait():
+    clock = FakeClock()
+    function = flaky(1000)
+    retry = RetryPolicy(is_transient, Deadline(None, clock=clock), backoff=ExponentialBackoff(base=1.0, cap=8.0),
+                        sleep=clock.sleep, max_attempts=5)
+    with pytest.raises(GaveUp) as raised:
+        retry.call(function)
+    assert raised.value.attempts == len(function.seen) == 5
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert raised.value.elapsed == 15.0 and "gave up after 5 attempts in 15 s" == str(raised.value)
+    assert isinstance(raised.value.last_error, Transient)
+
+
+def test_one_attempt_is_no_retry_and_a_success_within_the_attempts_returns():
+    clock = FakeClock()
+    once = RetryPolicy(is_transient, Deadline(60, clock=clock), sleep=clock.sleep, max_attempts=1)
+    with pytest.raises(GaveUp) as raised:
+        once.call(flaky(1))
+    assert raised.value.attempts == 1 and clock.sleeps == []
+    three = RetryPolicy(is_transient, Deadline(60, clock=clock), sleep=clock.sleep, max_attempts=3)
+    assert three.call(flaky(2)) == "done"
+    with pytest.raises(ValueError):
+        RetryPolicy(is_transient, Deadline(60, clock=clock), max_attempts=0)
+
+
+def test_the_deadline_still_decides_when_it_comes_before_the_last_attempt():
+    clock = FakeClock()
+    retry = RetryPolicy(is_transient, Deadline(3, clock=clock), backoff=ExponentialBackoff(base=1.0, cap=8.0),
+                        sleep=clock.sleep, max_attempts=10)
+    with pytest.raises(GaveUp) as raised:
+        retry.call(flaky(1000))
+    assert raised.value.attempts == 2 and clock.sleeps == [1.0]  # the second wait (2 s) would reach the deadline
+
+
 def test_decorator_form():
     clock = FakeClock()
     function = flaky(2)
@@ -123,6 +163,14 @@ def test_deadline_counts_down_with_the_clock():
     clock.now += 7
     assert deadline.remaining() == 0 and deadline.expired()
     assert deadline.elapsed() == 7
+
+
+def test_a_deadline_of_no_seconds_never_expires_but_measures_the_time():
+    clock = FakeClock()
+    deadline = Deadline(None, clock=clock)
+    clock.now += 10 ** 6
+    assert deadline.remaining() == float("inf") and not deadline.expired()
+    assert deadline.elapsed() == 10 ** 6
 
 
 @settings(max_examples=200, deadline=None)
@@ -143,3 +191,10 @@ def test_total_sleep_never_exceeds_the_deadline_and_each_wait_stays_under_its_ce
     assert sum(clock.sleeps) <= seconds + 1e-9
     for number, slept in enumerate(clock.sleeps):
         assert 0 <= slept <= backoff.ceiling(number)
+
+
+def test_the_former_gce_path_gives_the_very_same_classes():
+    from ansible_collections.confidential.tdx.plugins.module_utils import retries
+    from ansible_collections.confidential.tdx.plugins.module_utils.gce import retries as former
+    for name in ("Deadline", "ExponentialBackoff", "FullJitterBackoff", "GaveUp", "RetryPolicy"):
+        assert getattr(former, name) is getattr(retries, name)
