@@ -97,8 +97,8 @@ echo "PCS stand-in: $pcs_url"
 export TESTHOSTS_TSM_STANDIN="$work/pki"
 
 say "Compute Engine emulator, backing mode: every instance is a real systemd host"
-"$repo/tools/gce-emulator" --port 0 --backing testhosts --operation-seconds 0.5 \
-    --project "$project" --write-service-account "$work/service-account.json" \
+(cd "$repo" && exec "$venv_bin/python" -m tools.gce_emulator --port 0 --backing testhosts --operation-seconds 0.5 \
+    --project "$project" --write-service-account "$work/service-account.json") \
     >"$work/emulator.out" 2>"$work/emulator.log" &
 emulator_pid=$!
 api=$(first_line "emulator" "$emulator_pid" "$work/emulator.out" "$work/emulator.log")

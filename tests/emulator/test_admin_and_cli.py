@@ -14,7 +14,8 @@ from gce_emulator.admin import AdminCallError
 from .helpers import ZONE, tdx_instance
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAUNCHER = os.path.join(REPO_ROOT, "tools", "gce-emulator")
+# The command line, as docs/emulator.md gives it: run from the repository's root.
+LAUNCHER = [sys.executable, "-m", "tools.gce_emulator"]
 
 
 def test_the_request_log_shows_which_calls_were_made(compute, gce_emulator):
@@ -65,10 +66,9 @@ def test_the_library_server_is_a_context_manager():
 def test_the_launcher_prints_its_url_and_stops_on_sigterm(tmp_path):
     key_file = tmp_path / "sa.json"
     process = subprocess.Popen(
-        [LAUNCHER, "--port", "0", "--operation-seconds", "0.1", "--write-service-account", str(key_file),
-         "--stocked-out-zone", "us-central1-c", "--cpu-quota", "us-central1=8"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, GCE_EMULATOR_PYTHON=sys.executable))
+        LAUNCHER + ["--port", "0", "--operation-seconds", "0.1", "--write-service-account", str(key_file),
+                    "--stocked-out-zone", "us-central1-c", "--cpu-quota", "us-central1=8"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT)
     try:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")

@@ -91,13 +91,14 @@ def test_a_machine_that_cannot_back_instances_is_told_why():
 
 def test_the_launcher_refuses_backing_it_cannot_do_in_one_line(tmp_path):
     """Without systemd-nspawn on PATH the launcher stops before serving, with one line."""
-    environment = dict(os.environ, PATH=str(tmp_path), PYTHONPATH=os.path.join(REPO_ROOT, "tools"))
-    completed = subprocess.run([sys.executable, "-m", "gce_emulator", "--backing", "testhosts"], env=environment,
-                               capture_output=True, text=True, timeout=60, check=False)
+    environment = dict(os.environ, PATH=str(tmp_path))
+    completed = subprocess.run([sys.executable, "-m", "tools.gce_emulator", "--backing", "testhosts"],
+                               env=environment, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                               check=False)
     assert completed.returncode == 2
     assert completed.stdout == ""
     lines = completed.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gce-emulator: error: backing mode needs"), completed.stderr
+    assert len(lines) == 1 and lines[0].startswith("python -m tools.gce_emulator: error: backing mode needs"), completed.stderr
 
 
 @needs_test_hosts

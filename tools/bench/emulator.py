@@ -14,7 +14,7 @@ PROJECT = "tdx-bench-project"
 
 
 class Emulator:
-    """``tools/gce-emulator`` started with the given operation time and per-call latency.
+    """``python -m tools.gce_emulator`` started with the given operation time and per-call latency.
 
     The latency is added to every API call; an operation takes
     ``operation_seconds`` from the write to DONE. Every call and answer is
@@ -28,9 +28,9 @@ class Emulator:
         os.makedirs(workdir, exist_ok=True)
         self._log = open(os.path.join(workdir, "emulator.log"), "w")
         self.process = subprocess.Popen(
-            [os.path.join(REPO, "tools", "gce-emulator"), "--port", "0",
+            [sys.executable, "-m", "tools.gce_emulator", "--port", "0",
              "--operation-seconds", str(operation_seconds), "--schema"],
-            stdout=subprocess.PIPE, stderr=self._log, text=True)
+            cwd=REPO, stdout=subprocess.PIPE, stderr=self._log, text=True)
         self.base_url = self.process.stdout.readline().strip()
         if not self.base_url.startswith("http"):
             self.stop()

@@ -1,4 +1,9 @@
-"""Command line: ``tools/gce-emulator --port 0`` prints the base URL, then serves."""
+"""Command line: ``python -m tools.gce_emulator --port 0`` prints the base URL, then serves.
+
+Run it from the repository's root with a Python that has ``cryptography``
+(the repository's ``.venv``), or from ``tools/`` as ``python -m gce_emulator``.
+It serves until SIGTERM or SIGINT.
+"""
 
 import argparse
 import signal
@@ -19,8 +24,10 @@ def _quota(text):
 
 
 def main(argv=None):
+    # "python -m tools.gce_emulator" or "python -m gce_emulator": the name it was started by.
     parser = argparse.ArgumentParser(
-        prog="gce-emulator", description="Local Compute Engine API emulator that enforces Google's TDX rules.")
+        prog="python -m %s" % (__package__ or "gce_emulator"),
+        description="Local Compute Engine API emulator that enforces Google's TDX rules.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default 0)")
     parser.add_argument("--operation-seconds", type=float, default=1.0,
@@ -57,7 +64,7 @@ def main(argv=None):
                                 verbose=options.verbose, backing=options.backing, schema=options.schema,
                                 backing_variant=options.backing_variant, **settings)
     except (BackingUnavailable, SchemaError) as problem:
-        print("gce-emulator: error: %s" % problem, file=sys.stderr)
+        print("%s: error: %s" % (parser.prog, problem), file=sys.stderr)
         return 2
     server.start()
     if options.write_service_account:
