@@ -24,11 +24,22 @@ import time
 
 from urllib.parse import unquote
 
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import (
+    Deadline,
+    ExponentialBackoff,
+    GaveUp,
+    RetryPolicy,
+)
+
 INTEL_PCS_URL = "https://api.trustedservices.intel.com"
 # Intel's SGX Root CA names its CRL here (the root certificate's CRL
 # distribution point); Intel's PCS has no path for it, a PCCS has one.
 INTEL_ROOT_CA_CRL_URL = "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# Pauses between attempts: 1, 2, 4, then 8 s. No jitter: one controller makes
+# these calls, once per platform type, not a fleet of clients in step.
+RETRY_PAUSE_FIRST = 1.0
+RETRY_PAUSE_MAX = 8.0
 
 
 class PcsError(Exception):
@@ -81,10 +92,32 @@ def _error_text(response):
     return ": %s" % text if text else ""
 
 
-class Pcs:
-    """Intel's PCS or a PCCS at ``base_url``, with bounded timeouts and retries; counts its calls."""
+class _Refused(Exception):
+    """An answer other than 200, raised inside an attempt so that the retry policy can judge it."""
 
-    def __init__(self, base_url=None, timeout=30.0, retries=2, session=None, sleep=time.sleep):
+    def __init__(self, response):
+        super(_Refused, self).__init__("HTTP %d" % response.status_code)
+        self.response = response
+
+
+def _is_transient(error):
+    """What is worth another attempt: no answer at all (connection, timeout), HTTP 429 or a 5xx of RETRY_STATUSES."""
+    import requests  # pylint: disable=import-outside-toplevel  # loaded by the session already
+    if isinstance(error, _Refused):
+        return error.response.status_code in RETRY_STATUSES
+    return isinstance(error, requests.RequestException)
+
+
+class Pcs:
+    """Intel's PCS or a PCCS at ``base_url``, with bounded timeouts and retries; counts its calls.
+
+    ``retries`` further attempts of a call follow a transient failure
+    (module_utils/retries.py decides, with ``sleep`` and ``clock``
+    replaceable so that tests do not wait).
+    """
+
+    def __init__(self, base_url=None, timeout=30.0, retries=2, session=None, sleep=time.sleep,
+                 clock=time.monotonic):
         self.base_url = (base_url or INTEL_PCS_URL).rstrip("/")
         self.is_intel = base_url is None or self.base_url == INTEL_PCS_URL
         self.timeout = timeout
@@ -92,6 +125,7 @@ class Pcs:
         self.calls = 0
         self._session = session
         self._sleep = sleep
+        self._clock = clock
 
     @property
     def session(self):
@@ -100,25 +134,40 @@ class Pcs:
             self._session = requests.Session()
         return self._session
 
+    def _retry_policy(self):
+        # Bounded by the number of attempts, not by time: each attempt is
+        # bounded by ``timeout`` already, and the module has no wait_timeout.
+        return RetryPolicy(_is_transient, Deadline(None, clock=self._clock),
+                           backoff=ExponentialBackoff(base=RETRY_PAUSE_FIRST, cap=RETRY_PAUSE_MAX),
+                           sleep=self._sleep, max_attempts=self.retries + 1)
+
     def _get(self, url):
-        import requests  # pylint: disable=import-outside-toplevel
-        attempt = 0
-        while True:
-            attempt += 1
+        attempts = 0
+
+        def attempt():
+            nonlocal attempts
+            attempts += 1
             self.calls += 1
-            try:
-                response = self.session.get(url, timeout=self.timeout)
-            except requests.RequestException as exc:
-                if attempt > self.retries:
-                    raise PcsError("GET %s failed after %d attempts: %s" % (url, attempt, " ".join(str(exc).split())))
-            else:
-                if response.status_code == 200:
-                    return response
-                if response.status_code not in RETRY_STATUSES or attempt > self.retries:
-                    raise PcsError("GET %s answered HTTP %d%s%s" % (
-                        url, response.status_code, _error_text(response),
-                        " after %d attempts" % attempt if attempt > 1 else ""))
-            self._sleep(min(2.0 ** (attempt - 1), 8.0))
+            response = self.session.get(url, timeout=self.timeout)
+            if response.status_code != 200:
+                raise _Refused(response)
+            return response
+
+        try:
+            return self._retry_policy().call(attempt)
+        except GaveUp as exc:
+            if isinstance(exc.last_error, _Refused):
+                raise self._refused_error(url, exc.last_error.response, exc.attempts)
+            raise PcsError("GET %s failed after %d attempts: %s" % (
+                url, exc.attempts, " ".join(str(exc.last_error).split())))
+        except _Refused as exc:
+            raise self._refused_error(url, exc.response, attempts)  # not worth retrying, maybe after failures that were
+
+    @staticmethod
+    def _refused_error(url, response, attempts):
+        return PcsError("GET %s answered HTTP %d%s%s" % (
+            url, response.status_code, _error_text(response),
+            " after %d attempts" % attempts if attempts > 1 else ""))
 
     @staticmethod
     def _header(response, url, *names):
