@@ -9,10 +9,12 @@ gets the very same classes; new code imports ``module_utils.retries``. Remove
 this file once nothing imports it.
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils.retries import (  # noqa: F401  (re-exported)
+from ansible_collections.confidential.tdx.plugins.module_utils.retries import (
     Deadline,
     ExponentialBackoff,
     FullJitterBackoff,
     GaveUp,
     RetryPolicy,
 )
+
+__all__ = ["Deadline", "ExponentialBackoff", "FullJitterBackoff", "GaveUp", "RetryPolicy"]
