@@ -15,7 +15,8 @@ import sys
 
 import pytest
 
-from tests import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from tests.conftest import SOURCE_COLLECTIONS
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "atheris_decoder.py")

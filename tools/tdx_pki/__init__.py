@@ -14,7 +14,8 @@ from .collateral import (DEFAULT_TEE_TCB_SVN, INTEL_TD_QE_MRSIGNER, MODULE_STATU
                          tcb_levels_for)
 from .pki import (INTEL_NAMES, SGX_EXTENSION_OID, TEST_NAMES, Issued, Names, PckLeaf, Platform, TestPki,
                   default_pki, look_alike_of, sgx_extension_der)
-from .quote import DEBUG, SEPT_VE_DISABLE, TdBody, build_quote, qe_report, raw_public_key
+from .layout import DEBUG, SEPT_VE_DISABLE
+from .quote import TdBody, build_quote, qe_report, raw_public_key
 
 __all__ = [
     "Case", "Collateral", "DEBUG", "DEFAULT_TEE_TCB_SVN", "INTEL_NAMES", "INTEL_TD_QE_MRSIGNER", "Issued",

@@ -3,6 +3,7 @@
     python -m tools.tdx_pki init DIR [--names test|intel] [--fmspc F] [--ca platform|processor]
     python -m tools.tdx_pki collateral DIR --out FILE [--status S] [--now ISO] ...
     python -m tools.tdx_pki quote DIR [--report-data HEX | --report-data-file PATH|-] [--body JSON] --out FILE|-
+    python -m tools.tdx_pki tdreport [--attributes NUMBER] OUT
 
 (With tools/ on PYTHONPATH, ``python -m tdx_pki`` is the same.)
 """
@@ -16,6 +17,7 @@ import sys
 from .collateral import MODULE_STATUSES, QE_STATUSES, STATUSES, build_collateral
 from .pki import INTEL_NAMES, TEST_NAMES, Platform, TestPki
 from .quote import TdBody, build_quote
+from .unsigned import tdreport
 
 
 def _moment(text):
@@ -33,6 +35,16 @@ def _serial(text):
         return int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
         raise argparse.ArgumentTypeError("expected a serial number (decimal or 0x hex), got %r" % text)
+
+
+def _attributes(text):
+    try:
+        value = int(text, 0)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 1 << 64:
+        raise argparse.ArgumentTypeError("expected TD attributes as a u64 (decimal or 0x hex), got %r" % text)
+    return value
 
 
 def _platform(pki):
@@ -94,6 +106,11 @@ def cmd_quote(args):
     return 0
 
 
+def cmd_tdreport(args):
+    _write(args.output, tdreport(td_attributes=args.attributes)[0])
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="tdx_pki",
                                      description="Test PKI and signer for TDX attestation (tests only).")
@@ -130,6 +147,13 @@ def main(argv=None):
     quote.add_argument("--version", type=int, choices=(4, 5), default=4)
     quote.add_argument("--tdx15", action="store_true", help="v5 with a TD 1.5 body")
     quote.set_defaults(func=cmd_quote)
+
+    report = commands.add_parser("tdreport", help="write a 1024-byte TDREPORT with a distinct value in every field "
+                                                  "(no PKI: a TDREPORT is MACed by the CPU, not signed)")
+    report.add_argument("--attributes", type=_attributes, default=0x10000000,
+                        help="TD attributes as a number (0x10000000 = SEPT_VE_DISABLE, 0x1 = DEBUG)")
+    report.add_argument("output", help="file, or - for stdout")
+    report.set_defaults(func=cmd_tdreport)
 
     args = parser.parse_args(argv)
     if getattr(args, "directory", None) and args.command != "init" and not os.path.isdir(args.directory):

@@ -1,16 +1,12 @@
 """TDX quotes v4 and v5 signed by the test PKI, for any TD body.
 
-Layouts (little-endian) as in shared/reference/tdx-guest-abi.md and
-attestation.md (Intel DCAP sgx_quote_4.h / sgx_quote_5.h):
-- header (48): version, attestation key type 2, TEE type 0x81, QE SVN,
-  PCE SVN, QE vendor id, user data;
-- v4: the 584-byte TD 1.0 body; v5: body type (2 = TD 1.0, 3 = TD 1.5),
-  body size, body (584 or 648 bytes);
-- signature data: ECDSA r||s by the attestation key over header and body
-  (v5: with body type and size), the attestation public key X||Y, then
-  certification data type 6: the QE report (384-byte SGX report body) signed
-  by the PCK leaf key, QE auth data, and nested type 5: the PEM chain leaf,
-  intermediate, root.
+Header and body are laid out by layout.py: v4 carries a TD 1.0 body, v5 the
+body type and size, then a TD 1.0 or TD 1.5 body. This file adds the
+signature data (Intel DCAP sgx_quote_4.h / sgx_quote_5.h): ECDSA r||s by the
+attestation key over header and body (v5: with body type and size), the
+attestation public key X||Y, then certification data type 6: the QE report
+(384-byte SGX report body) signed by the PCK leaf key, QE auth data, and
+nested type 5: the PEM chain leaf, intermediate, root.
 The QE report's REPORTDATA is SHA-256(attestation key || QE auth data)
 followed by 32 zero bytes: that binds the attestation key to the QE.
 """
@@ -22,36 +18,18 @@ from typing import Optional
 
 from cryptography.hazmat.primitives import serialization
 
+from . import layout
 from .collateral import DEFAULT_TEE_TCB_SVN, QeParams, sign_raw
+from .layout import INTEL_QE_VENDOR_ID, SEPT_VE_DISABLE, TEE_TYPE_TDX
 from .pki import Platform, default_pki
 
-INTEL_QE_VENDOR_ID = bytes.fromhex("939a7233f79c4ca9940a0db3957f0607")
-TEE_TYPE_TDX = 0x81
-ATTESTATION_KEY_TYPE_ECDSA_P256 = 2
 CERT_DATA_QE_REPORT = 6
 CERT_DATA_PCK_CHAIN = 5
-BODY_TD10 = 2
-BODY_TD15 = 3
-TD10_BODY_SIZE = 584
-TD15_BODY_SIZE = 648
-
-SEPT_VE_DISABLE = 1 << 28
-DEBUG = 1 << 0
 
 
 def _measurement(label, size=48):
     # Distinct, recognisable default measurements.
     return hashlib.sha384(("confidential.tdx test " + label).encode()).digest()[:size]
-
-
-# (name, size); the TD 1.0 body in order, then what TD 1.5 adds.
-TD10_FIELDS = (
-    ("tee_tcb_svn", 16), ("mrseam", 48), ("mrsignerseam", 48), ("seam_attributes", 8),
-    ("td_attributes", 8), ("xfam", 8), ("mrtd", 48), ("mrconfigid", 48), ("mrowner", 48),
-    ("mrownerconfig", 48), ("rtmr0", 48), ("rtmr1", 48), ("rtmr2", 48), ("rtmr3", 48), ("report_data", 64),
-)
-TD15_FIELDS = (("tee_tcb_svn2", 16), ("mrservicetd", 48))
-_SIZES = dict(TD10_FIELDS + TD15_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -82,7 +60,7 @@ class TdBody:
             value = getattr(self, item.name)
             if value is None:
                 continue
-            size = _SIZES[item.name]
+            size = layout.BODY_FIELD_SIZES[item.name]
             if isinstance(value, int):
                 value = value.to_bytes(size, "little")
             elif isinstance(value, str):
@@ -96,7 +74,7 @@ class TdBody:
         return replace(self, **changes)
 
     def to_bytes(self, tdx15=False):
-        names = [name for name, _ in TD10_FIELDS]
+        names = [name for name, _ in layout.TD10_FIELDS]
         parts = [getattr(self, name) for name in names]
         if tdx15:
             parts.append(self.tee_tcb_svn2 if self.tee_tcb_svn2 is not None else self.tee_tcb_svn)
@@ -157,13 +135,14 @@ def build_quote(body: Optional[TdBody] = None, *, pki=None, platform: Optional[P
 
     user_data = header_user_data if header_user_data is not None else hashlib.sha256(
         b"confidential.tdx test QE id").digest()[:16] + bytes(4)
-    header = struct.pack("<HHIHH", version, ATTESTATION_KEY_TYPE_ECDSA_P256, tee_type, qe_svn, pce_svn)
-    header += bytes(qe_vendor_id) + bytes(user_data)
+    header = layout.quote_header(version, user_data=user_data, tee_type=tee_type, qe_svn=qe_svn, pce_svn=pce_svn,
+                                 qe_vendor_id=qe_vendor_id)
     body_bytes = body.to_bytes(tdx15=tdx15)
     if version == 4:
         signed = header + body_bytes
     else:
-        signed = header + struct.pack("<HI", BODY_TD15 if tdx15 else BODY_TD10, len(body_bytes)) + body_bytes
+        signed = header + layout.body_descriptor(layout.BODY_TD15 if tdx15 else layout.BODY_TD10,
+                                                 len(body_bytes)) + body_bytes
 
     attestation_public = raw_public_key(attestation_key)
     # Unbound: the QE report vouches for some other key than the one that signed.
@@ -178,4 +157,4 @@ def build_quote(body: Optional[TdBody] = None, *, pki=None, platform: Optional[P
                       + pck_chain)
     certification = struct.pack("<HI", CERT_DATA_QE_REPORT, len(qe_report_data)) + qe_report_data
     signature_data = sign_raw(attestation_key, signed) + attestation_public + certification
-    return signed + struct.pack("<I", len(signature_data)) + signature_data + bytes(trailer)
+    return layout.with_signature_data(signed, signature_data) + bytes(trailer)

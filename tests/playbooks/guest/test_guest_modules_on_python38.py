@@ -12,7 +12,8 @@ import subprocess
 
 import pytest
 
-from ... import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from ..playbook import localhost_play, run_playbook
 
 pytestmark = pytest.mark.integration

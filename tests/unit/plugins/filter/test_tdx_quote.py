@@ -11,8 +11,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.confidential.tdx.plugins.filter.tdx_quote import FilterModule
 
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from .... import conftest
-from .... import tdx_builders as build
 from ....tdx_samples import QUOTE_V4, QUOTE_V5, read_sample
 
 tdx_quote = FilterModule().filters()["tdx_quote"]

@@ -13,7 +13,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder impor
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
 
-from .... import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from ....tdx_samples import QUOTE_V4, QUOTE_V5, read_sample
 
 # Attribute bit -> name, written from the reference independently of attributes.py.

@@ -12,7 +12,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder impor
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
 
-from .... import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 
 VALID_QUOTES = (build.quote_v4()[0], build.quote_v5(body_type=2)[0], build.quote_v5(body_type=3)[0])
 VALID_REPORT = build.tdreport()[0]

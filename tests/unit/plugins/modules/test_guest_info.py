@@ -13,7 +13,8 @@ import pytest
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.host import describe_ioctl_error, request_tdreport
 from ansible_collections.confidential.tdx.plugins.modules import guest_info
 
-from .... import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from ...module_harness import run_module
 
 KERNEL_LOGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils", "kernel_logs")

@@ -4,7 +4,8 @@ import os
 
 from ansible_collections.confidential.tdx.plugins.modules import guest_info
 
-from .... import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from ...module_harness import run_module
 from .test_guest_info import KERNEL_LOGS, make_tree, needs_root
 

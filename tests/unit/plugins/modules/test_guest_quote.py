@@ -8,7 +8,8 @@ import pytest
 
 from ansible_collections.confidential.tdx.plugins.modules import guest_quote
 
-from .... import tdx_builders as build
+from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
 from ...module_harness import run_module
 
 try:
