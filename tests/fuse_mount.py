@@ -1,4 +1,4 @@
-"""A FUSE file system of the tests' own, mounted in a background thread for the length of a ``with``."""
+"""A FUSE file system (such as the configfs-tsm stand-in), mounted in this process for the length of a ``with``."""
 
 import os
 import subprocess

@@ -26,7 +26,7 @@ def _platform(pki_dir):
 
 
 class QuoteAnswer:
-    """``answer(inblob, entry_name) -> quote bytes`` for the file system."""
+    """``answer(entry) -> quote bytes`` for the file system: signed over the entry's inblob, or replayed."""
 
     def __init__(self, folder):
         self.folder = folder
@@ -49,11 +49,11 @@ class QuoteAnswer:
         return tdx_pki.build_quote(body, pki=self.pki, pck=self.pck, attestation_key=self.attestation_key,
                                    version=version, tdx15=tdx15)
 
-    def __call__(self, inblob, entry_name):
+    def __call__(self, entry):
         if control.replaying(self.folder):
             previous = control.last_quote(self.folder)
             if previous is not None:
                 return previous
-        quote = self.sign(inblob)
+        quote = self.sign(entry.inblob)
         control.remember_quote(self.folder, quote)
         return quote

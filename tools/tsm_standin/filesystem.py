@@ -8,6 +8,10 @@ attribute increments ``generation``; ``outblob`` is made on the first read
 after a write, over the ``inblob`` of that moment, and kept until the next
 write; ``rmdir`` removes the entry with its attributes. Nothing else can be
 created (files, links, nested entries).
+
+What the quote is comes from outside, as the provider's driver answers in
+the kernel: the test hosts' daemon signs with the test PKI (answers.py), the
+unit tests of guest_quote hand out what their case needs.
 """
 
 import errno
@@ -32,7 +36,8 @@ def _refuse(code):
 class ReportEntry:
     """One ``mkdir``-ed report request."""
 
-    def __init__(self):
+    def __init__(self, name):
+        self.name = name
         self.generation = 0
         self.inblob = b""
         self.outblob = None
@@ -44,16 +49,24 @@ class ReportEntry:
         self.generation += 1
         self.outblob = None
 
-    def read_outblob(self, answer, name):
+    def read_outblob(self, answer):
         if self.outblob is None:
             if len(self.inblob) != TDX_REPORTDATA_LEN:
                 _refuse(errno.EINVAL)
-            self.outblob = answer(self.inblob, name)
+            self.outblob = answer(self)
         return self.outblob
 
 
 class TsmReportFilesystem(mfusepy.Operations):
-    """``answer(inblob, entry_name) -> quote bytes`` makes each quote."""
+    """The report directory; ``answer(entry) -> bytes`` is what the provider hands out as the quote.
+
+    It is asked on the first read of ``outblob`` after a write, with the
+    :class:`ReportEntry` (``name``, ``inblob``, ``generation``), and only
+    then. An OSError it raises fails that read with its errno, as a failed
+    quote request does in the kernel (ETIMEDOUT, EIO, EBUSY ...); a write
+    it makes to the entry (``entry.write_inblob``) is another writer's,
+    come in while the quote was made.
+    """
 
     use_ns = True
 
@@ -97,7 +110,7 @@ class TsmReportFilesystem(mfusepy.Operations):
                 _refuse(errno.EPERM)
             if parts[0] in self.entries:
                 _refuse(errno.EEXIST)
-            self.entries[parts[0]] = ReportEntry()
+            self.entries[parts[0]] = ReportEntry(parts[0])
         return 0
 
     def rmdir(self, path):
@@ -121,13 +134,13 @@ class TsmReportFilesystem(mfusepy.Operations):
 
     def read(self, path, size, offset, fi):
         with self._mutex:
-            name, entry, attribute = self._lookup(path)
+            _, entry, attribute = self._lookup(path)
             if attribute == "provider":
                 data = (self.provider + "\n").encode()
             elif attribute == "generation":
                 data = b"%d\n" % entry.generation
             elif attribute == "outblob":
-                data = entry.read_outblob(self.answer, name)
+                data = entry.read_outblob(self.answer)
             else:
                 _refuse(errno.EACCES)
         return data[offset:offset + size]

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tsm_standin import control
-from tsm_standin.filesystem import TsmReportFilesystem
+from tsm_standin.filesystem import ReportEntry, TsmReportFilesystem
 
 pytest.importorskip("mfusepy")
 from tests.fuse_mount import Mounted  # noqa: E402 (needs mfusepy)
@@ -29,9 +29,9 @@ def mounted(tmp_path):
         pytest.skip(MISSING)
     answers = []
 
-    def answer(inblob, name):
-        answers.append((name, inblob))
-        return b"QUOTE" + inblob
+    def answer(entry):
+        answers.append((entry.name, entry.inblob))
+        return b"QUOTE" + entry.inblob
 
     with Mounted(TsmReportFilesystem(answer), str(tmp_path / "report")) as mounted:
         yield mounted.mountpoint, answers
@@ -45,6 +45,12 @@ def read(path):
 def write(path, data):
     with open(path, "wb") as handle:
         handle.write(data)
+
+
+def entry_over(inblob):
+    entry = ReportEntry("e")
+    entry.write_inblob(inblob, 0)
+    return entry
 
 
 def test_an_entry_answers_a_quote_over_exactly_the_inblob_and_counts_writes(mounted):
@@ -103,16 +109,16 @@ def test_the_answer_signs_with_the_test_pki_and_replays_the_last_quote_when_swit
     folder = str(tmp_path / "control")
     control.write_config(folder, pki, "h1")
     answer = QuoteAnswer(folder)
-    first = answer(b"\x01" * 64, "e")
+    first = answer(entry_over(b"\x01" * 64))
     assert first[48 + 520:48 + 584] == b"\x01" * 64
     with open(os.path.join(folder, "td.json"), "w") as handle:
         json.dump({"mrtd": "ab" * 48}, handle)
-    second = answer(b"\x02" * 64, "e")
+    second = answer(entry_over(b"\x02" * 64))
     assert second[48 + 136:48 + 184] == b"\xab" * 48
     control.set_replay(folder, True)
-    assert answer(b"\x03" * 64, "e") == second  # the last quote, for an older request
+    assert answer(entry_over(b"\x03" * 64)) == second  # the last quote, for an older request
     control.set_replay(folder, False)
-    assert answer(b"\x04" * 64, "e")[48 + 520:48 + 584] == b"\x04" * 64
+    assert answer(entry_over(b"\x04" * 64))[48 + 520:48 + 584] == b"\x04" * 64
     with open(os.path.join(folder, "identity.json")) as handle:
         assert json.load(handle)["fmspc"] == "B0C06F000000"
 

@@ -1,4 +1,4 @@
-"""guest_quote against a FUSE file system that behaves like configfs-tsm."""
+"""guest_quote against the configfs-tsm stand-in (tools/tsm_standin), each test saying what its quotes are."""
 
 import base64
 import errno
@@ -7,41 +7,77 @@ import os
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.modules import guest_quote
-
 from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
 
 from ...module_harness import run_module
 
 try:
-    from tests.fuse_mount import Mounted
+    from tsm_standin.filesystem import TsmReportFilesystem
 
-    from .fake_configfs_tsm import FakeTsmReport
+    from tests.fuse_mount import Mounted
     FUSE_PROBLEM = None
 except (ImportError, OSError) as exc:  # mfusepy missing, or libfuse3 not installed
-    FUSE_PROBLEM = "the fake configfs-tsm needs mfusepy and libfuse3: %s" % exc
+    FUSE_PROBLEM = "the configfs-tsm stand-in needs mfusepy and libfuse3: %s" % exc
 
 if FUSE_PROBLEM is None and os.geteuid() != 0:
-    FUSE_PROBLEM = "mounting the fake configfs-tsm (FUSE) needs root"
+    FUSE_PROBLEM = "mounting the configfs-tsm stand-in (FUSE) needs root"
 if FUSE_PROBLEM is None and not os.path.exists("/dev/fuse"):
-    FUSE_PROBLEM = "mounting the fake configfs-tsm needs /dev/fuse"
+    FUSE_PROBLEM = "mounting the configfs-tsm stand-in needs /dev/fuse"
 needs_fuse = pytest.mark.skipif(FUSE_PROBLEM is not None, reason=FUSE_PROBLEM or "")
 
 DRIVER_BUFFER = 8192  # the TDX driver hands out its whole quote buffer
 
 
-def padded_v4_quote(inblob):
-    quote, _ = build.quote_v4(report_data=inblob)
+def padded_v4_quote(entry):
+    quote, _ = build.quote_v4(report_data=entry.inblob)
     return quote + bytes(DRIVER_BUFFER - len(quote))
+
+
+def failing_with(code):
+    """An answer that fails the quote request as the host's quote service can."""
+    def answer(entry):
+        raise OSError(code, os.strerror(code))
+    return answer
+
+
+def racing(entry):
+    """Another writer's inblob lands while the quote is made."""
+    quote = padded_v4_quote(entry)
+    entry.write_inblob(bytes(64), 0)
+    return quote
+
+
+if FUSE_PROBLEM is None:
+    class WatchedReport(TsmReportFilesystem):
+        """The stand-in, noting each entry made and removed; ``mkdir_errno`` refuses every mkdir with it."""
+
+        def __init__(self, answer, provider="tdx_guest", mkdir_errno=None):
+            super().__init__(answer, provider)
+            self.mkdir_errno = mkdir_errno
+            self.created = []
+            self.removed = []
+
+        def mkdir(self, path, mode):
+            if self.mkdir_errno:
+                raise OSError(self.mkdir_errno, os.strerror(self.mkdir_errno))
+            super().mkdir(path, mode)
+            self.created.append(path.strip("/"))
+            return 0
+
+        def rmdir(self, path):
+            super().rmdir(path)
+            self.removed.append(path.strip("/"))
+            return 0
 
 
 @pytest.fixture
 def tsm(tmp_path):
-    """Mount a fake configfs-tsm report directory; yields (path, file system)."""
+    """Mount a configfs-tsm report directory; yields (path, file system)."""
     mounts = []
 
     def mount(**behaviour):
         behaviour.setdefault("answer", padded_v4_quote)
-        operations = FakeTsmReport(**behaviour)
+        operations = WatchedReport(**behaviour)
         mounted = Mounted(operations, str(tmp_path / ("report%d" % len(mounts)))).__enter__()
         mounts.append(mounted)
         return mounted.mountpoint, operations
@@ -94,7 +130,7 @@ def test_short_report_data_is_padded_with_zero_bytes(tsm):
 
 @needs_fuse
 def test_a_v5_quote_with_a_tdx15_body_is_decoded(tsm):
-    path, _ = tsm(answer=lambda inblob: build.quote_v5(body_type=3, report_data=inblob)[0])
+    path, _ = tsm(answer=lambda entry: build.quote_v5(body_type=3, report_data=entry.inblob)[0])
     result = run_module(guest_quote.main, {"tsm_report_dir": path})
     assert result["decoded"]["version"] == 5
     assert result["decoded"]["tdx_module"] == "TDX 1.5"
@@ -108,7 +144,7 @@ def test_a_v5_quote_with_a_tdx15_body_is_decoded(tsm):
     (errno.EBUSY, "another quote request is in flight on this TD (EBUSY)"),
 ])
 def test_quote_service_errors_are_explained_and_the_entry_is_still_removed(tsm, code, message):
-    path, fs = tsm(outblob_errno=code)
+    path, fs = tsm(answer=failing_with(code))
     result = run_module(guest_quote.main, {"tsm_report_dir": path})
     assert result.failed
     assert result["msg"].startswith(message)
@@ -118,7 +154,7 @@ def test_quote_service_errors_are_explained_and_the_entry_is_still_removed(tsm, 
 
 @needs_fuse
 def test_a_moved_generation_is_refused_as_a_race_and_the_entry_removed(tsm):
-    path, fs = tsm(race=True)
+    path, fs = tsm(answer=racing)
     result = run_module(guest_quote.main, {"tsm_report_dir": path})
     assert result.failed
     assert "another writer changed the report entry" in result["msg"]
@@ -137,7 +173,7 @@ def test_another_provider_is_refused(tsm):
 
 @needs_fuse
 def test_a_quote_over_other_report_data_is_refused(tsm):
-    path, _ = tsm(answer=lambda inblob: build.quote_v4(report_data=b"\x99" * 64)[0])
+    path, _ = tsm(answer=lambda entry: build.quote_v4(report_data=b"\x99" * 64)[0])
     result = run_module(guest_quote.main, {"report_data": "01", "tsm_report_dir": path})
     assert result.failed
     assert result["msg"].startswith("the quote carries report data 9999")
@@ -145,7 +181,7 @@ def test_a_quote_over_other_report_data_is_refused(tsm):
 
 @needs_fuse
 def test_an_answer_that_is_not_a_quote_is_refused(tsm):
-    path, _ = tsm(answer=lambda inblob: b"\x00" * 100)
+    path, _ = tsm(answer=lambda entry: b"\x00" * 100)
     result = run_module(guest_quote.main, {"tsm_report_dir": path})
     assert result.failed
     assert result["msg"] == ("the kernel returned something that is not a TDX quote: unknown quote version 0: "
