@@ -2,6 +2,10 @@
 
     .venv/bin/python -m bench [--quick] [--only gce,inventory,verify,harden,attest] [--no-write]
     (run from tools/, or through tools/bench.sh)
+
+A part of the gce suite alone: --only gce.fleet (the create and rerun rows),
+gce.thousand, gce.task (one task on an unchanged instance against ping),
+gce.import; --only gce is all four.
 """
 
 import argparse
@@ -15,12 +19,14 @@ from .measure import skipped_row
 
 DOCUMENT = os.path.join(REPO, "docs", "performance.md")
 SUITES = ("gce", "inventory", "verify", "harden", "attest")
+GCE_PARTS = ("fleet", "thousand", "task", "import")
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SUITES),
-                        help="comma-separated suites to run (%s)" % ", ".join(SUITES))
+                        help="comma-separated suites to run (%s), or parts of gce (%s)" % (
+                            ", ".join(SUITES), ", ".join("gce." + part for part in GCE_PARTS)))
     parser.add_argument("--quick", action="store_true",
                         help="fewer runs and smaller fleets, to try the bench out (numbers not written)")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
@@ -32,12 +38,21 @@ def log(message):
     print(message, flush=True)
 
 
+def choose(only):
+    """From --only: (the suites to run, the parts of gce to run); exits on a name it does not know."""
+    named = [name.strip() for name in only.split(",") if name.strip()]
+    parts = ["gce." + part for part in GCE_PARTS]
+    unknown = sorted(set(named) - set(SUITES) - set(parts))
+    if unknown:
+        sys.exit("make bench: unknown suite(s) %s; choose from %s" % (
+            ", ".join(unknown), ", ".join(SUITES + tuple(parts))))
+    gce_parts = set(GCE_PARTS) if "gce" in named else set(name[len("gce."):] for name in named if name in parts)
+    return set(named) & set(SUITES) | ({"gce"} if gce_parts else set()), gce_parts
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
-    unknown = sorted(set(chosen) - set(SUITES))
-    if unknown:
-        sys.exit("make bench: unknown suite(s) %s; choose from %s" % (", ".join(unknown), ", ".join(SUITES)))
+    chosen, gce_parts = choose(args.only)
     workdir = args.workdir or tempfile.mkdtemp(prefix="confidential-tdx-bench.")
     os.makedirs(workdir, exist_ok=True)
     described = machine.describe(os.path.join(VENV_BIN, "ansible"))
@@ -50,13 +65,12 @@ def main(argv=None):
     settings = []
     if "gce" in chosen:
         from .suite_gce import LATENCY_SECONDS, OPERATION_SECONDS, GceSuite
-        log("== gce_instance: fleet task vs loop (emulator: %.0f ms per call, %.0f s per operation)"
-            % (LATENCY_SECONDS * 1000, OPERATION_SECONDS))
-        rows.extend(GceSuite(os.path.join(workdir, "gce"), counts, fleet_runs, loop_runs, log,
-                             thousand_runs=1 if args.quick else 3).rows())
-        settings.append("emulator %.0f ms per API call and %.0f s per operation; fleet runs %d per size, loop runs %s"
-                        % (LATENCY_SECONDS * 1000, OPERATION_SECONDS, fleet_runs,
-                           ", ".join("%d at N=%d" % (loop_runs[count], count) for count in counts)))
+        log("== gce_instance: %s (emulator: %.0f ms per call, %.0f s per operation)"
+            % (", ".join(part for part in GCE_PARTS if part in gce_parts), LATENCY_SECONDS * 1000, OPERATION_SECONDS))
+        suite = GceSuite(os.path.join(workdir, "gce"), counts, fleet_runs, loop_runs, log,
+                         thousand_runs=1 if args.quick else 3, task_runs=3 if args.quick else 7, parts=gce_parts)
+        rows.extend(suite.rows())
+        settings.append(suite.settings())
     if "inventory" in chosen:
         from .suite_inventory import InventorySuite
         log("== gce inventory plugin over a large fleet, cold and cached")
@@ -85,6 +99,11 @@ def main(argv=None):
     described["finished"] = machine.now()
     print()
     print(report.text_table(rows))
+    print()
+    print(report.spreads(rows))
+    if report.notes(rows):
+        print()
+        print(report.notes(rows))
     print()
     if args.quick or args.no_write:
         log("make bench: %s not written (%s)" % (DOCUMENT, "--quick" if args.quick else "--no-write"))

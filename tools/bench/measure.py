@@ -1,15 +1,22 @@
 """Timing, medians and side-by-side comparisons: each row of the table is two ways of doing the same work."""
 
+import os
 import statistics
 import time
 
 
 class Sample:
-    """One timed run: seconds, and the API calls it made when that is known."""
+    """One timed run: seconds, the API calls it made when that is known, and the CPU seconds of its commands.
 
-    def __init__(self, seconds, calls=None):
+    ``cpu`` is user plus system time of the child processes that ended
+    during the run (the command and everything it waited for: Ansible's
+    workers, the modules they ran on the controller), not the emulator's.
+    """
+
+    def __init__(self, seconds, calls=None, cpu=None):
         self.seconds = seconds
         self.calls = calls
+        self.cpu = cpu
 
 
 class Side:
@@ -32,6 +39,12 @@ class Side:
         """(fastest, slowest) seconds."""
         seconds = [sample.seconds for sample in self.samples]
         return (min(seconds), max(seconds)) if seconds else (None, None)
+
+    @property
+    def cpu(self):
+        """Median CPU seconds of a run's commands, when every run has them."""
+        seconds = [sample.cpu for sample in self.samples]
+        return statistics.median(seconds) if seconds and None not in seconds else None
 
     @property
     def calls(self):
@@ -74,11 +87,18 @@ def skipped_row(work, a_label, b_label, reason, target=None):
     return Row(work, Side(a_label, []), Side(b_label, []), target=target, skipped=reason)
 
 
+def _children_cpu():
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def timed(run):
-    """Run ``run()`` (which returns the API calls it made, or None) and time it."""
+    """Run ``run()`` (which returns the API calls it made, or None) and time it, wall and CPU."""
+    cpu_before = _children_cpu()
     started = time.monotonic()
     calls = run()
-    return Sample(time.monotonic() - started, calls)
+    seconds = time.monotonic() - started
+    return Sample(seconds, calls, _children_cpu() - cpu_before)
 
 
 def alternate(run_a, run_b, runs_a, runs_b, before_each=None, log=print):
@@ -95,6 +115,7 @@ def alternate(run_a, run_b, runs_a, runs_b, before_each=None, log=print):
                 before_each(side)
             sample = timed(run)
             samples[side].append(sample)
-            log("    %s run %d: %.2f s%s" % (side, index + 1, sample.seconds,
-                                             "" if sample.calls is None else ", %d API calls" % sample.calls))
+            log("    %s run %d: %.2f s, %.2f CPU s%s" % (
+                side, index + 1, sample.seconds, sample.cpu,
+                "" if sample.calls is None else ", %d API calls" % sample.calls))
     return samples["A"], samples["B"]

@@ -54,9 +54,14 @@ def spreads(rows):
         for side in (row.a, row.b):
             low, high = side.spread
             if low is not None:
-                lines.append("- %s, %s: %d run%s, %.2f-%.2f s" % (
-                    row.work, side.label, side.runs, "s" if side.runs > 1 else "", low, high))
+                lines.append("- %s, %s: %d run%s, %.2f-%.2f s%s" % (
+                    row.work, side.label, side.runs, "s" if side.runs > 1 else "", low, high,
+                    "" if side.cpu is None else ", %.2f CPU s (median)" % side.cpu))
     return "\n".join(lines)
+
+
+def notes(rows):
+    return "\n".join("- %s: %s" % (row.work, row.note) for row in rows if row.note and not row.skipped)
 
 
 def generated_section(rows, machine, settings):
@@ -73,12 +78,12 @@ def generated_section(rows, machine, settings):
         "",
         markdown_table(rows),
         "",
-        "Fastest and slowest run of each side:",
+        "Fastest and slowest run of each side, and the median CPU time (user and system) of its commands on "
+        "the controller:",
         "",
         spreads(rows),
         "",
-        END,
-    ])
+    ] + (["Notes:", "", notes(rows), ""] if notes(rows) else []) + [END])
 
 
 def write_document(path, rows, machine, settings):

@@ -1,11 +1,11 @@
-"""gce_instance: N TDX instances in one fleet task against a loop of single-instance tasks."""
+"""gce_instance: N TDX instances in one fleet task against a loop of single-instance tasks; one task against ping."""
 
 import os
 import subprocess
 import sys
 
 from .ansible_env import AnsibleEnv, localhost_inventory
-from .emulator import Emulator
+from .emulator import PROJECT, Emulator
 from .measure import Row, Side, alternate
 
 ZONE = "us-central1-a"
@@ -34,6 +34,13 @@ START_BEFORE_REFILL_SECONDS = 10.0
 # whose CPU quota was raised for it (4 vCPUs each).
 THOUSAND_CONCURRENCY = 50
 THOUSAND_CPU_QUOTA = {"us-central1": 4 * THOUSAND + 100}
+# One task on one instance that exists and needs no change (issue 24): what
+# a playbook's cloud task costs when there is nothing to do. Its calls:
+# instances.get, disks.get for the boot disk (whose sourceImage says which
+# image the instance was made from), the look-up of the image the task names.
+TASK_INSTANCE = "bench-task"
+TASK_API_CALLS = 3
+PARTS = ("fleet", "thousand", "task", "import")
 
 
 def names(count):
@@ -55,55 +62,109 @@ def loop_play(emulator, count, state="present"):
 
 
 class GceSuite:
-    def __init__(self, workdir, counts, fleet_runs, loop_runs, log, thousand_runs=3):
+    def __init__(self, workdir, counts, fleet_runs, loop_runs, log, thousand_runs=3, task_runs=7, parts=PARTS):
         self.workdir = workdir
         self.counts = counts
         self.fleet_runs = fleet_runs
         self.loop_runs = loop_runs  # {count: runs}
         self.thousand_runs = thousand_runs
+        self.task_runs = task_runs
+        self.parts = set(parts)
         self.log = log
         self.rate_limited = []  # 403 answers of each run of the thousand
 
+    def settings(self):
+        said = ["emulator %.0f ms per API call and %.0f s per operation" % (LATENCY_SECONDS * 1000, OPERATION_SECONDS)]
+        if "fleet" in self.parts:
+            said.append("fleet runs %d per size, loop runs %s" % (self.fleet_runs, ", ".join(
+                "%d at N=%d" % (self.loop_runs[count], count) for count in self.counts)))
+        if "task" in self.parts:
+            said.append("one task on an unchanged instance: %d runs against as many of ping, after one untimed run "
+                        "of each" % self.task_runs)
+        return "; ".join(said)
+
     def rows(self):
         rows = []
-        with Emulator(self.workdir, OPERATION_SECONDS, LATENCY_SECONDS) as emulator:
-            env = AnsibleEnv(self.workdir, extra_env=emulator.environment())
-            inventory = localhost_inventory(env)
-
-            def runner(plays):
-                def run():
-                    emulator.admin.clear_requests()
-                    env.playbook(plays, inventory)
-                    made = emulator.api_calls()
-                    if len(emulator.admin.instances()) == 0:
-                        raise RuntimeError("the run created nothing; see %s/commands.log" % self.workdir)
-                    return len(made)
-                return run
-
-            fleet_sides = {}
-            for count in self.counts:
-                self.log("  create %d instances: fleet task x%d, loop x%d" % (
-                    count, self.fleet_runs, self.loop_runs[count]))
-                fleet, loop = alternate(runner(fleet_play(emulator, count)), runner(loop_play(emulator, count)),
-                                        self.fleet_runs, self.loop_runs[count],
-                                        before_each=lambda side: emulator.reset(), log=self.log)
-                fleet_sides[count] = Side("one fleet task", fleet)
-                rows.append(Row("create %d TDX instance%s" % (count, "s" if count > 1 else ""),
-                                fleet_sides[count], Side("loop of %d single-instance tasks" % count, loop),
-                                target=(">= 20x faster", lambda row: row.ratio <= 1 / 20.0)
-                                if count == max(self.counts) else None))
-            largest, smallest = max(self.counts), min(self.counts)
-            if largest != smallest:
-                rows.append(Row("%d instances vs %d, one task each" % (largest, smallest),
-                                Side("one fleet task, %d instances" % largest, fleet_sides[largest].samples),
-                                Side("one fleet task, %d instance%s" % (smallest, "s" if smallest > 1 else ""),
-                                     fleet_sides[smallest].samples),
-                                target=("<= 2x", lambda row: row.ratio <= 2.0),
-                                note="the same samples as the create rows"))
-            rows.append(self.rerun_row(emulator, env, inventory, largest))
-            rows.append(self.thousand_row(emulator, env, inventory))
-        rows.append(self.import_row())
+        if self.parts & {"fleet", "thousand", "task"}:
+            with Emulator(self.workdir, OPERATION_SECONDS, LATENCY_SECONDS) as emulator:
+                env = AnsibleEnv(self.workdir, extra_env=emulator.environment())
+                inventory = localhost_inventory(env)
+                if "fleet" in self.parts:
+                    rows.extend(self.fleet_rows(emulator, env, inventory))
+                if "thousand" in self.parts:
+                    rows.append(self.thousand_row(emulator, env, inventory))
+                if "task" in self.parts:
+                    rows.append(self.task_row(emulator, env, inventory))
+        if "import" in self.parts:
+            rows.append(self.import_row())
         return rows
+
+    def fleet_rows(self, emulator, env, inventory):
+        """N instances created by one fleet task and by a loop, N against 1, and the rerun of the largest."""
+        rows = []
+
+        def runner(plays):
+            def run():
+                emulator.admin.clear_requests()
+                env.playbook(plays, inventory)
+                made = emulator.api_calls()
+                if len(emulator.admin.instances()) == 0:
+                    raise RuntimeError("the run created nothing; see %s/commands.log" % self.workdir)
+                return len(made)
+            return run
+
+        fleet_sides = {}
+        for count in self.counts:
+            self.log("  create %d instances: fleet task x%d, loop x%d" % (
+                count, self.fleet_runs, self.loop_runs[count]))
+            fleet, loop = alternate(runner(fleet_play(emulator, count)), runner(loop_play(emulator, count)),
+                                    self.fleet_runs, self.loop_runs[count],
+                                    before_each=lambda side: emulator.reset(), log=self.log)
+            fleet_sides[count] = Side("one fleet task", fleet)
+            rows.append(Row("create %d TDX instance%s" % (count, "s" if count > 1 else ""),
+                            fleet_sides[count], Side("loop of %d single-instance tasks" % count, loop),
+                            target=(">= 20x faster", lambda row: row.ratio <= 1 / 20.0)
+                            if count == max(self.counts) else None))
+        largest, smallest = max(self.counts), min(self.counts)
+        if largest != smallest:
+            rows.append(Row("%d instances vs %d, one task each" % (largest, smallest),
+                            Side("one fleet task, %d instances" % largest, fleet_sides[largest].samples),
+                            Side("one fleet task, %d instance%s" % (smallest, "s" if smallest > 1 else ""),
+                                 fleet_sides[smallest].samples),
+                            target=("<= 2x", lambda row: row.ratio <= 2.0),
+                            note="the same samples as the create rows"))
+        rows.append(self.rerun_row(emulator, env, inventory, largest))
+        return rows
+
+    def task_row(self, emulator, env, inventory):
+        """One gce_instance task on an instance that needs no change, against ``ansible -m ping``: both ad hoc."""
+        emulator.reset()
+        task = ["ansible", "localhost", "-i", inventory, "-m", "confidential.tdx.gce_instance", "-a",
+                "name=%s zone=%s project=%s api_endpoint=%s" % (TASK_INSTANCE, ZONE, PROJECT, emulator.base_url)]
+        ping = ["ansible", "localhost", "-i", inventory, "-m", "ansible.builtin.ping"]
+        env.run(task)  # creates the instance (untimed)
+
+        def unchanged():
+            emulator.admin.clear_requests()
+            completed = env.run(task)
+            if '"changed": false' not in completed.stdout:
+                raise RuntimeError("the task changed something; see %s/commands.log" % self.workdir)
+            return len(emulator.api_calls())
+
+        def pinged():
+            env.run(ping)
+
+        unchanged()  # once each untimed, as every run after it: files read, the instance as it stays
+        pinged()
+        self.log("  one gce_instance task on an unchanged instance x%d, ansible -m ping x%d" % (
+            self.task_runs, self.task_runs))
+        task_samples, ping_samples = alternate(unchanged, pinged, self.task_runs, self.task_runs, log=self.log)
+        row = Row("one gce_instance task, unchanged instance",
+                  Side("ansible -m confidential.tdx.gce_instance", task_samples), Side("ansible -m ping", ping_samples),
+                  target=("%d API calls" % TASK_API_CALLS, lambda row: row.a.calls == TASK_API_CALLS))
+        row.note = ("the task's own cost over ping (medians): %.2f s, %.2f CPU s; %d API calls at %.0f ms each" % (
+            row.a.median - row.b.median, row.a.cpu - row.b.cpu, TASK_API_CALLS, LATENCY_SECONDS * 1000))
+        return row
 
     def import_row(self):
         """What every module run pays before its first call: the Compute library, as the modules import it."""

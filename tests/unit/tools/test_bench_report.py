@@ -1,7 +1,13 @@
 """The bench's own logic: medians, ratios, targets, alternation, and the table written into a document."""
 
-from bench import report
-from bench.measure import Row, Sample, Side, alternate, skipped_row
+import subprocess
+import sys
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import report, suite_gce
+from bench.measure import Row, Sample, Side, alternate, skipped_row, timed
 
 
 def side(label, seconds, calls=None):
@@ -57,3 +63,31 @@ def test_the_document_keeps_its_prose_and_replaces_only_the_table(tmp_path):
     assert "load average (1, 5, 15 min) 1.00 1.00 1.00 at the start" in text
     report.write_document(str(document), rows, machine, "emulator 100 ms per call")
     assert document.read_text() == text  # a second write replaces the same section
+
+
+def test_a_run_is_timed_with_the_cpu_of_the_commands_it_waited_for():
+    burn = [sys.executable, "-c", "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"]
+    sample = timed(lambda: subprocess.run(burn, check=True) and None)
+    assert 0.25 <= sample.cpu <= sample.seconds + 0.05
+    assert Side("x", [Sample(1.0, cpu=0.5), Sample(2.0, cpu=0.7), Sample(3.0, cpu=0.6)]).cpu == 0.6
+    assert Side("x", [Sample(1.0, cpu=0.5), Sample(2.0)]).cpu is None
+
+
+def test_the_cpu_of_each_side_and_the_notes_are_written_under_the_table():
+    rows = [Row("one task", Side("task", [Sample(2.0, 3, cpu=1.5)]), Side("ping", [Sample(1.0, cpu=0.75)]),
+                note="the task's own cost")]
+    section = report.generated_section(rows, dict(date="d", cpu="c", cores="2", ram="r", kernel="k", os="o",
+                                                  python="p", ansible_core="a", load_at_start="l"), "s")
+    assert "- one task, task: 1 run, 2.00-2.00 s, 1.50 CPU s (median)" in section
+    assert "- one task, ping: 1 run, 1.00-1.00 s, 0.75 CPU s (median)" in section
+    assert "Notes:\n\n- one task: the task's own cost\n" in section
+
+
+def test_a_part_of_the_gce_suite_can_be_chosen_alone():
+    assert bench_main.choose("gce.task") == ({"gce"}, {"task"})
+    assert bench_main.choose("gce.task,gce.import,inventory") == ({"gce", "inventory"}, {"task", "import"})
+    assert bench_main.choose("gce,verify") == ({"gce", "verify"}, set(bench_main.GCE_PARTS))
+    assert bench_main.choose("inventory") == ({"inventory"}, set())
+    assert bench_main.GCE_PARTS == suite_gce.PARTS
+    with pytest.raises(SystemExit):
+        bench_main.choose("gce.nothing")
