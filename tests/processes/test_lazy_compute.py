@@ -10,7 +10,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import SOURCE_COLLECTIONS
+
+# Six interpreters, most importing all of google.cloud.compute_v1 (seconds of CPU each): not for make unit.
+pytestmark = pytest.mark.integration
 
 LAZY = "from ansible_collections.confidential.tdx.plugins.module_utils.gce.lazy_compute import compute_v1\n"
 # Every name the package exports, by where its object lives; "sorted(...)" reads the real __all__.
