@@ -1,9 +1,19 @@
 """The fault matrix: every gce_instance write path under every fault the emulator can inject.
 
-One ansible-playbook run per fault drives every write path at once: the
-inventory holds one local host per (path, mode) case, so the cases run side
-by side (forks) while each keeps its own task result. Each case has its own
-instance, so a fault rule aims at exactly one case's write call.
+Each case is one module run in this process: the module's main() over the
+real google-cloud-compute client and HTTP to the emulator
+(tests/unit/module_harness.py), as tests/inprocess does. What ansible-playbook
+added to each case was start-up, not checks: the module's decisions, the
+client's retries and every API call are the same in-process, at a fraction of
+the CPU (a module process pays about 3 CPU-seconds, mostly importing the
+client). The one thing only a process run shows is kept in one playbook test
+(test_fault_matrix.py).
+
+A fault's cases run one after the other (module arguments and stdout are
+process-wide while main() runs, so in-process runs cannot overlap); each
+fault is its own test, so pytest-xdist can spread the faults (under
+``--dist loadscope`` a module's tests share one worker). Each case has its
+own instance, so a fault rule aims at exactly one case's write call.
 
 - mode ``transient``: the fault hits the first call(s) of every path's
   write, then stops; the task must succeed, the write acting exactly once.
@@ -24,22 +34,28 @@ exists (not by the write that creates it).
 Every case: no instance duplicated or lost, every attempt of the write with
 one requestId, the task ended within wait_timeout of its first API call, a
 failure in one line naming the fault, and a write that was refused left the
-instance as it was. After the faulted task the playbook clears the faults,
-waits until the emulator has answered every call still in flight (a slowed
-call is served after its client gave up on it), and runs each failed task
-again: that run must reach the wanted state.
+instance as it was. After every case's first run the faults are cleared,
+the emulator is left to answer every call still in flight (a slowed call is
+served after its client gave up on it), and each failed case runs again:
+that run must reach the wanted state.
+
+To add a write path (issue 26: the stop-for-update changes, instance
+templates, groups), add a WritePath: its module (a name in
+tests/inprocess/gce/harness.py IN_PROCESS_MODULES), its arguments, the
+write call a fault aims at, what it starts from and what it should leave.
 """
 
+import importlib
 import json
 import os
 import re
-import sys
 import time
+import traceback
 import urllib.request
 
-from tests.inprocess.gce.harness import GCP_ENVIRONMENT
-from tests.playbooks.playbook import CALLBACK_DIR, run_playbook
+from tests.inprocess.gce.harness import GCP_ENVIRONMENT, IN_PROCESS_MODULES
 
+# Test-only Ansible callbacks (task_timing) for the reliability tests that run ansible-playbook.
 RELIABILITY_CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 # Each mode has its own pair of zones, so that an insert (whose URL names the
@@ -62,28 +78,44 @@ FLEET_ZONES = {
 WAIT_TIMEOUT = {"transient": 30, "persistent": 6, "once": 30}
 # The rerun after the faults are gone has time to spare: it shows recovery, not deadlines.
 RERUN_WAIT_TIMEOUT = 120
-# From the task's first API call (its deadline had started by then) to the
-# controller seeing its result: the module's exit and Ansible's handling on
-# a busy machine. The deadline itself is measured tightly in test_deadlines.py.
-RETURN_ALLOWANCE_SECONDS = 8
-# The client gives each call half the time left (at least 5 s): with 30 s,
-# at most 15 s. A write slowed by more times out on the client while the
-# emulator still serves it; one slowed by the persistent fault's 6 s wait_timeout
-# cannot finish at all.
-SLOW_CALL_SECONDS = {"transient": 16.0, "persistent": 6.0}
+# From the task's first API call (its deadline had started by then) to main()
+# returning: the client's floor for a last call started just before the
+# deadline (CALL_TIMEOUT_FLOOR, 1 s) and 2 s of scheduling slack on a busy
+# machine, as in test_deadlines.py. No Ansible in the way: a process run
+# needed 8 s for the module's exit and Ansible's handling.
+RETURN_ALLOWANCE_SECONDS = 3
+
+# The environment of an in-process module run: none of a developer's own
+# GCP_* or Google client settings, only the token (as the playbook runs got
+# it). GOOGLE_API_USE_* and the universe domain steer google-cloud-compute's
+# choice of endpoint and client certificate.
+GOOGLE_CLIENT_ENVIRONMENT = ("GOOGLE_API_USE_CLIENT_CERTIFICATE", "GOOGLE_API_USE_MTLS_ENDPOINT",
+                             "GOOGLE_CLOUD_UNIVERSE_DOMAIN")
+
+
+def module_environment(monkeypatch, access_token):
+    """Clear a developer's GCP_* and Google client variables; credentials come from GCP_ACCESS_TOKEN only."""
+    for name in GCP_ENVIRONMENT + GOOGLE_CLIENT_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GCP_ACCESS_TOKEN", access_token)
 
 
 class WritePath:
-    """One way gce_instance writes: its task, its starting point, what it should leave."""
+    """One way a module writes: its task, its starting point, what it should leave."""
 
-    def __init__(self, name, args, write_call, before, wanted, initial=None, fleet_size=0):
+    def __init__(self, name, args, write_call, before, wanted, initial=None, fleet_size=0,
+                 module="confidential.tdx.gce_instance", resource="instances"):
         self.name = name
+        self.module = module          # the task's module (a key of IN_PROCESS_MODULES)
+        self.resource = resource      # where the emulator's state holds what it writes
         self.fleet_size = fleet_size  # fleet mode: this many instances in one task
         self.args = args              # task arguments besides name, zone(s), wait_timeout
         self.write_call = write_call  # (method, URL path regex with {name} and {zone}) of the write
-        self.before = before          # check(instance or None) -> problem or None, untouched state
-        self.wanted = wanted          # check(instance or None) -> problem or None, wanted state
-        self.initial = initial        # None (no instance) or (status, labels) to start from
+        self.before = before          # check(resource or None) -> problem or None, untouched state
+        self.wanted = wanted          # check(resource or None) -> problem or None, wanted state
+        # None (nothing to start from), (status, labels) of an instance, or a
+        # callable(run, case) that makes the starting point through the API.
+        self.initial = initial
 
 
 def _exists_with(status=None, labels=None):
@@ -125,12 +157,14 @@ class Fault:
     """A fault kind: its emulator rule, how a failure must name it, and the path that meets it persistently."""
 
     def __init__(self, name, rule=None, names=(), transient=None, persistent_on=None, stockout=False, paths=None,
-                 resends=False, seconds_before_refill=None, transient_wait_timeout=None):
+                 resends=False, seconds_before_refill=None, transient_wait_timeout=None, latency_seconds=None):
         self.name = name
-        # A per-minute limit refills at the next minute of the emulator's clock: the set-up
-        # moves the clock to this many seconds before a minute ends.
+        # A per-minute limit refills at the next minute of the emulator's clock: before each
+        # case the clock is moved to this many seconds before a minute ends.
         self.seconds_before_refill = seconds_before_refill
         self.transient_wait_timeout = transient_wait_timeout
+        # A latency fault's added seconds by mode: longer than the client's per-call timeout.
+        self.latency_seconds = latency_seconds
         self.paths = paths                  # names of the write paths it applies to; None: all
         # Each send after a refusal is a new request (412: the instance is read
         # again and the change resent with the new fingerprint), so each carries
@@ -156,9 +190,10 @@ FAULTS = [
     Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on="create"),
     # The per-minute rate limit: 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests'".
     # A client waits for the next minute of the server's clock, when the quota refills: the burst
-    # is one refusal, set up 20 s before a minute ends, and the burst's task may take that minute.
+    # is one refusal, each case starts 4 s before a minute of the emulator's clock ends, and the
+    # burst's task may take a whole minute (should its write come after the minute turned).
     Fault("403", {"kind": "403"}, ["HTTP 403 rateLimitExceeded"], {"count": 1}, persistent_on="stop",
-          seconds_before_refill=20, transient_wait_timeout=75),
+          seconds_before_refill=4, transient_wait_timeout=75),
     Fault("412", {"kind": "412"}, ["HTTP 412 conditionNotMet"], {"count": 2}, persistent_on="labels",
           paths=("labels",), resends=True),
     # REPAIRING for a second from the write on: a start or stop meanwhile gets 400
@@ -170,11 +205,19 @@ FAULTS = [
     Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on="start"),
     Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on="stop"),
     Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1}, persistent_on="labels"),
-    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on="fleet-create"),
+    # The client gives each call half the time left, at least 5 s (CALL_TIMEOUT_MIN): with a
+    # wait_timeout of 10 s, 5 s. A write slowed by 6 s times out on the client while the
+    # emulator still serves it, and the retry has 4 s or more left; one slowed by the
+    # persistent fault's 6 s cannot finish within its 6 s wait_timeout at all. (The
+    # emulator's latency is real time; short figures keep the test's wall time short.)
+    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on="fleet-create",
+          transient_wait_timeout=10, latency_seconds={"transient": 6.0, "persistent": 6.0}),
     Fault("operation_error", {"kind": "operation_error", "code": "INTERNAL_ERROR"},
           ["ended with INTERNAL_ERROR"]),
     Fault("stockout", None, ["ZONE_RESOURCE_POOL_EXHAUSTED"], stockout=True),
 ]
+
+FAULTS_BY_NAME = dict((fault.name, fault) for fault in FAULTS)
 
 
 def expected_outcome(fault, mode, path):
@@ -198,7 +241,6 @@ class Case:
         self.mode = mode
         self.path = path
         self.zones = FLEET_ZONES[mode] if path.fleet_size else ZONES[mode]
-        self.host = "%s-%s" % (path.name, mode)
         self.instance = "rel-%s-%s" % (path.name, mode[0])  # e.g. rel-stop-t
         if path.fleet_size:
             self.instances = ["%s-%d" % (self.instance, number) for number in range(1, path.fleet_size + 1)]
@@ -255,7 +297,7 @@ class Case:
         method, pattern = self.write_pattern()
         rule = dict(self.fault.rule, method=method, path=pattern)
         if rule["kind"] == "latency":
-            rule["latency_seconds"] = SLOW_CALL_SECONDS[self.mode]
+            rule["latency_seconds"] = self.fault.latency_seconds[self.mode]
         if self.mode == "transient":
             rule.update(self.fault.transient)
         if rule["kind"] == "operation_error":
@@ -267,26 +309,56 @@ def cases_of(fault):
     return [Case(fault, mode, path) for mode, path in fault.modes()]
 
 
+class ModuleRun:
+    """One in-process run of a case's module: its result, and when main() was called and returned."""
+
+    def __init__(self, result, started, ended):
+        self.result = result
+        self.started = started
+        self.ended = ended
+
+    @property
+    def failed(self):
+        return bool(self.result.get("failed"))
+
+    @property
+    def message(self):
+        return self.result.get("msg", "")
+
+
+def run_in_process(module, args):
+    """Call the module's main() with ``args`` here, timed; a crash becomes a failure as Ansible would show it.
+
+    Ansible reports a module that raises as a failed task whose message
+    holds the traceback: the case's checks (one line, no Traceback) then
+    name it like any other wrong answer.
+    """
+    from tests.unit.module_harness import run_module  # noqa: E402  (needs the collection linked first)
+    main = importlib.import_module(IN_PROCESS_MODULES[module]).main
+    started = time.time()
+    try:
+        result = dict(run_module(main, args))
+    except Exception:  # pylint: disable=broad-except
+        result = {"failed": True, "msg": "MODULE FAILURE (in-process)\n" + traceback.format_exc()}
+    ended = time.time()
+    result.pop("invocation", None)
+    return ModuleRun(result, started, ended)
+
+
 class MatrixRun:
-    """One fault's playbook run over all its cases, and what the emulator saw."""
+    """One fault's cases, each run in-process, and what the emulator saw."""
 
-    TASK_FAULTED = "under the fault"
-    TASK_FIRED = "faults fired"
-    TASK_CLEAR = "clear the faults"
-    TASK_SETTLE = "wait for calls still in flight"
-    TASK_SNAPSHOT = "state between the runs"
-    TASK_RERUN = "again without the fault"
-
-    def __init__(self, emulator, access_token, tmp_path, fault):
+    def __init__(self, emulator, access_token, fault, cases=None):
         self.emulator = emulator
         self.admin = emulator.admin
         self.access_token = access_token
-        self.tmp_path = tmp_path
         self.fault = fault
-        self.cases = cases_of(fault)
+        self.cases = cases if cases is not None else cases_of(fault)
+        self.first = {}   # case.key -> ModuleRun under the fault
+        self.rerun = {}   # case.key -> ModuleRun without it (failed first runs only)
 
     # -- set-up, through the API itself (not the module under test) ------------------
-    def _api(self, method, path, body=None):
+    def api(self, method, path, body=None):
         url = "%s/compute/v1/projects/%s/%s" % (self.emulator.base_url, self.emulator.project, path)
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method, headers={
@@ -311,120 +383,90 @@ class MatrixRun:
         }
 
     def set_up(self):
-        starting = [case for case in self.cases if case.path.initial]
+        starting = [case for case in self.cases if case.path.initial and not callable(case.path.initial)]
         for case in starting:
             labels = case.path.initial[1]
-            self._api("POST", "zones/%s/instances" % case.zones[0],
-                      self.instance_body(case.instance, case.zones[0], labels))
+            self.api("POST", "zones/%s/instances" % case.zones[0],
+                     self.instance_body(case.instance, case.zones[0], labels))
+        for case in self.cases:
+            if callable(case.path.initial):
+                case.path.initial(self, case)
         self.admin.advance_clock(5)
         for case in starting:
             if case.path.initial[0] == "TERMINATED":
-                self._api("POST", "zones/%s/instances/%s/stop" % (case.zones[0], case.instance), {})
+                self.api("POST", "zones/%s/instances/%s/stop" % (case.zones[0], case.instance), {})
         self.admin.advance_clock(5)
+        state = self.admin.state()
         for case in self.cases:
-            problem = case.path.before(self.instance_of(case))
-            assert problem is None, "set-up of %s: %s" % (case.label, problem)
+            for name in case.instances:
+                problem = case.path.before(self.held(state, case, name))
+                assert problem is None, "set-up of %s: %s" % (case.label, problem)
         self.admin.clear_requests()
         rules = [case.emulator_rule() for case in self.cases if case.emulator_rule()]
         self.admin.set_faults(rules)
-        if self.fault.seconds_before_refill is not None:
-            self.admin.advance_clock_to_second(60 - self.fault.seconds_before_refill)
         if self.fault.stockout:
             self.admin.configure(stocked_out_zones=[case.zones[0] for case in self.cases])
 
-    # -- the playbook -----------------------------------------------------------------
-    def inventory(self):
-        hosts = {}
-        for case in self.cases:
-            hosts[case.host] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                                "case_args": case.task_args()}
-        return {"all": {"hosts": hosts}}
-
-    def playbook(self):
-        def gce_task(name, wait_timeout="{{ case_args.wait_timeout }}", **extra):
-            args = dict((option, "{{ case_args.%s | default(omit) }}" % option)
-                        for option in ("name", "instances", "zone", "zones", "state", "labels"))
-            args["wait_timeout"] = wait_timeout
-            return dict({"name": name, "confidential.tdx.gce_instance": args, "ignore_errors": True}, **extra)
-        admin = self.emulator.base_url + "/_emulator/"
-        return [{
-            "name": "fault matrix: %s" % self.fault.name,
-            "hosts": "all",
-            "gather_facts": False,
-            "module_defaults": {"group/confidential.tdx.gce": {
-                "project": self.emulator.project, "api_endpoint": self.emulator.base_url}},
-            "tasks": [
-                gce_task(self.TASK_FAULTED, register="first"),
-                {"name": self.TASK_FIRED, "run_once": True,
-                 "ansible.builtin.uri": {"url": admin + "faults", "return_content": True}},
-                {"name": self.TASK_CLEAR, "run_once": True, "ansible.builtin.uri": {
-                    "url": admin + "faults", "method": "POST", "body_format": "json", "body": []}},
-                {"name": "clear the stockout", "run_once": True, "ansible.builtin.uri": {
-                    "url": admin + "config", "method": "POST", "body_format": "json",
-                    "body": {"stocked_out_zones": []}}},
-                {"name": self.TASK_SETTLE, "run_once": True,
-                 "ansible.builtin.uri": {"url": admin + "requests", "return_content": True},
-                 "register": "log",
-                 "until": "log.json.requests | selectattr('status', 'none') | list | length == 0",
-                 "retries": 40, "delay": 0.5},
-                {"name": self.TASK_SNAPSHOT, "run_once": True,
-                 "ansible.builtin.uri": {"url": admin + "state", "return_content": True}},
-                gce_task(self.TASK_RERUN, wait_timeout=RERUN_WAIT_TIMEOUT, when="first is failed"),
-            ],
-        }]
+    # -- the runs ---------------------------------------------------------------------
+    def module_args(self, case, **overrides):
+        """The task's arguments, with project and endpoint as the playbooks' module_defaults gave them."""
+        args = dict(case.task_args(), project=self.emulator.project, api_endpoint=self.emulator.base_url)
+        args.update(overrides)
+        return args
 
     def run(self):
+        """Every case under the fault, one after the other; then, without it, every case that failed."""
+        # The client library is loaded before any clock matters (the per-minute limit's case
+        # starts a few seconds before the minute ends); a module process loads it before its
+        # first call as well.
+        importlib.import_module("google.cloud.compute_v1")
         self.set_up()
-        timing_file = os.path.join(str(self.tmp_path), "timing-%s.jsonl" % self.fault.name)
-        env = dict((name, None) for name in GCP_ENVIRONMENT)
-        env.update({
-            "GCP_ACCESS_TOKEN": self.access_token,
-            "ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join([CALLBACK_DIR, RELIABILITY_CALLBACKS]),
-            "ANSIBLE_CALLBACKS_ENABLED": "record_results,task_timing",
-            "CONFIDENTIAL_TDX_TIMING_FILE": timing_file,
-            "ANSIBLE_FORKS": str(len(self.cases)),
-        })
-        self.playbook_run = run_playbook(self.playbook(), self.tmp_path, env=env, inventory=self.inventory())
-        with open(timing_file) as handle:
-            self.timing = [json.loads(line) for line in handle if line.strip()]
+        for case in self.cases:
+            if self.fault.seconds_before_refill is not None:
+                self.admin.advance_clock_to_second(60 - self.fault.seconds_before_refill)
+            self.first[case.key] = run_in_process(case.path.module, self.module_args(case))
+        self.first_runs_ended = time.time()
+        self.fired = self.admin.faults()
+        self.admin.set_faults([])
+        self.admin.configure(stocked_out_zones=[])
+        # A slowed call is served after its client gave up on it: wait until the emulator
+        # has answered every call, so that the state between the runs is final.
+        assert wait_for_emulator_quiet(self.admin), "the emulator still serves calls 30 s after the faulted runs"
+        # Then time passes on the emulator's clock, as it did between the runs of a playbook:
+        # an operation a failed run left running ends (what it changed shows), and a
+        # transitional status held by the fault's last hit is over.
+        self.admin.advance_clock(5)
+        self.between = self.admin.state()
+        for case in self.cases:
+            if self.first[case.key].failed:
+                self.rerun[case.key] = run_in_process(
+                    case.path.module, self.module_args(case, wait_timeout=RERUN_WAIT_TIMEOUT))
         self.admin.advance_clock(5)  # operations still running end now
         self.log = [entry for entry in self.admin.requests() if entry["path"].startswith("/compute/")]
-        self.fired = self.playbook_run.result(self.TASK_FIRED)["json"]["faults"]
-        self.state = self.admin.instances()
+        self.state = self.admin.state()
         return self
 
     # -- reading it back ----------------------------------------------------------------
-    def instance_of(self, case):
-        found = [i for i in self.admin.instances() if i["name"] == case.instance]
+    @staticmethod
+    def held(state, case, name):
+        found = [i for i in state.get(case.path.resource, ()) if i["name"] == name]
         return found[0] if found else None
 
     def between_runs(self, case, name):
-        snapshot = self.playbook_run.result(self.TASK_SNAPSHOT)["json"]["instances"]
-        found = [i for i in snapshot if i["name"] == name]
-        return found[0] if found else None
+        return self.held(self.between, case, name)
 
-    def copies(self, name):
-        return [i for i in self.state if i["name"] == name]
-
-    def task_end(self, task, case):
-        for entry in self.timing:
-            if entry["task"] == task and entry["host"] == case.host:
-                return entry["end"]
-        return None
+    def copies(self, case, name):
+        return [i for i in self.state.get(case.path.resource, ()) if i["name"] == name]
 
     def first_call(self, case):
-        times = [entry["time"] for entry in self.log if entry["time"] < self.rerun_started() and case.mentions(entry)]
+        times = [entry["time"] for entry in self.log if entry["time"] < self.first_runs_ended and case.mentions(entry)]
         return min(times) if times else None
-
-    def rerun_started(self):
-        return min(entry["start"] for entry in self.timing if entry["task"] == self.TASK_FIRED)
 
     def write_attempts(self, case, first_run=True):
         method, pattern = case.write_pattern()
-        boundary = self.rerun_started()
         return [entry for entry in self.log
                 if entry["method"] == method and re.search(pattern, entry["path"])
-                and (entry["time"] < boundary) == first_run
+                and (entry["time"] < self.first_runs_ended) == first_run
                 and case.mentions(entry)]
 
     def fired_on(self, case):
@@ -436,9 +478,9 @@ class MatrixRun:
 def judge(run, case):
     """Every way this case went wrong (empty: it held), and what happened, for the ledger."""
     problems = []
-    result = run.playbook_run.result(MatrixRun.TASK_FAULTED, host=case.host)
-    failed = run.playbook_run.status(MatrixRun.TASK_FAULTED, host=case.host) == "failed"
-    message = result.get("msg", "") if failed else ""
+    first = run.first[case.key]
+    failed = first.failed
+    message = first.message if failed else ""
 
     if failed != (case.expected == "fail"):
         problems.append("the task %s, expected it to %s: %s" % (
@@ -448,12 +490,12 @@ def judge(run, case):
             problems.append("the message does not name the fault (%s): %r" % (" or ".join(case.fault.names), message))
         if "\n" in message or "Traceback" in message:
             problems.append("the message is not one line: %r" % message)
-    first_call, end = run.first_call(case), run.task_end(MatrixRun.TASK_FAULTED, case)
-    if first_call is None or end is None:
+    first_call = run.first_call(case)
+    if first_call is None:
         problems.append("the task made no API call about its instance")
         seconds = None
     else:
-        seconds = end - first_call
+        seconds = first.ended - first_call
         if seconds > case.wait_timeout + RETURN_ALLOWANCE_SECONDS:
             problems.append("the task ended %.1f s after its first API call, over its wait_timeout of %d s" % (
                 seconds, case.wait_timeout))
@@ -485,7 +527,7 @@ def judge(run, case):
             if problem:
                 problems.append("%s: the failed run left a change behind: %s" % (name, problem))
         # End state, from the emulator: nothing duplicated or lost, the wanted state (after a rerun of a failure).
-        copies = run.copies(name)
+        copies = run.copies(case, name)
         if len(copies) > 1:
             problems.append("%d instances named %s" % (len(copies), name))
         final = copies[0] if copies else None
@@ -497,9 +539,9 @@ def judge(run, case):
             wanted_zone = case.zones[1] if case.fault.stockout else case.zones[0]
             if zone != wanted_zone:
                 problems.append("%s created in %s, expected %s" % (name, zone, wanted_zone))
-    if failed and run.playbook_run.status(MatrixRun.TASK_RERUN, host=case.host) == "failed":
-        problems.append("the rerun without the fault failed: %s"
-                        % run.playbook_run.result(MatrixRun.TASK_RERUN, host=case.host).get("msg"))
+    rerun = run.rerun.get(case.key)
+    if failed and (rerun is None or rerun.failed):
+        problems.append("the rerun without the fault failed: %s" % (rerun.message if rerun else "it did not run"))
 
     return problems, {"outcome": "failed" if failed else "succeeded", "expected": case.expected,
                       "message": message, "seconds_after_first_call": round(seconds, 1) if seconds else None,
@@ -507,9 +549,10 @@ def judge(run, case):
 
 
 def wait_for_emulator_quiet(admin, seconds=30):
-    """Wait until the emulator has answered every call it received (slowed calls finish late)."""
+    """Wait until the emulator has answered every call it received (slowed calls finish late); False if it never did."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         if all(entry.get("status") is not None for entry in admin.requests()):
-            return
+            return True
         time.sleep(0.2)
+    return False
