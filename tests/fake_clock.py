@@ -1,0 +1,80 @@
+"""A clock for the cloud modules under test whose sleeps take no time, moving the emulator's clock with it.
+
+The modules (module_utils/gce) measure their deadline (``wait_timeout``)
+with ``retries.Deadline`` and wait with ``ComputeApi``'s sleep: between
+retries, for a per-minute quota to refill, between operation polls, for an
+instance to settle. Under ``EmulatorClock`` such a sleep returns at once and
+moves time forward by its length instead: this clock, so the deadline sees
+the time pass, and the emulator's (``AdminClient.advance_clock``), so
+operations, held states and per-minute limits there see it too. Time that
+really passes (HTTP calls, the emulator's own work) counts as well: the
+clock is the real monotonic clock plus everything slept.
+
+Threads (a fleet) that sleep at the same time share the jump: a sleep moves
+the clock to its own end unless another has already moved it past that, as
+when threads sleep side by side.
+"""
+
+import functools
+import threading
+import time
+import types
+
+GCE_MODULE = "ansible_collections.confidential.tdx.plugins.module_utils.gce.module"
+GCE_API = "ansible_collections.confidential.tdx.plugins.module_utils.gce.api"
+
+
+class EmulatorClock:
+    def __init__(self, admin=None):
+        self._admin = admin
+        self._lock = threading.Lock()
+        self._skipped = 0.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return time.monotonic() + self._skipped
+
+    __call__ = monotonic
+
+    def sleep(self, seconds):
+        if seconds <= 0:
+            return
+        until = self.monotonic() + seconds
+        with self._lock:
+            self.sleeps.append(seconds)
+            moved = until - self.monotonic()
+            if moved <= 0:  # another thread's sleep has already taken the clock past this one's end
+                return
+            self._skipped += moved
+            if self._admin is not None:
+                self._admin.advance_clock(moved)
+
+    @property
+    def skipped(self):
+        """Seconds this clock moved ahead of real time by sleeps."""
+        return self._skipped
+
+    def install_in_gce_modules(self, monkeypatch):
+        """The cloud modules run in this process measure and sleep by this clock (until the test ends).
+
+        Patched where the modules make their Deadline and ComputeApi
+        (module_utils/gce/module.py) and where ComputeApi reads the time for
+        quota refills (module_utils/gce/api.py).
+        """
+        gce_module = __import__(GCE_MODULE, fromlist=["x"])
+        gce_api = __import__(GCE_API, fromlist=["x"])
+        clock = self
+
+        monkeypatch.setattr(gce_module, "Deadline", functools.partial(gce_module.Deadline, clock=clock.monotonic))
+
+        class ComputeApiOnThisClock(gce_module.ComputeApi):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("sleep", clock.sleep)
+                super(ComputeApiOnThisClock, self).__init__(*args, **kwargs)
+
+        monkeypatch.setattr(gce_module, "ComputeApi", ComputeApiOnThisClock)
+        fake_time = types.SimpleNamespace(**dict((name, getattr(time, name)) for name in dir(time)
+                                                 if not name.startswith("__")))
+        fake_time.monotonic = clock.monotonic
+        fake_time.sleep = clock.sleep
+        monkeypatch.setattr(gce_api, "time", fake_time)
