@@ -130,6 +130,10 @@ class InventoryHarness:
 
     # The emulator
 
+    def fresh(self):
+        """The emulator as the gce_emulator fixture hands it to a test: no instances, faults or calls logged."""
+        self.admin.reset()
+
     def load(self, instances):
         self.admin.load_state({"instances": instances})
 

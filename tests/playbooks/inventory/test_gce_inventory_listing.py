@@ -1,16 +1,29 @@
-"""ansible-inventory with confidential.tdx.gce against the emulator: which hosts, named how, grouped how."""
+"""ansible-inventory with confidential.tdx.gce against the emulator: which hosts, named how, grouped how.
 
-import json
-import urllib.request
+A real ansible-inventory run costs seconds of CPU (Python, ansible's
+imports and plugin loading, google-cloud-compute's import), so this module
+makes three and lets each test read the one it needs:
+
+- ``listing``: ``--list`` of FLEET with compose, keyed_groups and groups,
+  made once for five tests;
+- ``graph``: ``--graph`` of the same, made once;
+- a ``fleet.yml`` the plugin must not read.
+
+The plugin's own decisions on other fleets and options (tdx_only, two
+projects, filters, zones, hostnames, skipped instances, pagination,
+credentials and project from the environment, strict compose, instances in
+the middle of operations, the documented example) are asserted in-process,
+on the same emulator, in tests/unit/plugins/inventory/test_plugin_listing.py.
+"""
 
 import pytest
 
-from tests.playbooks.inventory.harness import OTHER_PROJECT, instance, mixed_fleet
+from tests.playbooks.inventory.harness import instance, mixed_fleet
 
 pytestmark = pytest.mark.integration
 
-# Host name each TDX instance of mixed_fleet() gets with the default hostnames
-# (public_ip, private_ip, name), written out by hand from the fleet above.
+# Host name each TDX instance of FLEET gets with the default hostnames
+# (public_ip, private_ip, name), written out by hand from mixed_fleet().
 DEFAULT_HOSTNAME = {
     "web-1": "203.0.113.10",
     "db-1": "10.128.0.11",
@@ -20,27 +33,85 @@ DEFAULT_HOSTNAME = {
     "archive-1": "10.128.0.14",
     "paused-1": "10.164.0.16",
 }
+HOST = DEFAULT_HOSTNAME
+
+# The constructed options of both runs: templated by Ansible, on the plugin's host variable gce.
+CONSTRUCTED = {
+    "compose": {"ansible_host": "gce.external_ip or gce.internal_ip", "fleet_zone": "gce.zone",
+                "startup": "gce.metadata['startup-script']"},
+    "keyed_groups": [{"key": "gce.labels", "prefix": "label"},
+                     {"key": "gce.machine_type", "prefix": "machine"}],
+    "groups": {"stopped_or_stopping": "gce.status in ['TERMINATED', 'STOPPING']"},
+}
 
 
-def test_lists_exactly_the_tdx_instances_the_emulator_holds(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config())
+@pytest.fixture(scope="module")
+def rendered_marker(tmp_path_factory):
+    """The file web-1's startup-script would create, were instance data ever rendered as a template."""
+    return tmp_path_factory.mktemp("template-safety") / "rendered"
+
+
+@pytest.fixture(scope="module")
+def startup_script(rendered_marker):
+    """Metadata is written by whoever may edit the instance; it must reach Ansible as plain text."""
+    return "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % rendered_marker
+
+
+@pytest.fixture(scope="module")
+def fleet(startup_script):
+    """mixed_fleet(), web-1 carrying a template in its metadata."""
+    instances = mixed_fleet()
+    [web] = [item for item in instances if item["name"] == "web-1"]
+    web["metadata"] = {"items": [{"key": "startup-script", "value": startup_script}]}
+    return instances
+
+
+@pytest.fixture(scope="module")
+def listing(module_inventory, fleet):
+    """One real ``ansible-inventory --list`` of the fleet, read by five tests.
+
+    What no cheaper layer shows: the plugin loaded by Ansible from the
+    installed collection, its options and their defaults (hostnames) taken
+    from its DOCUMENTATION, compose, keyed_groups and groups templated by
+    Ansible itself, the JSON the user gets (untrusted strings marked
+    unsafe), no warning printed, and instance data never rendered as a
+    template on the way.
+    """
+    module_inventory.fresh()
+    module_inventory.load(fleet)
+    run = module_inventory.run(module_inventory.config(**CONSTRUCTED))
     assert run.ok, run.output
-    assert set(run.names().values()) == inventory.tdx_names([inventory.project])
+    # What the emulator held, read from its own state before a later test resets it.
+    run.tdx_names_held = module_inventory.tdx_names([module_inventory.project])
+    return run
+
+
+@pytest.fixture(scope="module")
+def graph(module_inventory, fleet):
+    """One real ``ansible-inventory --graph`` of the fleet: Ansible's own rendering of the plugin's groups."""
+    module_inventory.fresh()
+    module_inventory.load(fleet)
+    run = module_inventory.run(module_inventory.config(**CONSTRUCTED), args=("--graph",))
+    assert run.ok, run.output
+    return run
+
+
+def test_lists_exactly_the_tdx_instances_the_emulator_holds(listing, module_inventory):
+    run = listing
+    assert set(run.names().values()) == run.tdx_names_held
     assert run.names() == dict((host, name) for name, host in DEFAULT_HOSTNAME.items())
     assert not run.warnings(), run.stderr
     web = run.hostvars["203.0.113.10"]["gce"]
     assert (web["project"], web["zone"], web["status"], web["confidential_instance_type"]) == (
-        inventory.project, "us-central1-a", "RUNNING", "TDX")
+        module_inventory.project, "us-central1-a", "RUNNING", "TDX")
     assert web["labels"] == {"role": "web"}
     assert web["internal_ip"] == "10.128.0.10"
     assert run.hostvars["batch-1"]["gce"]["status"] == "PROVISIONING"
     assert run.hostvars["203.0.113.12"]["gce"]["status"] == "STOPPING"
 
 
-def test_transitional_and_stopped_instances_are_in_their_status_groups(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config())
+def test_transitional_and_stopped_instances_are_in_their_status_groups(listing):
+    run = listing
     assert run.group("gce_status_running") == {"203.0.113.10", "10.128.0.11"}
     assert run.group("gce_status_stopping") == {"203.0.113.12"}
     assert run.group("gce_status_provisioning") == {"batch-1"}
@@ -49,9 +120,8 @@ def test_transitional_and_stopped_instances_are_in_their_status_groups(inventory
     assert run.group("gce_status_suspending") == {"10.164.0.16"}
 
 
-def test_automatic_groups_by_project_zone_and_confidential_type(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config())
+def test_automatic_groups_by_project_zone_and_confidential_type(listing):
+    run = listing
     every_host = set(DEFAULT_HOSTNAME.values())
     assert run.group("gce_project_tdx_test_project") == every_host
     assert run.group("gce_confidential_tdx") == every_host
@@ -62,10 +132,8 @@ def test_automatic_groups_by_project_zone_and_confidential_type(inventory):
     assert "gce_confidential_none" not in run.groups()
 
 
-def test_graph_shows_the_groups(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config(), args=("--graph",))
-    assert run.ok, run.output
+def test_graph_shows_the_groups(graph):
+    run = graph
     lines = [line.strip() for line in run.stdout.splitlines()]
     assert "|--@gce_zone_europe_west4_a:" in lines
     assert "|--@gce_status_stopping:" in lines
@@ -75,203 +143,34 @@ def test_graph_shows_the_groups(inventory):
     assert "sev-1" not in run.stdout and "10.128.0.20" not in run.stdout
 
 
-def test_tdx_only_false_lists_every_instance(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config(tdx_only=False))
-    assert set(run.names().values()) == set(
-        item["name"] for item in inventory.admin.instances() if item["project"] == inventory.project)
-    assert run.group("gce_confidential_sev") == {"10.128.0.20"}
-    assert run.group("gce_confidential_none") == {"203.0.113.21"}
-    assert run.group("gce_zone_us_east1_b") == {"203.0.113.21"}
+def test_compose_keyed_groups_and_groups(listing):
+    hostvars = listing.hostvars
+    assert hostvars[HOST["web-1"]]["ansible_host"] == "203.0.113.10"
+    assert hostvars[HOST["db-1"]]["ansible_host"] == "10.128.0.11"
+    assert hostvars[HOST["web-2"]]["fleet_zone"] == "europe-west4-a"
+    assert "ansible_host" not in hostvars[HOST["batch-1"]] or not hostvars[HOST["batch-1"]]["ansible_host"]
+    assert listing.group("label_role_web") == {HOST["web-1"], HOST["web-2"]}
+    assert listing.group("label_role_db") == {HOST["db-1"]}
+    assert listing.group("machine_c3_standard_4") == set(HOST.values())
+    assert listing.group("stopped_or_stopping") == {HOST["web-2"], HOST["archive-1"]}
 
 
-def test_two_projects_one_inventory(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config(projects=[inventory.project, OTHER_PROJECT]))
-    assert set(run.names().values()) == inventory.tdx_names()
-    assert run.group("gce_project_tdx_other_project") == {"10.200.0.2"}
-    assert run.hostvars["10.200.0.2"]["gce"]["project"] == OTHER_PROJECT
-
-
-def test_compose_keyed_groups_and_groups(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config(
-        hostnames=["name"],
-        compose={"ansible_host": "gce.external_ip or gce.internal_ip", "fleet_zone": "gce.zone"},
-        keyed_groups=[{"key": "gce.labels", "prefix": "label"},
-                      {"key": "gce.machine_type", "prefix": "machine"}],
-        groups={"stopped_or_stopping": "gce.status in ['TERMINATED', 'STOPPING']"},
-    ))
-    assert run.ok, run.output
-    hostvars = run.hostvars
-    assert hostvars["web-1"]["ansible_host"] == "203.0.113.10"
-    assert hostvars["db-1"]["ansible_host"] == "10.128.0.11"
-    assert hostvars["web-2"]["fleet_zone"] == "europe-west4-a"
-    assert "ansible_host" not in hostvars["batch-1"] or not hostvars["batch-1"]["ansible_host"]
-    assert run.group("label_role_web") == {"web-1", "web-2"}
-    assert run.group("label_role_db") == {"db-1"}
-    assert run.group("machine_c3_standard_4") == set(DEFAULT_HOSTNAME)
-    assert run.group("stopped_or_stopping") == {"web-2", "archive-1"}
-
-
-def test_strict_compose_error_is_reported(inventory):
-    inventory.load([instance("web-1", internal_ip="10.128.0.10")])
-    run = inventory.run(inventory.config(strict=True, compose={"broken": "gce.no_such_field.deeper"}))
-    assert not run.ok
-    assert "Could not set broken for host 10.128.0.10" in run.output
-    lenient = inventory.run(inventory.config(compose={"broken": "gce.no_such_field.deeper"}))
-    assert lenient.hosts == {"10.128.0.10"}
-
-
-def test_filters_are_applied_by_the_api_and_anded(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config(filters=['labels.role = "web"']))
-    assert set(run.names().values()) == {"web-1", "web-2"}
-    inventory.admin.clear_requests()
-    run = inventory.run(inventory.config(filters=['labels.role = "web"', 'status = "RUNNING"']))
-    assert set(run.names().values()) == {"web-1"}
-    [call] = inventory.list_calls()
-    assert call["query"] == {"filter": '(labels.role = "web") (status = "RUNNING")', "maxResults": "500"}
-
-
-def test_zones_restrict_with_one_list_call_per_zone(inventory):
-    inventory.load(mixed_fleet())
-    inventory.admin.clear_requests()
-    run = inventory.run(inventory.config(zones=["us-central1-a", "europe-west4-a"]))
-    assert set(run.names().values()) == {"web-1", "batch-2", "web-2"}
-    paths = sorted(call["path"] for call in inventory.list_calls())
-    assert paths == [
-        "/compute/v1/projects/%s/zones/europe-west4-a/instances" % inventory.project,
-        "/compute/v1/projects/%s/zones/us-central1-a/instances" % inventory.project,
-    ]
-    assert len(inventory.calls()) == 2
-    assert all(call["query"] == {"maxResults": "500"} for call in inventory.list_calls())
-
-
-def test_hostnames_preference(inventory):
-    inventory.load(mixed_fleet())
-    private_first = inventory.run(inventory.config(hostnames=["private_ip", "public_ip", "name"]))
-    assert private_first.names()["10.128.0.10"] == "web-1"
-    assert private_first.names()["10.164.0.12"] == "web-2"
-    assert private_first.names()["batch-1"] == "batch-1"
-    by_name = inventory.run(inventory.config(hostnames=["name"]))
-    assert by_name.hosts == set(DEFAULT_HOSTNAME)
-
-
-def test_instance_without_preferred_names_is_skipped_with_a_warning(inventory):
-    inventory.load(mixed_fleet())
-    run = inventory.run(inventory.config(hostnames=["public_ip"]))
-    assert run.ok, run.output
-    assert set(run.names().values()) == {"web-1", "web-2"}
-    warnings = " ".join(run.stderr.split())
-    for skipped in ("db-1", "batch-1", "batch-2", "archive-1", "paused-1"):
-        assert "/%s (status" % skipped in warnings
-    assert "batch-1 (status PROVISIONING) has none of hostnames public_ip; skipped" in warnings
-
-
-def test_same_name_in_two_zones_keeps_the_first_and_warns(inventory):
-    inventory.load([instance("twin", "us-central1-a"), instance("twin", "us-central1-b")])
-    run = inventory.run(inventory.config(hostnames=["name"]))
-    assert run.ok, run.output
-    assert run.hostvars["twin"]["gce"]["zone"] == "us-central1-a"
-    assert "us-central1-b/twin would be host twin" in " ".join(run.stderr.split())
-
-
-def test_pagination_lists_every_instance_in_one_call_per_page(inventory):
-    fleet = [instance("tdx-%04d" % number, ("us-central1-a", "us-central1-b", "europe-west4-a")[number % 3])
-             for number in range(1101)]
-    fleet.append(instance("plain-0001", "us-east1-b", kind=None))
-    inventory.load(fleet)
-    inventory.admin.clear_requests()
-    run = inventory.run(inventory.config(hostnames=["name"]))
-    assert run.hosts == set(item["name"] for item in fleet if item["name"].startswith("tdx-"))
-    calls = inventory.calls()
-    assert [call["path"] for call in calls] == ["/compute/v1/projects/%s/aggregated/instances" % inventory.project] * 3
-    assert [bool(call["query"].get("pageToken")) for call in calls] == [False, True, True]
-    assert all(call["query"].get("maxResults") == "500" for call in calls)
-
-
-def test_auth_by_access_token_and_key_contents_from_the_environment(inventory, access_token):
-    inventory.load([instance("web-1", internal_ip="10.128.0.10")])
-    config = inventory.config(service_account_file=None)
-    by_token = inventory.run(config, env={"GCP_ACCESS_TOKEN": access_token})
-    assert by_token.hosts == {"10.128.0.10"}
-    with open(str(inventory.service_account_file)) as handle:
-        contents = handle.read()
-    by_contents = inventory.run(config, env={"GCP_SERVICE_ACCOUNT_CONTENTS": contents})
-    assert by_contents.hosts == {"10.128.0.10"}
-
-
-def test_project_and_endpoint_from_the_environment_and_the_key(inventory):
-    inventory.load([instance("web-1", internal_ip="10.128.0.10")])
-    config = {"plugin": "confidential.tdx.gce"}
-    run = inventory.run(config, env={"GCP_API_ENDPOINT": inventory.emulator.base_url,
-                                     "GCP_SERVICE_ACCOUNT_FILE": str(inventory.service_account_file)})
-    assert run.hosts == {"10.128.0.10"}  # the project came from the key's project_id
-    [call] = inventory.list_calls()
-    assert call["path"] == "/compute/v1/projects/%s/aggregated/instances" % inventory.project
-    other = inventory.run(config, env={"GCP_API_ENDPOINT": inventory.emulator.base_url, "GCP_PROJECT": OTHER_PROJECT,
-                                       "GCP_SERVICE_ACCOUNT_FILE": str(inventory.service_account_file)})
-    assert other.hosts == set()
-    assert other.ok, other.output
+def test_instance_data_is_never_rendered_as_a_template(listing, startup_script, rendered_marker):
+    """Metadata is written by whoever may edit the instance; it must reach Ansible as plain text."""
+    web = listing.hostvars[HOST["web-1"]]
+    assert web["gce"]["metadata"]["startup-script"] == startup_script
+    assert web["startup"] == startup_script
+    assert not rendered_marker.exists()
 
 
 def test_a_yml_file_without_the_gce_suffix_is_not_read_by_the_plugin(inventory):
+    """Ansible's auto plugin hands the file to the collection's plugin, which declines it: the user is told so.
+
+    Only a real run shows the message (Ansible's); that the plugin reads
+    *.gce.yaml as well is asserted in-process (test_plugin_listing.py).
+    """
     inventory.load([instance("web-1", internal_ip="10.128.0.10")])
     run = inventory.run(inventory.config(), name="fleet.yml")
     assert not run.ok
     assert "could not be verified by inventory plugin 'confidential.tdx.gce'" in run.output
     assert inventory.calls() == []
-    assert inventory.run(inventory.config(), name="fleet.gce.yaml").hosts == {"10.128.0.10"}
-
-
-def compute_post(inventory, token, path, body):
-    """A write through the Compute API itself (the emulator runs it as an operation)."""
-    url = "%s/compute/v1/projects/%s/%s" % (inventory.emulator.base_url, inventory.project, path)
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read())
-
-
-def test_instances_caught_in_the_middle_of_operations(inventory, access_token):
-    """Instances starting, stopping and being deleted while the inventory lists them."""
-    inventory.load([instance("to-stop", internal_ip="10.128.0.30"), instance("to-delete", internal_ip="10.128.0.31")])
-    inventory.admin.configure(operation_seconds=3600)  # every operation stays in flight during the listing
-    compute_post(inventory, access_token, "zones/us-central1-a/instances/to-stop/stop", {})
-    delete = urllib.request.Request(
-        "%s/compute/v1/projects/%s/zones/us-central1-a/instances/to-delete" % (
-            inventory.emulator.base_url, inventory.project),
-        method="DELETE", headers={"Authorization": "Bearer " + access_token})
-    urllib.request.urlopen(delete, timeout=30).close()
-    compute_post(inventory, access_token, "zones/us-central1-b/instances", {
-        "name": "starting",
-        "machineType": "zones/us-central1-b/machineTypes/c3-standard-4",
-        "confidentialInstanceConfig": {"confidentialInstanceType": "TDX"},
-        "scheduling": {"onHostMaintenance": "TERMINATE"},
-        "disks": [{"boot": True, "autoDelete": True, "initializeParams": {
-            "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts"}}],
-        "networkInterfaces": [{"network": "global/networks/default"}],
-    })
-    held = dict((item["name"], item["status"]) for item in inventory.admin.instances())
-    assert held["to-stop"] == "STOPPING" and held["to-delete"] == "STOPPING"
-    assert held["starting"] in ("PROVISIONING", "STAGING")
-
-    run = inventory.run(inventory.config(hostnames=["name"]))
-    assert run.ok, run.output
-    assert dict((host, variables["gce"]["status"]) for host, variables in run.hostvars.items()) == held
-    assert run.group("gce_status_stopping") == {"to-stop", "to-delete"}
-    assert not run.warnings(), run.stderr
-
-
-def test_instance_data_is_never_rendered_as_a_template(inventory, tmp_path):
-    """Metadata is written by whoever may edit the instance; it must reach Ansible as plain text."""
-    marker = tmp_path / "rendered"
-    script = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
-    web = instance("web-1", internal_ip="10.128.0.10")
-    web["metadata"] = {"items": [{"key": "startup-script", "value": script}]}
-    inventory.load([web])
-    run = inventory.run(inventory.config(compose={"startup": "gce.metadata['startup-script']"}))
-    assert run.hostvars["10.128.0.10"]["gce"]["metadata"]["startup-script"] == script
-    assert run.hostvars["10.128.0.10"]["startup"] == script
-    assert not marker.exists()
