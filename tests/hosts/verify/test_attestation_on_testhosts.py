@@ -5,8 +5,17 @@ quotes signed by a test PKI made here with tools/tdx_pki, each host with its
 own PCK leaf and attestation key); the collateral comes over real HTTP from
 the PCS stand-in (tools/pcs_standin). Against the test root the hosts are
 attested; the same evidence is refused against Intel's pinned root with the
-reason; a replayed quote is refused for its stale nonce; learned golden
-measurements are enforced; reverify re-checks the archive offline.
+reason, in check mode too, and a second run changes nothing; a replayed quote
+is refused for its stale nonce; learned golden measurements are enforced;
+reverify re-checks the archive offline.
+
+Last, for one run, the stand-in is taken away inside both hosts, so they are
+what a container on this machine's kernel is: not TDs, with no quote service.
+Enforcing, the role fails each with the reasons (no quote, and what the host
+says about itself), one host judged from a constructed debug-TD TDREPORT for
+its DEBUG attribute; guest_info on the real kernel finds no TD (the checks of
+molecule/shared/tasks/guest_info_on_a_real_kernel.yml, which molecule/harden-vm
+runs on its VM's own kernel).
 
 Needs root and systemd-nspawn (the hosts), like every test-host test.
 """
@@ -29,6 +38,8 @@ TOOLS = os.path.join(REPO_ROOT, "tools")
 TESTHOSTS = os.path.join(TOOLS, "testhosts", "testhosts")
 INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3"
 HOSTS = ("att-a%d" % (os.getpid() % 1000), "att-b%d" % (os.getpid() % 1000))
+DEBUG_TD_REPORT = "/root/debug-td.tdreport"
+GUEST_INFO_ON_A_REAL_KERNEL = os.path.join(REPO_ROOT, "molecule", "shared", "tasks", "guest_info_on_a_real_kernel.yml")
 
 pytestmark = marks_for_test_hosts()
 
@@ -54,8 +65,8 @@ class Fleet:
     def control(self, host):
         return self.inventory["all"]["hosts"][host]["testhost_tsm_standin"]
 
-    def verify(self, tmp_path, **role_vars):
-        """Run the role in report mode; return (run, {host: report})."""
+    def settings(self, **role_vars):
+        """The role's variables for a run: report mode, this fleet's PCS and test root, a new report folder."""
         self.runs += 1
         report_dir = os.path.join(str(self.work), "reports-%d" % self.runs)
         settings = {"verify_enforce": False, "verify_report_dir": report_dir,
@@ -63,17 +74,30 @@ class Fleet:
                     "verify_pccs_url": self.pcs.url,
                     "verify_testing_root_ca": os.path.join(self.pki_dir, "root.der")}
         settings.update(role_vars)
-        settings = dict((key, value) for key, value in settings.items() if value is not None)
+        return dict((key, value) for key, value in settings.items() if value is not None)
+
+    def verify(self, tmp_path, check=False, **role_vars):
+        """Run the role in report mode; return (run, {host: report}, report folder)."""
+        settings = self.settings(**role_vars)
         run = run_playbook([{"hosts": "all", "gather_facts": False, "tasks": [
             {"ansible.builtin.include_role": {"name": "confidential.tdx.verify"}, "vars": settings}]}],
-            tmp_path, inventory=self.inventory, timeout=900)
-        reports = {}
-        for host in HOSTS:
-            path = os.path.join(report_dir, host + ".json")
-            if os.path.exists(path):
-                with open(path) as handle:
-                    reports[host] = json.load(handle)
-        return run, reports, report_dir
+            tmp_path, inventory=self.inventory, check=check, timeout=900)
+        return run, read_reports(settings["verify_report_dir"]), settings["verify_report_dir"]
+
+
+def read_reports(report_dir):
+    """{host: report} of the fleet's hosts that have one in ``report_dir``."""
+    reports = {}
+    for host in HOSTS:
+        path = os.path.join(report_dir, host + ".json")
+        if os.path.exists(path):
+            with open(path) as handle:
+                reports[host] = json.load(handle)
+    return reports
+
+
+def changed_tasks(run):
+    return ["%s: %s" % (entry["host"], entry["task"]) for entry in run.results if entry["status"] == "changed"]
 
 
 @pytest.fixture(scope="module")
@@ -150,11 +174,15 @@ def test_hosts_are_attested_against_the_test_root_with_the_evidence_kept(fleet, 
     assert fleet.pcs.count("/tdx/certification/v4/tcb") == 1
 
 
-def test_the_same_evidence_is_refused_against_intels_root_with_the_reason(fleet, tmp_path):
-    run, reports, _ = fleet.verify(tmp_path, verify_testing_root_ca=None)
+def test_the_same_evidence_is_refused_against_intels_root_with_the_reason_in_check_mode_too(fleet, tmp_path):
+    # In check mode: the role reads, judges and reports all the same, and would change nothing.
+    run, reports, _ = fleet.verify(tmp_path, check=True, verify_testing_root_ca=None)
     assert run.ok, run.output
+    assert changed_tasks(run) == [], changed_tasks(run)
+    assert sorted(reports) == sorted(HOSTS)
     for report in reports.values():
-        assert report["verified"] is False and report["attested"] is False
+        # Not enforcing: refused hosts are only reported, the play goes on (run.ok above).
+        assert report["verified"] is False and report["attested"] is False and report["enforced"] is False
         assert report["attestation"]["root"] == INTEL_ROOT_SHA256
         chain = [line for line in report["failures"] if line.startswith("attestation: certificate chain:")]
         assert chain and "not Intel's SGX Root CA" in chain[0], report["failures"]
@@ -226,6 +254,8 @@ def test_learned_golden_measurements_are_enforced_and_a_differing_host_is_named(
 def test_reverify_rechecks_the_archive_offline_at_its_time_and_now(fleet, tmp_path):
     run, reports, report_dir = fleet.verify(tmp_path)
     assert run.ok, run.output
+    # The first test's run again: nothing changes (the collateral cache is current).
+    assert changed_tasks(run) == [], changed_tasks(run)
     before = fleet.pcs.count("/tdx/certification/v4/tcb")
     again = run_playbook([{"ansible.builtin.import_playbook": "confidential.tdx.reverify"}], tmp_path, extra_args=(
         "-e", "tdx_reverify_dir=%s" % report_dir,
@@ -238,3 +268,73 @@ def test_reverify_rechecks_the_archive_offline_at_its_time_and_now(fleet, tmp_pa
         assert verdicts["at_recorded_time"][host]["verify_at"] == reports[host]["attestation"]["verify_at"]
         assert verdicts["now"][host]["verified"] is True
     assert fleet.pcs.count("/tdx/certification/v4/tcb") == before  # offline: nothing fetched
+
+
+def test_without_a_quote_service_enforcing_fails_each_host_with_its_own_reasons(fleet, tmp_path):
+    """The hosts as plain containers on this kernel: no TDs, no configfs-tsm; one carries a debug-TD TDREPORT.
+
+    Last in the module: the stand-in is hidden inside each host for this run
+    (an empty file system over /sys/kernel/config) and shown again after it.
+    """
+    from tdx_pki.unsigned import tdreport  # tools/ is on sys.path
+
+    debug_td = HOSTS[1]
+    report_file = os.path.join(str(fleet.work), "debug-td.tdreport")
+    with open(report_file, "wb") as handle:
+        handle.write(tdreport(td_attributes=0x10000001)[0])  # DEBUG | SEPT_VE_DISABLE
+    settings = fleet.settings(verify_enforce=True, verify_tdreport_file="{{ %r if inventory_hostname == %r else '' }}"
+                              % (DEBUG_TD_REPORT, debug_td))
+    # Without the inventory's ansible_become, which would override guest_info's run without root.
+    inventory = {"all": {"hosts": dict(
+        (name, dict((key, value) for key, value in variables.items() if key != "ansible_become"))
+        for name, variables in fleet.inventory["all"]["hosts"].items())}}
+    run = run_playbook([{"hosts": "all", "gather_facts": False, "tasks": [
+        {"name": "debug-TD report", "ansible.builtin.copy": {
+            "src": report_file, "dest": DEBUG_TD_REPORT, "owner": "root", "group": "root", "mode": "0600"},
+         "become": True, "when": "inventory_hostname == %r" % debug_td},
+        {"name": "no quote service", "ansible.builtin.command": {
+            "argv": ["mount", "-t", "tmpfs", "-o", "ro,mode=0755", "no-configfs", "/sys/kernel/config"]},
+         "become": True},
+        {"block": [
+            {"ansible.builtin.import_tasks": GUEST_INFO_ON_A_REAL_KERNEL},
+            {"ansible.builtin.include_role": {"name": "confidential.tdx.verify"}, "vars": settings},
+            {"name": "enforced", "ansible.builtin.debug": {"msg": "the role let the host pass"}},
+        ], "rescue": [
+            {"name": "enforced", "ansible.builtin.debug": {"msg": "{{ ansible_failed_result.msg }}"}},
+        ], "always": [
+            {"name": "quote service back", "ansible.builtin.command": {"argv": ["umount", "/sys/kernel/config"]},
+             "become": True},
+        ]},
+    ]}], tmp_path, inventory=inventory, timeout=900)
+    assert run.ok, run.output
+    reports = read_reports(settings["verify_report_dir"])
+    assert sorted(reports) == sorted(HOSTS)
+    for host, report in reports.items():
+        failures = report["failures"]
+        assert report["host"] == host
+        assert (report["verified"], report["attested"], report["enforced"]) == (False, False, True)
+        # Not attested: no quote, and the reason says why.
+        assert report["attestation"]["attempted"] is True and len(report["attestation"]["nonce"]) == 64
+        assert failures[0].startswith("attestation: quote: /sys/kernel/config/tsm/report does not exist: "
+                                      "this kernel has no configfs-tsm report interface"), failures
+        assert report["tcb_status"] is None
+        # What the host says about itself is kept as such, and listed after it.
+        assert report["self_reported"]["verified"] is False and report["self_reported"]["failures"]
+        assert set(report["self_reported"]["failures"]) <= set(failures)
+        for prefix in ("attestation: parse: no quote was given", "tdx_active: not a TDX guest: no tdx_guest CPU flag",
+                       "cpu_flag: CPU flag tdx_guest is not set", "device: no /dev/tdx_guest"):
+            assert len([line for line in failures if line.startswith(prefix)]) == 1, (prefix, failures)
+        debug = ("debug: DEBUG attribute is set (td_attributes 0000000010000001): the host can read and change"
+                 if host == debug_td else "debug: no TDREPORT to read the attributes from")
+        assert len([line for line in failures if line.startswith(debug)]) == 1, failures
+        # Enforcing: the host failed, the message naming it and the reasons.
+        message = run.result("enforced", host)["msg"]
+        assert message.startswith("%s is not verified as an Intel TDX trust domain: " % host), message
+        assert "tdx_active: not a TDX guest: no tdx_guest CPU flag" in message and debug in message, message
+    with open(os.path.join(settings["verify_report_dir"], "summary.json")) as handle:
+        summary = json.load(handle)
+    assert (summary["hosts"], summary["verified"], summary["not_checked"]) == (len(HOSTS), [], []), summary
+    assert sorted(summary["failed"]) == sorted(HOSTS)
+    assert [line for line in summary["failed"][debug_td] if line.startswith("debug: DEBUG attribute is set")]
+    # The stand-in is back in both hosts.
+    assert [run.status("quote service back", host) for host in HOSTS] == ["changed", "changed"]
