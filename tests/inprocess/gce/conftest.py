@@ -9,9 +9,15 @@ the in-process one stands for the real thing.
 
 import pytest
 
+from tests.fake_clock import EmulatorClock
 from tests.inprocess.gce.harness import GceHarness, InProcessGceHarness
 
 HARNESSES = {"in-process": InProcessGceHarness, "playbook": GceHarness}
+# How long an operation takes in the emulator for in-process runs: long enough
+# that the insert's answer is PENDING and the module waits (zoneOperations.wait,
+# held open until DONE), short enough that hundreds of them add up to little.
+# An ansible-playbook run keeps the emulator's 0.3 s (tests/fixtures/gce_emulator.py).
+IN_PROCESS_OPERATION_SECONDS = 0.05
 
 
 def pytest_generate_tests(metafunc):
@@ -21,8 +27,21 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def gce(request, gce_emulator, access_token, tmp_path):
-    """A harness on a freshly reset emulator: in-process, or through ansible-playbook (marked playbook)."""
+def gce(request, gce_emulator, access_token, tmp_path, monkeypatch):
+    """A harness on a freshly reset emulator: in-process, or through ansible-playbook (marked playbook).
+
+    In-process, the modules run on a fake clock shared with the emulator
+    (tests/fake_clock.py): their pauses (retries, quota refills, polls)
+    take no time and move both clocks on. An operation still takes a
+    little real time (IN_PROCESS_OPERATION_SECONDS), so that each is
+    waited for as the API makes a module wait; a test that needs one still
+    running when the module returns says how long it takes.
+    """
     kind = getattr(request, "param", None) or ("playbook" if request.node.get_closest_marker("playbook")
                                                else "in-process")
-    return HARNESSES[kind](gce_emulator, access_token, tmp_path)
+    harness = HARNESSES[kind](gce_emulator, access_token, tmp_path)
+    if kind == "in-process":
+        gce_emulator.admin.configure(operation_seconds=IN_PROCESS_OPERATION_SECONDS)
+        harness.clock = EmulatorClock(gce_emulator.admin)
+        harness.clock.install_in_gce_modules(monkeypatch)
+    return harness

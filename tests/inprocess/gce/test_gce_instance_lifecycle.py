@@ -275,6 +275,7 @@ def test_an_instance_of_that_name_in_another_zone_is_not_duplicated(gce):
 
 
 def test_wait_false_returns_once_the_create_is_accepted(gce):
+    gce.admin.configure(operation_seconds=60)  # still provisioning when the module returns, however slow the machine
     run = gce.run([instance_task(name="tdx-nowait", wait=False)])
     assert run.status("create") == "changed", run.output
     assert run.result("create")["instance"]["status"] in ("PROVISIONING", "STAGING")

@@ -15,6 +15,7 @@ import pytest
 
 from api_recording import RecordingProxy, load, replay
 from api_recording.replay import unaccepted
+from tests.inprocess.gce.conftest import IN_PROCESS_OPERATION_SECONDS
 from tests.inprocess.gce.harness import instance_task
 
 pytestmark = pytest.mark.integration
@@ -59,6 +60,7 @@ def test_the_recorder_keeps_every_call_without_credentials_and_the_replay_of_its
     assert ("POST", "instances") in kinds and ("POST", "setLabels") in kinds and ("POST", "stop") in kinds
     assert ("DELETE", "tdx-rec") in kinds and len(kinds) == gce.mark()
     gce_emulator.admin.reset()
+    gce_emulator.admin.configure(operation_seconds=IN_PROCESS_OPERATION_SECONDS)  # as long as they took recorded
     found = replay(recording, gce_emulator.base_url, access_token, gce_emulator.project)
     assert not found, report(found)
     replayed = [(call["method"], call["path"].rsplit("/", 1)[-1]) for call in gce.calls()]
