@@ -1,13 +1,13 @@
-"""The bench's own logic: medians, ratios, targets, alternation, and the table written into a document."""
+"""The bench's own logic: medians, ratios, targets, alternation, and the table written into a document.
 
-import subprocess
-import sys
+Timing a real child process: tests/processes/test_bench_timing.py.
+"""
 
 import pytest
 
 from bench import __main__ as bench_main
 from bench import report, suite_gce
-from bench.measure import Row, Sample, Side, alternate, skipped_row, timed
+from bench.measure import Row, Sample, Side, alternate, skipped_row
 
 
 def side(label, seconds, calls=None):
@@ -63,14 +63,6 @@ def test_the_document_keeps_its_prose_and_replaces_only_the_table(tmp_path):
     assert "load average (1, 5, 15 min) 1.00 1.00 1.00 at the start" in text
     report.write_document(str(document), rows, machine, "emulator 100 ms per call")
     assert document.read_text() == text  # a second write replaces the same section
-
-
-def test_a_run_is_timed_with_the_cpu_of_the_commands_it_waited_for():
-    burn = [sys.executable, "-c", "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"]
-    sample = timed(lambda: subprocess.run(burn, check=True) and None)
-    assert 0.25 <= sample.cpu <= sample.seconds + 0.05
-    assert Side("x", [Sample(1.0, cpu=0.5), Sample(2.0, cpu=0.7), Sample(3.0, cpu=0.6)]).cpu == 0.6
-    assert Side("x", [Sample(1.0, cpu=0.5), Sample(2.0)]).cpu is None
 
 
 def test_the_cpu_of_each_side_and_the_notes_are_written_under_the_table():

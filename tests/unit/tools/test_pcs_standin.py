@@ -4,15 +4,14 @@ dcap-qvl's ``get_collateral(pccs_url, quote)`` must fetch from the stand-in
 a collateral that verifies (test PKI quotes, and real quotes with the
 real Intel collateral they came with); the served issuer chains and
 signatures must verify with ``cryptography``; the log and the faults must
-say what happened.
+say what happened. As a command (python -m pcs_standin):
+tests/processes/test_pcs_standin_command.py.
 """
 
 import asyncio
 import datetime
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +33,6 @@ from ...tdx_samples import SAMPLES_DIR
 dcap_qvl = pytest.importorskip("dcap_qvl", reason="dcap-qvl's collateral client is the stand-in's judge")
 
 NOW = int(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc).timestamp())
-TOOLS_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools"))
 FMSPC = "B0C06F000000"
 
 
@@ -262,34 +260,3 @@ def test_real_intel_collateral_served_by_the_standin_verifies_as_intel_served_it
         return
     report = dcap_qvl.verify(quote, collateral, at)
     assert (report.status, report.advisory_ids) == (real["expect"]["status"], real["expect"]["advisory_ids"])
-
-
-# -- the command line and independence ----------------------------------------------
-
-
-def test_command_line_serves_a_directory_until_terminated(tmp_path, case):
-    (tmp_path / "b0c06f.json").write_text(case.collateral.to_json())
-    process = subprocess.Popen([sys.executable, "-m", "pcs_standin", "--collateral-dir", str(tmp_path), "--port", "0"],
-                               env=dict(os.environ, PYTHONPATH=TOOLS_DIR), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:")
-        assert get(url + "/tdx/certification/v4/tcb?fmspc=" + FMSPC)[0] == 200
-        assert json.loads(get(url + "/_standin/requests")[2])[0]["path"] == "/tdx/certification/v4/tcb"
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0
-    process.stdout.close()
-    process.stderr.close()
-    bad = subprocess.run([sys.executable, "-m", "pcs_standin", "--collateral-dir", str(tmp_path / "missing")],
-                         env=dict(os.environ, PYTHONPATH=TOOLS_DIR), capture_output=True, text=True)
-    assert bad.returncode == 2 and "is not a directory" in bad.stderr
-
-
-def test_the_standin_imports_neither_the_collection_nor_the_pki_nor_dcap_qvl():
-    code = "import sys, pcs_standin; " \
-           "bad = [m for m in sys.modules " \
-           "       if m.startswith(('dcap_qvl', 'ansible_collections', 'plugins', 'tdx_pki'))]; " \
-           "assert not bad, bad"
-    subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=TOOLS_DIR), check=True)

@@ -4,14 +4,12 @@ dcap-qvl (a Rust implementation of Intel's QVL) must accept every quote
 the test PKI signs, with the status and advisories the collateral gives,
 decode the fields back, and refuse each broken variant for its own reason.
 The PKI's certificates are compared with the PCK leaf of a real quote.
+As a command (python -m tdx_pki): tests/processes/test_tdx_pki_command.py.
 """
 
 import datetime
 import json
-import os
 import struct
-import subprocess
-import sys
 
 import pytest
 from cryptography import x509
@@ -27,7 +25,6 @@ dcap_qvl = pytest.importorskip("dcap_qvl", reason="dcap-qvl is the judge of the 
 UTC = datetime.timezone.utc
 NOW = int(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=UTC).timestamp())
 DAY = 86400
-TOOLS_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools"))
 # A platform without the cloud flags, which dcap-qvl's strict policy accepts.
 BARE_METAL = Platform(dynamic_platform=False, cached_keys=False, smt_enabled=False)
 
@@ -368,34 +365,3 @@ def test_a_seed_makes_the_keys_reproducible():
     assert public(TestPki.build(seed="one")) == public(TestPki.build(seed="one"))
     assert public(TestPki.build(seed="one"))[0] != public(TestPki.build(seed="two"))[0]
     assert verify(build_case(pki=TestPki.build(seed="one"), now=NOW)).status == "UpToDate"
-
-
-def test_command_line_writes_a_pki_collateral_and_a_quote_over_stdin(tmp_path):
-    def run(*args, **kwargs):
-        return subprocess.run([sys.executable, "-m", "tdx_pki"] + list(args),
-                              env=dict(os.environ, PYTHONPATH=TOOLS_DIR),
-                              capture_output=True, check=True, **kwargs)
-
-    directory = str(tmp_path / "pki")
-    run("init", directory, "--fmspc", "00A06F000000")
-    run("collateral", directory, "--out", str(tmp_path / "collateral.json"), "--status", "SWHardeningNeeded",
-        "--now", "2026-03-01T12:00:00Z")
-    report_data = bytes(range(64))
-    quote = run("quote", directory, "--report-data-file", "-", "--out", "-", "--version", "5", "--tdx15",
-                input=report_data).stdout
-    collateral = dcap_qvl.QuoteCollateralV3.from_json((tmp_path / "collateral.json").read_text())
-    report = dcap_qvl.verify_with_root_ca(quote, collateral, (tmp_path / "pki" / "root.der").read_bytes(), NOW)
-    assert report.status == "SWHardeningNeeded"
-    assert dcap_qvl.parse_quote(quote).report.report_data == report_data
-    assert dcap_qvl.parse_quote(quote).fmspc() == "00A06F000000"
-    bad = subprocess.run([sys.executable, "-m", "tdx_pki", "quote", directory, "--report-data-file", "-",
-                          "--out", "-"], env=dict(os.environ, PYTHONPATH=TOOLS_DIR), input=b"short",
-                         capture_output=True)
-    assert bad.returncode == 2 and b"exactly 64 bytes" in bad.stderr
-
-
-def test_the_double_imports_neither_the_collection_nor_its_judge():
-    code = "import sys, tdx_pki; tdx_pki.build_case(); " \
-           "bad = [m for m in sys.modules if m.startswith(('dcap_qvl', 'ansible_collections', 'plugins'))]; " \
-           "assert not bad, bad"
-    subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=TOOLS_DIR), check=True)

@@ -1,10 +1,9 @@
-"""The tdx_quote filter: base64 text in, the decoder's dict out, one-line errors."""
+"""The tdx_quote filter: base64 text in, the decoder's dict out, one-line errors.
+
+In a real ansible-playbook run, by its collection name: tests/playbooks/test_tdx_quote_filter.py.
+"""
 
 import base64
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -13,7 +12,6 @@ from ansible_collections.confidential.tdx.plugins.filter.tdx_quote import Filter
 
 from tdx_pki import unsigned as build  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
 
-from .... import conftest
 from ....tdx_samples import QUOTE_V4, QUOTE_V5, read_sample
 
 tdx_quote = FilterModule().filters()["tdx_quote"]
@@ -59,24 +57,3 @@ def test_a_constructed_debug_quote_shows_debug():
 def test_bad_input_raises_a_one_line_filter_error(value, message):
     with pytest.raises(AnsibleFilterError, match=message):
         tdx_quote(value)
-
-
-@pytest.mark.integration
-def test_the_filter_runs_in_a_playbook_by_its_collection_name(tmp_path):
-    quote, expected = build.quote_v4()
-    playbook = tmp_path / "decode.yml"
-    result = tmp_path / "decoded.json"
-    playbook.write_text(
-        "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
-        "    - ansible.builtin.copy:\n        dest: %s\n        mode: '0600'\n"
-        "        content: \"{{ quote_b64 | confidential.tdx.tdx_quote | to_json }}\"\n" % result)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=conftest.collections_path(),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    completed = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook),
-         "-e", "quote_b64=%s" % base64.b64encode(quote).decode()],
-        env=env, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    message = json.loads(result.read_text())
-    assert message["mrtd"] == expected["mrtd"]
-    assert message["td_attributes"] == "0000000010000000"

@@ -7,11 +7,14 @@ planning decisions themselves are tested in module_utils/harden/.
 
 import os
 
-from tests.playbooks.playbook import run_playbook
-
+import pytest
 import yaml
 
-ROLE = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *([os.pardir] * 4), "roles", "harden"))
+from tests.playbooks.playbook import run_playbook
+
+pytestmark = pytest.mark.integration
+
+ROLE = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *([os.pardir] * 2), "roles", "harden"))
 SYSCTL_FILE = "/etc/sysctl.d/90-confidential-tdx-harden.conf"
 
 
