@@ -6,7 +6,9 @@
 
 - google.cloud.compute_v1 is imported once, on first use, and of its clients
   only those used (lazy_compute): importing all of it costs about three
-  seconds of CPU, and a task that fails validation should not pay it.
+  seconds of CPU, and a task that fails validation should not pay it. In a
+  module run, of its message types too only those that the services of
+  CLIENTS use are built: the rest were a third of the run's CPU.
 - Every client (operations included) is built with the same credentials and
   endpoint, so an ``api_endpoint`` (Private Service Connect, the emulator)
   is used for every call; the library's ExtendedOperation is never used
@@ -27,6 +29,7 @@
 import importlib.util
 import json
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -76,6 +79,12 @@ OPERATION_POLL_PAUSE_MAX = 3.0
 WAIT_UNSUPPORTED_STATUSES = (404, 405, 501)
 
 OPERATIONS = "ZoneOperationsClient"
+# Every client the collection builds. A module run builds the message types
+# of these clients' services only (lazy_compute), so a client not listed
+# here is refused: its module would need messages that were not built.
+CLIENTS = ("InstancesClient", OPERATIONS, "DisksClient", "ImagesClient", "MachineTypesClient", "ZonesClient")
+# The module a module run executes as __main__ (AnsiballZ runs one per process).
+MODULES_PACKAGE = "ansible_collections.confidential.tdx.plugins.modules."
 
 _compute_v1 = None
 
@@ -89,11 +98,24 @@ def has_google_libraries():
         return False
 
 
+def module_run():
+    """True in the process of one of this collection's modules, which uses no Compute client but CLIENTS.
+
+    The inventory plugin and the tests share their process with other
+    code, which may want the whole library: they import all of it.
+    """
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", "").startswith(MODULES_PACKAGE)
+
+
 def compute_v1():
-    """google.cloud.compute_v1, imported on first use only, each client when first used (lazy_compute)."""
+    """google.cloud.compute_v1, imported on first use only, each client when first used (lazy_compute).
+
+    In a module run, only the message types of CLIENTS' services are built.
+    """
     global _compute_v1  # pylint: disable=global-statement
     if _compute_v1 is None:
-        _compute_v1 = lazy_compute_v1()
+        _compute_v1 = lazy_compute_v1(CLIENTS if module_run() else None)
     return _compute_v1
 
 
@@ -149,6 +171,8 @@ class ComputeApi:
         self._lanes = lanes
 
     def _new_client(self, name):
+        if name not in CLIENTS:
+            raise ValueError("%s is not in api.CLIENTS: add it there, or a module run lacks its message types" % name)
         options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
         return getattr(compute_v1(), name)(credentials=self.credentials, client_options=options)
 
