@@ -45,9 +45,10 @@ class EmulatorClock:
             moved = until - self.monotonic()
             if moved <= 0:  # another thread's sleep has already taken the clock past this one's end
                 return
-            self._skipped += moved
+            # The emulator's clock first: a thread that reads the new time here must find it there too.
             if self._admin is not None:
                 self._admin.advance_clock(moved)
+            self._skipped += moved
 
     @property
     def skipped(self):

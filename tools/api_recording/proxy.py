@@ -30,7 +30,9 @@ class RecordingProxy:
         self._session = requests.Session()
         self._server = http.server.ThreadingHTTPServer((host, 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="recording-proxy", daemon=True)
+        # Looking for a shutdown every 50 ms (serve_forever's default is 0.5 s): leaving returns at once.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="recording-proxy", daemon=True)
 
     @property
     def base_url(self):

@@ -7,9 +7,10 @@ instance runs.
 """
 
 import pytest
-from google.cloud import compute_v1
 from google.oauth2.credentials import Credentials
 
+# compute_v1() imports google.cloud.compute_v1 when first called, not while pytest collects.
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import compute_v1
 from tests.inprocess.gce.harness import instance_task, warnings_of
 
 pytestmark = pytest.mark.integration
@@ -22,16 +23,16 @@ UBUNTU_LICENSE = "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud
 def images_client(gce):
     options = {"api_endpoint": gce.emulator.base_url}
     credentials = Credentials(gce.access_token)
-    return (compute_v1.ImagesClient(credentials=credentials, client_options=options),
-            compute_v1.GlobalOperationsClient(credentials=credentials, client_options=options),
-            compute_v1.DisksClient(credentials=credentials, client_options=options))
+    return (compute_v1().ImagesClient(credentials=credentials, client_options=options),
+            compute_v1().GlobalOperationsClient(credentials=credentials, client_options=options),
+            compute_v1().DisksClient(credentials=credentials, client_options=options))
 
 
 def make_tdx_image(gce, name, source_disk, family="golden"):
     """A custom TDX image (TDX_CAPABLE added to its source disk's features) in the test project's family."""
     images, operations, dummy = images_client(gce)
-    image = compute_v1.Image(name=name, family=family, source_disk="zones/%s/disks/%s" % (ZONE, source_disk),
-                             guest_os_features=[compute_v1.GuestOsFeature(type_="TDX_CAPABLE")])
+    image = compute_v1().Image(name=name, family=family, source_disk="zones/%s/disks/%s" % (ZONE, source_disk),
+                             guest_os_features=[compute_v1().GuestOsFeature(type_="TDX_CAPABLE")])
     operation = images.insert_unary(project=gce.project, image_resource=image)
     done = operations.wait(project=gce.project, operation=operation.name)
     assert not done.error.errors, done

@@ -7,9 +7,9 @@ compute_v1 Operation messages; the clock is fake, so nothing sleeps.
 import pytest
 import requests
 from google.api_core import exceptions as api_exceptions
-from google.cloud import compute_v1
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import ComputeApi
+# compute_v1() imports google.cloud.compute_v1 when first called, not while pytest collects.
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import ComputeApi, compute_v1
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
 
@@ -31,7 +31,7 @@ def op(status, error=None):
     body = {"name": "operation-7", "zone": ZONE_URL, "status": status}
     if error:
         body["error"] = {"errors": [{"code": error, "message": "the zone is full"}]}
-    return compute_v1.Operation.from_json(__import__("json").dumps(body))
+    return compute_v1().Operation.from_json(__import__("json").dumps(body))
 
 
 class ScriptedOperations:
