@@ -1,6 +1,6 @@
-"""A clock for the cloud modules under test whose sleeps take no time, moving the emulator's clock with it.
+"""A clock for the cloud modules (and the gce inventory) under test whose sleeps take no time, moving the emulator's clock with it.
 
-The modules (module_utils/gce) measure their deadline (``wait_timeout``)
+The modules (module_utils/gce) and the inventory plugin measure their deadline (``wait_timeout``)
 with ``retries.Deadline`` and wait with ``ComputeApi``'s sleep: between
 retries, for a per-minute quota to refill, between operation polls, for an
 instance to settle. Under ``EmulatorClock`` such a sleep returns at once and
@@ -22,6 +22,7 @@ import types
 
 GCE_MODULE = "ansible_collections.confidential.tdx.plugins.module_utils.gce.module"
 GCE_API = "ansible_collections.confidential.tdx.plugins.module_utils.gce.api"
+GCE_INVENTORY = "ansible_collections.confidential.tdx.plugins.inventory.gce"
 
 
 class EmulatorClock:
@@ -56,24 +57,31 @@ class EmulatorClock:
         return self._skipped
 
     def install_in_gce_modules(self, monkeypatch):
-        """The cloud modules run in this process measure and sleep by this clock (until the test ends).
+        """The cloud modules run in this process measure and sleep by this clock (until the test ends)."""
+        self.install(monkeypatch, __import__(GCE_MODULE, fromlist=["x"]))
 
-        Patched where the modules make their Deadline and ComputeApi
-        (module_utils/gce/module.py) and where ComputeApi reads the time for
-        quota refills (module_utils/gce/api.py).
+    def install_in_inventory(self, monkeypatch):
+        """The gce inventory plugin run in this process measures and sleeps by this clock."""
+        self.install(monkeypatch, __import__(GCE_INVENTORY, fromlist=["x"]))
+
+    def install(self, monkeypatch, user):
+        """Where ``user`` (a module) makes its Deadline and ComputeApi, and where ComputeApi reads the time.
+
+        ``user`` is module_utils/gce/module.py (the cloud modules) or
+        plugins/inventory/gce.py; ComputeApi reads the time for quota
+        refills in module_utils/gce/api.py.
         """
-        gce_module = __import__(GCE_MODULE, fromlist=["x"])
         gce_api = __import__(GCE_API, fromlist=["x"])
         clock = self
 
-        monkeypatch.setattr(gce_module, "Deadline", functools.partial(gce_module.Deadline, clock=clock.monotonic))
+        monkeypatch.setattr(user, "Deadline", functools.partial(user.Deadline, clock=clock.monotonic))
 
-        class ComputeApiOnThisClock(gce_module.ComputeApi):
+        class ComputeApiOnThisClock(user.ComputeApi):
             def __init__(self, *args, **kwargs):
                 kwargs.setdefault("sleep", clock.sleep)
                 super(ComputeApiOnThisClock, self).__init__(*args, **kwargs)
 
-        monkeypatch.setattr(gce_module, "ComputeApi", ComputeApiOnThisClock)
+        monkeypatch.setattr(user, "ComputeApi", ComputeApiOnThisClock)
         fake_time = types.SimpleNamespace(**dict((name, getattr(time, name)) for name in dir(time)
                                                  if not name.startswith("__")))
         fake_time.monotonic = clock.monotonic
