@@ -302,7 +302,9 @@ class EmulatorServer:
     def start(self):
         self._httpd = _Server((self.host, self.port), _Handler)
         self._httpd.emulator = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="gce-emulator", daemon=True)
+        # Looking for a shutdown every 50 ms (serve_forever's default is 0.5 s): stop() returns at once.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="gce-emulator", daemon=True)
         self._thread.start()
         self.admin = AdminClient(self.base_url)
         return self
