@@ -43,6 +43,7 @@ class ScriptedOperations:
         self.get_script = list(get_script)
         self.seconds_per_call = seconds_per_call
         self.calls = []
+        self.timeouts = []
 
     def _answer(self, method, script, request):
         self.calls.append((method, request.zone, request.operation))
@@ -54,6 +55,7 @@ class ScriptedOperations:
 
     def wait(self, request, retry, timeout):
         assert retry is None  # retries are ours, never the library's
+        self.timeouts.append(timeout)
         return self._answer("wait", self.wait_script, request)
 
     def get(self, request, retry, timeout):
@@ -126,3 +128,24 @@ def test_an_operation_already_done_needs_no_call():
     done = dict(started(), status="DONE")
     assert api_with(operations, clock).wait_for_zone_operation(done, "x") == done
     assert operations.calls == []
+
+
+# -- one brief wait (the fleet's watcher: fleet.OperationWatcher) --------------------------
+
+
+def test_a_brief_wait_that_times_out_gives_the_operation_back_as_it_was():
+    clock = Clock()
+    operations = ScriptedOperations(clock, [requests.exceptions.ReadTimeout("read timed out"), op("DONE")])
+    api = api_with(operations, clock, seconds=10)
+    assert api.wait_briefly(started(), 2.0) == started()  # still running as far as anyone knows: ask again later
+    clock.now = 9.5
+    assert api.wait_briefly(started(), 2.0)["status"] == "DONE"
+    assert operations.timeouts == [2.0, 0.5]  # never past the deadline
+
+
+def test_a_brief_wait_refused_for_good_fails_naming_the_operation():
+    clock = Clock()
+    operations = ScriptedOperations(clock, [api_exceptions.Forbidden("no permission compute.zoneOperations.wait")])
+    with pytest.raises(GceError) as raised:
+        api_with(operations, clock).wait_briefly(started(), 2.0)
+    assert "wait for operation operation-7" in raised.value.message and "\n" not in raised.value.message

@@ -132,6 +132,8 @@ def test_without_the_wait_call_the_list_alone_sees_them_finish():
     api = ScriptedApi(wait_status=404)
     watcher = OperationWatcher(api)
     outcomes, threads = wait_in_threads(watcher, ["op-a", "op-b"])
+    # Nothing finishes before the watcher has listed twice: it goes on listing, pausing in between.
+    assert wait_until(lambda: [kind for kind, name in list(api.calls)].count("list") >= 2, 10, interval=0.01)
     api.finish("op-a")
     api.finish("op-b")
     join(threads)
