@@ -111,17 +111,23 @@ COVERAGE := --cov=plugins --cov-report=term
 # most tests first (its default --loadscope-reorder), which put the hosts'
 # modules, few tests of minutes each, last. Two workers: the suite is
 # CPU-bound on two cores (four measured no faster: 25:48 against 24:51).
+# Every run ends with its slowest steps (--durations), so it shows where its
+# time went.
 PYTEST_WORKERS ?= 2
 pytest: install $(DEV_INSTALLED) $(EE_INSTALLED)
-	pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(COVERAGE)
+	pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(COVERAGE) --durations=25
 
-# The inner loop, on the source tree (no build): unit tests and the modules'
-# in-process tests against the emulator; the playbook-marked end-to-end runs
-# are left to make pytest.
+# The inner loop, on the source tree (no build), within a minute on two
+# cores: unit tests and the modules' in-process tests against the emulator,
+# on fake clocks (a module's pauses take no time; tests/fake_clock.py).
+# Tests that start another interpreter (tests/processes), run
+# ansible-playbook or ansible-inventory (tests/playbooks, and the
+# playbook-marked end-to-end runs) or prove a deadline in wall-clock time
+# (tests/reliability/test_deadlines_wall_clock.py) are left to make pytest.
 UNIT_TESTS := tests/unit tests/inprocess/gce tests/reliability/test_deadlines.py
 unit: $(DEV_INSTALLED)
 	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
-		pytest -n 2 -m "not playbook" $(COVERAGE) $(UNIT_TESTS)
+		pytest -n 2 -m "not playbook" $(COVERAGE) --durations=30 $(UNIT_TESTS)
 
 # Every molecule scenario, against the installed artefact. Under load (make
 # test runs pytest beside it) a QEMU VM can take longer than Ansible's
