@@ -17,7 +17,7 @@ HARNESSES = {"in-process": InProcessGceHarness, "playbook": GceHarness}
 # that the insert's answer is PENDING and the module waits (zoneOperations.wait,
 # held open until DONE), short enough that hundreds of them add up to little.
 # An ansible-playbook run keeps the emulator's 0.3 s (tests/fixtures/gce_emulator.py).
-IN_PROCESS_OPERATION_SECONDS = 0.05
+IN_PROCESS_OPERATION_SECONDS = 0.02
 
 
 def pytest_generate_tests(metafunc):

@@ -11,6 +11,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials i
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import InstanceCalls
 from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
+from tests.fake_clock import EmulatorClock
+from tests.inprocess.gce.conftest import IN_PROCESS_OPERATION_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -19,8 +21,12 @@ ZONE = "us-central1-a"
 
 @pytest.fixture
 def calls(gce_emulator, access_token):
+    """Instance calls on the fake clock, with operations as short as the other in-process tests have them."""
+    gce_emulator.admin.configure(operation_seconds=IN_PROCESS_OPERATION_SECONDS)
+    clock = EmulatorClock(gce_emulator.admin)
     credentials, dummy = build_credentials({"access_token": access_token})
-    api = ComputeApi(credentials, gce_emulator.project, api_endpoint=gce_emulator.base_url, deadline=Deadline(60))
+    api = ComputeApi(credentials, gce_emulator.project, api_endpoint=gce_emulator.base_url,
+                     deadline=Deadline(60, clock=clock.monotonic), sleep=clock.sleep)
     return InstanceCalls(api)
 
 

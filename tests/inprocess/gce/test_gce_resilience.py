@@ -115,7 +115,7 @@ def test_retries_stop_at_wait_timeout_with_a_clear_message(gce):
 def test_an_operation_slower_than_wait_timeout_fails_clearly(gce):
     # The emulator answers each zoneOperations.wait after a short hold (the API after about two minutes),
     # so that the module's pauses between them, on the fake clock, carry it to wait_timeout at once.
-    gce.admin.configure(operation_seconds=60, wait_limit_seconds=0.1)
+    gce.admin.configure(operation_seconds=60, wait_limit_seconds=0.02)
     run = gce.run([instance_task(name="tdx-slow", wait_timeout=3)])
     assert run.status("create") == "failed"
     message = run.result("create")["msg"]
