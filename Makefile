@@ -124,7 +124,7 @@ pytest: install $(DEV_INSTALLED) $(EE_INSTALLED)
 # ansible-playbook or ansible-inventory (tests/playbooks, and the
 # playbook-marked end-to-end runs) or prove a deadline in wall-clock time
 # (tests/reliability/test_deadlines_wall_clock.py) are left to make pytest.
-UNIT_TESTS := tests/unit tests/inprocess/gce tests/reliability/test_deadlines.py
+UNIT_TESTS := tests/unit tests/inprocess tests/reliability/test_deadlines.py
 unit: $(DEV_INSTALLED)
 	env -u CONFIDENTIAL_TDX_COLLECTIONS -u ANSIBLE_COLLECTIONS_PATH \
 		pytest -n 2 -m "not playbook" $(COVERAGE) --durations=30 $(UNIT_TESTS)

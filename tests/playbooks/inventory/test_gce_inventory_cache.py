@@ -6,7 +6,7 @@ from one run to the next. What a cached answer is reused for and when it is
 not (tdx_only, hostnames and groups on a warm cache, the key on the
 question, --flush-cache, no cache) is asserted in-process, each run a fresh
 plugin over the same jsonfile cache on disk, in
-tests/unit/plugins/inventory/test_plugin_cache.py.
+tests/inprocess/inventory/test_plugin_cache.py.
 """
 
 import pytest

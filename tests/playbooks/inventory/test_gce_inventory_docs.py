@@ -2,7 +2,7 @@
 
 ansible-doc on the installed collection: the options as Ansible reads them,
 doc fragments merged. That the emulator example works against the emulator
-is asserted in-process (tests/unit/plugins/inventory/test_plugin_listing.py).
+is asserted in-process (tests/inprocess/inventory/test_plugin_listing.py).
 """
 
 import json

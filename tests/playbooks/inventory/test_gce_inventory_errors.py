@@ -8,7 +8,7 @@ missing key file, an unknown key, a rejected token, no endpoint, an
 endpoint that is no URL, an API that keeps failing or fails once, an
 unknown zone, a bad filter, bad hostnames, key file and contents together,
 no project) is the plugin's decision, asserted in-process against the
-emulator in tests/unit/plugins/inventory/test_plugin_errors.py.
+emulator in tests/inprocess/inventory/test_plugin_errors.py.
 """
 
 import json

@@ -13,7 +13,7 @@ The plugin's own decisions on other fleets and options (tdx_only, two
 projects, filters, zones, hostnames, skipped instances, pagination,
 credentials and project from the environment, strict compose, instances in
 the middle of operations, the documented example) are asserted in-process,
-on the same emulator, in tests/unit/plugins/inventory/test_plugin_listing.py.
+on the same emulator, in tests/inprocess/inventory/test_plugin_listing.py.
 """
 
 import pytest

@@ -192,9 +192,3 @@ def test_total_sleep_never_exceeds_the_deadline_and_each_wait_stays_under_its_ce
     for number, slept in enumerate(clock.sleeps):
         assert 0 <= slept <= backoff.ceiling(number)
 
-
-def test_the_former_gce_path_gives_the_very_same_classes():
-    from ansible_collections.confidential.tdx.plugins.module_utils import retries
-    from ansible_collections.confidential.tdx.plugins.module_utils.gce import retries as former
-    for name in ("Deadline", "ExponentialBackoff", "FullJitterBackoff", "GaveUp", "RetryPolicy"):
-        assert getattr(former, name) is getattr(retries, name)

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.fake_clock import EmulatorClock
-from tests.unit.plugins.inventory.inprocess import InProcessInventory
+from tests.inprocess.inventory.inprocess import InProcessInventory
 
 
 @pytest.fixture
