@@ -207,6 +207,11 @@ class ComputeApi:
             if name not in lane:
                 lane[name] = self._new_client(name)
             return use(lane[name])
+        except Exception as error:  # pylint: disable=broad-except
+            # Before the lane is handed back: the thread that takes it next
+            # must see a used-up quota and wait, not send into the refusal.
+            self._note_refill(error)
+            raise
         finally:
             self._lanes.put(lane)
 
@@ -216,6 +221,10 @@ class ComputeApi:
 
     def _refill_wait(self, error):
         """The retry's wait for a call refused by a per-minute rate limit; noted for the other threads too."""
+        return self._note_refill(error)
+
+    def _note_refill(self, error):
+        """For a call refused by a per-minute rate limit: when its kind's quota refills, for every thread; the wait."""
         wait = rate_limit_refill_wait(error)
         if wait is not None:
             kind = "write" if rate_limited_writes(error) else "read"
