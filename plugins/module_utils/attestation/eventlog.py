@@ -245,11 +245,14 @@ def _record_problem(raw, offset, record):
                 % (place(record, offset), left, spec.RECORD_FIXED_SIZE), record, offset)
     mr_index, event_type, digest_count = _RECORD_HEAD.unpack_from(raw, offset)
     type_name = spec.EVENT_TYPE_NAMES.get(event_type, "0x%08x" % event_type)
-    where = place(record, offset, type_name, _register_name(mr_index, event_type))
+    register = _register_name(mr_index, event_type)
+    if register is None and event_type != spec.EV_NO_ACTION:
+        register = "MR index %d" % mr_index
+    where = place(record, offset, type_name, register)
     if mr_index > max(spec.RTMR_OF_MR_INDEX):
-        _refuse("%s has MR index %d: TDX has 0 (MRTD) to 4 (RTMR3)" % (where, mr_index), record, offset)
+        _refuse("%s: TDX has MR index 0 (MRTD) to 4 (RTMR3)" % where, record, offset)
     if mr_index == spec.MRTD_INDEX and event_type != spec.EV_NO_ACTION:
-        _refuse("%s has MR index 0 (MRTD), which no event extends; only EV_NO_ACTION records may carry it"
+        _refuse("%s: MR index 0 is MRTD, which no event extends; only EV_NO_ACTION records may carry it"
                 % where, record, offset)
     if digest_count != 1:
         _refuse("%s carries %d digests; a TDX log has one SHA-384 digest per record" % (where, digest_count),
