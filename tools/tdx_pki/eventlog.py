@@ -17,7 +17,7 @@ agreed with a mistake in the collection's tables would still be caught.
 
 import hashlib
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List, Tuple
 
 SHA384 = 0x000C

@@ -326,13 +326,10 @@ def verify_event_log(data, expected_rtmrs, registers=ALL_RTMRS, table=None, sour
     differences = log.differences(expected_rtmrs, registers)
     if differences:
         names = [difference["register"] for difference in differences]
-        raise EventLogRefused(
-            "the event log does not reproduce %s's %s: %s" % (
-                source, ", ".join(names),
-                "; ".join("%s replays to %s, %s has %s" % (difference["register"], difference["replayed"], source,
-                                                            difference["expected"])
-                          for difference in differences)),
-            registers=names)
+        each = ["%s replays to %s, %s has %s" % (difference["register"], difference["replayed"], source,
+                                                 difference["expected"]) for difference in differences]
+        raise EventLogRefused("the event log does not reproduce %s's %s: %s"
+                              % (source, ", ".join(names), "; ".join(each)), registers=names)
     return log
 
 

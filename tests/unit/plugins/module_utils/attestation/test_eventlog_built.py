@@ -83,8 +83,8 @@ def test_secure_boot_keys_give_their_certificates_fingerprints():
     events = by_name(verified(builder))
     db = events["UEFI variable db (Secure Boot allowed signatures)"]
     assert db.text == "2 x509"
-    assert db.details["signatures"]["x509_sha256"] == [hashlib.sha256(b"certificate one").hexdigest(),
-                                                      hashlib.sha256(b"certificate two").hexdigest()]
+    fingerprints = [hashlib.sha256(certificate).hexdigest() for certificate in (b"certificate one", b"certificate two")]
+    assert db.details["signatures"]["x509_sha256"] == fingerprints
     assert events["UEFI variable dbx (Secure Boot forbidden signatures)"].text == "1 sha256"
 
 
