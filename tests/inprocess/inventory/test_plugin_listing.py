@@ -12,20 +12,9 @@ import pytest
 import yaml
 
 from ansible_collections.confidential.tdx.plugins.inventory import gce as plugin
-from tests.playbooks.inventory.harness import OTHER_PROJECT, instance, mixed_fleet
+from tests.playbooks.inventory.harness import MIXED_FLEET_DEFAULT_HOSTNAME, OTHER_PROJECT, instance, mixed_fleet
 
 pytestmark = pytest.mark.integration
-
-# Host names of mixed_fleet()'s TDX instances with the default hostnames (public_ip, private_ip, name).
-DEFAULT_HOSTNAME = {
-    "web-1": "203.0.113.10",
-    "db-1": "10.128.0.11",
-    "web-2": "203.0.113.12",
-    "batch-1": "batch-1",
-    "batch-2": "10.128.0.15",
-    "archive-1": "10.128.0.14",
-    "paused-1": "10.164.0.16",
-}
 
 
 def test_tdx_only_false_lists_every_instance(inventory):
@@ -87,7 +76,7 @@ def test_hostnames_preference(inventory):
     assert private_first.names()["10.164.0.12"] == "web-2"
     assert private_first.names()["batch-1"] == "batch-1"
     by_name = inventory.run(inventory.config(hostnames=["name"]))
-    assert by_name.hosts == set(DEFAULT_HOSTNAME)
+    assert by_name.hosts == set(MIXED_FLEET_DEFAULT_HOSTNAME)
 
 
 def test_instance_without_preferred_names_is_skipped_with_a_warning(inventory):

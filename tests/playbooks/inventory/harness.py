@@ -179,6 +179,19 @@ def instance(name, zone="us-central1-a", status="RUNNING", kind="TDX", internal_
     return body
 
 
+# Host name each TDX instance of mixed_fleet() gets with the plugin's default hostnames
+# (public_ip, private_ip, name), written out by hand rather than derived, so a test checks the plugin's choice.
+MIXED_FLEET_DEFAULT_HOSTNAME = {
+    "web-1": "203.0.113.10",
+    "db-1": "10.128.0.11",
+    "web-2": "203.0.113.12",
+    "batch-1": "batch-1",
+    "batch-2": "10.128.0.15",
+    "archive-1": "10.128.0.14",
+    "paused-1": "10.164.0.16",
+}
+
+
 def mixed_fleet():
     """TDX and other instances across zones, states and two projects, with and without IP addresses."""
     return [

@@ -18,22 +18,12 @@ on the same emulator, in tests/inprocess/inventory/test_plugin_listing.py.
 
 import pytest
 
-from tests.playbooks.inventory.harness import instance, mixed_fleet
+from tests.playbooks.inventory.harness import MIXED_FLEET_DEFAULT_HOSTNAME, instance, mixed_fleet
 
 pytestmark = pytest.mark.integration
 
-# Host name each TDX instance of FLEET gets with the default hostnames
-# (public_ip, private_ip, name), written out by hand from mixed_fleet().
-DEFAULT_HOSTNAME = {
-    "web-1": "203.0.113.10",
-    "db-1": "10.128.0.11",
-    "web-2": "203.0.113.12",
-    "batch-1": "batch-1",
-    "batch-2": "10.128.0.15",
-    "archive-1": "10.128.0.14",
-    "paused-1": "10.164.0.16",
-}
-HOST = DEFAULT_HOSTNAME
+# Short for the assertions: the host name of each TDX instance of the listed fleet (mixed_fleet()).
+HOST = MIXED_FLEET_DEFAULT_HOSTNAME
 
 # The constructed options of both runs: templated by Ansible, on the plugin's host variable gce.
 CONSTRUCTED = {
@@ -99,7 +89,7 @@ def graph(module_inventory, fleet):
 def test_lists_exactly_the_tdx_instances_the_emulator_holds(listing, module_inventory):
     run = listing
     assert set(run.names().values()) == run.tdx_names_held
-    assert run.names() == dict((host, name) for name, host in DEFAULT_HOSTNAME.items())
+    assert run.names() == dict((host, name) for name, host in MIXED_FLEET_DEFAULT_HOSTNAME.items())
     assert not run.warnings(), run.stderr
     web = run.hostvars["203.0.113.10"]["gce"]
     assert (web["project"], web["zone"], web["status"], web["confidential_instance_type"]) == (
@@ -122,7 +112,7 @@ def test_transitional_and_stopped_instances_are_in_their_status_groups(listing):
 
 def test_automatic_groups_by_project_zone_and_confidential_type(listing):
     run = listing
-    every_host = set(DEFAULT_HOSTNAME.values())
+    every_host = set(MIXED_FLEET_DEFAULT_HOSTNAME.values())
     assert run.group("gce_project_tdx_test_project") == every_host
     assert run.group("gce_confidential_tdx") == every_host
     assert run.group("gce_zone_us_central1_a") == {"203.0.113.10", "10.128.0.15"}
