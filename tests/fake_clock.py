@@ -1,7 +1,12 @@
-"""A clock for the cloud modules (and the gce inventory) under test whose sleeps take no time, moving the emulator's clock with it.
+"""Clocks whose sleeps take no time, for code under test that measures and waits.
 
-The modules (module_utils/gce) and the inventory plugin measure their deadline (``wait_timeout``)
-with ``retries.Deadline`` and wait with ``ComputeApi``'s sleep: between
+``SteppedClock`` is time that moves only by its sleeps (and by a test
+setting ``now``), for the unit tests of retries and deadlines.
+
+``EmulatorClock`` is for the cloud modules (and the gce inventory) under
+test, and moves the emulator's clock with its own. The modules
+(module_utils/gce) and the inventory plugin measure their deadline
+(``wait_timeout``) with ``retries.Deadline`` and wait with ``ComputeApi``'s sleep: between
 retries, for a per-minute quota to refill, between operation polls, for an
 instance to settle. Under ``EmulatorClock`` such a sleep returns at once and
 moves time forward by its length instead: this clock, so the deadline sees
@@ -23,6 +28,21 @@ import types
 GCE_MODULE = "ansible_collections.confidential.tdx.plugins.module_utils.gce.module"
 GCE_API = "ansible_collections.confidential.tdx.plugins.module_utils.gce.api"
 GCE_INVENTORY = "ansible_collections.confidential.tdx.plugins.inventory.gce"
+
+
+class SteppedClock:
+    """Call it for the time; ``sleep`` records its seconds and moves the time on by them at once."""
+
+    def __init__(self, start=1000.0):
+        self.now = start
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 class EmulatorClock:

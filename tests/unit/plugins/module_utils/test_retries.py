@@ -13,19 +13,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.retries import (
     GaveUp,
     RetryPolicy,
 )
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.fake_clock import SteppedClock
 
 
 class Transient(Exception):
@@ -76,7 +64,7 @@ def test_exponential_backoff_waits_its_ceiling_every_time():
 
 
 def test_transient_failures_are_retried_with_the_same_arguments():
-    clock = FakeClock()
+    clock = SteppedClock()
     function = flaky(3)
     assert policy(clock).call(function, "insert", request_id="r-1") == "done"
     assert function.seen == [(("insert",), {"request_id": "r-1"})] * 4
@@ -84,7 +72,7 @@ def test_transient_failures_are_retried_with_the_same_arguments():
 
 
 def test_a_permanent_failure_is_raised_at_once():
-    clock = FakeClock()
+    clock = SteppedClock()
     function = flaky(1, error=Permanent)
     with pytest.raises(Permanent):
         policy(clock).call(function)
@@ -92,7 +80,7 @@ def test_a_permanent_failure_is_raised_at_once():
 
 
 def test_retries_stop_before_the_deadline():
-    clock = FakeClock()
+    clock = SteppedClock()
     function = flaky(1000)
     with pytest.raises(GaveUp) as raised:
         policy(clock, seconds=10).call(function)
@@ -103,7 +91,7 @@ def test_retries_stop_before_the_deadline():
 
 
 def test_a_wait_the_failure_names_replaces_the_backoff_and_the_deadline_still_decides():
-    clock = FakeClock()
+    clock = SteppedClock()
     function = flaky(2)
     hinted = RetryPolicy(is_transient, Deadline(60, clock=clock), backoff=FullJitterBackoff(rand=lambda: 1.0),
                          sleep=clock.sleep, wait_hint=lambda error: 7.5 if "1" in str(error) else None)
@@ -115,7 +103,7 @@ def test_a_wait_the_failure_names_replaces_the_backoff_and_the_deadline_still_de
 
 
 def test_max_attempts_bounds_the_calls_and_gives_up_without_a_last_wait():
-    clock = FakeClock()
+    clock = SteppedClock()
     function = flaky(1000)
     retry = RetryPolicy(is_transient, Deadline(None, clock=clock), backoff=ExponentialBackoff(base=1.0, cap=8.0),
                         sleep=clock.sleep, max_attempts=5)
@@ -128,7 +116,7 @@ def test_max_attempts_bounds_the_calls_and_gives_up_without_a_last_wait():
 
 
 def test_one_attempt_is_no_retry_and_a_success_within_the_attempts_returns():
-    clock = FakeClock()
+    clock = SteppedClock()
     once = RetryPolicy(is_transient, Deadline(60, clock=clock), sleep=clock.sleep, max_attempts=1)
     with pytest.raises(GaveUp) as raised:
         once.call(flaky(1))
@@ -140,7 +128,7 @@ def test_one_attempt_is_no_retry_and_a_success_within_the_attempts_returns():
 
 
 def test_the_deadline_still_decides_when_it_comes_before_the_last_attempt():
-    clock = FakeClock()
+    clock = SteppedClock()
     retry = RetryPolicy(is_transient, Deadline(3, clock=clock), backoff=ExponentialBackoff(base=1.0, cap=8.0),
                         sleep=clock.sleep, max_attempts=10)
     with pytest.raises(GaveUp) as raised:
@@ -149,7 +137,7 @@ def test_the_deadline_still_decides_when_it_comes_before_the_last_attempt():
 
 
 def test_decorator_form():
-    clock = FakeClock()
+    clock = SteppedClock()
     function = flaky(2)
     wrapped = policy(clock)(function)
     assert wrapped(1, 2) == "done"
@@ -157,7 +145,7 @@ def test_decorator_form():
 
 
 def test_deadline_counts_down_with_the_clock():
-    clock = FakeClock()
+    clock = SteppedClock()
     deadline = Deadline(5, clock=clock)
     assert deadline.remaining() == 5 and not deadline.expired()
     clock.now += 7
@@ -166,7 +154,7 @@ def test_deadline_counts_down_with_the_clock():
 
 
 def test_a_deadline_of_no_seconds_never_expires_but_measures_the_time():
-    clock = FakeClock()
+    clock = SteppedClock()
     deadline = Deadline(None, clock=clock)
     clock.now += 10 ** 6
     assert deadline.remaining() == float("inf") and not deadline.expired()
@@ -178,7 +166,7 @@ def test_a_deadline_of_no_seconds_never_expires_but_measures_the_time():
 @given(seconds=st.floats(min_value=0.1, max_value=900), failures=st.integers(min_value=0, max_value=60),
        draws=st.lists(st.floats(min_value=0.0, max_value=1.0, exclude_max=True), min_size=1, max_size=20))
 def test_total_sleep_never_exceeds_the_deadline_and_each_wait_stays_under_its_ceiling(seconds, failures, draws):
-    clock = FakeClock()
+    clock = SteppedClock()
     cycle = itertools.cycle(draws)
     backoff = FullJitterBackoff(base=0.5, cap=16.0, rand=lambda: next(cycle))
     retry = RetryPolicy(is_transient, Deadline(seconds, clock=clock), backoff=backoff, sleep=clock.sleep)

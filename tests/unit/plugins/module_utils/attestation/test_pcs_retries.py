@@ -9,22 +9,10 @@ import pytest
 import requests
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pcs import Pcs, PcsError
+from tests.fake_clock import SteppedClock
 
 URL = "http://pccs.test:8081"
 PATH = URL + "/sgx/certification/v4/rootcacrl"
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 50.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Answer:
@@ -54,7 +42,7 @@ class ScriptedSession:
 
 
 def pcs(session, retries=2):
-    clock = FakeClock()
+    clock = SteppedClock(start=50.0)
     return Pcs(URL, timeout=3.0, retries=retries, session=session, sleep=clock.sleep, clock=clock), clock
 
 

@@ -12,19 +12,9 @@ from google.api_core import exceptions as api_exceptions
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import ComputeApi, compute_v1
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.retries import Deadline
+from tests.fake_clock import SteppedClock
 
 ZONE_URL = "https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def op(status, error=None):
@@ -73,7 +63,7 @@ def started():
 
 
 def test_waits_until_done():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [op("RUNNING"), op("DONE")])
     finished = api_with(operations, clock).wait_for_zone_operation(started(), "create instance x")
     assert finished["status"] == "DONE"
@@ -81,7 +71,7 @@ def test_waits_until_done():
 
 
 def test_falls_back_to_get_where_wait_is_not_offered():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     not_offered = api_exceptions.NotFound("The requested URL was not found on this server.")
     operations = ScriptedOperations(clock, [not_offered], [op("RUNNING"), op("DONE")])
     finished = api_with(operations, clock).wait_for_zone_operation(started(), "create instance x")
@@ -90,13 +80,13 @@ def test_falls_back_to_get_where_wait_is_not_offered():
 
 
 def test_a_read_timeout_counts_as_still_running():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [requests.exceptions.ReadTimeout("read timed out"), op("DONE")])
     assert api_with(operations, clock).wait_for_zone_operation(started(), "x")["status"] == "DONE"
 
 
 def test_the_deadline_ends_the_wait_naming_the_operation():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [op("RUNNING")] * 100, seconds_per_call=2.0)
     with pytest.raises(GceError) as raised:
         api_with(operations, clock, seconds=7).wait_for_zone_operation(started(), "create instance x")
@@ -108,7 +98,7 @@ def test_the_deadline_ends_the_wait_naming_the_operation():
 
 
 def test_a_failed_operation_reports_its_own_error():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [op("DONE", error="ZONE_RESOURCE_POOL_EXHAUSTED")])
     with pytest.raises(GceError) as raised:
         api_with(operations, clock).wait_for_zone_operation(started(), "create instance x")
@@ -117,13 +107,13 @@ def test_a_failed_operation_reports_its_own_error():
 
 
 def test_transient_poll_failures_are_retried():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [api_exceptions.ServiceUnavailable("busy"), op("DONE")])
     assert api_with(operations, clock).wait_for_zone_operation(started(), "x")["status"] == "DONE"
 
 
 def test_an_operation_already_done_needs_no_call():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [])
     done = dict(started(), status="DONE")
     assert api_with(operations, clock).wait_for_zone_operation(done, "x") == done
@@ -134,7 +124,7 @@ def test_an_operation_already_done_needs_no_call():
 
 
 def test_a_brief_wait_that_times_out_gives_the_operation_back_as_it_was():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [requests.exceptions.ReadTimeout("read timed out"), op("DONE")])
     api = api_with(operations, clock, seconds=10)
     assert api.wait_briefly(started(), 2.0) == started()  # still running as far as anyone knows: ask again later
@@ -144,7 +134,7 @@ def test_a_brief_wait_that_times_out_gives_the_operation_back_as_it_was():
 
 
 def test_a_brief_wait_refused_for_good_fails_naming_the_operation():
-    clock = Clock()
+    clock = SteppedClock(start=0.0)
     operations = ScriptedOperations(clock, [api_exceptions.Forbidden("no permission compute.zoneOperations.wait")])
     with pytest.raises(GceError) as raised:
         api_with(operations, clock).wait_briefly(started(), 2.0)
