@@ -155,6 +155,10 @@ class InProcessRun:
 class InProcessInventory(InventoryHarness):
     """InventoryHarness (config, load, calls, ...) whose run() is the plugin in this process."""
 
+    # jsonfile by its short name: its FQCN needs Ansible's collection finder,
+    # which these in-process runs do not install.
+    CACHE_PLUGIN = "jsonfile"
+
     def __init__(self, emulator, service_account_file, tmp_path, monkeypatch):
         super(InProcessInventory, self).__init__(emulator, service_account_file, tmp_path)
         self.monkeypatch = monkeypatch

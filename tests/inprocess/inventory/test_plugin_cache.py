@@ -8,47 +8,35 @@ processes: tests/playbooks/inventory/test_gce_inventory_cache.py.
 
 import pytest
 
-from tests.playbooks.inventory.harness import OTHER_PROJECT, instance, mixed_fleet
+from tests.playbooks.inventory.harness import OTHER_PROJECT, aggregated_path, instance, mixed_fleet
 
 pytestmark = pytest.mark.integration
 
 
-def cached_config(inventory, tmp_path, **options):
-    # jsonfile by its short name: its FQCN, as the real runs give it, needs
-    # Ansible's collection finder, which these in-process runs do not install.
-    return inventory.config(projects=[inventory.project, OTHER_PROJECT], cache=True,
-                            cache_plugin="jsonfile", cache_connection=str(tmp_path / "cache"),
-                            **options)
-
-
-def aggregated_path(project):
-    return "/compute/v1/projects/%s/aggregated/instances" % project
-
-
-def test_warm_cache_still_applies_tdx_only_hostnames_and_groups(inventory, tmp_path):
+def test_warm_cache_still_applies_tdx_only_hostnames_and_groups(inventory):
     inventory.load(mixed_fleet())
-    assert inventory.run(cached_config(inventory, tmp_path)).ok
+    assert inventory.run(inventory.cached_config()).ok
     inventory.admin.clear_requests()
-    run = inventory.run(cached_config(inventory, tmp_path, tdx_only=False, hostnames=["name"],
-                                      keyed_groups=[{"key": "gce.status", "prefix": "state"}]))
+    run = inventory.run(inventory.cached_config(tdx_only=False, hostnames=["name"],
+                                                keyed_groups=[{"key": "gce.status", "prefix": "state"}]))
     assert inventory.admin.requests() == []
     assert run.hosts == set(item["name"] for item in mixed_fleet())
     assert run.group("state_STOPPING") == {"web-2"}
 
 
-def test_cache_is_keyed_on_the_question(inventory, tmp_path):
+def test_cache_is_keyed_on_the_question(inventory):
     inventory.load(mixed_fleet())
-    assert inventory.run(cached_config(inventory, tmp_path)).ok
+    assert inventory.run(inventory.cached_config()).ok
     inventory.admin.clear_requests()
-    narrowed = inventory.run(cached_config(inventory, tmp_path, filters=['labels.role = "db"']))
+    narrowed = inventory.run(inventory.cached_config(filters=['labels.role = "db"']))
     assert set(narrowed.names().values()) == {"db-1"}
     assert [call["path"] for call in inventory.admin.requests()] == [
         aggregated_path(inventory.project), aggregated_path(OTHER_PROJECT)]
 
 
-def test_flush_cache_lists_again_and_sees_changes(inventory, tmp_path):
+def test_flush_cache_lists_again_and_sees_changes(inventory):
     inventory.load([instance("web-1", internal_ip="10.128.0.10")])
-    config = cached_config(inventory, tmp_path)
+    config = inventory.cached_config()
     assert inventory.run(config).hosts == {"10.128.0.10"}
     inventory.load([instance("web-1", internal_ip="10.128.0.10"), instance("web-2", internal_ip="10.128.0.11")])
     inventory.admin.clear_requests()

@@ -12,7 +12,13 @@ import pytest
 import yaml
 
 from ansible_collections.confidential.tdx.plugins.inventory import gce as plugin
-from tests.playbooks.inventory.harness import MIXED_FLEET_DEFAULT_HOSTNAME, OTHER_PROJECT, instance, mixed_fleet
+from tests.playbooks.inventory.harness import (
+    MIXED_FLEET_DEFAULT_HOSTNAME,
+    OTHER_PROJECT,
+    aggregated_path,
+    instance,
+    mixed_fleet,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +114,7 @@ def test_pagination_lists_every_instance_in_one_call_per_page(inventory):
     run = inventory.run(inventory.config(hostnames=["name"]))
     assert run.hosts == set(item["name"] for item in fleet if item["name"].startswith("tdx-"))
     calls = inventory.calls()
-    assert [call["path"] for call in calls] == ["/compute/v1/projects/%s/aggregated/instances" % inventory.project] * 3
+    assert [call["path"] for call in calls] == [aggregated_path(inventory.project)] * 3
     assert [bool(call["query"].get("pageToken")) for call in calls] == [False, True, True]
     assert all(call["query"].get("maxResults") == "500" for call in calls)
 
@@ -132,7 +138,7 @@ def test_project_and_endpoint_from_the_environment_and_the_key(inventory):
                                      "GCP_SERVICE_ACCOUNT_FILE": str(inventory.service_account_file)})
     assert run.hosts == {"10.128.0.10"}  # the project came from the key's project_id
     [call] = inventory.list_calls()
-    assert call["path"] == "/compute/v1/projects/%s/aggregated/instances" % inventory.project
+    assert call["path"] == aggregated_path(inventory.project)
     other = inventory.run(config, env={"GCP_API_ENDPOINT": inventory.emulator.base_url, "GCP_PROJECT": OTHER_PROJECT,
                                        "GCP_SERVICE_ACCOUNT_FILE": str(inventory.service_account_file)})
     assert other.hosts == set()

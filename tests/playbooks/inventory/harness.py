@@ -89,7 +89,15 @@ class InventoryRun:
         return [line for line in self.output.splitlines() if PLUGIN_LABEL in line]
 
 
+def aggregated_path(project):
+    """The path of the Compute API's aggregated instance list of ``project``, as the emulator logs it."""
+    return "/compute/v1/projects/%s/aggregated/instances" % project
+
+
 class InventoryHarness:
+    # Ansible's jsonfile cache plugin by its FQCN, as users write it.
+    CACHE_PLUGIN = "ansible.builtin.jsonfile"
+
     def __init__(self, emulator, service_account_file, tmp_path):
         self.emulator = emulator
         self.admin = emulator.admin
@@ -107,6 +115,14 @@ class InventoryHarness:
         }
         config.update(options)
         return dict((key, value) for key, value in config.items() if value is not None)
+
+    def cached_config(self, **options):
+        """config() over both projects, answers kept in a jsonfile cache in the test's directory.
+
+        The cache directory keeps its path from run to run, so a later run reads what an earlier one wrote.
+        """
+        return self.config(projects=[self.project, OTHER_PROJECT], cache=True, cache_plugin=self.CACHE_PLUGIN,
+                           cache_connection=os.path.join(str(self.tmp_path), "cache"), **options)
 
     def run(self, config, args=("--list",), name="fleet.gce.yml", env=None, verbosity=0, timeout=300):
         # The source keeps its path from run to run, as a user's file does: the

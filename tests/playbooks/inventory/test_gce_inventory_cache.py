@@ -11,27 +11,17 @@ tests/inprocess/inventory/test_plugin_cache.py.
 
 import pytest
 
-from tests.playbooks.inventory.harness import OTHER_PROJECT, instance
+from tests.playbooks.inventory.harness import OTHER_PROJECT, aggregated_path, instance
 
 pytestmark = pytest.mark.integration
 
 
-def cached_config(inventory, tmp_path, **options):
-    return inventory.config(projects=[inventory.project, OTHER_PROJECT], cache=True,
-                            cache_plugin="ansible.builtin.jsonfile", cache_connection=str(tmp_path / "cache"),
-                            **options)
-
-
-def aggregated_path(project):
-    return "/compute/v1/projects/%s/aggregated/instances" % project
-
-
-def test_cold_cache_lists_once_per_project_and_page_warm_cache_calls_nothing(inventory, tmp_path):
+def test_cold_cache_lists_once_per_project_and_page_warm_cache_calls_nothing(inventory):
     # 600 TDX instances in the first project: two pages of 500; one in the other project.
     fleet = [instance("tdx-%03d" % number, ("us-central1-a", "europe-west4-b")[number % 2]) for number in range(600)]
     fleet.append(instance("other-1", project=OTHER_PROJECT, internal_ip="10.200.0.2"))
     inventory.load(fleet)
-    config = cached_config(inventory, tmp_path, hostnames=["private_ip", "name"])
+    config = inventory.cached_config(hostnames=["private_ip", "name"])
 
     inventory.admin.clear_requests()
     cold = inventory.run(config)
