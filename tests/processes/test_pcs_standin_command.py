@@ -3,35 +3,22 @@
 The stand-in over real HTTP, held to dcap-qvl and Intel's formats: tests/unit/tools/test_pcs_standin.py.
 """
 
-import datetime
 import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 
 import pytest
 
 import tdx_pki  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+from tests.pcs_standin_client import FMSPC, NOW, get
 
-NOW = int(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc).timestamp())
 TOOLS_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-FMSPC = "B0C06F000000"
 
 
 @pytest.fixture(scope="module")
 def case():
     return tdx_pki.build_case(now=NOW)
-
-
-def get(url):
-    """(status, headers, body) of a GET, errors included."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 def test_command_line_serves_a_directory_until_terminated(tmp_path, case):

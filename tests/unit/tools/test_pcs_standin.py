@@ -28,12 +28,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 import tdx_pki
 from pcs_standin import PcsStandin
 
+from ...pcs_standin_client import FMSPC, NOW, get
 from ...tdx_samples import SAMPLES_DIR
 
 dcap_qvl = pytest.importorskip("dcap_qvl", reason="dcap-qvl's collateral client is the stand-in's judge")
-
-NOW = int(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc).timestamp())
-FMSPC = "B0C06F000000"
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +43,6 @@ def case():
 def standin(case):
     with PcsStandin([case.collateral]) as server:
         yield server
-
-
-def get(url):
-    """(status, headers, body) of a GET, errors included."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 def fetch_collateral(url, quote):
