@@ -38,12 +38,13 @@ def localhost_play(tasks, module_defaults=None, name="test play", play_vars=None
     return play
 
 
-class PlaybookRun:
-    def __init__(self, returncode, stdout, stderr, results):
+class AnsibleCommandRun:
+    """How an Ansible command (ansible-playbook, ansible-inventory) ended: its exit status and its output."""
+
+    def __init__(self, returncode, stdout, stderr):
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
-        self.results = results
 
     @property
     def ok(self):
@@ -53,6 +54,12 @@ class PlaybookRun:
     def output(self):
         """stdout and stderr together, for assertion messages and secret scans."""
         return self.stdout + "\n" + self.stderr
+
+
+class PlaybookRun(AnsibleCommandRun):
+    def __init__(self, returncode, stdout, stderr, results):
+        super(PlaybookRun, self).__init__(returncode, stdout, stderr)
+        self.results = results
 
     def _entry(self, task, host=None):
         for entry in self.results:

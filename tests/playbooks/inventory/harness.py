@@ -16,7 +16,7 @@ import subprocess
 
 import yaml
 
-from tests.playbooks.playbook import VENV_BIN, ansible_environment
+from tests.playbooks.playbook import VENV_BIN, AnsibleCommandRun, ansible_environment
 
 # A developer's own Google settings never reach a test.
 GCP_ENVIRONMENT = (
@@ -40,20 +40,10 @@ def unwrap(value):
     return value
 
 
-class InventoryRun:
+class InventoryRun(AnsibleCommandRun):
     def __init__(self, command, completed):
+        super(InventoryRun, self).__init__(completed.returncode, completed.stdout, completed.stderr)
         self.command = command
-        self.returncode = completed.returncode
-        self.stdout = completed.stdout
-        self.stderr = completed.stderr
-
-    @property
-    def ok(self):
-        return self.returncode == 0
-
-    @property
-    def output(self):
-        return self.stdout + "\n" + self.stderr
 
     @property
     def data(self):
