@@ -16,13 +16,7 @@ make unit.
 import pytest
 
 from tests.fake_clock import EmulatorClock
-from tests.reliability.deadline_cases import (
-    DEADLINE_SECONDS,
-    WRITES,
-    give_up_under,
-    instance_calls,
-    set_up,
-)
+from tests.reliability.deadline_cases import DEADLINE_SECONDS, WRITES, give_up_under, instance_calls, set_up
 
 pytestmark = pytest.mark.integration
 

@@ -17,14 +17,7 @@ import pytest
 
 from tests.polling import wait_until
 from tests.fixtures.gce_emulator import DEFAULT_PROJECT, OPERATION_SECONDS, EmulatorHandle
-from tests.reliability.deadline_cases import (
-    BOUND_SECONDS,
-    DEADLINE_SECONDS,
-    WRITES,
-    give_up_under,
-    instance_calls,
-    set_up,
-)
+from tests.reliability.deadline_cases import BOUND_SECONDS, DEADLINE_SECONDS, WRITES, give_up_under, instance_calls, set_up
 
 from gce_emulator import EmulatorServer  # noqa: E402  (tools/ is on sys.path: tests/fixtures/gce_emulator.py)
 
