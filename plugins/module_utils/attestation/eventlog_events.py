@@ -337,23 +337,29 @@ def _describe_event_tag(event):
         _label(event, "tagged event 0x%08x" % tag, label, tag="0x%08x" % tag)
 
 
-def _describe_blob2(event):
+def _blob_description(event):
+    """The text an EV_EFI_PLATFORM_FIRMWARE_BLOB2 or EV_EFI_HANDOFF_TABLES2 event begins with, None if unreadable."""
     try:
-        description = uefi.read_described_blob(event.data)
+        return uefi.read_described_blob(event.data)
     except uefi.UefiFormatError:
+        return None
+
+
+def _describe_blob2(event):
+    description = _blob_description(event)
+    if description is None:
         _label(event, "firmware blob")
-        return
-    kind = "firmware volume" if description.startswith("Fv(") else "firmware blob"
-    _label(event, "%s %s" % (kind, description), description)
+    else:
+        kind = "firmware volume" if description.startswith("Fv(") else "firmware blob"
+        _label(event, "%s %s" % (kind, description), description)
 
 
 def _describe_handoff2(event):
-    try:
-        description = uefi.read_described_blob(event.data)
-    except uefi.UefiFormatError:
+    description = _blob_description(event)
+    if description is None:
         _label(event, "hand-off tables")
-        return
-    _label(event, "hand-off table %s" % description, description)
+    else:
+        _label(event, "hand-off table %s" % description, description)
 
 
 def _describe_config_flags(event):
