@@ -47,16 +47,12 @@ write call a fault aims at, what it starts from and what it should leave.
 
 import importlib
 import json
-import os
 import re
 import time
 import traceback
 import urllib.request
 
 from tests.inprocess.gce.harness import GCP_ENVIRONMENT, IN_PROCESS_MODULES
-
-# Test-only Ansible callbacks (task_timing) for the reliability tests that run ansible-playbook.
-RELIABILITY_CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 # Each mode has its own pair of zones, so that an insert (whose URL names the
 # zone, not the instance) can be aimed at one case. The first zone of each

@@ -7,14 +7,12 @@ slips past validation shows up as a call in its log); the cases marked
 """
 
 import importlib
-import json
 import os
 
 import pytest
 
 from tests.inprocess.gce.harness import GCP_ENVIRONMENT, is_write
-from tests.playbooks.playbook import CALLBACK_DIR, localhost_play, run_playbook
-from tests.reliability.fault_matrix import RELIABILITY_CALLBACKS
+from tests.playbooks.playbook import localhost_play, run_playbook
 from tests.reliability.bad_input_cases import (
     GCE_MODULES,
     SERVICE_ACCOUNT_OPTIONS,
@@ -167,8 +165,8 @@ def judge_core_message(case, message):
 
 
 def case_windows(run, chosen):
-    """(start, end) time of each case's tasks, from the timing callback."""
-    starts = dict((entry["task"][len("case "):], entry["start"]) for entry in run.timing
+    """(start, end) time of each case's tasks, from the times record_results keeps with each result."""
+    starts = dict((entry["task"][len("case "):], entry["start"]) for entry in run.results
                   if entry["task"].startswith("case "))
     ordered = [starts[case.id] for case in chosen] + [float("inf")]
     return dict((case.id, (ordered[index], ordered[index + 1])) for index, case in enumerate(chosen))
@@ -209,14 +207,8 @@ def test_role_arguments_are_refused_before_the_role_acts(role, tmp_path, gce_emu
     for case in chosen:
         tasks.extend(role_case_tasks(role, case, materials))
     before = tree_snapshot(tree)
-    timing_file = str(tmp_path / "timing.jsonl")
     env = dict((name, None) for name in GCP_ENVIRONMENT)
-    env.update({"ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join([CALLBACK_DIR, RELIABILITY_CALLBACKS]),
-                "ANSIBLE_CALLBACKS_ENABLED": "record_results,task_timing",
-                "CONFIDENTIAL_TDX_TIMING_FILE": timing_file})
     run = run_playbook([localhost_play(tasks)], tmp_path, env=env)
-    with open(timing_file) as handle:
-        run.timing = [json.loads(line) for line in handle if line.strip()]
     assert "Traceback" not in run.output
     calls = [entry for entry in gce_emulator.admin.requests() if entry["path"].startswith("/compute/")]
     windows = case_windows(run, chosen)

@@ -7,14 +7,13 @@ only a module process run by Ansible can show.
 """
 
 import json
-import os
 
 import pytest
 
 from tests.inprocess.gce.harness import GCP_ENVIRONMENT
-from tests.playbooks.playbook import CALLBACK_DIR, localhost_play, run_playbook
+from tests.playbooks.playbook import localhost_play, run_playbook
 from tests.reliability.fault_matrix import (
-    FAULTS, FAULTS_BY_NAME, RELIABILITY_CALLBACKS, WRITE_PATHS, Case, MatrixRun, judge, module_environment,
+    FAULTS, FAULTS_BY_NAME, WRITE_PATHS, Case, MatrixRun, judge, module_environment,
     wait_for_emulator_quiet)
 
 pytestmark = pytest.mark.integration
@@ -69,20 +68,13 @@ def test_a_module_process_that_gives_up_ends_its_task_by_wait_timeout(gce_emulat
     try:
         run.set_up()
         gce_emulator.admin.set_faults([dict(case.emulator_rule(), latency_seconds=PLAYBOOK_SLOW_CALL_SECONDS)])
-        timing_file = os.path.join(str(tmp_path), "timing.jsonl")
         env = dict((name, None) for name in GCP_ENVIRONMENT)
-        env.update({
-            "GCP_ACCESS_TOKEN": access_token,
-            "ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join([CALLBACK_DIR, RELIABILITY_CALLBACKS]),
-            "ANSIBLE_CALLBACKS_ENABLED": "record_results,task_timing",
-            "CONFIDENTIAL_TDX_TIMING_FILE": timing_file,
-        })
+        env["GCP_ACCESS_TOKEN"] = access_token
         task = {"name": "under the fault", "confidential.tdx.gce_instance": case.task_args(), "ignore_errors": True}
         defaults = {"group/confidential.tdx.gce": {"project": gce_emulator.project,
                                                    "api_endpoint": gce_emulator.base_url}}
         playbook_run = run_playbook([localhost_play([task], module_defaults=defaults)], tmp_path, env=env)
-        with open(timing_file) as handle:
-            ended = [json.loads(line)["end"] for line in handle if line.strip()][0]
+        ended = playbook_run.results[0]["end"]
         calls = [entry["time"] for entry in gce_emulator.admin.requests()
                  if entry["path"].startswith("/compute/") and case.mentions(entry)]
 
