@@ -13,8 +13,9 @@ import pytest
 from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
 
 # The Compute Engine emulator's fixtures (gce_emulator, service_account_file, ...),
-# and the reliability ledger (fixture ``ledger``; writes build/reliability/results.json).
-pytest_plugins = ["tests.fixtures.gce_emulator", "tests.reliability.ledger"]
+# the reliability ledger (fixture ``ledger``; writes build/reliability/results.json), and the
+# time each test folder took, printed at the end of a run.
+pytest_plugins = ["tests.fixtures.gce_emulator", "tests.reliability.ledger", "tests.fixtures.time_by_folder"]
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_COLLECTIONS = os.path.join(REPO_ROOT, "build", "source-collections")
