@@ -5,6 +5,7 @@
 """Every problem with a gce_instance task's options, found before any API call."""
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import renamed_option
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
     check_disk_size,
     check_disk_type,
@@ -100,6 +101,11 @@ def requested_zones(params):
 def zones_option(params):
     """The option the task's zones were given in, for messages: zones or zone."""
     return "zones" if params["zones"] else "zone"
+
+
+def named_as_written(error, params):
+    """A GceError naming the option the task wrote: an API error about the zone names zone or zones."""
+    return renamed_option(error, {"zone": zones_option(params)})
 
 
 def validate(params):
