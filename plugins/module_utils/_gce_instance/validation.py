@@ -89,7 +89,8 @@ def disk_problems(params):
         names.append(disk["name"])
         problems.append(check_disk_size(disk["size_gb"], option=option + ".size_gb"))
         problems.append(check_disk_type(disk["type"], option + ".type") or check_boot_disk_type(
-            params["machine_type"], disk["type"], option + ".type", role="a disk"))
+            params["machine_type"], disk["type"], option + ".type", role="a disk", size_gb=disk["size_gb"],
+            size_option=option + ".size_gb"))
         problems.append(check_kms_key_name(disk["kms_key_name"], option + ".kms_key_name"))
     return problems
 
@@ -132,8 +133,11 @@ def validate(params):
         problems.append(check_kms_key_name(params["boot_disk_kms_key_name"], "boot_disk_kms_key_name"))
         if not check_name(params["name"]):  # the disks' default names come from a valid instance name
             problems.extend(disk_problems(params))
+        # The boot disk's size is checked against its type here when given, else
+        # once the image (whose size it then has) has been read.
         problems.append(check_disk_type(params["boot_disk_type"]) or
-                        check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
+                        check_boot_disk_type(params["machine_type"], params["boot_disk_type"],
+                                             size_gb=params["boot_disk_size_gb"]))
         problems.append(check_network(params["network"], "network"))
         problems.append(check_network(params["subnetwork"], "subnetwork"))
         problems.append(check_ipv4_address(params["internal_address"], "internal_address"))
