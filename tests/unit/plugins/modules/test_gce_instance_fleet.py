@@ -156,7 +156,7 @@ def _fleet(names):
     gce = SimpleNamespace(params=task_params(zone="us-central1-a", instances=[entry(name=name) for name in names]),
                           check_mode=False, diff_mode=False)
     return FleetTask(gce), [SimpleNamespace(name=name, params=dict(task_params(zone="us-central1-a"), name=name),
-                                            actions=[], skipped_zones=[]) for name in names]
+                                            actions=[], wrote=False, skipped_zones=[]) for name in names]
 
 
 def _raise(error):
