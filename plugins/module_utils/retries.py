@@ -12,8 +12,10 @@ the caller passes, and the clock, the sleep and the random source can be
 replaced, so tests run the backoff without waiting. Standard library only.
 """
 
+import contextlib
 import functools
 import random
+import threading
 import time
 
 
@@ -28,6 +30,8 @@ class Deadline:
         self.seconds = seconds
         self._clock = clock
         self._start = clock()
+        # Seconds kept back from this thread's calls (holding_back); other threads see the whole deadline.
+        self._held_back = threading.local()
 
     def elapsed(self):
         return self._clock() - self._start
@@ -35,7 +39,22 @@ class Deadline:
     def remaining(self):
         if self.seconds is None:
             return float("inf")
-        return max(0.0, self.seconds - self.elapsed())
+        return max(0.0, self.seconds - self.elapsed() - getattr(self._held_back, "seconds", 0.0))
+
+    @contextlib.contextmanager
+    def holding_back(self, seconds):
+        """While in this block, this thread's deadline comes ``seconds`` earlier.
+
+        For work that must leave time for what follows it should it fail: a
+        change made to a stopped instance keeps back the time to start the
+        instance again. Per thread, as a fleet's members share one deadline.
+        """
+        before = getattr(self._held_back, "seconds", 0.0)
+        self._held_back.seconds = before + max(0.0, seconds or 0.0)
+        try:
+            yield
+        finally:
+            self._held_back.seconds = before
 
     def expired(self):
         return self.remaining() <= 0

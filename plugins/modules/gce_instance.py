@@ -34,11 +34,22 @@ description:
     API's fingerprints), and so are a Spot VM's termination action and a
     larger boot disk; the machine type, provisioning model, service account
     and Secure Boot are changed in place while the instance is stopped (or
-    stopped for it, with O(allow_stopping_for_update=true)). Other
-    differences (a VM that is not TDX, another zone, another image, a
-    smaller boot disk, another disk type, network, external IP or static
-    address) cannot change in place and fail clearly unless
+    stopped for it, with O(allow_stopping_for_update=true) or
+    O(recreate=true)); such a difference is never a reason to delete the
+    instance. Other differences (a VM that is not TDX, another zone, another
+    image, a smaller boot disk, another disk type, network, external IP or
+    static address) cannot change in place and fail clearly unless
     O(recreate=true).
+  - A change made while the instance is stopped is checked in full before
+    any write, in check mode too. A new machine type must be offered in the
+    zone (C(machineTypes.get)), stay in the instance's series (Compute
+    Engine changes the machine type of a third-generation series such as C3
+    within the series only) and take the instance's disk types; a new boot
+    disk size must fit the disk's type. When a call after the stop fails,
+    what the task changed is set back and the instance is started again if
+    it was running; the task fails, RV(actions) lists the calls made and
+    the message says how the instance is left. A third of O(wait_timeout)
+    is kept back from the changes for this.
   - The image of an existing instance is the boot disk's C(sourceImage), the
     image the disk was made from; licenses are not used (a custom image keeps
     the licenses of the disk it was made from, Ubuntu's for one built on
@@ -167,7 +178,7 @@ options:
               required: true
             type:
               description:
-                - Disk type; one the machine series takes (C3 takes no V(pd-standard)).
+                - Disk type; one the machine series takes, at a size the type allows, as O(boot_disk_type).
               type: str
               default: pd-balanced
             auto_delete:
@@ -304,7 +315,13 @@ options:
         Another type is warned about, not refused; the API decides when the
         instance is created. That each zone offers it is checked before any
         write (C(machineTypes.get)).
-      - Changed in place only while the instance is stopped.
+      - Changed in place only while the instance is stopped (see
+        O(allow_stopping_for_update)), and within the instance's machine
+        series, C3 staying C3 (Google's "Edit the machine type of a compute
+        instance" page allows another series only between first- and
+        second-generation series). The new type must take the instance's
+        disks (a Hyperdisk Extreme disk needs a C3 of at least 88 vCPUs).
+        All of this is checked before the instance is stopped.
     type: str
     default: c3-standard-4
   image:
@@ -332,8 +349,12 @@ options:
     description:
       - Type of the boot disk, for example V(pd-balanced), V(pd-ssd) or
         V(hyperdisk-balanced). Only used when the instance is created.
-      - It must be one the machine series can boot from; C3 takes no
-        V(pd-standard) (checked before any call).
+      - It must be one the machine series takes, on a machine and at a size
+        the type allows (checked before any call, or once the image's size
+        is known). C3 takes no V(pd-standard); V(hyperdisk-extreme) needs a
+        C3 of at least 88 vCPUs and 64 to 65536 GB (Google's Hyperdisk
+        Extreme page), V(hyperdisk-throughput) 2048 to 32768 GB (Google's
+        Hyperdisk Throughput page), so a size in O(boot_disk_size_gb).
     type: str
     default: pd-balanced
   additional_disks:
@@ -359,7 +380,7 @@ options:
           required: true
         type:
           description:
-            - Disk type; one the machine series takes (C3 takes no V(pd-standard)).
+            - Disk type; one the machine series takes, at a size the type allows, as O(boot_disk_type).
           type: str
           default: pd-balanced
         auto_delete:
@@ -510,15 +531,27 @@ options:
         C(allow_stopping_for_update) does. The instance is stopped, changed
         and then taken to O(state), started again unless that is
         V(stopped). The workload inside stops meanwhile.
-      - Without it such a change to a running instance fails, naming the
-        option, and nothing is changed.
+      - Everything the API would refuse is checked before the stop (see
+        O(machine_type)). Should a call after the stop fail all the same, the
+        options already changed are set back and the instance is started
+        again; the task fails naming the call, RV(actions) lists the calls
+        made. A start the zone refuses (no capacity) leaves the instance
+        stopped with the change made, as the message says.
+      - Without it (or O(recreate)) such a change to a running instance
+        fails, naming the option and this way out, and nothing is changed.
     type: bool
     default: false
   recreate:
     description:
       - Delete and create the instance again when it differs in something that
         cannot change in place (see the description). The boot disk is
-        deleted with it.
+        deleted with it. The new image, zones and machine type are checked
+        before the delete.
+      - A difference the API changes in place once the instance is stopped
+        (O(machine_type), O(provisioning_model), O(service_account),
+        O(secure_boot)) is never a reason to recreate. With this option, as
+        with O(allow_stopping_for_update), the instance is stopped, changed
+        and started again.
     type: bool
     default: false
   recreate_on_image_update:
@@ -849,11 +882,18 @@ image_outdated:
   type: bool
   sample: false
 actions:
-  description: The changes made (in check mode, that would be made), in order.
+  description:
+    - In check mode, the changes that would be made, in order.
+    - Otherwise the calls made, in order, one per change (C(set machine
+      type), C(stop), C(start) ...; the two scheduling options, sent in one
+      C(setScheduling) call, are each named). When the task fails, the call
+      that failed ends with C((failed)), and the calls that brought the
+      instance back follow it (C(set machine type back), C(start again)).
+      C(changed) is then whether any of the calls acted.
   returned: when O(name) is set
   type: list
   elements: str
-  sample: ["set labels", "start"]
+  sample: ["stop", "set machine type (failed)", "start again"]
 instances:
   description:
     - Fleet mode, one report per entry of O(instances), in the same order,
@@ -890,7 +930,7 @@ instances:
       type: list
       elements: dict
     actions:
-      description: The changes made (in check mode, that would be made), in order, as RV(actions).
+      description: The calls made (in check mode, the changes that would be made), in order, as RV(actions).
       type: list
       elements: str
       sample: ["create in us-central1-b"]

@@ -156,6 +156,7 @@ instances:
       sample: ["confidential instance type is none, not TDX", "on host maintenance is MIGRATE, not TERMINATE"]
 """
 
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import renamed_option
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.filters import combined_filter, quoted, uses_regex_form
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_labels, label_text
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize_with_tdx
@@ -225,7 +226,7 @@ def main():
         else:
             found = calls.aggregated(expression)
     except Exception as error:  # pylint: disable=broad-except
-        gce.fail_from(error, "list instances")
+        gce.fail_from(renamed_option(error, {"zone": "zones"}), "list instances")  # its option is zones
     found = [instance for instance in found if matches(instance, gce.params)]
     found.sort(key=lambda instance: (short_name(instance.get("zone")), instance.get("name")))
     gce.exit(changed=False, instances=[summarize_with_tdx(instance) for instance in found])

@@ -119,10 +119,15 @@ def test_a_disk_only_grows(compute, disks):
     ("c4-standard-4", "hyperdisk-balanced", True),
     ("c4-standard-4", "pd-balanced", False),
     ("n2-standard-4", "pd-standard", True),
+    # Hyperdisk Extreme: C3 from 88 vCPUs, A3 from 4 GPUs (Google's Hyperdisk Extreme page).
+    ("c3-standard-88", "hyperdisk-extreme", True),
+    ("c3-standard-4", "hyperdisk-extreme", False),
+    ("a3-highgpu-1g", "hyperdisk-extreme", False),
 ])
 def test_disk_types_follow_the_machine_series(compute, disks, machine_type, disk_type, accepted):
     instance = tdx_instance("disk-typed", machine_type=machine_type, confidential_type=None, maintenance=None)
     instance.disks[0].initialize_params.disk_type = "zones/%s/diskTypes/%s" % (ZONE, disk_type)
+    instance.disks[0].initialize_params.disk_size_gb = 64  # within every type's range but Hyperdisk Throughput's
     if accepted:
         compute.create(instance)
         assert disks.get(project=compute.project, zone=ZONE, disk="disk-typed").type_.endswith("/" + disk_type)
@@ -131,6 +136,25 @@ def test_disk_types_follow_the_machine_series(compute, disks, machine_type, disk
         compute.insert(instance)
     assert reasons(refused) == ["invalid"]
     assert "Disk type %s cannot be used with machine type %s" % (disk_type, machine_type) in refused.value.message
+
+
+@pytest.mark.parametrize("disk_type, size_gb, accepted", [
+    ("hyperdisk-extreme", 63, False),
+    ("hyperdisk-extreme", 64, True),
+    ("hyperdisk-throughput", 64, False),
+    ("hyperdisk-throughput", 2048, True),
+])
+def test_hyperdisk_sizes_follow_google_s_limits(compute, disk_type, size_gb, accepted):
+    instance = tdx_instance("disk-sized", machine_type="c3-standard-88")
+    instance.disks[0].initialize_params.disk_type = "zones/%s/diskTypes/%s" % (ZONE, disk_type)
+    instance.disks[0].initialize_params.disk_size_gb = size_gb
+    if accepted:
+        compute.create(instance)
+        return
+    with pytest.raises(exceptions.BadRequest) as refused:
+        compute.insert(instance)
+    assert reasons(refused) == ["invalid"]
+    assert "Disk size %d GB is outside the range of disk type %s" % (size_gb, disk_type) in refused.value.message
 
 
 def test_an_unknown_disk_type_is_not_found(compute):

@@ -101,6 +101,35 @@ def test_deletion_protection_and_machine_type_as_before(compute):
     assert compute.get("tdx-protect").machine_type.endswith("/c3-standard-8")
 
 
+def test_the_machine_type_changes_within_a_third_generation_series_only(compute):
+    # Google's "Edit the machine type" page: another series only between first- and
+    # second-generation series; a C3 instance stays C3.
+    compute.create(tdx_instance("tdx-series"))
+    _stop(compute, "tdx-series")
+    change = compute_v1.InstancesSetMachineTypeRequest(machine_type="zones/%s/machineTypes/n2-standard-4" % ZONE)
+    with pytest.raises(exceptions.BadRequest) as refused:
+        _call(compute, "set_machine_type_unary", instance="tdx-series",
+              instances_set_machine_type_request_resource=change)
+    assert reasons(refused) == ["invalid"]
+    assert "cannot change from series c3 to series n2" in refused.value.message
+    assert compute.get("tdx-series").machine_type.endswith("/c3-standard-4")
+
+
+def test_the_machine_type_must_take_the_instance_s_disk_types(compute):
+    instance = tdx_instance("tdx-extreme", machine_type="c3-standard-88")
+    instance.disks[0].initialize_params.disk_type = "zones/%s/diskTypes/hyperdisk-extreme" % ZONE
+    instance.disks[0].initialize_params.disk_size_gb = 64
+    compute.create(instance)
+    _stop(compute, "tdx-extreme")
+    change = compute_v1.InstancesSetMachineTypeRequest(machine_type="zones/%s/machineTypes/c3-standard-8" % ZONE)
+    with pytest.raises(exceptions.BadRequest) as refused:
+        _call(compute, "set_machine_type_unary", instance="tdx-extreme",
+              instances_set_machine_type_request_resource=change)
+    assert reasons(refused) == ["invalid"]
+    assert "Disk type hyperdisk-extreme cannot be used with machine type c3-standard-8" in refused.value.message
+    assert compute.get("tdx-extreme").machine_type.endswith("/c3-standard-88")
+
+
 def test_a_change_during_a_transition_is_not_ready(compute, gce_emulator):
     compute.create(tdx_instance("tdx-moving"))
     gce_emulator.admin.set_faults([{"path": "/tdx-moving/addAccessConfig", "kind": "transitional",

@@ -143,16 +143,23 @@ def _set_machine_type(compute, name, machine_type):
             machine_type="zones/%s/machineTypes/%s" % (ZONE, machine_type)))
 
 
-def test_set_machine_type_only_while_stopped_and_only_within_the_tdx_rules(compute):
+def test_set_machine_type_only_while_stopped_within_the_series_and_the_confidential_vm_rules(compute):
     compute.create(tdx_instance("tdx-resize"))
     with pytest.raises(exceptions.BadRequest) as running:
         _set_machine_type(compute, "tdx-resize", "c3-standard-8")
     assert reasons(running) == ["invalidResourceUsage"]
 
     compute.wait(compute.instances.stop_unary(project=compute.project, zone=ZONE, instance="tdx-resize"))
-    with pytest.raises(exceptions.BadRequest) as not_tdx:
-        _set_machine_type(compute, "tdx-resize", "n2-standard-4")
-    assert api_errors(not_tdx)[0]["message"].endswith("supported and compatible Confidential VM machine types.")
+    with pytest.raises(exceptions.BadRequest) as other_series:
+        _set_machine_type(compute, "tdx-resize", "n2-standard-4")  # C3 stays C3, before any Confidential VM rule
+    assert api_errors(other_series)[0]["message"].endswith("cannot change from series c3 to series n2.")
 
     compute.wait(_set_machine_type(compute, "tdx-resize", "c3-standard-8"))
     assert compute.get("tdx-resize").machine_type.endswith("/machineTypes/c3-standard-8")
+
+    # Between second-generation series the machine type may move; the Confidential VM rules still hold.
+    compute.create(tdx_instance("sev-resize", machine_type="n2d-standard-4", confidential_type="SEV"))
+    compute.wait(compute.instances.stop_unary(project=compute.project, zone=ZONE, instance="sev-resize"))
+    with pytest.raises(exceptions.BadRequest) as not_sev:
+        _set_machine_type(compute, "sev-resize", "n2-standard-4")
+    assert api_errors(not_sev)[0]["message"].endswith("supported and compatible Confidential VM machine types.")

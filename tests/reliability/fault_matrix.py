@@ -39,10 +39,17 @@ the emulator is left to answer every call still in flight (a slowed call is
 served after its client gave up on it), and each failed case runs again:
 that run must reach the wanted state.
 
-To add a write path (issue 26: the stop-for-update changes, instance
-templates, groups), add a WritePath: its module (a name in
-tests/inprocess/gce/harness.py IN_PROCESS_MODULES), its arguments, the
-write call a fault aims at, what it starts from and what it should leave.
+The stop-for-update paths (machine type, service account, Shielded VM, disk
+resize; issue 26) stop a running instance, change it and start it again:
+under a fault on the change's call the task either reaches the wanted state
+or fails with the instance RUNNING as it was (it sets back what it changed
+and starts the instance again); a start the zone refuses for capacity
+leaves it stopped with the change made, and says so.
+
+To add a write path (issue 26: instance templates, groups), add a
+WritePath: its module (a name in tests/inprocess/gce/harness.py
+IN_PROCESS_MODULES), its arguments, the write call a fault aims at, what it
+starts from and what it should leave.
 """
 
 import importlib
@@ -100,8 +107,12 @@ class WritePath:
     """One way a module writes: its task, its starting point, what it should leave."""
 
     def __init__(self, name, args, write_call, before, wanted, initial=None, fleet_size=0,
-                 module="confidential.tdx.gce_instance", resource="instances"):
+                 module="confidential.tdx.gce_instance", resource="instances", stopped_with_change=None):
         self.name = name
+        # A change the API makes only to a stopped instance (allow_stopping_for_update): the
+        # task stops the instance, changes it and starts it again. check(resource) -> problem or
+        # None: the instance stopped with the change made, as a start the zone refuses leaves it.
+        self.stopped_with_change = stopped_with_change
         self.module = module          # the task's module (a key of IN_PROCESS_MODULES)
         self.resource = resource      # where the emulator's state holds what it writes
         self.fleet_size = fleet_size  # fleet mode: this many instances in one task
@@ -130,6 +141,42 @@ def _absent(instance):
     return None if instance is None else "the instance still exists (%s)" % instance["status"]
 
 
+def _instance_is(status, machine_type="c3-standard-4", service_account=None, secure_boot=True, boot_disk_gb=10):
+    """A check of an instance's status and of the settings the stop-for-update paths change."""
+    def check(instance):
+        if instance is None:
+            return "the instance is missing"
+        accounts = instance.get("serviceAccounts") or [{}]
+        have = {
+            "status": instance["status"],
+            "machine type": instance["machineType"].rsplit("/", 1)[-1],
+            "service account": accounts[0].get("email"),
+            "Secure Boot": bool((instance.get("shieldedInstanceConfig") or {}).get("enableSecureBoot")),
+            "boot disk GB": int(instance["disks"][0]["diskSizeGb"]),
+        }
+        wanted = {"status": status, "machine type": machine_type, "service account": service_account,
+                  "Secure Boot": secure_boot, "boot disk GB": boot_disk_gb}
+        wrong = ["%s is %s, wanted %s" % (key, have[key], wanted[key]) for key in wanted if have[key] != wanted[key]]
+        return "; ".join(wrong) or None
+    return check
+
+
+def _stop_for_update(name, args, write_call, **changed):
+    """A change that needs the running instance stopped: stopped, changed, started again.
+
+    Under every fault the instance ends RUNNING with the change, or (a
+    failed run) RUNNING as it was: the task sets back what it changed and
+    starts the instance again. A start refused for capacity leaves it
+    stopped with the change, which the task's message says.
+    """
+    return WritePath(name, dict(args, state="present", allow_stopping_for_update=True), write_call,
+                     before=_instance_is("RUNNING"), wanted=_instance_is("RUNNING", **changed),
+                     initial=("RUNNING", {}), stopped_with_change=_instance_is("TERMINATED", **changed))
+
+
+ROBOT = "robot@tdx-test-project.iam.gserviceaccount.com"
+
+
 WRITE_PATHS = [
     WritePath("create", {"state": "present", "labels": {"case": "create"}}, ("POST", r"/zones/{zone}/instances$"),
               before=_absent, wanted=_exists_with("RUNNING", {"case": "create"})),
@@ -146,6 +193,17 @@ WRITE_PATHS = [
     # inserts made at the same time.
     WritePath("fleet-create", {"state": "present", "labels": {"case": "fleet"}}, ("POST", r"/zones/{zone}/instances$"),
               before=_absent, wanted=_exists_with("RUNNING", {"case": "fleet"}), fleet_size=2),
+    # The changes the API makes only to a stopped instance (issue 26), each under the
+    # fault on its own call. The disk is grown after a new machine type is set, so that
+    # a failed resize has a change before it to set back.
+    _stop_for_update("machine-type", {"machine_type": "c3-standard-8"}, ("POST", r"/instances/{name}/setMachineType$"),
+                     machine_type="c3-standard-8"),
+    _stop_for_update("service-account", {"service_account": ROBOT}, ("POST", r"/instances/{name}/setServiceAccount$"),
+                     service_account=ROBOT),
+    _stop_for_update("shielded-vm", {"secure_boot": False},
+                     ("PATCH", r"/instances/{name}/updateShieldedInstanceConfig$"), secure_boot=False),
+    _stop_for_update("disk-resize", {"machine_type": "c3-standard-8", "boot_disk_size_gb": 20},
+                     ("POST", r"/disks/{name}/resize$"), machine_type="c3-standard-8", boot_disk_gb=20),
 ]
 
 
@@ -169,7 +227,8 @@ class Fault:
         self.rule = rule                    # base emulator rule (kind, latency_seconds ...), None for a stockout
         self.names = names                  # what a failure message must say (any one of them)
         self.transient = transient          # rule fields of a burst (count), None: no transient mode
-        self.persistent_on = persistent_on  # the path that meets the fault on every attempt
+        # The paths that meet the fault on every attempt (a name or a tuple of names).
+        self.persistent_on = (persistent_on,) if isinstance(persistent_on, str) else tuple(persistent_on or ())
         self.stockout = stockout
 
     def modes(self):
@@ -177,13 +236,15 @@ class Fault:
         if self.transient is None:
             return [("once", path) for path in paths]
         cases = [("transient", path) for path in paths]
-        return cases + [("persistent", path) for path in paths if path.name == self.persistent_on]
+        return cases + [("persistent", path) for path in paths if path.name in self.persistent_on]
 
 
 DROPPED = ["Connection aborted", "closed connection without response"]
 
 FAULTS = [
-    Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on="create"),
+    # A stop-for-update path meeting a fault on every attempt must fail and still leave the
+    # instance RUNNING as it was: the change's calls keep back the time to bring it back.
+    Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on=("create", "machine-type")),
     # The per-minute rate limit: 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests'".
     # A client waits for the next minute of the server's clock, when the quota refills: the burst
     # is one refusal, each case starts 4 s before a minute of the emulator's clock ends, and the
@@ -197,9 +258,9 @@ FAULTS = [
     Fault("transitional", {"kind": "transitional", "status": "REPAIRING", "hold_seconds": 1.0},
           ["HTTP 400 resourceNotReady"], {"count": 1}, persistent_on="start",
           paths=("delete", "start", "stop", "labels")),
-    Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2}, persistent_on="delete"),
-    Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on="start"),
-    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on="stop"),
+    Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2}, persistent_on=("delete", "service-account")),
+    Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on=("start", "shielded-vm")),
+    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on=("stop", "disk-resize")),
     Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1}, persistent_on="labels"),
     # The client gives each call half the time left, at least 5 s (CALL_TIMEOUT_MIN): with a
     # wait_timeout of 10 s, 5 s. A write slowed by 6 s times out on the client while the
@@ -221,8 +282,9 @@ def expected_outcome(fault, mode, path):
     if mode == "persistent" or fault.name == "operation_error":
         return "fail"
     if fault.stockout:
-        # Create falls back to the next zone; a start cannot move the instance.
-        return "fail" if path.name == "start" else "succeed"
+        # Create falls back to the next zone; a start cannot move the instance, nor the
+        # start after a stop-for-update change.
+        return "fail" if path.name == "start" or path.stopped_with_change else "succeed"
     return "succeed"
 
 
@@ -515,10 +577,20 @@ def judge(run, case):
         problems.append("the fault never fired on the write (the case tested nothing)")
     if case.fault.stockout and case.path.name in ("create", "fleet-create", "start") and not attempts:
         problems.append("the write never went to the stocked-out zone (the case tested nothing)")
+    if case.fault.stockout and case.path.stopped_with_change and not any(
+            entry["path"].endswith("/start") and case.mentions(entry) for entry in run.log):
+        problems.append("the instance was never started in the stocked-out zone (the case tested nothing)")
 
     for name in case.instances:
         # A refused write changes nothing: between the runs the instance was as before.
-        if failed and case.fault.name not in ACTED_ALTHOUGH_FAILED:
+        # A stop-for-update change whose start the zone refused for capacity is made, the
+        # instance left stopped, and the message says so.
+        if failed and case.fault.stockout and case.path.stopped_with_change:
+            problem = case.path.stopped_with_change(run.between_runs(case, name))
+            if problem or "it is left TERMINATED" not in message:
+                problems.append("%s: after the start the zone refused, %s (message: %s)" % (
+                    name, problem or "the message does not say it is left TERMINATED", message))
+        elif failed and case.fault.name not in ACTED_ALTHOUGH_FAILED:
             problem = case.path.before(run.between_runs(case, name))
             if problem:
                 problems.append("%s: the failed run left a change behind: %s" % (name, problem))

@@ -16,6 +16,11 @@ CATALOG_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog
 _CATALOG_TIMESTAMP = "1969-12-31T16:00:00.000-08:00"
 
 
+def series_of(machine_type):
+    """c3 for c3-standard-4: the machine series is the name's first part."""
+    return machine_type.split("-", 1)[0]
+
+
 class Catalog:
     def __init__(self, path=CATALOG_PATH):
         with open(path, encoding="utf-8") as handle:
@@ -29,6 +34,8 @@ class Catalog:
         self.images = data["images"]
         self.disk_types = data["diskTypes"]["known"]
         self.disk_types_by_series = data["diskTypes"]["bySeries"]
+        self.disk_type_limits = data["diskTypes"]["limits"]
+        self.series_changeable_across = data["machineTypeChanges"]["acrossSeries"]
         self.public_address_pool = ipaddress.ip_network(data["publicAddressPool"])
         # Changes a test makes to Google's catalog through the emulator's config
         # (World binds this): {"tdx_zones_added": [...], "zone_cpu_platforms": {...}}.
@@ -118,7 +125,37 @@ class Catalog:
 
     def disk_types_for(self, machine_type):
         """The disk types the machine type's series takes (its first is the default)."""
-        return self.disk_types_by_series.get(machine_type.split("-", 1)[0], self.disk_types)
+        return self.disk_types_by_series.get(series_of(machine_type), self.disk_types)
+
+    def disk_type_refusal(self, machine_type, disk_type, size_gb):
+        """Why a disk of ``disk_type`` and ``size_gb`` cannot be on ``machine_type`` (a sentence), or None.
+
+        The type must be one the series takes, the machine big enough for it
+        (vCPUs, GPUs) and the size within the type's range.
+        """
+        allowed = self.disk_types_for(machine_type)
+        if disk_type not in allowed:
+            return "Disk type %s cannot be used with machine type %s; it takes %s." % (
+                disk_type, machine_type, ", ".join(allowed))
+        limits = self.disk_type_limits.get(disk_type) or {}
+        machine = self.machine_types.get(machine_type) or {}
+        gpus = sum(item["guestAcceleratorCount"] for item in machine.get("accelerators", []))
+        series = series_of(machine_type)
+        for key, have, unit in (("minGuestCpus", machine.get("guestCpus"), "vCPUs"), ("minGpus", gpus, "GPUs")):
+            least = limits.get(key, {}).get(series)
+            if least is not None and have is not None and have < least:
+                return "Disk type %s cannot be used with machine type %s; it needs at least %d %s." % (
+                    disk_type, machine_type, least, unit)
+        low, high = limits.get("sizeGb") or (None, None)
+        if low is not None and not low <= size_gb <= high:
+            return "Disk size %d GB is outside the range of disk type %s (%d to %d GB)." % (
+                size_gb, disk_type, low, high)
+        return None
+
+    def series_change_allowed(self, old_machine_type, new_machine_type):
+        """Whether setMachineType may move an instance between these two machine types' series."""
+        old, new = series_of(old_machine_type), series_of(new_machine_type)
+        return old == new or (old in self.series_changeable_across and new in self.series_changeable_across)
 
     @staticmethod
     def license_urls(project, entry):

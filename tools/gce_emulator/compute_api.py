@@ -438,7 +438,7 @@ def instances_set_machine_type(call):
                 "TERMINATED; the instance is %s.'." % instance.status)
         name, machine = instances.InstanceBuilder(world, call.project, call.zone).machine_type_of(
             body.get("machineType"), "machineType")
-        instances.check_confidential_machine_change(world.catalog, instance, name)
+        instances.check_machine_change(world, instance, name)
         instance.body["machineType"] = resources.url(call.project, "zones", call.zone, "machineTypes", name)
         instance.body["cpuPlatform"] = machine["cpuPlatform"]
         instance.cpus = machine["guestCpus"]

@@ -127,6 +127,11 @@ def disks_resize(call, start):
     if size <= current:
         raise errors.invalid_field(
             "sizeGb", raw, "New disk size '%d GB' must be larger than existing size '%d GB'." % (size, current))
+    low, high = (call.world.catalog.disk_type_limits.get(disk["type"].rsplit("/", 1)[-1]) or {}).get(
+        "sizeGb") or (None, None)
+    if high is not None and size > high:
+        raise errors.invalid_field("sizeGb", raw, "Disk size %d GB is outside the range of disk type %s (%d to %d GB)."
+                                   % (size, disk["type"].rsplit("/", 1)[-1], low, high))
 
     def resized():
         disk["sizeGb"] = str(size)

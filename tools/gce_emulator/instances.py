@@ -92,6 +92,24 @@ def accelerators_body(project, zone, machine):
     ]
 
 
+def check_machine_change(world, instance, machine_type):
+    """An existing instance moving to ``machine_type``: the series rule, its disks' types, the Confidential VM rules."""
+    current = instance.body["machineType"].rsplit("/", 1)[-1]
+    if not world.catalog.series_change_allowed(current, machine_type):
+        raise errors.invalid_field(
+            "machineType", machine_type, "The machine type of an instance cannot change from series %s to series %s." % (
+                current.split("-", 1)[0], machine_type.split("-", 1)[0]))
+    for attached in instance.body.get("disks") or ():
+        parts = resources.split_reference(attached.get("source"))  # projects/P/zones/Z/disks/NAME
+        disk = world.disks.get((parts[1], parts[3], parts[5])) if len(parts) == 6 else None
+        if disk is None:
+            continue
+        refusal = world.catalog.disk_type_refusal(machine_type, disk["type"].rsplit("/", 1)[-1], int(disk["sizeGb"]))
+        if refusal:
+            raise errors.invalid_field("machineType", machine_type, refusal)
+    check_confidential_machine_change(world.catalog, instance, machine_type)
+
+
 def check_confidential_machine_change(catalog, instance, machine_type):
     """The Confidential VM rules again, for an existing instance moving to ``machine_type``."""
     boot = (instance.body.get("disks") or [{}])[0]
@@ -192,8 +210,9 @@ class InstanceBuilder:
             raise errors.not_found(path)
         return image_project, entry
 
-    def _disk_type(self, params, machine_name, field):
-        """The disk type asked for (or the series' default), refused when unknown or not for this series."""
+    def _disk_type(self, params, machine_name, size, field):
+        """The disk type asked for (or the series' default), refused when unknown, not for this series or
+        machine size, or ``size`` GB is outside its range."""
         allowed = self.catalog.disk_types_for(machine_name)
         reference = params.get("diskType")
         if not reference:
@@ -201,10 +220,9 @@ class InstanceBuilder:
         name = resources.last_segment(reference)
         if name not in self.catalog.disk_types:
             raise errors.invalid_field(field, reference, "The referenced diskType resource cannot be found.")
-        if name not in allowed:
-            raise errors.invalid_field(
-                field, reference, "Disk type %s cannot be used with machine type %s; it takes %s." % (
-                    name, machine_name, ", ".join(allowed)))
+        refusal = self.catalog.disk_type_refusal(machine_name, name, size)
+        if refusal:
+            raise errors.invalid_field(field, reference, refusal)
         return name
 
     def _disks(self, request, instance_name, machine_name, machine, prefix):
@@ -235,7 +253,7 @@ class InstanceBuilder:
             if index == 0:
                 boot_image = image
             size = self._disk_size(params, image, field)
-            disk_type = self._disk_type(params, machine_name, field + ".initializeParams.diskType")
+            disk_type = self._disk_type(params, machine_name, size, field + ".initializeParams.diskType")
             disk_name = params.get("diskName") or (instance_name if index == 0 else "%s-%d" % (instance_name, index))
             resources.check_name(disk_name, field + ".initializeParams.diskName")
             if (self.project, self.zone, disk_name) in self.world.disks:

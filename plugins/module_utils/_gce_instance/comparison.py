@@ -29,10 +29,16 @@ STATUS_AFTER = {"start": "RUNNING", "resume": "RUNNING", "stop": "TERMINATED"}
 SCHEDULING_OPTIONS = ("provisioning_model", "instance_termination_action")
 
 
+# Options the API changes only on a stopped instance (setMachineType, setScheduling
+# for the provisioning model, setServiceAccount, updateShieldedInstanceConfig).
+STOPPED_ONLY_OPTIONS = ("machine_type", "provisioning_model", "service_account", "secure_boot")
+
+
 class Comparison:
     def __init__(self):
         self.updates = []   # (option, before, after): changed in place
         self.blocked = []   # (option, have, want, hint): needs recreate
+        self.needs_stop = []  # (option, have, want, hint): changes in place once the instance is stopped
         self.stop_first = False  # some update needs the running instance stopped (allow_stopping_for_update)
 
     def update(self, option, before, after):
@@ -41,11 +47,26 @@ class Comparison:
     def block(self, option, have, want, hint):
         self.blocked.append((option, have, want, hint))
 
-    def blocked_message(self, name):
-        parts = ["%s is %s, the task asks for %s (%s)" % (option, have, want, hint)
-                 for option, have, want, hint in self.blocked]
-        return ("instance %s differs in what cannot change in place: %s; set recreate: true to delete and "
-                "create it again" % (name, "; ".join(parts)))
+    def refusal_message(self, name):
+        """Why the task cannot converge the instance as it stands, and the way out for each difference.
+
+        A difference that a stop lets the API change in place is never told
+        to need recreate: stopping (state: stopped, or
+        allow_stopping_for_update) is its way out.
+        """
+        parts = []
+        if self.blocked:
+            parts.append("instance %s differs in what cannot change in place: %s; set recreate: true to delete and "
+                         "create it again" % (name, _differences(self.blocked)))
+        if self.needs_stop:
+            parts.append("instance %s differs in what changes in place only while it is stopped: %s" % (
+                name, _differences(self.needs_stop)))
+        return "; ".join(parts)
+
+
+def _differences(found):
+    return "; ".join("%s is %s, the task asks for %s (%s)" % (option, have, want, hint)
+                     for option, have, want, hint in found)
 
 
 def compare(instance, params, zones, image=None):
@@ -132,16 +153,19 @@ def _update_when_stopped(found, view, params, option, wanted):
     """A change the API makes only to a stopped instance.
 
     An update when the instance is stopped, or when it may be stopped for it
-    (allow_stopping_for_update); otherwise a block naming both ways out.
+    (allow_stopping_for_update, or recreate); otherwise a difference that
+    needs the stop, naming both ways to allow it.
     """
     if view["status"] in STOPPED_STATES:
         found.update(option, view[option], wanted)
-    elif params["allow_stopping_for_update"]:
+    elif params["allow_stopping_for_update"] or params["recreate"]:
+        # recreate allows far more than a stop: with it, a difference a stop lets
+        # the API change is changed in place, never by deleting the instance.
         found.update(option, view[option], wanted)
         found.stop_first = True
     else:
-        found.block(option, view[option], wanted, "the instance is %s; stop it first with state: stopped, or set "
-                    "allow_stopping_for_update: true" % view["status"])
+        found.needs_stop.append((option, view[option], wanted, "the instance is %s; stop it first with state: "
+                                 "stopped, or set allow_stopping_for_update: true" % view["status"]))
 
 
 def power_actions(status, state):

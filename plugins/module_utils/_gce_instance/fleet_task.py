@@ -130,16 +130,19 @@ class FleetTask:
             if not isinstance(error, GceError):
                 self.tracebacks.append("instance %s:\n%s" % (member.name, "".join(
                     traceback.format_exception(type(error), error, error.__traceback__))))
-        # The actions listed before the failure may have been carried out.
-        return self.report(member.params, failed=message, changed=bool(member.actions) and not self.gce.check_mode,
+        # RV(instances[].actions) lists the calls made, the failed one marked; changed: whether any acted.
+        return self.report(member.params, failed=message, changed=member.wrote and not self.gce.check_mode,
                            actions=member.actions, skipped_zones=member.skipped_zones, **extra)
 
     @staticmethod
-    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None, image_outdated=None):
+    def report(params, failed=None, changed=False, actions=(), skipped_zones=(), instance=None, image_outdated=None,
+               error=None):
         report = dict(name=params["name"], changed=changed, failed=bool(failed), actions=list(actions),
                       skipped_zones=list(skipped_zones), instance=instance or {})
         if image_outdated is not None:
             report["image_outdated"] = image_outdated
+        if error:
+            report["error"] = error
         if failed:
             report["msg"] = failed
         return report

@@ -8,13 +8,50 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
     disk_location,
     machine_type_path,
+    short_name,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import boot_disk
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import SCHEDULING_OPTIONS
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
+    SCHEDULING_OPTIONS,
+    STOPPED_ONLY_OPTIONS,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import wanted_scheduling
 
 # Sends of one fingerprinted change before a stale fingerprint (412) fails the task.
 FINGERPRINT_ATTEMPTS = 3
+
+
+# What each stopped-only option is in the API's JSON, to tell whether a change
+# was made (the instance read after a failure) and to set it back.
+SCHEDULING_FIELDS = ("onHostMaintenance", "automaticRestart", "preemptible", "provisioningModel",
+                     "instanceTerminationAction")
+
+
+def stopped_only_state(instance, option):
+    """The API's value of a stopped-only option of ``instance`` (JSON shape), comparable between two reads."""
+    if option == "machine_type":
+        return short_name(instance.get("machineType"))
+    if option in SCHEDULING_OPTIONS:
+        scheduling = instance.get("scheduling") or {}
+        return dict((key, scheduling[key]) for key in SCHEDULING_FIELDS if key in scheduling)
+    if option == "service_account":
+        account = (instance.get("serviceAccounts") or [{}])[0]
+        return account.get("email") or "", sorted(account.get("scopes") or ())
+    if option == "secure_boot":
+        shielded = instance.get("shieldedInstanceConfig") or {}
+        return dict((key, bool(shielded.get(key))) for key in (
+            "enableSecureBoot", "enableVtpm", "enableIntegrityMonitoring"))
+    raise ValueError("%s is not changed only while stopped" % option)
+
+
+def changed_since(before, now, options):
+    """The stopped-only options among ``options`` whose value differs between two reads of an instance, in order."""
+    changed = []
+    for option in options:
+        if option in STOPPED_ONLY_OPTIONS and option not in changed and \
+                stopped_only_state(before, option) != stopped_only_state(now, option):
+            changed.append(option)
+    return changed
 
 
 def sends(updates):
@@ -62,6 +99,19 @@ class InPlaceChanges:
             project, disk_zone, disk = disk_location(boot_disk(existing).get("source"))
             return calls.resize_disk(project, disk_zone, disk, wanted)
         return calls.set_machine_type(zone, name, machine_type_path(zone, wanted))
+
+    def set_back(self, existing, zone, option):
+        """The call that gives a stopped-only ``option`` back the value the instance ``existing`` had; its Operation."""
+        calls, name = self.calls, self.name
+        value = stopped_only_state(existing, option)
+        if option == "machine_type":
+            return calls.set_machine_type(zone, name, machine_type_path(zone, value))
+        if option in SCHEDULING_OPTIONS:
+            return calls.set_scheduling(zone, name, value)
+        if option == "service_account":
+            email, scopes = value  # an empty email and no scopes: no service account, as the instance had
+            return calls.set_service_account(zone, name, email, scopes)
+        return calls.update_shielded_instance_config(zone, name, value)
 
     def fingerprinted(self, zone, existing, send):
         """``send(instance)`` a change that carries the instance's fingerprint; on 412 read it again and resend.

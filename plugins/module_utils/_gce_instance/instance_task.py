@@ -5,6 +5,7 @@
 """One instance of a gce_instance task: read it, compare it with the task, act."""
 
 import copy
+import functools
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import CAPACITY_ERROR_CODES, GceError
@@ -19,12 +20,17 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
     boot_disk,
+    catalog_warning_machine_type,
+    check_boot_disk_type,
     check_image_features,
     live_problems,
+    machine_type_change_problems,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
+    SCHEDULING_OPTIONS,
     SETTLING_STATES,
     STATUS_AFTER,
+    STOPPED_ONLY_OPTIONS,
     STOPPING_STATES,
     compare,
     power_actions,
@@ -34,7 +40,11 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
     judge_image,
     warning,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.in_place import InPlaceChanges, sends
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.in_place import (
+    InPlaceChanges,
+    changed_since,
+    sends,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import (
     desired_body,
     diff_view,
@@ -42,9 +52,21 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.sha
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
     catalog_warnings,
+    named_as_written,
     requested_zones,
     zones_option,
 )
+
+
+# The share of wait_timeout kept back while changes are made to an instance
+# the task stopped (or that other changes already went to): should one of
+# them fail or run out of time, the rest is enough to set back what was
+# changed and start the instance again. A start of a C3 VM takes tens of
+# seconds; a third of the default wait_timeout is 200 s.
+RESTORE_SHARE = 1.0 / 3
+
+# Statuses an instance is found in that the task brings it back to by starting it again.
+RUNNING_STATES = ("RUNNING", "PROVISIONING", "STAGING", "REPAIRING")
 
 
 def prefer_available(untried, available):
@@ -87,13 +109,18 @@ class InstanceTask:
         # Read the instance again after a change to return it as it now is;
         # a fleet reads all of its changed members at once instead.
         self.read_back = read_back
+        # The changes a check-mode run would make, or the calls a run made, in order.
         self.actions = []
+        # Whether any write of this task acted (RV(changed) of a failed task).
+        self.wrote = False
         self.skipped_zones = []
         # Whether the instance, as the task leaves it, runs an image its
         # family no longer gives (RV(image_outdated)); None when absent.
         self.image_outdated = None
         # The boot image before and after the task (projects/P/global/images/NAME), for diff mode.
         self.image_before = self.image_after = None
+        # The boot disk (disks.get) of the existing instance, once read.
+        self.boot_disk_read = None
 
     def fail(self, message, **result):
         raise InstanceTaskFailed(message, **result)
@@ -103,6 +130,12 @@ class InstanceTask:
         return self.gce.instances
 
     def run(self):
+        try:
+            return self._run()
+        except GceError as error:
+            raise named_as_written(error, self.params)
+
+    def _run(self):
         existing, elsewhere = self.find()
         if self.params["state"] == "absent":
             return self.absent(existing)
@@ -165,7 +198,9 @@ class InstanceTask:
             if existing.get("deletionProtection"):
                 self.finish(self.calls.set_deletion_protection(zone, self.name, False),
                             "lift deletion protection of %s" % self.name)
+                self.wrote = True
             self.finish(self.calls.delete(zone, self.name), "delete instance %s" % self.name, last=True)
+            self.wrote = True
         return self.result(True, {}, diff=diff)
 
     def judge_image(self, existing):
@@ -186,6 +221,7 @@ class InstanceTask:
             return None, "reading its boot disk %s failed: %s" % (location[2], error)
         if disk is None:
             return None, "its boot disk %s no longer exists" % location[2]
+        self.boot_disk_read = disk
         if not disk.get("sourceImage"):
             return None, "its boot disk %s records no sourceImage" % location[2]
         return disk["sourceImage"], None
@@ -210,8 +246,13 @@ class InstanceTask:
     def resolve_image(self):
         ref = parse_image(self.params["image"])
         image = self.calls.image(ref)
+        image_size = int(image.get("diskSizeGb") or 0)
         problem = check_image_features(image_label(ref), image.get("guestOsFeatures")) or check_disk_size(
-            self.params["boot_disk_size_gb"], int(image.get("diskSizeGb") or 0))
+            self.params["boot_disk_size_gb"], image_size)
+        if not problem and not self.params["boot_disk_size_gb"] and image_size:
+            # Without boot_disk_size_gb the disk has the image's size, known only now.
+            problem = check_boot_disk_type(self.params["machine_type"], self.params["boot_disk_type"],
+                                           size_gb=image_size, size_note=" (the image's size)")
         if problem:
             self.fail(problem)
         return image
@@ -258,6 +299,7 @@ class InstanceTask:
                 self.actions.append("stop")
             return self.result(True, planned, diff=diff)
         zone = self.insert_with_fallback(image)
+        self.wrote = True
         self.actions.append("create in %s" % zone)
         if stop_after:
             self.actions.append("stop")
@@ -308,12 +350,14 @@ class InstanceTask:
                       (outdated and self.params["recreate_on_image_update"]))
         self.warn(warning(image, self.name, recreating=recreating))
         self.image_before = self.image_after = image.have
-        if comparison.blocked and not self.params["recreate"]:
-            self.fail(comparison.blocked_message(self.name), instance=before, image_outdated=outdated)
+        if (comparison.blocked and not self.params["recreate"]) or (comparison.needs_stop and not recreating):
+            self.fail(comparison.refusal_message(self.name), instance=before, image_outdated=outdated)
         if recreating:
             return self.recreate(existing, before)
         self.image_outdated = outdated
         zone = before["zone"]
+        # Everything the API would refuse is found before the first write (and in check mode).
+        self.check_updates(existing, zone, comparison.updates)
         after = copy.deepcopy(before)
         status = before["status"]
         # allow_stopping_for_update: stop first (or let a stop under way end), change, then
@@ -334,28 +378,174 @@ class InstanceTask:
             return self.result(False, before, diff=diff)
         if self.gce.check_mode:
             return self.result(True, after, diff=diff)
-        if stop_first:
-            self.calls.wait(self.calls.stop(zone, self.name), "stop instance %s" % self.name)
-        elif comparison.stop_first:
-            self.await_settled(zone)
-        self.apply_updates(existing, zone, comparison.updates, last=not power)
-        for position, verb in enumerate(power):
-            if verb == "start" and status in SETTLING_STATES and not comparison.stop_first:
-                self.await_settled(zone)
-            operation = getattr(self.calls, verb)(zone, self.name)
-            self.finish(operation, "%s instance %s" % (verb, self.name), last=position == len(power) - 1)
+        self.actions = []  # from here on, the calls made
+        self.change(existing, zone, comparison, stop_first, power)
         final = self.read_back_instance(zone)
         view = summarize(final) if final else after
         diff["after"] = diff_view(view)
         return self.result(True, view, diff=diff)
 
-    def apply_updates(self, existing, zone, updates, last):
+    def check_updates(self, existing, zone, updates):
+        """Refuse, before any write, an in-place change the API would refuse once the instance is stopped.
+
+        A new machine type must be offered in the zone (zones.get,
+        machineTypes.get), stay in the instance's series where Google allows
+        no other, and take the instance's disk types; a new boot disk size
+        must fit the disk's type. Reads only, so check mode runs it too.
+        """
+        wanted = dict((option, want) for option, dummy, want in updates)
+        problems = []
+        machine_type = wanted.get("machine_type")
+        if machine_type:
+            warning_text = catalog_warning_machine_type(machine_type)
+            if warning_text:
+                self.gce.warn_once(warning_text)
+            zone_resource = self.calls.zone(zone)
+            offered = self.calls.machine_type(zone, machine_type) if zone_resource is not None else None
+            problems = live_problems(zone, zone_resource, machine_type, offered, zones_option(self.params))
+            if not problems:
+                gpus = sum(item.get("guestAcceleratorCount") or 0 for item in offered.get("accelerators") or ())
+                problems = machine_type_change_problems(
+                    short_name(existing.get("machineType")), machine_type, self.instance_disks(existing),
+                    vcpus=offered.get("guestCpus"), gpus=gpus or None)
+        size = wanted.get("boot_disk_size_gb")
+        if size and self.boot_disk_read is not None:
+            problems.append(check_boot_disk_type(
+                machine_type or short_name(existing.get("machineType")), short_name(self.boot_disk_read.get("type")),
+                option="boot_disk_size_gb", size_gb=size))
+        problems = [problem for problem in problems if problem]
+        if problems:
+            self.fail("; ".join(problems), instance=summarize(existing))
+
+    def instance_disks(self, existing):
+        """(role, name, type, size GB) of each disk of the instance whose Disk resource can be read."""
+        found = []
+        for attached in existing.get("disks") or ():
+            location = disk_location(attached.get("source"))
+            if location is None:
+                continue
+            if attached.get("boot") and self.boot_disk_read is not None:
+                disk = self.boot_disk_read
+            else:
+                disk = self.calls.disk(*location)
+            if disk is not None:
+                found.append(("boot disk" if attached.get("boot") else "disk", location[2],
+                              short_name(disk.get("type")), int(disk.get("sizeGb") or 0) or None))
+        return found
+
+    def call(self, label, send, *args, **kwargs):
+        """Make one write (``send(*args, **kwargs)``), listed in RV(actions) as made, or as failed before raising."""
+        try:
+            answer = send(*args, **kwargs)
+        except GceError:
+            self.actions.append("%s (failed)" % label)
+            raise
+        self.actions.append(label)
+        self.wrote = True
+        return answer
+
+    def send_and_wait(self, send, action, last=False):
+        """A write and, unless it is the last and wait is false, the wait for its operation."""
+        return self.finish(send(), action, last=last)
+
+    def change(self, existing, zone, comparison, stop_first, power):
+        """Make the changes and power calls; when one fails, bring the instance back and fail saying how it is left.
+
+        While the instance is stopped for the changes (or once one
+        stopped-only change of several is made), RESTORE_SHARE of the deadline
+        is kept back, so that setting back and starting again fit in
+        wait_timeout.
+        """
         changes = InPlaceChanges(self.calls, self.name, self.params)
-        planned = sends(updates)
-        for position, (option, wanted) in enumerate(planned):
-            is_last = last and position == len(planned) - 1
-            action = "set %s of %s" % (option.replace("_", " "), self.name)
-            self.finish(changes.send(existing, zone, option, wanted), action, last=is_last)
+        planned = sends(comparison.updates)
+        updated = [option for option, dummy, dummy2 in comparison.updates]
+        status = existing.get("status")
+        name = self.name
+        try:
+            if stop_first:
+                self.call("stop", self.send_and_wait, lambda: self.calls.stop(zone, name), "stop instance %s" % name)
+            elif comparison.stop_first:
+                self.await_settled(zone)
+            restorable = stop_first or len([1 for option, dummy in planned if option in STOPPED_ONLY_OPTIONS]) > 1
+            seconds = self.gce.deadline.seconds
+            with self.gce.deadline.holding_back(seconds * RESTORE_SHARE if restorable and seconds else 0):
+                for position, (option, wanted) in enumerate(planned):
+                    label = "set %s" % option.replace("_", " ")
+                    self.call(label, self.send_and_wait, functools.partial(changes.send, existing, zone, option, wanted),
+                              "%s of %s" % (label, name), last=not power and position == len(planned) - 1)
+                    if option in SCHEDULING_OPTIONS:
+                        # One setScheduling call changes both scheduling options: RV(actions) names each, as in check mode.
+                        self.actions.extend("set %s" % other.replace("_", " ") for other in updated
+                                            if other in SCHEDULING_OPTIONS and other != option)
+        except GceError as error:
+            self.fail(self.restore(error, existing, zone, changes, [option for option, dummy in planned],
+                                   start_again=status in RUNNING_STATES and bool(stop_first)),
+                      **self.failure_details(error))
+        for position, verb in enumerate(power):
+            if verb == "start" and status in SETTLING_STATES and not comparison.stop_first:
+                self.await_settled(zone)
+            try:
+                self.call(verb, self.send_and_wait, functools.partial(getattr(self.calls, verb), zone, name),
+                          "%s instance %s" % (verb, name), last=position == len(power) - 1)
+            except GceError as error:
+                if not self.wrote:
+                    raise
+                self.fail("%s; the calls before it were made, %s (calls made: %s)" % (
+                    error.message, self.left_as(zone), ", ".join(self.actions)), **self.failure_details(error))
+
+    def restore(self, error, existing, zone, changes, options, start_again):
+        """After ``error``: set back the stopped-only changes the instance now has and, if the task stopped it,
+        start it again; the failure message, saying how the instance is left."""
+        if not self.wrote and not any(option in STOPPED_ONLY_OPTIONS for option in options):
+            return error.message  # nothing acted, or only a change that needs no setting back
+        try:
+            # What the instance has now, not which calls answered: a call whose answer was
+            # lost may have acted, and one that failed did not.
+            now = self.calls.get(zone, self.name) or existing
+            made = changed_since(existing, now, options)
+        except GceError:
+            made = [option for option in options if "set %s" % option.replace("_", " ") in self.actions]
+        try:
+            for option in reversed(made):
+                label = "set %s back" % option.replace("_", " ")
+                self.call(label, self.send_and_wait, functools.partial(changes.set_back, existing, zone, option),
+                          "%s of %s" % (label, self.name))
+            if start_again:
+                self.await_settled(zone)
+                self.call("start again", self.send_and_wait, functools.partial(self.calls.start, zone, self.name),
+                          "start instance %s again" % self.name)
+        except (GceError, InstanceTaskFailed) as failure:
+            return "%s; bringing the instance back failed too (%s): %s (calls made: %s); run the task again" % (
+                error.message, failure.message, self.left_as(zone), ", ".join(self.actions))
+        if not made and not start_again and len(self.actions) <= 1:
+            return error.message  # the one call failed, and the instance is as it was
+        outcome = []
+        if made:
+            outcome.append("%s set back" % " and ".join(option.replace("_", " ") for option in made))
+        if start_again:
+            outcome.append("the instance started again, RUNNING as it was")
+        elif made:
+            outcome.append("the instance %s as it was" % existing.get("status"))
+        return "%s; %s(calls made: %s)" % (error.message, ", ".join(outcome) + " " if outcome else "",
+                                           ", ".join(self.actions))
+
+    def left_as(self, zone):
+        """How the instance is now, in a message: its status and stopped-only settings, or that it cannot be read."""
+        try:
+            now = self.calls.get(zone, self.name)
+        except GceError as error:
+            return "reading it back failed (%s)" % error.message
+        if now is None:
+            return "it no longer exists"
+        view = summarize(now)
+        return "it is left %s with machine type %s, provisioning model %s, service account %s, Secure Boot %s" % (
+            view["status"], view["machine_type"], view["provisioning_model"], view["service_account"] or "none",
+            "on" if view["secure_boot"] else "off")
+
+    @staticmethod
+    def failure_details(error):
+        details = dict((key, value) for key, value in error.details.items() if value is not None)
+        return {"error": details} if details else {}
 
     def await_settled(self, zone):
         """Poll until a STOPPING/SUSPENDING instance has stopped, so that it can be started."""
@@ -373,12 +563,14 @@ class InstanceTask:
         if existing.get("deletionProtection"):
             self.fail("instance %s has deletion protection, so recreate cannot delete it; run "
                       "deletion_protection: false without recreate first" % self.name, instance=before)
-        # The new image is checked before the old instance is deleted: a
-        # refused image must leave the instance as it was, not gone.
+        # The new image, zones and machine type are checked before the old
+        # instance is deleted: a refusal must leave the instance as it was, not gone.
         self.resolve_image()
+        self.check_where()
         self.actions.append("delete from %s" % zone)
         if not self.gce.check_mode:
             self.calls.wait(self.calls.delete(zone, self.name), "delete instance %s" % self.name)
+            self.wrote = True
         return self.create(before=before)
 
     def result(self, changed, view, diff=None):

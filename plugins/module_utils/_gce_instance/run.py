@@ -47,10 +47,12 @@ def run_single(gce):
     try:
         result = task.run()
     except InstanceTaskFailed as failure:
-        gce.fail(failure.message, **failure.result)
+        # RV(actions): the calls made, the failed one marked; changed: whether any of them acted.
+        gce.fail(failure.message, changed=task.wrote, actions=task.actions, skipped_zones=task.skipped_zones,
+                 **failure.result)
     except Exception as error:  # pylint: disable=broad-except
         gce.fail_from(error, "%s instance %s" % (gce.params["state"], gce.params["name"]),
-                      actions=task.actions, skipped_zones=task.skipped_zones)
+                      changed=task.wrote, actions=task.actions, skipped_zones=task.skipped_zones)
     gce.exit(**result)
 
 

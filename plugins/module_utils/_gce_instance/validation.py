@@ -5,6 +5,7 @@
 """Every problem with a gce_instance task's options, found before any API call."""
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import renamed_option
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
     check_disk_size,
     check_disk_type,
@@ -88,7 +89,8 @@ def disk_problems(params):
         names.append(disk["name"])
         problems.append(check_disk_size(disk["size_gb"], option=option + ".size_gb"))
         problems.append(check_disk_type(disk["type"], option + ".type") or check_boot_disk_type(
-            params["machine_type"], disk["type"], option + ".type", role="a disk"))
+            params["machine_type"], disk["type"], option + ".type", role="a disk", size_gb=disk["size_gb"],
+            size_option=option + ".size_gb"))
         problems.append(check_kms_key_name(disk["kms_key_name"], option + ".kms_key_name"))
     return problems
 
@@ -100,6 +102,11 @@ def requested_zones(params):
 def zones_option(params):
     """The option the task's zones were given in, for messages: zones or zone."""
     return "zones" if params["zones"] else "zone"
+
+
+def named_as_written(error, params):
+    """A GceError naming the option the task wrote: an API error about the zone names zone or zones."""
+    return renamed_option(error, {"zone": zones_option(params)})
 
 
 def validate(params):
@@ -126,8 +133,11 @@ def validate(params):
         problems.append(check_kms_key_name(params["boot_disk_kms_key_name"], "boot_disk_kms_key_name"))
         if not check_name(params["name"]):  # the disks' default names come from a valid instance name
             problems.extend(disk_problems(params))
+        # The boot disk's size is checked against its type here when given, else
+        # once the image (whose size it then has) has been read.
         problems.append(check_disk_type(params["boot_disk_type"]) or
-                        check_boot_disk_type(params["machine_type"], params["boot_disk_type"]))
+                        check_boot_disk_type(params["machine_type"], params["boot_disk_type"],
+                                             size_gb=params["boot_disk_size_gb"]))
         problems.append(check_network(params["network"], "network"))
         problems.append(check_network(params["subnetwork"], "subnetwork"))
         problems.append(check_ipv4_address(params["internal_address"], "internal_address"))

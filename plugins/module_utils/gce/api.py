@@ -137,9 +137,12 @@ class ComputeApi:
     """Compute Engine clients sharing credentials, endpoint, retries and a deadline."""
 
     def __init__(self, credentials, project, api_endpoint=None, deadline=None, retry_policy=None,
-                 sleep=time.sleep):
+                 sleep=time.sleep, credential_option=None):
         self.credentials = credentials
         self.project = project
+        # The option holding the credentials (access_token, service_account_file ...): an
+        # error saying the API rejected them names it.
+        self.credential_option = credential_option
         self.api_endpoint = api_endpoint.rstrip("/") if api_endpoint else None
         self.deadline = deadline or Deadline(300)
         self.retry_policy = retry_policy or RetryPolicy(is_transient, self.deadline, sleep=sleep,
@@ -262,7 +265,7 @@ class ComputeApi:
         try:
             return to_dict(self.retry_policy.call(attempt))
         except Exception as error:  # pylint: disable=broad-except
-            raise describe(error, action)
+            raise self.describe(error, action)
 
     def read_pages(self, client_name, method, request_type, action, **fields):
         """All items of a paged list call, as dicts. A transient failure restarts the listing."""
@@ -278,7 +281,7 @@ class ComputeApi:
         try:
             return self.retry_policy.call(attempt)
         except Exception as error:  # pylint: disable=broad-except
-            raise describe(error, action)
+            raise self.describe(error, action)
 
     def write(self, client_name, method, request_type, action, **fields):
         """A write call with one requestId for all its attempts; returns the Operation as a dict.
@@ -296,7 +299,7 @@ class ComputeApi:
         try:
             return to_dict(self.retry_policy.call(attempt))
         except Exception as error:  # pylint: disable=broad-except
-            raise describe(error, action)
+            raise self.describe(error, action)
 
     def wait_for_zone_operation(self, operation, action):
         """Wait until a zone operation is DONE (see wait_alone); with an operation_watcher, together with others."""
@@ -320,7 +323,11 @@ class ComputeApi:
         except Exception as error:  # pylint: disable=broad-except
             if is_transient(error):
                 return operation
-            raise describe(error, "wait for operation %s" % operation["name"])
+            raise self.describe(error, "wait for operation %s" % operation["name"])
+
+    def describe(self, error, action):
+        """errors.describe, naming this API door's credential option when the API rejects the credentials."""
+        return describe(error, action, self.credential_option)
 
     def timed_out(self, operation, action):
         """The error for an operation still not DONE when the deadline passed."""
@@ -375,7 +382,7 @@ class ComputeApi:
             try:
                 operation = self.retry_policy.call(attempt, operation)
             except Exception as error:  # pylint: disable=broad-except
-                raise describe(error, action)
+                raise self.describe(error, action)
         if operation.get("error"):
             raise operation_error(operation, action)
         return operation

@@ -78,6 +78,14 @@ def effective_auth_kind(params):
     return "application"
 
 
+def credential_option(params):
+    """The option that holds the credentials a task uses, to name when the API rejects them (HTTP 401)."""
+    kind = effective_auth_kind(params)
+    if kind == "serviceaccount":
+        return "service_account_contents" if params.get("service_account_contents") else "service_account_file"
+    return {"accesstoken": "access_token", "machineaccount": "service_account_email"}.get(kind, "auth_kind")
+
+
 def check_auth_options(params):
     """A one-line message for a missing or contradictory credential option, else None."""
     kind = effective_auth_kind(params)

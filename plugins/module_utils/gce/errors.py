@@ -67,7 +67,7 @@ FIX_BY_REASON = {
 }
 
 FIX_BY_STATUS = {
-    401: "the credentials were rejected: renew access_token or check the service account key",
+    401: "the credentials were rejected; check auth_kind and its credential options",
     403: FIX_BY_REASON["forbidden"],
     404: FIX_BY_REASON["notFound"],
     409: FIX_BY_REASON["alreadyExists"],
@@ -75,31 +75,63 @@ FIX_BY_STATUS = {
     429: FIX_BY_REASON["rateLimitExceeded"],
 }
 
-# Which module option an API field belongs to, matched on the error text.
-# The TDX image rule comes first: the API blames confidentialInstanceConfig
-# although the fix is another image.
-OPTION_BY_FIELD = (
+# What to do when the API rejects the credentials (HTTP 401), by the option that holds them
+# (credentials.credential_option): the message names that option, not another kind's.
+FIX_BY_CREDENTIAL_OPTION = {
+    "access_token": "the token has expired or is not valid; get a fresh one, for example with gcloud auth "
+                    "print-access-token",
+    "service_account_file": "the key was rejected (deleted or disabled, or not a key of that account); create a "
+                            "new key for the service account and point service_account_file at it",
+    "service_account_contents": "the key was rejected (deleted or disabled, or not a key of that account); "
+                                "create a new key for the service account and give it in service_account_contents",
+    "service_account_email": "the metadata server's token for that account was rejected; check "
+                             "service_account_email and the scopes of the VM running Ansible",
+    "auth_kind": "the application default credentials were rejected; renew them with gcloud auth "
+                 "application-default login, or set auth_kind and its credential options",
+}
+
+# Which module option an API field belongs to. The API names the field it
+# refused in its message ("Invalid value for field 'resource.networkIP': ...");
+# the rules are matched on that field first, and on the whole message when it
+# names none. A field of an additional disk (disks[N], N > 0) is that disk's
+# option. The option is gce_instance's own name for it; an option a task may
+# write in two ways (zone or zones) is named as the task wrote it by the task
+# (renamed_option).
+FIELD_PATH = re.compile(r"field '([^']+)'")
+MESSAGE_RULES = (
+    # The API blames confidentialInstanceConfig although the fix is another image.
+    (re.compile(r"TDX compatible image"), "image", "choose an image that declares %s, such as %s" % (
+        tdx_catalog.REQUIRED_GUEST_OS_FEATURE, tdx_catalog.DEFAULT_IMAGE)),
     (re.compile(r"field 'filter'"), "filters",
      'check the expressions: FIELD = "VALUE", FIELD != VALUE, FIELD:PREFIX*, one condition each'),
-    (re.compile(r"field 'zone'"), "zones", "use a zone name such as us-central1-a"),
-    (re.compile(r"confidentialInstanceConfig.*TDX compatible image|TDX compatible image"),
-     "image", "choose an image that declares %s, such as %s" % (
-         tdx_catalog.REQUIRED_GUEST_OS_FEATURE, tdx_catalog.DEFAULT_IMAGE)),
-    (re.compile(r"sourceImage|resource\.disks\[\d+\]\.initializeParams\.source"), "image", None),
+)
+FIELD_RULES = (
+    (re.compile(r"^zone$"), "zone", "use a zone name such as us-central1-a"),
+    (re.compile(r"disks\[([1-9][0-9]*)\]\.initializeParams\.diskType"), "additional_disks[{disk}].type", None),
+    (re.compile(r"disks\[([1-9][0-9]*)\]\.initializeParams\.diskSizeGb"), "additional_disks[{disk}].size_gb", None),
+    (re.compile(r"disks\[([1-9][0-9]*)\]\.diskEncryptionKey"), "additional_disks[{disk}].kms_key_name", None),
+    (re.compile(r"disks\[0\]\.diskEncryptionKey"), "boot_disk_kms_key_name", None),
+    (re.compile(r"sourceImage|disks\[\d+\]\.initializeParams\.source"), "image", None),
     (re.compile(r"diskSizeGb"), "boot_disk_size_gb", None),
     (re.compile(r"diskType"), "boot_disk_type", None),
     (re.compile(r"machineType"), "machine_type", None),
-    (re.compile(r"onHostMaintenance"), "on_host_maintenance",
-     "use %s" % tdx_catalog.REQUIRED_ON_HOST_MAINTENANCE),
+    (re.compile(r"onHostMaintenance"), "on_host_maintenance", "use %s" % tdx_catalog.REQUIRED_ON_HOST_MAINTENANCE),
+    (re.compile(r"provisioningModel"), "provisioning_model", None),
+    (re.compile(r"instanceTerminationAction"), "instance_termination_action", None),
     (re.compile(r"confidentialInstanceConfig|confidentialInstanceType"), "machine_type",
      "use a TDX machine type in a TDX zone"),
+    (re.compile(r"networkIP"), "internal_address", "give an address in the subnetwork's range, or leave "
+                                                   "internal_address out"),
+    (re.compile(r"natIP"), "external_address", None),
+    (re.compile(r"accessConfigs"), "external_ip", None),
     (re.compile(r"subnetwork"), "subnetwork", None),
     (re.compile(r"network"), "network", None),
     (re.compile(r"labels"), "labels", "label keys and values: lowercase letters, digits, _ and -, at most 63 characters"),
     (re.compile(r"metadata"), "metadata", None),
     (re.compile(r"tags"), "network_tags", None),
-    (re.compile(r"serviceAccounts"), "service_account", None),
-    (re.compile(r"resource\.name|instance name"), "name", None),
+    (re.compile(r"serviceAccounts|^email$|^scopes"), "service_account", None),
+    (re.compile(r"enableSecureBoot"), "secure_boot", None),
+    (re.compile(r"resource\.name$|^name$|instance name"), "name", None),
 )
 
 
@@ -146,11 +178,34 @@ def _api_error_parts(error):
 
 
 def field_hint(message):
-    """(option, fix) for the first known field mentioned in an API message."""
-    for pattern, option, fix in OPTION_BY_FIELD:
-        if pattern.search(message or ""):
+    """(option, fix) for the field an API message names (or, naming none, the first known field it mentions)."""
+    message = message or ""
+    for pattern, option, fix in MESSAGE_RULES:
+        if pattern.search(message):
+            return option, fix
+    named = FIELD_PATH.search(message)
+    for pattern, option, fix in FIELD_RULES:
+        found = pattern.search(named.group(1) if named else message)
+        if found:
+            if "{disk}" in option:
+                option = option.format(disk=int(found.group(1)) - 1)
             return option, fix
     return None, None
+
+
+def renamed_option(error, written):
+    """``error`` naming its option as the task wrote it: ``written`` maps an option to the name to use.
+
+    The option travels in ``error.details["option"]`` and in the message's
+    "; option NAME" part (_compose); both are renamed. Any other error is
+    returned as it is.
+    """
+    option = getattr(error, "details", {}).get("option")
+    if not isinstance(error, GceError) or option not in written or written[option] == option:
+        return error
+    message = re.sub(r"; option %s(?=;| \(|$)" % re.escape(option), "; option %s" % written[option], error.message)
+    renamed = GceError(message, **dict(error.details, option=written[option]))
+    return renamed
 
 
 def _compose(action, what, message, option, fix):
@@ -164,13 +219,16 @@ def _compose(action, what, message, option, fix):
     return _one_line("; ".join(parts))
 
 
-def describe_api_error(error, action):
+def describe_api_error(error, action, credential_option=None):
+    """A GceError for an HTTP error; ``credential_option``: the option holding the task's credentials (for 401)."""
     status, reason, message = _api_error_parts(error)
     option, fix = field_hint(message) if status == 400 else (None, None)
+    if status == 401 and credential_option:
+        option, fix = credential_option, FIX_BY_CREDENTIAL_OPTION.get(credential_option)
     fix = fix or FIX_BY_REASON.get(reason) or FIX_BY_STATUS.get(status)
     what = "HTTP %s%s" % (status, " %s" % reason if reason else "")
     return GceError(_compose(action, what, message, option, fix),
-                    http_status=status, reason=reason, api_message=_one_line(message))
+                    http_status=status, reason=reason, api_message=_one_line(message), option=option)
 
 
 def operation_error(operation, action):
@@ -188,7 +246,7 @@ def operation_error(operation, action):
                                       quota["limit"])
     what = "operation %s ended with %s" % (operation.get("name", "?"), code)
     return GceError(_compose(action, what, message, option, fix),
-                    operation_error_code=code, api_message=_one_line(message),
+                    operation_error_code=code, api_message=_one_line(message), option=option,
                     http_status=operation.get("httpErrorStatusCode"), zones_available=zones_available(first) or None)
 
 
@@ -262,17 +320,21 @@ def rate_limit_refill_wait(error, rand=random.random):
     return 60.0 - server_time % 60.0 + rand() * REFILL_SPREAD_SECONDS
 
 
-def describe(error, action):
-    """Any exception raised while doing ``action`` (e.g. "create instance web-1") -> GceError."""
+def describe(error, action, credential_option=None):
+    """Any exception raised while doing ``action`` (e.g. "create instance web-1") -> GceError.
+
+    ``credential_option``: the option holding the task's credentials
+    (credentials.credential_option), named when the API rejects them.
+    """
     if isinstance(error, GceError):
         return error
     if isinstance(error, GaveUp):
-        inner = describe(error.last_error, action)
+        inner = describe(error.last_error, action, credential_option)
         return GceError(_one_line("%s (%s; raise wait_timeout or retry later)" % (inner.message, error)),
                         attempts=error.attempts, **inner.details)
     if api_exceptions is not None:
         if isinstance(error, api_exceptions.GoogleAPICallError):
-            return describe_api_error(error, action)
+            return describe_api_error(error, action, credential_option)
         if isinstance(error, auth_exceptions.RefreshError):
             # args[0] is the token endpoint's answer; it never echoes the key.
             reason = error.args[0] if error.args else "no details"

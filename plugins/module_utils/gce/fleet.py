@@ -165,6 +165,10 @@ class OperationWatcher:
         self._use_wait = True
         self._alone = False
 
+    def _describe(self, error, action):
+        """describe(), naming the API door's credential option should the API reject the credentials."""
+        return describe(error, action, getattr(self.api, "credential_option", None))
+
     def wait(self, operation, action):
         if operation.get("status") == "DONE" or self._alone:
             return self.api.wait_alone(operation, action)
@@ -233,7 +237,7 @@ class OperationWatcher:
                 self._use_wait = False  # the list calls alone will see it finish
                 self.api.pause(seconds)
             else:
-                self._finish(waiting, error=describe(error, waiting.action))
+                self._finish(waiting, error=self._describe(error, waiting.action))
             return
         self._update(waiting, operation)
 
@@ -251,7 +255,7 @@ class OperationWatcher:
                     if unsupported:
                         self._finish(waiting, alone=True)
                     else:
-                        self._finish(waiting, error=describe(error, waiting.action))
+                        self._finish(waiting, error=self._describe(error, waiting.action))
                 continue
             for operation in seen:
                 waiting = waiting_by_name.get(operation.get("name"))

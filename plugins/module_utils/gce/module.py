@@ -27,6 +27,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials i
     AUTH_MUTUALLY_EXCLUSIVE,
     build_credentials,
     check_auth_options,
+    credential_option,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError, describe
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_lengths
@@ -85,7 +86,7 @@ class GceModule:
             if not project:
                 self.fail("project: not set and not found in the credentials; set project or GCP_PROJECT")
             self._api = ComputeApi(credentials, project, api_endpoint=self.params.get("api_endpoint"),
-                                   deadline=self.deadline)
+                                   deadline=self.deadline, credential_option=credential_option(self.params))
         return self._api
 
     @property

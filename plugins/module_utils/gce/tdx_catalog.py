@@ -54,16 +54,43 @@ ZONE_SOURCES = {
 TDX_ZONES = tuple(sorted(zone for zones in ZONE_SOURCES.values() for zone in zones))
 
 # Per machine series: the CPU platform a zone must offer (zones.get,
-# availableCpuPlatforms) and the disk types a boot disk may have. Source:
-# cloud.google.com/compute/docs/general-purpose-machines, section C3
-# (4th generation Intel Xeon Scalable, "Intel Sapphire Rapids"; supported
-# disk types: Balanced and SSD Persistent Disk, Hyperdisk Balanced, Extreme
-# and Throughput; no Standard Persistent Disk).
+# availableCpuPlatforms), the disk types its disks may have, and how its
+# machine type may change. Sources:
+# - cloud.google.com/compute/docs/general-purpose-machines, section C3
+#   (4th generation Intel Xeon Scalable, "Intel Sapphire Rapids"; supported
+#   disk types: Balanced and SSD Persistent Disk, Hyperdisk Balanced, Extreme
+#   and Throughput; no Standard Persistent Disk). What each type needs beyond
+#   that (a larger machine, a size range) is DISK_TYPE_LIMITS below.
+# - cloud.google.com/compute/docs/instances/changing-machine-type-of-stopped-instance
+#   ("Edit the machine type of a compute instance"): a machine type of another
+#   series only between first- and second-generation series; C3 is a
+#   third-generation series, so a C3 instance's machine type changes within C3.
 SERIES = {
     "c3": {
         "cpu_platform": "Intel Sapphire Rapids",
-        "boot_disk_types": ("pd-balanced", "pd-ssd", "hyperdisk-balanced", "hyperdisk-extreme",
-                            "hyperdisk-throughput"),
+        "disk_types": ("pd-balanced", "pd-ssd", "hyperdisk-balanced", "hyperdisk-extreme", "hyperdisk-throughput"),
+        "machine_type_changes_within_series": True,
+    },
+}
+
+# What a disk type needs beyond its machine series taking it: a machine of at
+# least so many vCPUs (or GPUs, for accelerator-optimized series), and a size
+# within a range. Sizes are in GB as the API counts them (diskSizeGb); Google's
+# pages give them in GiB and TiB, which is the same unit (64 TiB = 65536 GB).
+# The Compute Engine emulator keeps its own copy of these limits (catalog.json).
+DISK_TYPE_LIMITS = {
+    "hyperdisk-extreme": {
+        "min_vcpus": {"c3": 88, "c4": 96},
+        "min_gpus": {"a3": 4},
+        "size_gb": (64, 65536),
+        "source": "cloud.google.com/compute/docs/disks/hd-types/hyperdisk-extreme (Restrictions for machine series "
+                  "support: C3 at least 88 vCPUs, C4 at least 96, A3 at least 4 GPUs; Size and performance "
+                  "limits: 64 GiB to 64 TiB)",
+    },
+    "hyperdisk-throughput": {
+        "size_gb": (2048, 32768),
+        "source": "cloud.google.com/compute/docs/disks/hd-types/hyperdisk-throughput (Size and performance "
+                  "limits: 2 TiB to 32 TiB)",
     },
 }
 

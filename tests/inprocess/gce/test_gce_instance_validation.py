@@ -83,3 +83,24 @@ def test_image_problems_are_found_through_the_api_before_any_write(gce):
     assert any("/global/images/" in call["path"] for call in gce.calls())
     assert any("/machineTypes/" in call["path"] for call in gce.calls())
     assert gce.instances() == []
+
+
+def test_a_boot_disk_type_the_machine_is_too_small_for_is_refused_before_any_call(gce):
+    # Google's Hyperdisk Extreme page: C3 machine types need at least 88 vCPUs.
+    run = gce.run([instance_task("extreme on c3-standard-4", name="v30", boot_disk_type="hyperdisk-extreme"),
+                   instance_task("pd-standard", name="v31", boot_disk_type="pd-standard")])
+    assert_one_line_failure(run, "extreme on c3-standard-4", "boot_disk_type: hyperdisk-extreme needs a C3 machine of "
+                                                              "at least 88 vCPUs (c3-standard-4 has 4)")
+    refusal = run.result("pd-standard")["msg"]
+    assert refusal.startswith("boot_disk_type: pd-standard cannot be the boot disk of a C3 machine"), refusal
+    assert "hyperdisk-extreme" not in refusal
+    assert gce.calls() == []
+
+
+def test_a_boot_disk_smaller_than_its_type_allows_is_refused_after_reading_the_image(gce):
+    run = gce.run([instance_task("extreme of 10 GB", name="v32", machine_type="c3-standard-88",
+                                 boot_disk_type="hyperdisk-extreme")])
+    assert_one_line_failure(run, "extreme of 10 GB", "boot_disk_type: a hyperdisk-extreme disk is 64 to 65536 GB, the "
+                                                      "boot disk would be 10 GB (the image's size); set "
+                                                      "boot_disk_size_gb to at least 64")
+    assert gce.writes() == []

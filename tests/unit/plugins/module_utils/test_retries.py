@@ -153,6 +153,21 @@ def test_deadline_counts_down_with_the_clock():
     assert deadline.elapsed() == 7
 
 
+def test_a_deadline_held_back_comes_earlier_for_this_thread_only_and_while_held():
+    import threading
+    clock = FakeClock()
+    deadline = Deadline(30, clock=clock)
+    seen_elsewhere = []
+    with deadline.holding_back(10):
+        assert deadline.remaining() == 20
+        clock.now += 25
+        assert deadline.expired()  # the changes must stop; 5 s are left for setting them back
+        other = threading.Thread(target=lambda: seen_elsewhere.append(deadline.remaining()))
+        other.start()
+        other.join()
+    assert seen_elsewhere == [5] and deadline.remaining() == 5 and not deadline.expired()
+
+
 def test_a_deadline_of_no_seconds_never_expires_but_measures_the_time():
     clock = SteppedClock()
     deadline = Deadline(None, clock=clock)

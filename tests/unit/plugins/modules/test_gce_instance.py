@@ -242,9 +242,9 @@ def test_tag_order_does_not_matter():
 
 def test_machine_type_changes_in_place_only_while_stopped():
     running = compare(existing(), params(machine_type="c3-standard-8"), ["us-central1-a"])
-    assert running.updates == []
-    assert running.blocked[0][:3] == ("machine_type", "c3-standard-4", "c3-standard-8")
-    assert "stop it first with state: stopped" in running.blocked[0][3]
+    assert running.updates == [] and running.blocked == []
+    assert running.needs_stop[0][:3] == ("machine_type", "c3-standard-4", "c3-standard-8")
+    assert "stop it first with state: stopped" in running.needs_stop[0][3]
     stopped = compare(existing(status="TERMINATED"), params(machine_type="c3-standard-8"), ["us-central1-a"])
     assert stopped.updates == [("machine_type", "c3-standard-4", "c3-standard-8")] and stopped.blocked == []
 
@@ -262,8 +262,8 @@ def test_without_purge_labels_the_instance_keeps_the_labels_the_task_does_not_na
 
 def test_the_provisioning_model_changes_only_while_stopped_and_its_termination_action_with_it():
     running = compare(existing(), params(provisioning_model="SPOT"), ["us-central1-a"])
-    assert [blocked[:3] for blocked in running.blocked] == [("provisioning_model", "STANDARD", "SPOT")]
-    assert "stop it first with state: stopped" in running.blocked[0][3]
+    assert [needed[:3] for needed in running.needs_stop] == [("provisioning_model", "STANDARD", "SPOT")]
+    assert "stop it first with state: stopped" in running.needs_stop[0][3]
     stopped = compare(existing(status="TERMINATED"), params(provisioning_model="SPOT"), ["us-central1-a"])
     assert stopped.blocked == []
     assert stopped.updates == [("provisioning_model", "STANDARD", "SPOT"), ("instance_termination_action", None, "STOP")]
@@ -298,14 +298,19 @@ def test_a_larger_boot_disk_grows_in_place_even_while_running():
     (dict(secure_boot=False), "secure_boot", True),
     (dict(provisioning_model="SPOT"), "provisioning_model", "STANDARD"),
 ])
-def test_what_needs_a_stopped_instance_is_blocked_while_running_unless_it_may_be_stopped(args, option, have):
+def test_what_needs_a_stopped_instance_needs_the_stop_while_running_unless_it_may_be_stopped(args, option, have):
     running = compare(existing(), params(**args), ["us-central1-a"])
-    assert [blocked[0] for blocked in running.blocked] == [option]
-    assert running.blocked[0][3] == ("the instance is RUNNING; stop it first with state: stopped, or set "
-                                     "allow_stopping_for_update: true")
-    allowed = compare(existing(), params(allow_stopping_for_update=True, **args), ["us-central1-a"])
-    assert allowed.blocked == [] and allowed.stop_first
-    assert allowed.updates[0] == (option, have, args[option])
+    assert running.blocked == [] and [needed[0] for needed in running.needs_stop] == [option]
+    assert running.needs_stop[0][3] == ("the instance is RUNNING; stop it first with state: stopped, or set "
+                                        "allow_stopping_for_update: true")
+    message = running.refusal_message("web-1")
+    assert message.startswith("instance web-1 differs in what changes in place only while it is stopped: %s is " % option)
+    assert "recreate" not in message
+    for allowing in (dict(allow_stopping_for_update=True), dict(recreate=True)):
+        # recreate allows the stop too: a change a stop allows is never made by deleting the instance.
+        allowed = compare(existing(), params(**dict(allowing, **args)), ["us-central1-a"])
+        assert allowed.blocked == [] and allowed.needs_stop == [] and allowed.stop_first
+        assert allowed.updates[0] == (option, have, args[option])
     stopped = compare(existing(status="TERMINATED"), params(**args), ["us-central1-a"])
     assert stopped.blocked == [] and not stopped.stop_first and stopped.updates[0][0] == option
 
@@ -319,16 +324,23 @@ def test_what_needs_a_stopped_instance_is_blocked_while_running_unless_it_may_be
     ({}, dict(external_ip=False), "external_ip"),
     ({}, dict(internal_address="10.128.0.9"), "internal_address"),
     ({}, dict(external_address="203.0.113.9"), "external_address"),
-    ({}, dict(secure_boot=False), "secure_boot"),
-    ({}, dict(service_account="robot@p.iam.gserviceaccount.com"), "service_account"),
     (dict(scheduling={"onHostMaintenance": "MIGRATE"}), {}, "on_host_maintenance"),
 ])
 def test_what_cannot_change_in_place_is_blocked(changes, args, blocked_option):
     found = compare(existing(**changes), params(**args), ["us-central1-a"])
     assert [option for option, _, _, _ in found.blocked] == [blocked_option]
-    message = found.blocked_message("web-1")
+    message = found.refusal_message("web-1")
     assert message.startswith("instance web-1 differs in what cannot change in place: %s is " % blocked_option)
     assert message.endswith("set recreate: true to delete and create it again")
+
+
+def test_a_refusal_names_each_way_out_for_what_needs_recreate_and_what_needs_a_stop():
+    found = compare(existing(), params(network="tdx-vpc", machine_type="c3-standard-8"), ["us-central1-a"])
+    assert found.refusal_message("web-1") == (
+        "instance web-1 differs in what cannot change in place: network is default, the task asks for tdx-vpc "
+        "(set when created); set recreate: true to delete and create it again; instance web-1 differs in what "
+        "changes in place only while it is stopped: machine_type is c3-standard-4, the task asks for c3-standard-8 "
+        "(the instance is RUNNING; stop it first with state: stopped, or set allow_stopping_for_update: true)")
 
 
 def test_licenses_do_not_decide_the_image():

@@ -63,7 +63,7 @@ def test_an_entry_breaking_a_rule_is_named_by_its_own_problem():
     params = entry_params(task_params(zone="us-central1-a"), entry(name="web-5", boot_disk_type="pd-standard"))
     assert validate(params) == ["boot_disk_type: pd-standard cannot be the boot disk of a C3 machine "
                                 "(c3-standard-4); use one of pd-balanced, pd-ssd, hyperdisk-balanced, "
-                                "hyperdisk-extreme, hyperdisk-throughput"]
+                                "hyperdisk-throughput (with boot_disk_size_gb 2048 to 32768)"]
     assert validate(entry_params(task_params(), entry(name="web-6"))) == [
         "zone: not set; give zone, or zones to try in order"]
 
@@ -156,7 +156,7 @@ def _fleet(names):
     gce = SimpleNamespace(params=task_params(zone="us-central1-a", instances=[entry(name=name) for name in names]),
                           check_mode=False, diff_mode=False)
     return FleetTask(gce), [SimpleNamespace(name=name, params=dict(task_params(zone="us-central1-a"), name=name),
-                                            actions=[], skipped_zones=[]) for name in names]
+                                            actions=[], wrote=False, skipped_zones=[]) for name in names]
 
 
 def _raise(error):

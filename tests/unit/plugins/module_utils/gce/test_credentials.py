@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.credentials import (
     build_credentials,
     check_auth_options,
+    credential_option,
     effective_auth_kind,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
@@ -48,6 +49,17 @@ def test_auth_kind_is_inferred_when_not_given(params, kind):
 ])
 def test_missing_or_wrong_options(params, expected):
     assert check_auth_options(params).startswith(expected)
+
+
+@pytest.mark.parametrize("params, option", [
+    ({"access_token": "ya29.x"}, "access_token"),
+    ({"service_account_file": "/k.json"}, "service_account_file"),
+    ({"service_account_contents": "{}"}, "service_account_contents"),
+    ({"auth_kind": "machineaccount"}, "service_account_email"),
+    ({}, "auth_kind"),
+])
+def test_the_option_holding_the_credentials_is_the_one_a_rejection_names(params, option):
+    assert credential_option(params) == option
 
 
 def test_complete_options_pass():

@@ -17,6 +17,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import
     is_transient,
     operation_error,
     rate_limit_refill_wait,
+    renamed_option,
     zones_available,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.retries import GaveUp
@@ -71,6 +72,55 @@ def test_the_tdx_image_refusal_points_at_the_image_option():
 ])
 def test_api_errors_name_the_field_and_the_fix(status, reason, message, expected):
     assert expected in assert_one_line(describe(api_error(status, reason, message), "create instance web-1"))
+
+
+@pytest.mark.parametrize("message, option", [
+    # The field the API names decides, not a word elsewhere in its sentence ("subnetwork range").
+    ("Invalid value for field 'resource.networkInterfaces[0].networkIP': '192.0.2.10'. Requested internal IP is "
+     "outside the subnetwork range.", "internal_address"),
+    ("Invalid value for field 'resource.networkInterfaces[0].accessConfigs[0].natIP': '198.51.100.1'. The "
+     "address is not reserved.", "external_address"),
+    ("Invalid value for field 'resource.networkInterfaces[0].subnetwork': 'x'.", "subnetwork"),
+    ("Invalid value for field 'resource.disks[0].initializeParams.diskType': 'zones/z/diskTypes/pd-x'.",
+     "boot_disk_type"),
+    ("Invalid value for field 'resource.disks[2].initializeParams.diskType': 'zones/z/diskTypes/pd-x'.",
+     "additional_disks[1].type"),
+    ("Invalid value for field 'resource.disks[1].initializeParams.diskSizeGb': '5'.", "additional_disks[0].size_gb"),
+    ("Invalid value for field 'zone': 'us-central2-a'. Unknown zone.", "zone"),
+    ("Invalid value for field 'resource.scheduling.provisioningModel': 'X'.", "provisioning_model"),
+    (TDX_IMAGE_MESSAGE, "image"),
+])
+def test_the_option_is_the_one_of_the_field_the_api_names(message, option):
+    text = assert_one_line(describe(api_error(400, "invalid", message), "create instance web-1"))
+    assert "; option %s" % option in text, text
+
+
+def test_an_error_names_the_zone_option_as_the_task_wrote_it():
+    error = describe(api_error(400, "invalid", "Invalid value for field 'zone': 'us-central2-a'. Unknown zone."),
+                     "read instance web-1")
+    assert "; option zone;" in error.message
+    assert renamed_option(error, {"zone": "zone"}) is error
+    renamed = renamed_option(error, {"zone": "zones"})
+    assert "; option zones; fix: use a zone name" in renamed.message and renamed.details["option"] == "zones"
+    assert renamed.details["http_status"] == 400
+    # Wrapped when retries gave up, the option is still renamed.
+    gave_up = describe(GaveUp(api_error(400, "invalid", "Invalid value for field 'zone': 'x'."), 3, 9.0), "read")
+    assert "; option zones;" in renamed_option(gave_up, {"zone": "zones"}).message
+    assert renamed_option(ValueError("x"), {"zone": "zones"}).args == ("x",)
+
+
+@pytest.mark.parametrize("option, says", [
+    ("service_account_file", "point service_account_file at it"),
+    ("access_token", "get a fresh one"),
+    (None, "check auth_kind and its credential options"),
+])
+def test_a_rejected_credential_names_the_option_that_holds_it(option, says):
+    error = api_error(401, "authError", "Request had invalid authentication credentials.")
+    message = assert_one_line(describe(error, "read instance web-1", credential_option=option))
+    assert says in message, message
+    if option:
+        assert "; option %s;" % option in message
+    assert "renew access_token" not in message
 
 
 def operation(code, message, name="operation-1"):

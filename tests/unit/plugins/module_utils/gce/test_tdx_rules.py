@@ -14,6 +14,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules imp
     instance_problems,
     live_problems,
     machine_series,
+    machine_size,
+    machine_type_change_problems,
 )
 
 
@@ -79,10 +81,75 @@ def test_a_boot_disk_type_the_series_cannot_boot_from_is_refused():
     assert check_boot_disk_type("c3-standard-4", "pd-balanced") is None
     assert check_boot_disk_type("c3-standard-4", "hyperdisk-balanced") is None
     message = check_boot_disk_type("c3-standard-4", "pd-standard")
+    # Only what the machine takes is suggested: no Hyperdisk Extreme below 88 vCPUs, and Hyperdisk
+    # Throughput with its size range while the disk's size is not known.
     assert message == ("boot_disk_type: pd-standard cannot be the boot disk of a C3 machine (c3-standard-4); use one "
-                       "of pd-balanced, pd-ssd, hyperdisk-balanced, hyperdisk-extreme, hyperdisk-throughput")
+                       "of pd-balanced, pd-ssd, hyperdisk-balanced, hyperdisk-throughput (with boot_disk_size_gb "
+                       "2048 to 32768)")
+    assert check_boot_disk_type("c3-standard-88", "pd-standard", size_gb=100).endswith(
+        "use one of pd-balanced, pd-ssd, hyperdisk-balanced, hyperdisk-extreme")
     # A series the catalog does not know is left to the API.
     assert check_boot_disk_type("z9-standard-4", "pd-standard") is None
+
+
+@pytest.mark.parametrize("machine_type, size_gb, refused", [
+    # Google's Hyperdisk Extreme page: C3 needs at least 88 vCPUs; 64 GiB to 64 TiB.
+    ("c3-standard-4", None, "boot_disk_type: hyperdisk-extreme needs a C3 machine of at least 88 vCPUs "
+                            "(c3-standard-4 has 4); use one of pd-balanced, pd-ssd, hyperdisk-balanced, "
+                            "hyperdisk-throughput (with boot_disk_size_gb 2048 to 32768), or a larger machine_type"),
+    ("c3-standard-44", 100, "needs a C3 machine of at least 88 vCPUs (c3-standard-44 has 44)"),
+    ("c3-standard-88", None, None),
+    ("c3-standard-176", 64, None),
+    ("c3-standard-88", 63, "boot_disk_type: a hyperdisk-extreme disk is 64 to 65536 GB, the boot disk would be 63 GB; "
+                           "set boot_disk_size_gb to at least 64"),
+])
+def test_hyperdisk_extreme_needs_a_large_enough_machine_and_disk(machine_type, size_gb, refused):
+    message = check_boot_disk_type(machine_type, "hyperdisk-extreme", size_gb=size_gb)
+    if refused is None:
+        assert message is None
+    else:
+        assert message is not None and refused in message, message
+
+
+def test_hyperdisk_throughput_sizes_and_additional_disks_name_their_own_options():
+    assert check_boot_disk_type("c3-standard-4", "hyperdisk-throughput", size_gb=2048) is None
+    assert check_boot_disk_type("c3-standard-4", "hyperdisk-throughput", size_gb=40000) == (
+        "boot_disk_type: a hyperdisk-throughput disk is 2048 to 32768 GB, the boot disk would be 40000 GB; set "
+        "boot_disk_size_gb to at most 32768")
+    assert check_boot_disk_type("c3-standard-4", "hyperdisk-throughput", "additional_disks[1].type", role="a disk",
+                                size_gb=100, size_option="additional_disks[1].size_gb") == (
+        "additional_disks[1].type: a hyperdisk-throughput disk is 2048 to 32768 GB, a disk would be 100 GB; set "
+        "additional_disks[1].size_gb to at least 2048")
+
+
+@pytest.mark.parametrize("machine_type, size", [
+    ("c3-standard-88", (88, None)),
+    ("c3-highmem-176-lssd", (176, None)),
+    ("n2-custom-4-16384", (4, None)),
+    ("a3-highgpu-1g", (None, 1)),
+    ("e2-micro", (None, None)),
+    ("", (None, None)),
+])
+def test_the_machine_size_is_read_from_the_name(machine_type, size):
+    assert machine_size(machine_type) == size
+
+
+def test_a_c3_machine_type_changes_within_its_series_and_must_take_the_disks():
+    boot = [("boot disk", "web-1", "pd-balanced", 10)]
+    assert machine_type_change_problems("c3-standard-4", "c3-standard-8", boot) == []
+    assert machine_type_change_problems("c3-standard-4", "n2-standard-4", boot) == [
+        "machine_type: n2-standard-4 is of series N2, the instance is a C3 machine (c3-standard-4), and Compute "
+        "Engine changes the machine type of a C3 instance within its series only; choose a c3 machine type"]
+    extreme = [("boot disk", "web-1", "hyperdisk-extreme", 64), ("disk", "web-1-1", "pd-ssd", 100)]
+    assert machine_type_change_problems("c3-standard-88", "c3-standard-176", extreme) == []
+    # The API's vCPU count (machineTypes.get) decides over the name's.
+    assert machine_type_change_problems("c3-standard-88", "c3-standard-176", extreme, vcpus=8) != []
+    assert machine_type_change_problems("c3-standard-88", "c3-standard-8", extreme) == [
+        "machine_type: c3-standard-8 cannot take the instance's boot disk web-1 of type hyperdisk-extreme: "
+        "hyperdisk-extreme needs a C3 machine of at least 88 vCPUs (c3-standard-8 has 8); keep a machine type "
+        "that takes it"]
+    # An instance of a series the catalog does not know is the API's to judge.
+    assert machine_type_change_problems("n2-standard-4", "n2d-standard-4", boot) == []
 
 
 SAPPHIRE_ZONE = {"name": "us-central1-a", "availableCpuPlatforms": ["Intel Sapphire Rapids", "AMD Milan"]}
