@@ -48,7 +48,8 @@ def collections_path():
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that start test hosts first, then the other integration tests, then the rest, each in collected order.
+    """Tests that start test hosts or mostly wait (marker ``waits``) first, then the other integration tests,
+    then the rest, each in collected order.
 
     Longest first: the test-host modules take minutes each (mostly waiting
     on hosts and SSH), the integration modules (ansible-playbook runs,
@@ -64,7 +65,7 @@ def pytest_collection_modifyitems(items):
         return bool(limit and limit.args and limit.args[0] >= TEST_HOST_TIMEOUT_SECONDS)
 
     def longest_first(item):
-        if starts_hosts(item):
+        if starts_hosts(item) or item.get_closest_marker("waits"):
             return 0
         return 1 if item.get_closest_marker("integration") else 2
 

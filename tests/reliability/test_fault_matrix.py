@@ -16,7 +16,9 @@ from tests.reliability.fault_matrix import (
     FAULTS, FAULTS_BY_NAME, WRITE_PATHS, Case, MatrixRun, judge, module_environment,
     wait_for_emulator_quiet)
 
-pytestmark = pytest.mark.integration
+# Minutes of waiting on one worker (its cases run one after another, the emulator delaying them):
+# started with the test-host modules, so that other modules fill the cores meanwhile.
+pytestmark = [pytest.mark.integration, pytest.mark.waits]
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[fault.name for fault in FAULTS])

@@ -1,6 +1,7 @@
 """Backoff and retry logic, with a fake clock: no test waits."""
 
 import itertools
+import threading
 
 import pytest
 from hypothesis import example, given, settings
@@ -154,8 +155,7 @@ def test_deadline_counts_down_with_the_clock():
 
 
 def test_a_deadline_held_back_comes_earlier_for_this_thread_only_and_while_held():
-    import threading
-    clock = FakeClock()
+    clock = SteppedClock()
     deadline = Deadline(30, clock=clock)
     seen_elsewhere = []
     with deadline.holding_back(10):
