@@ -50,10 +50,10 @@ help:
 	@echo "make compat sanity, unit and key integration tests under ansible-core $(COMPAT_CORES)"
 	@echo "make clean  remove build output (keeps .venv)"
 
-# pytest and molecule run at the same time: apart, each left a core idle
-# for long stretches (pytest waits on hosts and SSH, a QEMU scenario keeps
-# one core busy); one after the other they took 44 min, together 34.
-# --output-sync keeps each one's output together.
+# pytest and molecule run at the same time: molecule is mostly the QEMU VM
+# of harden-vm, which keeps about one core busy, while pytest often waits on
+# hosts, SSH and the emulator; together they fill both cores (docs/testing.md
+# gives the time of each). --output-sync keeps each one's output together.
 test: setup build install sanity lint docs-lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target pytest molecule
 	@echo "make test: every stage passed"
