@@ -229,6 +229,7 @@ def test_an_existing_vm_that_is_not_tdx_fails_clearly_unless_recreate(gce):
 
 
 def test_machine_type_cannot_change_on_a_running_vm(gce):
+    """Refused before any write; the fix offered is a stop (state or allow_stopping_for_update), never a recreate."""
     gce.run([instance_task(name="tdx-size")])
     since = gce.mark()
     refused = gce.run([instance_task(name="tdx-size", machine_type="c3-standard-8")])
@@ -236,6 +237,8 @@ def test_machine_type_cannot_change_on_a_running_vm(gce):
     message = refused.result("create")["msg"]
     assert "machine_type is c3-standard-4, the task asks for c3-standard-8" in message
     assert "state: stopped" in message
+    assert "allow_stopping_for_update: true" in message
+    assert "recreate" not in message, message
     assert gce.writes(since) == []
 
 

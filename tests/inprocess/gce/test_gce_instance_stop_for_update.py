@@ -116,18 +116,6 @@ def test_recreate_does_not_delete_an_instance_that_differs_only_in_machine_type(
     assert machine_type_of(gce, "tdx-keep-disk") == "c3-standard-8"
 
 
-def test_the_refusal_of_a_machine_type_change_while_running_suggests_the_stop_not_a_recreate(gce):
-    assert gce.run([instance_task(name="tdx-running")]).status("create") == "changed"
-    since = gce.mark()
-    refused = gce.run([instance_task(name="tdx-running", machine_type="c3-standard-8")])
-    assert refused.status("create") == "failed"
-    message = refused.result("create")["msg"]
-    assert "machine_type is c3-standard-4, the task asks for c3-standard-8" in message
-    assert "allow_stopping_for_update: true" in message
-    assert "recreate" not in message, message
-    assert gce.writes(since) == []
-
-
 def test_a_machine_type_too_small_for_the_boot_disk_type_is_refused_before_the_stop(gce):
     big = dict(name="tdx-extreme", machine_type="c3-standard-88", boot_disk_type="hyperdisk-extreme",
                boot_disk_size_gb=64)
