@@ -19,6 +19,9 @@ description:
     refused. The entry is removed again in every case, also when the request fails.
   - Checks that the quote carries the report data it was asked for, decodes its header and body with the
     same decoder as the P(confidential.tdx.tdx_quote#filter) filter, and returns the quote as base64.
+  - Also returns the TDX event log (the CCEL ACPI table and its log area) as base64, for
+    M(confidential.tdx.quote_verify) to replay against the quote's RTMRs. A guest without one is not an error:
+    RV(event_log) is then null and RV(event_log_reason) says why.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
@@ -34,6 +37,12 @@ options:
         C(/sys/kernel/config).
     type: path
     default: /sys/kernel/config/tsm/report
+  acpi_tables_dir:
+    description:
+      - Where the kernel shows the ACPI tables; the TDX event log is read from C(CCEL) and C(data/CCEL) in it.
+        Change it only where sysfs is mounted somewhere else.
+    type: path
+    default: /sys/firmware/acpi/tables
 extends_documentation_fragment:
   - confidential.tdx.attributes
   - confidential.tdx.attributes.guest
@@ -212,6 +221,27 @@ generation:
   returned: success
   type: int
   sample: 1
+event_log:
+  description:
+    - The TDX event log, the CCEL log area (C(/sys/firmware/acpi/tables/data/CCEL)), base64-encoded; give it to
+      M(confidential.tdx.quote_verify) as O(confidential.tdx.quote_verify#module:event_log).
+    - Null when the guest shows none or it cannot be read; RV(event_log_reason) says which.
+  returned: success
+  type: str
+  sample: AQAAAAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAU3BlYyBJRCBFdmVudDAzAAAAAAAAAgACAQAAAAwAMAAA...
+event_log_table:
+  description:
+    - The CCEL ACPI table (C(/sys/firmware/acpi/tables/CCEL)), base64-encoded; it says where the log area is and
+      how long. Null when absent or unreadable (RV(event_log_reason) says which).
+  returned: success
+  type: str
+  sample: Q0NFTDgAAAAB...
+event_log_reason:
+  description: Why RV(event_log) or RV(event_log_table) is null; null when both were read.
+  returned: success
+  type: str
+  sample: "no CCEL event log: /sys/firmware/acpi/tables/data/CCEL does not exist; this guest's firmware or
+    kernel shows no TDX event log"
 """
 
 import base64
@@ -219,6 +249,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.ccel import DEFAULT_ACPI_TABLES_DIR, read_event_log
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote
@@ -230,6 +261,7 @@ def main():
         argument_spec=dict(
             report_data=dict(type="str"),
             tsm_report_dir=dict(type="path", default=DEFAULT_REPORT_DIR),
+            acpi_tables_dir=dict(type="path", default=DEFAULT_ACPI_TABLES_DIR),
         ),
         supports_check_mode=True,
     )
@@ -256,6 +288,7 @@ def main():
         decoded=decoded,
         provider=facts["provider"],
         generation=facts["generation"],
+        **read_event_log(module.params["acpi_tables_dir"])
     )
 
 

@@ -218,3 +218,58 @@ def test_bad_report_data_fails_naming_the_argument(tmp_path, value):
     assert result.failed
     assert result["msg"].startswith("report_data must be")
     assert os.listdir(str(tmp_path)) == []
+
+
+# --- The event log (CCEL), read beside the quote ---------------------------------
+
+def ccel_tables(tmp_path, table=b"CCEL table bytes", data=b"CCEL log area bytes"):
+    """A folder laid out as /sys/firmware/acpi/tables: CCEL and data/CCEL (either left out when None)."""
+    folder = tmp_path / "tables"
+    (folder / "data").mkdir(parents=True)
+    if table is not None:
+        (folder / "CCEL").write_bytes(table)
+    if data is not None:
+        (folder / "data" / "CCEL").write_bytes(data)
+    return str(folder)
+
+
+@needs_fuse
+def test_the_event_log_and_its_table_are_returned_as_base64(tsm, tmp_path):
+    path, _ = tsm()
+    tables = ccel_tables(tmp_path)
+    result = run_module(guest_quote.main, {"tsm_report_dir": path, "acpi_tables_dir": tables}, check_mode=True)
+    assert not result.failed, result.get("msg")
+    assert base64.b64decode(result["event_log"]) == b"CCEL log area bytes"
+    assert base64.b64decode(result["event_log_table"]) == b"CCEL table bytes"
+    assert result["event_log_reason"] is None
+
+
+@needs_fuse
+def test_a_guest_without_an_event_log_still_gives_its_quote_and_says_why(tsm, tmp_path):
+    path, _ = tsm()
+    result = run_module(guest_quote.main, {"tsm_report_dir": path, "acpi_tables_dir": str(tmp_path / "none")})
+    assert not result.failed, result.get("msg")
+    assert result["quote"]
+    assert result["event_log"] is None and result["event_log_table"] is None
+    assert result["event_log_reason"].startswith("no CCEL event log: %s does not exist"
+                                                 % (tmp_path / "none" / "data" / "CCEL"))
+
+
+def test_a_missing_table_beside_a_log_nulls_the_table_alone(tmp_path):
+    from ansible_collections.confidential.tdx.plugins.module_utils.tdx.ccel import read_event_log
+
+    found = read_event_log(ccel_tables(tmp_path, table=None))
+    assert base64.b64decode(found["event_log"]) == b"CCEL log area bytes"
+    assert found["event_log_table"] is None
+    assert found["event_log_reason"] == "no CCEL table: %s does not exist" % (tmp_path / "tables" / "CCEL")
+
+
+def test_an_unreadable_log_is_null_naming_the_error(tmp_path):
+    from ansible_collections.confidential.tdx.plugins.module_utils.tdx.ccel import read_event_log
+
+    tables = ccel_tables(tmp_path, data=None)
+    os.mkdir(os.path.join(tables, "data", "CCEL"))  # read() fails on it, as on a file root alone may read
+    found = read_event_log(tables)
+    assert found["event_log"] is None and found["event_log_table"] is not None
+    assert found["event_log_reason"].startswith("no CCEL event log: %s cannot be read (EISDIR)"
+                                                % os.path.join(tables, "data", "CCEL"))
