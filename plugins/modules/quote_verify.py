@@ -27,6 +27,10 @@ description:
   - "Policy on the TD body: expected measurements, TD attributes, XFAM, minimum TEE_TCB_SVN (O(policy))."
   - "Freshness: the report data must equal SHA-512(O(nonce) || O(user_data)), recomputed here, or
     O(report_data); any other value is refused as a replayed or stale quote, or a quote from another host."
+  - "Event log: with O(event_log) (the host's CCEL log, RV(confidential.tdx.guest_quote#module:event_log)), the
+    log is read, its events named, and replayed into RTMR0-3; a log that is malformed, whose text does not match
+    its digests, or that does not reproduce the quote's RTMRs is refused (problems starting C(event log:)). The
+    replayed events are then checked against the policy's C(events), the digests allowed per boot component."
   - A quote is RV(verified) only when no check failed. Refused quotes do not fail the task; read RV(verified) and
     RV(problems). The task fails only for bad arguments.
   - The batch form O(quotes) verifies the quotes of many hosts in one run, reading each collateral file once.
@@ -42,7 +46,8 @@ options:
     description:
       - A batch of quotes, one entry per host, as a list of entries or a dictionary of name to entry.
       - "Each entry has C(name) (given by the dictionary key in the dictionary form), C(quote) (base64),
-        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at) and C(collateral), with the
+        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at), C(collateral), C(event_log) and
+        C(event_log_table), with the
         meaning of the options of the same names for that entry."
       - An entry without a quote is refused with that reason (the host gave none), the batch goes on.
     type: raw
@@ -77,6 +82,18 @@ options:
     description:
       - Hex bytes hashed after O(nonce) into the report data (for example a key the guest binds to the quote).
     type: str
+  event_log:
+    description:
+      - The host's TDX event log, the CCEL log area as base64 (RV(confidential.tdx.guest_quote#module:event_log)).
+        It must replay to the quote's RTMR0-3; RV(event_log) then lists its events.
+      - Without it, a policy with C(events) refuses the quote.
+      - Mutually exclusive with O(quotes), whose entries have a key of this name.
+    type: str
+  event_log_table:
+    description:
+      - The host's CCEL ACPI table as base64 (RV(confidential.tdx.guest_quote#module:event_log_table)); when given,
+        it must be a TDX CCEL table whose log area holds O(event_log).
+    type: str
   policy:
     description:
       - What a verified quote must show. Keys not given keep their default.
@@ -93,6 +110,12 @@ options:
       - "C(allow_dynamic_platform), C(allow_cached_keys), C(allow_smt): whether a platform whose PCK certificate
         has these flags passes; all default to true because cloud TDs (Google Cloud C3) have them set, see
         docs/attestation.md."
+      - "C(events): the digests allowed per boot component of the event log, a dictionary of component to one
+        SHA-384 digest (96 hex digits) or a list of them. The components are C(secure_boot), C(secure_boot_pk),
+        C(secure_boot_kek), C(secure_boot_db), C(secure_boot_dbx), C(shim), C(bootloader), C(grub),
+        C(grub_config), C(kernel), C(initrd), C(kernel_cmdline) (RV(event_log.events) shows each event's). Every
+        event of a component named must have an allowed digest, and the log must have one; a quote without
+        O(event_log) is refused. The role confidential.tdx.verify learns them from one reference host."
     type: dict
   testing_root_ca:
     description:
@@ -263,6 +286,30 @@ refused:
   returned: with O(quotes)
   type: list
   elements: str
+event_log:
+  description:
+    - The event log step, null without O(event_log) (or when the quote could not be parsed).
+  returned: with O(quote)
+  type: dict
+  contains:
+    replayed:
+      description: Whether the log was read and reproduced the quote's RTMR0-3.
+      type: bool
+    rtmrs:
+      description: RTMR0-3 as the replay gives them (hex); null when the log was refused.
+      type: list
+      elements: str
+    events:
+      description:
+        - Each record of the log, C(index) (0 is the Spec ID header), C(rtmr) (0-3, null when not extended),
+          C(type) (C(EV_IPL), ...), C(name) (a label read from the log), C(component) (the boot component a
+          policy's C(events) pins, else null), C(digest) (SHA-384, hex).
+        - C(text) is what the event measured, only where its digest was checked to cover it (else null).
+      type: list
+      elements: dict
+      sample:
+        - {index: 25, rtmr: 2, type: EV_IPL, name: kernel command line (grub), component: kernel_cmdline,
+           digest: 5b1e..., text: /boot/vmlinuz root=/dev/sda1 ro console=ttyS0}
 policy:
   description: The policy applied, every key with its value (the defaults filled in).
   returned: always
@@ -296,10 +343,13 @@ def main():
             nonce=dict(type="str"),
             user_data=dict(type="str"),
             policy=dict(type="dict"),
+            event_log=dict(type="str"),
+            event_log_table=dict(type="str"),
             testing_root_ca=dict(type="path"),
         ),
         mutually_exclusive=[("quote", "quotes"), ("collateral", "collateral_dir"), ("report_data", "nonce"),
-                            ("quotes", "nonce"), ("quotes", "report_data"), ("quotes", "user_data")],
+                            ("quotes", "nonce"), ("quotes", "report_data"), ("quotes", "user_data"),
+                            ("quotes", "event_log"), ("quotes", "event_log_table")],
         required_one_of=[("quote", "quotes")],
         supports_check_mode=True,
     )
@@ -336,12 +386,14 @@ def main():
         module.fail_json(msg=str(exc))
     common = dict(changed=False, root=root.sha256, root_is_intel=root.is_intel, policy=policy.describe())
     if entries is None:
-        result = verifier.verify(params["quote"], expected, default_at)
+        result = verifier.verify(params["quote"], expected, default_at, event_log=params["event_log"],
+                                 event_log_table=params["event_log_table"])
         result.update(common)
         module.exit_json(**result)
     verdicts = {}
     for entry in entries:
-        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral)
+        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
+                                               event_log=entry.event_log, event_log_table=entry.event_log_table)
     refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
     module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, **common)
 

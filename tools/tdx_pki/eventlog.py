@@ -354,3 +354,34 @@ def direct_boot_log(cmdline="console=hvc0", initrd=b"initrd"):
     builder.linux_tag(LINUX_LOAD_OPTIONS_TAG, "LOADED_IMAGE::LoadOptions", ucs2(cmdline))
     builder.linux_tag(LINUX_INITRD_TAG, "Linux initrd", initrd)
     return exit_boot_services(builder)
+
+
+UBUNTU_CMDLINE = "/boot/vmlinuz root=LABEL=cloudimg-rootfs ro console=ttyS0 nvme_core.io_timeout=4294967295"
+
+
+def ubuntu_boot_log(kernel_version="6.8.0-1015-gcp", cmdline=UBUNTU_CMDLINE):
+    """An Ubuntu cloud image booting on Google Cloud with Secure Boot: shim, grub, kernel, initrd, command line.
+
+    grub boots /boot/vmlinuz and /boot/initrd.img, the links Ubuntu points at
+    the newest kernel, so a kernel update changes the kernel's and the
+    initrd's contents (their digests) and nothing else in the log.
+    """
+    return grub_boot_log(kernel=b"vmlinuz-" + kernel_version.encode(), initrd=b"initrd.img-" + kernel_version.encode(),
+                         cmdline=cmdline)
+
+
+def altered_kernel_cmdline(raw, extra=" init=/bin/sh"):
+    """``raw`` with ``extra`` added to grub's kernel command line event, its digest made to match the new text.
+
+    The log reads as well formed and honest about its text, but no longer
+    replays to the RTMR2 of the boot it came from: what a host that lies
+    about its boot would send.
+    """
+    header, records, _ = split_log(raw)
+    prefix = b"kernel_cmdline: "
+    for index, record in enumerate(records):
+        if record.event_type == EV_IPL and record.data.startswith(prefix):
+            text = record.data[len(prefix):].rstrip(b"\x00") + extra.encode()
+            records[index] = record.with_(data=prefix + text + b"\x00", digest=sha384(text))
+            return join_log(header, records)
+    raise ValueError("the log has no kernel_cmdline event to alter")

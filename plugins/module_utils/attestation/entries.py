@@ -5,7 +5,8 @@
 """quote_verify's input: one quote or a batch of per-host entries, checked before anything is verified.
 
 A batch is a list of entries or a dict of name -> entry; each entry is
-``{name, quote, nonce | report_data, user_data, verify_at, collateral}``.
+``{name, quote, nonce | report_data, user_data, verify_at, collateral,
+event_log, event_log_table}``.
 Bad values fail the task in one line naming the entry and key; a missing
 or empty quote is not a bad argument but a refused quote (a host that gave
 none), so it becomes that entry's problem.
@@ -18,7 +19,8 @@ __metaclass__ = type
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import expectation
 
-ENTRY_KEYS = ("name", "quote", "nonce", "user_data", "report_data", "verify_at", "collateral")
+ENTRY_KEYS = ("name", "quote", "nonce", "user_data", "report_data", "verify_at", "collateral", "event_log",
+              "event_log_table")
 
 
 class EntryError(ValueError):
@@ -26,12 +28,14 @@ class EntryError(ValueError):
 
 
 class Entry:
-    def __init__(self, name, quote, expected, verify_at, collateral):
+    def __init__(self, name, quote, expected, verify_at, collateral, event_log=None, event_log_table=None):
         self.name = name
         self.quote = quote
         self.expected = expected
         self.verify_at = verify_at
         self.collateral = collateral
+        self.event_log = event_log
+        self.event_log_table = event_log_table
 
 
 def verify_at_of(text, key):
@@ -50,7 +54,7 @@ def _entry(where, given, default_at, name=None):
     quote = given.get("quote")
     if quote is not None and not isinstance(quote, str):
         raise EntryError("%s.quote: must be base64 text as guest_quote returns it, got %s" % (where, type(quote).__name__))
-    for key in ("nonce", "user_data", "report_data", "verify_at", "collateral"):
+    for key in ("nonce", "user_data", "report_data", "verify_at", "collateral", "event_log", "event_log_table"):
         if given.get(key) is not None and not isinstance(given[key], str):
             raise EntryError("%s.%s: must be a string, got %s" % (where, key, type(given[key]).__name__))
     try:
@@ -58,7 +62,8 @@ def _entry(where, given, default_at, name=None):
         at = verify_at_of(given.get("verify_at"), where + ".verify_at")
     except ValueError as exc:
         raise EntryError(str(exc))
-    return Entry(name, quote, expected, at if at is not None else default_at, given.get("collateral"))
+    return Entry(name, quote, expected, at if at is not None else default_at, given.get("collateral"),
+                 given.get("event_log"), given.get("event_log_table"))
 
 
 def batch_entries(quotes, default_at):

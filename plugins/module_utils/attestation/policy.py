@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog_components import COMPONENTS
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import hex_bytes
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.attributes import (
     DEBUG,
@@ -45,7 +46,7 @@ MEASUREMENT_SIZE = 48
 EXACT_REGISTERS = ("mrconfigid", "mrowner", "mrownerconfig", "rtmr0", "rtmr1", "rtmr2", "rtmr3")
 POLICY_KEYS = ("mrtd",) + EXACT_REGISTERS + (
     "xfam", "allowed_attributes", "min_tee_tcb_svn", "tcb_statuses", "refused_advisories", "tcb_grace_period",
-    "allow_dynamic_platform", "allow_cached_keys", "allow_smt", "min_tcb_eval_data_number")
+    "allow_dynamic_platform", "allow_cached_keys", "allow_smt", "min_tcb_eval_data_number", "events")
 
 # Cloud TDs (Google Cloud C3 among them) are multi-package platforms whose
 # PCK certificate says dynamic platform, cached keys and SMT: allowed by
@@ -98,6 +99,7 @@ class Policy:
         self.tcb_grace_period = 0
         self.platform_flags = dict(DEFAULT_PLATFORM_FLAGS)
         self.min_tcb_eval_data_number = None
+        self.events = {}  # boot component -> allowed SHA-384 digests (eventlog_step.py checks them)
 
     def describe(self):
         """The policy as the result reports it; given back as ``policy``, it is the same policy."""
@@ -110,6 +112,8 @@ class Policy:
             described["mrtd"] = list(self.mrtd)
         described.update(self.registers)
         described.update(self.platform_flags)
+        if self.events:
+            described["events"] = {component: list(digests) for component, digests in self.events.items()}
         return described
 
 
@@ -170,7 +174,27 @@ def policy_from(given):
             policy.platform_flags[flag] = _bool(flag, given[flag])
     if given.get("min_tcb_eval_data_number") is not None:
         policy.min_tcb_eval_data_number = _count("min_tcb_eval_data_number", given["min_tcb_eval_data_number"])
+    if given.get("events") is not None:
+        policy.events = _events(given["events"])
     return policy
+
+
+def _events(given):
+    """{component: [hex digest]} from the policy's ``events``; PolicyError naming the component."""
+    if not isinstance(given, dict) or not given:
+        raise PolicyError("policy.events: must be a non-empty dictionary of boot component: SHA-384 digest (or a "
+                          "list of them); the components are %s" % ", ".join(COMPONENTS))
+    events = {}
+    for component, value in given.items():
+        if component not in COMPONENTS:
+            raise PolicyError("policy.events.%s: not a boot component; the components are %s"
+                              % (component, ", ".join(COMPONENTS)))
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            raise PolicyError("policy.events.%s: an empty list allows no %s; leave the component out to allow any"
+                              % (component, component))
+        events[component] = [_hex("events.%s" % component, item, MEASUREMENT_SIZE) for item in values]
+    return events
 
 
 def dcap_policy(dcap, policy, now):

@@ -35,6 +35,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap 
     dcap_words,
     named_problem,
 )
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog_step import event_log_step
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import body_problems, dcap_policy
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
@@ -204,13 +205,17 @@ class Verifier:
                 claims = None
         return claims, [problem]
 
-    def verify(self, quote, expected=None, verify_at=None, collateral_path=None):
-        """The verdict on one quote (base64 text or bytes): a result dict with ``verified`` and ``problems``."""
+    def verify(self, quote, expected=None, verify_at=None, collateral_path=None, event_log=None, event_log_table=None):
+        """The verdict on one quote (base64 text or bytes): a result dict with ``verified`` and ``problems``.
+
+        ``event_log`` and ``event_log_table`` are the host's CCEL data and table (base64), replayed by eventlog_step.py.
+        """
         at = timestamps.now() if verify_at is None else verify_at
         result = {"verified": False, "verify_at": timestamps.iso(at), "root": self.root.sha256,
                   "root_is_intel": self.root.is_intel, "tcb_status": None, "advisory_ids": [], "fmspc": None,
                   "ca": None, "quote": None, "quote_sha256": None, "collateral": None, "platform": None,
                   "tcb_eval_data_number": None, "report_data_checked": expected is not None}
+        result["event_log"] = None  # set by the event-log step once the quote is parsed
         raw, problem = quote_bytes(quote)
         if problem:
             result["problems"] = [problem]
@@ -243,6 +248,8 @@ class Verifier:
                     result.update(summary)
         problems.extend(body_problems(decoded, self.policy))
         problems.extend(freshness_problems(expected, decoded))
+        result["event_log"], log_problems = event_log_step(decoded, event_log, event_log_table, self.policy)
+        problems.extend(log_problems)
         result["problems"] = problems
         result["verified"] = not problems
         return result

@@ -1,5 +1,6 @@
 """quote_verify through the module harness: its arguments, forms and result keys (the refusals: tests/reliability)."""
 
+import base64
 import hashlib
 
 import pytest
@@ -141,3 +142,35 @@ def test_a_controller_without_dcap_qvl_is_told_what_to_install(evidence, monkeyp
                         missing)
     result = run_module(quote_verify.main, base(evidence))
     assert result.failed and "pip install dcap-qvl==0.7.0" in result["msg"] and "\n" not in result["msg"]
+
+
+def test_the_event_log_is_replayed_per_quote_and_per_batch_entry(tmp_path_factory):
+    from tdx_pki import eventlog as logs  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
+
+    boot = logs.ubuntu_boot_log()
+    rtmrs = dict(("rtmr%d" % index, value) for index, value in enumerate(boot.rtmrs()))
+    booted = pki_evidence(tmp_path_factory.mktemp("booted"), body=tdx_pki.TdBody().with_(**rtmrs))
+    log = base64.b64encode(boot.to_bytes()).decode()
+    altered = base64.b64encode(logs.altered_kernel_cmdline(boot.to_bytes())).decode()
+    table = base64.b64encode(logs.ccel_table(len(boot.to_bytes()))).decode()
+    one = run_module(quote_verify.main, base(booted, event_log=log, event_log_table=table), check_mode=True)
+    assert one["verified"], one["problems"]
+    assert one["event_log"]["replayed"] and one["event_log"]["rtmrs"] == one["quote"]["rtmr"]
+    kernel = [event for event in one["event_log"]["events"] if event["component"] == "kernel"][0]
+    assert run_module(quote_verify.main, base(booted))["event_log"] is None
+    batch = run_module(quote_verify.main, {
+        "quotes": [{"name": "good", "quote": booted.quote_b64, "event_log": log, "event_log_table": table},
+                   {"name": "altered", "quote": booted.quote_b64, "event_log": altered},
+                   {"name": "silent", "quote": booted.quote_b64}],
+        "policy": {"events": {"kernel": kernel["digest"]}},
+        "collateral": booted.collateral, "verify_at": booted.verify_at, "testing_root_ca": booted.root})
+    assert batch["refused"] == ["altered", "silent"]
+    assert batch["policy"]["events"] == {"kernel": [kernel["digest"]]}
+    assert batch["verdicts"]["good"]["event_log"]["replayed"] is True
+    assert batch["verdicts"]["altered"]["problems"][0].startswith(
+        "event log: the event log does not reproduce the quote's RTMR2")
+    assert batch["verdicts"]["silent"]["problems"] == ["event log: the policy names events but the host gave no "
+                                                       "event log"]
+    bad = run_module(quote_verify.main, {"quotes": [{"name": "a", "quote": booted.quote_b64, "event_log": 5}],
+                                         "collateral": booted.collateral, "testing_root_ca": booted.root})
+    assert bad.failed and bad["msg"] == "quotes[0].event_log: must be a string, got int"

@@ -81,6 +81,12 @@ def test_tee_tcb_svn_is_compared_component_by_component():
     ({"tcb_grace_period": -1}, "policy.tcb_grace_period"),
     ({"allow_smt": "yes"}, "policy.allow_smt"),
     ({"min_tee_tcb_svn": "00"}, "policy.min_tee_tcb_svn"),
+    ({"events": ["kernel"]}, "policy.events: must be a non-empty dictionary of boot component"),
+    ({"events": {}}, "policy.events: must be a non-empty dictionary of boot component"),
+    ({"events": {"vmlinuz": "ab" * 48}}, "policy.events.vmlinuz: not a boot component; the components are "
+                                         "secure_boot, "),
+    ({"events": {"kernel": "ab" * 32}}, "policy.events.kernel: must be 48 bytes (96 hex digits), got 32 bytes"),
+    ({"events": {"initrd": []}}, "policy.events.initrd: an empty list allows no initrd"),
 ])
 def test_a_bad_policy_is_refused_in_one_line_naming_the_key(given, names):
     with pytest.raises(PolicyError) as error:
@@ -89,7 +95,8 @@ def test_a_bad_policy_is_refused_in_one_line_naming_the_key(given, names):
 
 
 @pytest.mark.parametrize("given", [None, {"mrtd": MRTD, "rtmr0": "a0" * 48, "tcb_statuses": ["UpToDate", "OutOfDate"],
-                                          "tcb_grace_period": 86400, "allow_smt": False}])
+                                          "tcb_grace_period": 86400, "allow_smt": False,
+                                          "events": {"kernel": ["AB" * 48, "cd" * 48], "secure_boot": "ef" * 48}}])
 def test_the_described_policy_given_back_is_the_same_policy(given):
     described = policy_from(given).describe()
     assert policy_from(described).describe() == described

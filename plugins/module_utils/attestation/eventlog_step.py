@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""quote_verify's event-log step: replay the host's log into the quote's RTMRs, then check the policy's events.
+
+Runs after the quote is parsed, on the RTMRs the quote signs. A log that is
+malformed, lies about its text, or does not reproduce the quote's RTMR0-3 is
+refused with one ``event log: ...`` problem; a replayed log is then checked
+against ``policy.events`` (component -> allowed digests), one
+``event COMPONENT: ...`` problem per component that differs. A policy that
+names events refuses a host that gave no log: without the log, nothing says
+what its RTMRs measured.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog import (
+    EventLogRefused,
+    event_log_from_base64,
+    verify_event_log,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog_components import components_of
+
+NO_LOG = "event log: the policy names events but the host gave no event log"
+
+
+def event_summary(event, component):
+    """One event as the result shows it; ``text`` only where the digest was checked to cover it."""
+    return {"index": event.record, "rtmr": event.register, "type": event.type_name, "name": event.name,
+            "component": component, "digest": event.digest.hex(), "text": event.text if event.measured else None}
+
+
+def _allowed(digests):
+    return digests[0] if len(digests) == 1 else "one of " + ", ".join(digests)
+
+
+def event_problems(summaries, wanted):
+    """One line per component of ``wanted`` ({component: [hex]}) the replayed events do not match."""
+    problems = []
+    for component, digests in wanted.items():
+        found = [event for event in summaries if event["component"] == component]
+        if not found:
+            problems.append("event %s: expected %s, the log has no %s event" % (component, _allowed(digests), component))
+        for event in found:
+            if event["digest"] not in digests:
+                problems.append("event %s: expected %s, log has %s (record %d, RTMR%d)"
+                                % (component, _allowed(digests), event["digest"], event["index"], event["rtmr"]))
+    return problems
+
+
+def event_log_step(decoded, event_log, event_log_table, policy):
+    """(the result's ``event_log``, problems) for the parsed quote ``decoded`` and the host's base64 log and table."""
+    wanted = getattr(policy, "events", None) or {}
+    if event_log is None:
+        return None, [NO_LOG] if wanted else []
+    refused = {"replayed": False, "events": [], "rtmrs": None}
+    try:
+        data = event_log_from_base64(event_log)
+        table = None if event_log_table is None else event_log_from_base64(event_log_table)
+        log = verify_event_log(data, decoded["rtmr"], table=table)
+    except EventLogRefused as exc:
+        return refused, ["event log: %s" % exc]
+    components = components_of(log.events)
+    summaries = [event_summary(event, component) for event, component in zip(log.events, components)]
+    summary = {"replayed": True, "events": summaries, "rtmrs": [value.hex() for value in log.rtmrs]}
+    return summary, event_problems(summaries, wanted)
