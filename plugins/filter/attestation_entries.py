@@ -12,7 +12,8 @@ short_description: The batch of M(confidential.tdx.quote_verify) entries for a p
 version_added: 0.2.0
 description:
   - Builds the O(confidential.tdx.quote_verify#module:quotes) dictionary for a list of hosts, one entry per host
-    with the quote the host returned, the nonce the controller chose for it and the user data.
+    with the quote the host returned, the nonce the controller chose for it and the user data, and the host's
+    event log (CCEL data and table) when it gave one, for M(confidential.tdx.quote_verify) to replay.
   - A host whose quote task gave no quote gets an entry without one, which M(confidential.tdx.quote_verify)
     refuses as a host that gave none; the reason the host gave stays in its registered result.
   - Used by the P(confidential.tdx.verify#role) role; one template for the batch instead of a task per host.
@@ -57,7 +58,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: Host name to entry (C(nonce), C(quote) when the host gave one, C(user_data) when given).
+  description: Host name to entry (C(nonce), C(quote) when the host gave one, C(user_data) when given,
+    C(event_log) and C(event_log_table) when the host gave them).
   type: dict
 """
 
@@ -75,6 +77,9 @@ def attestation_entries(hosts, hostvars, nonces, user_data="", result_name="veri
             entry["user_data"] = user_data
         if result.get("quote"):
             entry["quote"] = result["quote"]
+        for key in ("event_log", "event_log_table"):
+            if result.get(key):
+                entry[key] = result[key]
         entries[host] = entry
     return entries
 

@@ -19,6 +19,15 @@ def test_each_host_gets_its_own_nonce_and_the_quote_it_gave():
                        "b": {"nonce": "22" * 32, "user_data": "beef"}}
 
 
+def test_the_event_log_and_its_table_go_with_the_quote_when_the_host_gave_them():
+    hostvars = {"a": {"verify_guest_quote": {"quote": "QUJD", "event_log": "TE9H", "event_log_table": "VEFC"}},
+                "b": {"verify_guest_quote": {"quote": "QUJD", "event_log": None, "event_log_table": None,
+                                             "event_log_reason": "no CCEL event log: ..."}}}
+    entries = attestation_entries(["a", "b"], hostvars, NONCES)
+    assert entries == {"a": {"nonce": "11" * 32, "quote": "QUJD", "event_log": "TE9H", "event_log_table": "VEFC"},
+                       "b": {"nonce": "22" * 32, "quote": "QUJD"}}
+
+
 def test_a_host_without_a_registered_quote_still_gets_an_entry_and_no_user_data_key_when_empty():
     assert attestation_entries(["a"], {"a": {}}, NONCES) == {"a": {"nonce": "11" * 32}}
 
