@@ -2,6 +2,7 @@
 
     python -m tools.tsm_standin serve --control DIR --mountpoint DIR
     python -m tools.tsm_standin replay --control DIR on|off
+    python -m tools.tsm_standin eventlog --control DIR genuine|altered
 
 ``tools/testhosts`` runs ``serve`` for a host started with ``--tsm-standin``;
 see docs/testing.md.
@@ -27,6 +28,10 @@ def build_parser():
     replay = sub.add_parser("replay", help="answer every request with the last quote served (on) or sign fresh ones (off)")
     replay.add_argument("--control", required=True, metavar="DIR")
     replay.add_argument("state", choices=["on", "off"])
+    log = sub.add_parser("eventlog", help="show the event log of the boot the quotes measure (genuine) or one "
+                                          "altered so it no longer replays to them (altered)")
+    log.add_argument("--control", required=True, metavar="DIR")
+    log.add_argument("state", choices=["genuine", "altered"])
     return parser
 
 
@@ -35,6 +40,12 @@ def main(argv=None):
     try:
         if args.command == "replay":
             control.set_replay(args.control, args.state == "on")
+            return 0
+        if args.command == "eventlog":
+            from . import eventlog
+
+            control.read_config(args.control)  # refuse a folder that is no stand-in's
+            eventlog.write(args.control, altered=args.state == "altered")
             return 0
         # Imported here: `replay` must work without mfusepy or the PKI.
         import mfusepy

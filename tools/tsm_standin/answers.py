@@ -3,8 +3,8 @@
 Every host gets its own PCK leaf (same platform, so one collateral serves the
 fleet, but its own key and serial, so one host can be revoked) and its own
 attestation key, made when its daemon starts; the TD body is the test PKI's
-default with the host's overrides (control.td_overrides) and the inblob as
-report data.
+default with the RTMRs of the event log the host shows (eventlog.py), the
+host's overrides (control.td_overrides) and the inblob as report data.
 """
 
 import json
@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import tdx_pki
 
-from . import control
+from . import control, eventlog
 
 
 def _platform(pki_dir):
@@ -38,11 +38,12 @@ class QuoteAnswer:
                                        % (config["pki_dir"], error))
         self.pck = self.pki.issue_pck(_platform(config["pki_dir"]))
         self.attestation_key = ec.generate_private_key(ec.SECP256R1())
+        eventlog.write(folder)
         control.write_identity(folder, {"pck_serial": self.pck.serial, "fmspc": self.pck.platform.fmspc,
                                         "pck_pem": self.pck.pem})
 
     def sign(self, inblob):
-        overrides = control.td_overrides(self.folder)
+        overrides = dict(eventlog.rtmr_overrides(), **control.td_overrides(self.folder))
         version = overrides.pop("version", 4)
         tdx15 = overrides.pop("tdx15", False)
         body = tdx_pki.TdBody(**overrides).with_(report_data=inblob)

@@ -126,3 +126,36 @@ def test_the_answer_signs_with_the_test_pki_and_replays_the_last_quote_when_swit
 def test_a_folder_without_config_is_refused_with_the_fix(tmp_path):
     with pytest.raises(control.ControlError, match="--tsm-standin PKI_DIR"):
         control.set_replay(str(tmp_path), True)
+
+
+def test_the_host_shows_an_event_log_its_quotes_replay_to_and_can_be_switched_to_an_altered_one(tmp_path):
+    pytest.importorskip("cryptography")
+    from tdx_pki import eventlog as logs
+    from tsm_standin.answers import QuoteAnswer
+
+    pki = str(tmp_path / "pki")
+    subprocess.run([sys.executable, "-m", "tools.tdx_pki", "init", pki], cwd=REPO, check=True, capture_output=True)
+    folder = str(tmp_path / "control")
+    control.write_config(folder, pki, "h1")
+    quote = QuoteAnswer(folder)(entry_over(b"\x01" * 64))
+    tables = os.path.join(folder, "acpi-tables")
+
+    def shown():
+        with open(os.path.join(tables, "data", "CCEL"), "rb") as data, open(os.path.join(tables, "CCEL"), "rb") as table:
+            return data.read(), table.read()
+
+    data, table = shown()
+    header, records, _ = logs.split_log(data)
+    rtmrs = b"".join(logs.replay(records))
+    assert quote[48 + 328:48 + 520] == rtmrs  # the body's RTMR0-3
+    assert table[:4] == b"CCEL" and len(data) == int.from_bytes(table[40:48], "little")
+    assert oct(os.stat(os.path.join(tables, "CCEL")).st_mode & 0o777) == "0o400"
+    switch = [sys.executable, "-m", "tools.tsm_standin", "eventlog", "--control", folder]
+    subprocess.run(switch + ["altered"], cwd=REPO, check=True, capture_output=True)
+    altered, _ = shown()
+    assert len(altered) == len(data)
+    changed = [index for index, value in enumerate(logs.replay(logs.split_log(altered)[1]))
+               if value != logs.replay(records)[index]]
+    assert changed == [2]  # grub's kernel command line, in RTMR2
+    subprocess.run(switch + ["genuine"], cwd=REPO, check=True, capture_output=True)
+    assert shown()[0] == data

@@ -1,0 +1,56 @@
+"""The TDX event log a stand-in host shows, and the RTMRs its quotes carry to match it.
+
+A real TD's firmware extends RTMR0-3 as it boots and logs each extend in the
+CCEL area; the quote then signs those RTMRs. The stand-in plays both sides:
+every host boots "the same Ubuntu image" (tdx_pki's ubuntu_boot_log), its
+quotes carry the RTMRs that log replays to (unless td.json overrides them),
+and the log and its ACPI table are files in the control folder, which
+tools/testhosts binds over the container's /sys/firmware/acpi/tables.
+
+``altered``: the served log gets ``init=/bin/sh`` added to grub's kernel
+command line, its digest made to match, so it is well formed and honest
+about its text but no longer replays to the quotes' RTMR2, as a host that
+lies about how it booted (the refused host of the demo).
+"""
+
+import os
+
+from tdx_pki import eventlog as logs
+
+TABLES = "acpi-tables"
+# 64 KiB: an area size real firmware uses (Google Cloud's is 256 KiB); the rest is 0xFF fill.
+AREA_SIZE = 64 * 1024
+
+
+def boot():
+    return logs.ubuntu_boot_log()
+
+
+def rtmr_overrides():
+    """The TD body fields of a quote from this boot: rtmr0..rtmr3 as the log replays them."""
+    return dict(("rtmr%d" % index, value.hex()) for index, value in enumerate(boot().rtmrs()))
+
+
+def served(altered=False):
+    """(CCEL data, CCEL table) as the guest reads them."""
+    data = boot().to_bytes(AREA_SIZE)
+    if altered:
+        data = logs.altered_kernel_cmdline(data)
+        data += b"\xff" * (AREA_SIZE - len(data))
+    return data, logs.ccel_table(AREA_SIZE)
+
+
+def tables_dir(folder):
+    return os.path.join(folder, TABLES)
+
+
+def write(folder, altered=False):
+    """Write CCEL and data/CCEL under the control folder's acpi-tables (replaced whole: a reader sees one or the other)."""
+    data, table = served(altered)
+    root = tables_dir(folder)
+    os.makedirs(os.path.join(root, "data"), mode=0o755, exist_ok=True)
+    for path, content in ((os.path.join(root, "CCEL"), table), (os.path.join(root, "data", "CCEL"), data)):
+        with open(path + ".tmp", "wb") as handle:
+            handle.write(content)
+        os.chmod(path + ".tmp", 0o400)  # as the kernel shows them: root alone reads the tables
+        os.replace(path + ".tmp", path)
