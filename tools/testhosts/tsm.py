@@ -11,6 +11,13 @@ The container's /sys is the kernel's sysfs, read-only, and this kernel has no
 configfs, so /sys/kernel/config cannot be made there. Inside the container a
 tmpfs is laid over /sys/kernel, every original entry is bound back onto it
 (read-only, as before), and config/tsm/report is made in it.
+
+The stand-in also writes the host's TDX event log (the CCEL table and data,
+tools/tsm_standin/eventlog.py) in its control folder's ``acpi-tables``; that
+folder is bound at ACPI_STAGING by nspawn and then over the container's
+/sys/firmware/acpi/tables, read-only, where a TD's kernel shows them. Bound,
+not copied: ``python -m tools.tsm_standin eventlog`` changes what the host
+shows while it runs.
 """
 
 import json
@@ -23,6 +30,7 @@ from . import inside, settings, system
 from .errors import TesthostsError
 
 STAGING = "/run/tsm-standin"
+ACPI_STAGING = "/run/tsm-standin-acpi"
 REPORT_DIR = "/sys/kernel/config/tsm/report"
 MOUNT_TIMEOUT = 30
 
@@ -48,6 +56,16 @@ mount -o remount,ro /sys/kernel
 umount --lazy "$keep"
 rmdir "$keep"
 umount --lazy "$1"
+# The event log: over the machine's own ACPI tables, which the container sees through sysfs.
+if [ ! -d /sys/firmware/acpi/tables ]; then
+    # No ACPI on this machine: a tmpfs over /sys/firmware makes the path.
+    mount -t tmpfs -o mode=0755,nosuid,nodev,noexec tsm-standin-sys-firmware /sys/firmware
+    mkdir -p /sys/firmware/acpi/tables
+    mount -o remount,ro /sys/firmware
+fi
+mount --bind "$2" /sys/firmware/acpi/tables
+mount -o remount,bind,ro /sys/firmware/acpi/tables
+umount --lazy "$2"
 """
 
 
@@ -100,7 +118,10 @@ def start(record, folder, pki_dir):
 
 def nspawn_arguments(record):
     standin = record.get("tsm_standin")
-    return ["--bind=%s:%s" % (standin["mountpoint"], STAGING)] if standin else []
+    if not standin:
+        return []
+    return ["--bind=%s:%s" % (standin["mountpoint"], STAGING),
+            "--bind=%s:%s" % (os.path.join(standin["control"], "acpi-tables"), ACPI_STAGING)]
 
 
 def _container_init(record):
@@ -117,7 +138,7 @@ def mount_in_container(record):
     # --pid too: mount and umount read /proc/self/mountinfo, and the container's
     # /proc shows only its own pid namespace.
     system.run(["nsenter", "--target", str(_container_init(record)), "--mount", "--pid", "--",
-                "/bin/sh", "-c", _MOUNT_SCRIPT, "tsm-standin", STAGING], capture=True)
+                "/bin/sh", "-c", _MOUNT_SCRIPT, "tsm-standin", STAGING, ACPI_STAGING], capture=True)
 
 
 def stop(record):
