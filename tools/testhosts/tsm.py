@@ -14,7 +14,7 @@ tmpfs is laid over /sys/kernel, every original entry is bound back onto it
 
 The stand-in also writes the host's TDX event log (the CCEL table and data,
 tools/tsm_standin/eventlog.py) in its control folder's ``acpi-tables``; that
-folder is bound at ACPI_STAGING by nspawn and then over the container's
+folder is bound at ACPI_STAGING by nspawn and then at the container's
 /sys/firmware/acpi/tables, read-only, where a TD's kernel shows them. Bound,
 not copied: ``python -m tools.tsm_standin eventlog`` changes what the host
 shows while it runs.
@@ -56,12 +56,14 @@ mount -o remount,ro /sys/kernel
 umount --lazy "$keep"
 rmdir "$keep"
 umount --lazy "$1"
-# The event log: over the machine's own ACPI tables, which the container sees through sysfs.
+# The event log, where a TD's kernel shows it. nspawn gives the container a
+# read-only tmpfs /sys with sysfs's folders bound in, and no /sys/firmware:
+# the folder is made in that tmpfs (rw for the mkdir only). Where sysfs shows
+# the machine's own ACPI tables there, the stand-in's are bound over them.
 if [ ! -d /sys/firmware/acpi/tables ]; then
-    # No ACPI on this machine: a tmpfs over /sys/firmware makes the path.
-    mount -t tmpfs -o mode=0755,nosuid,nodev,noexec tsm-standin-sys-firmware /sys/firmware
+    mount -o remount,bind,rw /sys
     mkdir -p /sys/firmware/acpi/tables
-    mount -o remount,ro /sys/firmware
+    mount -o remount,bind,ro /sys
 fi
 mount --bind "$2" /sys/firmware/acpi/tables
 mount -o remount,bind,ro /sys/firmware/acpi/tables
