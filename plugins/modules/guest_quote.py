@@ -20,7 +20,7 @@ description:
   - Checks that the quote carries the report data it was asked for, decodes its header and body with the
     same decoder as the P(confidential.tdx.tdx_quote#filter) filter, and returns the quote as base64.
   - Also returns the TDX event log (the CCEL ACPI table and its log area) as base64, for
-    M(confidential.tdx.quote_verify) to replay against the quote's RTMRs. A guest without one is not an error:
+    M(confidential.tdx.quote_verify) to replay against the quote's RTMRs. A guest without one is not an error;
     RV(event_log) is then null and RV(event_log_reason) says why.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
