@@ -6,7 +6,9 @@ own PCK leaf and attestation key); the collateral comes over real HTTP from
 the PCS stand-in (tools/pcs_standin). Against the test root the hosts are
 attested; the same evidence is refused against Intel's pinned root with the
 reason, in check mode too, and a second run changes nothing; a replayed quote
-is refused for its stale nonce; learned golden measurements are enforced;
+is refused for its stale nonce; learned golden measurements are enforced, and
+a policy learned from one host's replayed event log refuses a host whose log
+was altered;
 reverify re-checks the archive offline.
 
 Last, for one run, the stand-in is taken away inside both hosts, so they are
@@ -250,6 +252,35 @@ def test_learned_golden_measurements_are_enforced_and_a_differing_host_is_named(
     assert "mrtd differs among the hosts" in relearn.output and other in relearn.output
     assert not os.path.exists(policy_file + ".2")
 
+    # From one reference host: its event log, replayed to its quote, gives the digests per boot component.
+    reference_file = os.path.join(str(fleet.work), "reference.json")
+    learned_one, _, _ = fleet.verify(tmp_path, verify_learn=True, verify_learn_from=HOSTS[0],
+                                     verify_policy_file=reference_file)
+    assert learned_one.ok, learned_one.output
+    verdicts = learned_one.result("confidential.tdx.verify : Verify every quote of the batch on the controller, "
+                                  "in one run")["verdicts"]
+    assert [verdicts[host]["event_log"]["replayed"] for host in HOSTS] == [True, True]
+    with open(reference_file) as handle:
+        reference = json.load(handle)
+    assert reference["learned_from"] == [HOSTS[0]]
+    provenance = reference["provenance"]
+    assert (provenance["host"], provenance["quote_sha256"], provenance["root"], provenance["root_is_intel"]) == (
+        HOSTS[0], verdicts[HOSTS[0]]["quote_sha256"], verdicts[HOSTS[0]]["root"], False)
+    assert {"kernel", "initrd", "kernel_cmdline", "shim", "grub", "secure_boot", "secure_boot_db"} <= set(
+        reference["policy"]["events"])
+    assert reference["policy"]["mrtd"] == verdicts[HOSTS[0]]["quote"]["mrtd"]
+    # The other host shows a log altered after the boot its quotes measure: refused, naming the event log.
+    tool("tools.tsm_standin", "eventlog", "--control", fleet.control(other), "altered")
+    try:
+        enforced, reports, _ = fleet.verify(tmp_path, verify_policy_file=reference_file)
+    finally:
+        tool("tools.tsm_standin", "eventlog", "--control", fleet.control(other), "genuine")
+    assert enforced.ok, enforced.output
+    assert reports[HOSTS[0]]["verified"] is True, reports[HOSTS[0]]["failures"]
+    assert reports[other]["verified"] is False
+    assert [line for line in reports[other]["failures"] if line.startswith(
+        "attestation: event log: the event log does not reproduce the quote's RTMR2: ")], reports[other]["failures"]
+
 
 def test_reverify_rechecks_the_archive_offline_at_its_time_and_now(fleet, tmp_path):
     run, reports, report_dir = fleet.verify(tmp_path)
@@ -274,7 +305,8 @@ def test_without_a_quote_service_enforcing_fails_each_host_with_its_own_reasons(
     """The hosts as plain containers on this kernel: no TDs, no configfs-tsm; one carries a debug-TD TDREPORT.
 
     Last in the module: the stand-in is hidden inside each host for this run
-    (an empty file system over /sys/kernel/config) and shown again after it.
+    (empty file systems over /sys/kernel/config and the event log's
+    /sys/firmware/acpi/tables) and shown again after it.
     """
     from tdx_pki.unsigned import tdreport  # tools/ is on sys.path
 
@@ -292,8 +324,10 @@ def test_without_a_quote_service_enforcing_fails_each_host_with_its_own_reasons(
         {"name": "debug-TD report", "ansible.builtin.copy": {
             "src": report_file, "dest": DEBUG_TD_REPORT, "owner": "root", "group": "root", "mode": "0600"},
          "become": True, "when": "inventory_hostname == %r" % debug_td},
-        {"name": "no quote service", "ansible.builtin.command": {
-            "argv": ["mount", "-t", "tmpfs", "-o", "ro,mode=0755", "no-configfs", "/sys/kernel/config"]},
+        # The stand-in's event log goes too: a CCEL table is a sign of TDX that guest_info reports.
+        {"name": "no quote service", "ansible.builtin.shell": (
+            "mount -t tmpfs -o ro,mode=0755 no-configfs /sys/kernel/config && "
+            "mount -t tmpfs -o ro,mode=0755 no-ccel /sys/firmware/acpi/tables"),
          "become": True},
         {"block": [
             {"ansible.builtin.import_tasks": GUEST_INFO_ON_A_REAL_KERNEL},
@@ -302,7 +336,8 @@ def test_without_a_quote_service_enforcing_fails_each_host_with_its_own_reasons(
         ], "rescue": [
             {"name": "enforced", "ansible.builtin.debug": {"msg": "{{ ansible_failed_result.msg }}"}},
         ], "always": [
-            {"name": "quote service back", "ansible.builtin.command": {"argv": ["umount", "/sys/kernel/config"]},
+            {"name": "quote service back", "ansible.builtin.command": {
+                "argv": ["umount", "/sys/kernel/config", "/sys/firmware/acpi/tables"]},
              "become": True},
         ]},
     ]}], tmp_path, inventory=inventory, timeout=900)
