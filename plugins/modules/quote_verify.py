@@ -26,7 +26,8 @@ description:
     O(testing_root_ca). Every result says which root it was checked against.
   - "Policy on the TD body: expected measurements, TD attributes, XFAM, minimum TEE_TCB_SVN (O(policy))."
   - "Freshness: the report data must equal SHA-512(O(nonce) || O(user_data)), recomputed here, or
-    O(report_data); any other value is refused as a replayed or stale quote, or a quote from another host."
+    O(report_data); any other value is refused as a replayed or stale quote, or a quote from another host. A quote
+    given without either is refused too (it may be a replay), unless O(skip_freshness_check=true)."
   - A quote is RV(verified) only when no check failed. Refused quotes do not fail the task; read RV(verified) and
     RV(problems). The task fails only for bad arguments.
   - The batch form O(quotes) verifies the quotes of many hosts in one run, reading each collateral file once.
@@ -42,8 +43,8 @@ options:
     description:
       - A batch of quotes, one entry per host, as a list of entries or a dictionary of name to entry.
       - "Each entry has C(name) (given by the dictionary key in the dictionary form), C(quote) (base64),
-        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at) and C(collateral), with the
-        meaning of the options of the same names for that entry."
+        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at), C(collateral) and
+        C(skip_freshness_check), with the meaning of the options of the same names for that entry."
       - An entry without a quote is refused with that reason (the host gave none), the batch goes on.
     type: raw
   collateral:
@@ -73,6 +74,13 @@ options:
       - The 32-byte nonce (64 hex digits) the controller chose for this host and run; the quote's report data
         must be SHA-512 over the nonce followed by O(user_data).
     type: str
+  skip_freshness_check:
+    description:
+      - Verify a quote given without O(nonce) or O(report_data) without proving its freshness, instead of refusing
+        it as a possible replay. RV(freshness_checked) is then false.
+      - With O(quotes), the default of the entries that do not set C(skip_freshness_check) themselves.
+    type: bool
+    default: false
   user_data:
     description:
       - Hex bytes hashed after O(nonce) into the report data (for example a key the guest binds to the quote).
@@ -85,7 +93,10 @@ options:
         the quote stores it); XFAM must always be a value TDX allows."
       - "C(allowed_attributes): TD attribute bits that may be set besides none; default C(SEPT_VE_DISABLE), C(PKS),
         C(PERFMON) (as go-tdx-guest). DEBUG is always refused."
+      - "C(mrseam): the measurement of the TDX module, one or a list of allowed ones (48 bytes hex each)."
       - "C(min_tee_tcb_svn): minimum TEE_TCB_SVN, compared byte by byte (16 bytes hex)."
+      - "C(tee_tcb_svn2): minimum TEE_TCB_SVN2 (16 bytes hex), compared byte by byte as C(min_tee_tcb_svn); only a
+        quote v5 with a TDX 1.5 body carries it, so a v4 quote is refused when it is set."
       - "C(tcb_statuses): the TCB statuses allowed; default C(UpToDate) only. C(Revoked) can never be allowed.
         C(refused_advisories): Intel advisory ids (C(INTEL-SA-NNNNN)) that refuse a quote whatever its status.
         C(tcb_grace_period): seconds an allowed out-of-date TCB level stays acceptable after Intel's TCB date
@@ -164,6 +175,13 @@ EXAMPLES = r"""
     collateral: reports/collateral/90C06F000000-platform.json
     verify_at: "{{ archived.verified_at }}"
   delegate_to: localhost
+
+- name: Check a quote's signature and TCB only, knowingly without freshness (for example one found in a log)
+  confidential.tdx.quote_verify:
+    quote: "{{ found_quote }}"
+    skip_freshness_check: true
+    collateral_dir: collateral
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -224,6 +242,11 @@ verify_at:
 report_data_checked:
   description: Whether the report data was checked (O(nonce) or O(report_data) given); without, freshness is
     not proven.
+  returned: with O(quote)
+  type: bool
+freshness_checked:
+  description: Whether freshness was proven (O(nonce) or O(report_data) given). False only with
+    O(skip_freshness_check=true); without it a quote given neither is refused.
   returned: with O(quote)
   type: bool
 quote:
@@ -295,6 +318,7 @@ def main():
             report_data=dict(type="str"),
             nonce=dict(type="str"),
             user_data=dict(type="str"),
+            skip_freshness_check=dict(type="bool", default=False),
             policy=dict(type="dict"),
             testing_root_ca=dict(type="path"),
         ),
@@ -308,7 +332,7 @@ def main():
         policy = policy_from(params["policy"])
         default_at = verify_at_of(params["verify_at"], "verify_at")
         if params["quotes"] is not None:
-            entries = batch_entries(params["quotes"], default_at)
+            entries = batch_entries(params["quotes"], default_at, params["skip_freshness_check"])
         else:
             entries = None
             expected = expectation(params["report_data"], params["nonce"], params["user_data"])
@@ -336,12 +360,14 @@ def main():
         module.fail_json(msg=str(exc))
     common = dict(changed=False, root=root.sha256, root_is_intel=root.is_intel, policy=policy.describe())
     if entries is None:
-        result = verifier.verify(params["quote"], expected, default_at)
+        result = verifier.verify(params["quote"], expected, default_at,
+                                 skip_freshness_check=params["skip_freshness_check"])
         result.update(common)
         module.exit_json(**result)
     verdicts = {}
     for entry in entries:
-        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral)
+        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
+                                               entry.skip_freshness_check)
     refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
     module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, **common)
 

@@ -204,13 +204,17 @@ class Verifier:
                 claims = None
         return claims, [problem]
 
-    def verify(self, quote, expected=None, verify_at=None, collateral_path=None):
-        """The verdict on one quote (base64 text or bytes): a result dict with ``verified`` and ``problems``."""
+    def verify(self, quote, expected=None, verify_at=None, collateral_path=None, skip_freshness_check=False):
+        """The verdict on one quote (base64 text or bytes): a result dict with ``verified`` and ``problems``.
+
+        Without ``expected`` the quote is refused as a possible replay unless ``skip_freshness_check``.
+        """
         at = timestamps.now() if verify_at is None else verify_at
         result = {"verified": False, "verify_at": timestamps.iso(at), "root": self.root.sha256,
                   "root_is_intel": self.root.is_intel, "tcb_status": None, "advisory_ids": [], "fmspc": None,
                   "ca": None, "quote": None, "quote_sha256": None, "collateral": None, "platform": None,
-                  "tcb_eval_data_number": None, "report_data_checked": expected is not None}
+                  "tcb_eval_data_number": None, "report_data_checked": expected is not None,
+                  "freshness_checked": expected is not None}
         raw, problem = quote_bytes(quote)
         if problem:
             result["problems"] = [problem]
@@ -242,7 +246,7 @@ class Verifier:
                     result["platform"] = summary.pop("platform")
                     result.update(summary)
         problems.extend(body_problems(decoded, self.policy))
-        problems.extend(freshness_problems(expected, decoded))
+        problems.extend(freshness_problems(expected, decoded, skip_freshness_check))
         result["problems"] = problems
         result["verified"] = not problems
         return result

@@ -69,7 +69,8 @@ def test_a_fleet_of_one_platform_costs_one_fetch_and_a_second_run_none(fleet, st
 
     # What was cached verifies every quote of the fleet, in one run.
     verdict = run_module(quote_verify.main, {
-        "quotes": [{"name": name, "quote": b64(case.quote)} for name, case in fleet.items() if name.startswith("a-")],
+        "quotes": [{"name": name, "quote": b64(case.quote), "report_data": case.body.report_data.hex()}
+                   for name, case in fleet.items() if name.startswith("a-")],
         "collateral_dir": cache_dir, "testing_root_ca": _root_file(tmp_path, fleet)})
     assert verdict["verified"], verdict["verdicts"]
 
