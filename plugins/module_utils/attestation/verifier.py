@@ -46,7 +46,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import
 SGX_QUOTE_VERSION = 3
 TEE_TYPE_SGX = 0x00000000
 
-POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes")
+POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes", "qe tcb",
+                 "tcb evaluation number")
 
 
 def quote_bytes(text):

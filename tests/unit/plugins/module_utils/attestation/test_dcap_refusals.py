@@ -1,0 +1,52 @@
+"""dcap-qvl's refusals that the test PKI can provoke, each reaching the user under its check's name.
+
+The names of the others are in test_freshness_and_dcap.py's table of dcap-qvl's messages.
+"""
+
+import pytest
+
+from ansible_collections.confidential.tdx.plugins.modules import quote_verify
+from tests.playbooks.attestation.materials import pki_evidence, tdx_pki
+from tests.unit.module_harness import run_module
+
+SEPT_VE_DISABLE = 1 << 28
+
+
+def refusal(directory, policy=None, status="UpToDate", **options):
+    evidence = pki_evidence(directory, status, **options)
+    args = {"quote": evidence.quote_b64, "collateral": evidence.collateral, "verify_at": evidence.verify_at,
+            "testing_root_ca": evidence.root, "skip_freshness_check": True}
+    if policy:
+        args["policy"] = policy
+    result = run_module(quote_verify.main, args)
+    assert not result.failed, result.get("msg")
+    assert result["verified"] is False
+    return result["problems"]
+
+
+@pytest.mark.parametrize("bit", [4, 5, 6])
+def test_a_profiling_attribute_is_refused_by_dcap_qvl_as_td_profiling(tmp_path, bit):
+    problems = refusal(tmp_path, policy={"allowed_attributes": ["SEPT_VE_DISABLE", "HGS_PLUS_PROF", "PERF_PROF",
+                                                                "PMT_PROF"]},
+                       body=tdx_pki.TdBody().with_(td_attributes=SEPT_VE_DISABLE | 1 << bit))
+    assert problems == ["td attributes: the TD has a profiling attribute set (HGS_PLUS_PROF, PERF_PROF or PMT_PROF): "
+                        "the host can observe it (dcap-qvl: TD profiling is enabled)"]
+
+
+def test_an_out_of_date_qe_past_the_grace_period_is_refused_as_qe_tcb(tmp_path):
+    problems = refusal(tmp_path, policy={"tcb_statuses": ["UpToDate", "OutOfDate"]}, qe_status="OutOfDate")
+    assert len(problems) == 1 and problems[0].startswith("qe tcb: the Quoting Enclave's TCB level is not UpToDate"), \
+        problems
+    assert "(dcap-qvl: QE TCB too old: tcb_date_tag" in problems[0]
+
+
+def test_a_qe_below_every_level_of_its_identity_is_refused_as_qe_tcb(tmp_path):
+    problems = refusal(tmp_path, quote_options={"qe": tdx_pki.QeParams(isvsvn=1)})
+    assert problems == ["qe tcb: the Quoting Enclave's ISVSVN 1 is below every TCB level of Intel's QE identity (the "
+                        "lowest is 8) (dcap-qvl: QE ISVSVN 1 is below minimum required 8 from QE Identity)"]
+
+
+def test_collateral_below_the_minimum_evaluation_number_is_refused_as_tcb_evaluation_number(tmp_path):
+    problems = refusal(tmp_path, policy={"min_tcb_eval_data_number": 18}, tcb_evaluation_data_number=17)
+    assert problems == ["tcb evaluation number: the collateral's TCB evaluation data number 17 is below the policy's "
+                        "min_tcb_eval_data_number 18 (dcap-qvl: TCB eval data number 17 is below minimum 18)"]
