@@ -36,6 +36,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap 
     named_problem,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pce import pce_id_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import body_problems, dcap_policy
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
@@ -183,6 +184,14 @@ class Verifier:
                                                   % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
         return self._load(path)
 
+    def pce_step(self, quote, loaded):
+        """The PCE ID check dcap-qvl does not make (pce.py says why)."""
+        try:
+            pce_id = self.dcap.parse_quote(quote).pck_extension().pce_id
+        except ValueError:
+            return []  # platform_of has already named an unreadable PCK certificate
+        return pce_id_problems(pce_id, loaded.document)
+
     def crypto_step(self, quote, loaded, chain, at):
         """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
         collateral = loaded.collateral
@@ -240,6 +249,7 @@ class Verifier:
             if loaded.problem:
                 problems.append(loaded.problem)
             elif not problem:
+                problems.extend(self.pce_step(own, loaded))
                 claims, crypto = self.crypto_step(own, loaded, chain, at)
                 problems.extend(crypto)
                 if claims is not None:

@@ -1,12 +1,14 @@
-"""dcap-qvl's refusals that the test PKI can provoke, each reaching the user under its check's name.
+"""dcap-qvl's refusals that the test PKI can provoke, each reaching the user under its check's name, and the PCE ID
+check dcap-qvl does not make.
 
 The names of the others are in test_freshness_and_dcap.py's table of dcap-qvl's messages.
 """
 
 import pytest
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.modules import quote_verify
-from tests.playbooks.attestation.materials import pki_evidence, tdx_pki
+from tests.playbooks.attestation.materials import b64, pki_evidence, tdx_pki
 from tests.unit.module_harness import run_module
 
 SEPT_VE_DISABLE = 1 << 28
@@ -50,3 +52,22 @@ def test_collateral_below_the_minimum_evaluation_number_is_refused_as_tcb_evalua
     problems = refusal(tmp_path, policy={"min_tcb_eval_data_number": 18}, tcb_evaluation_data_number=17)
     assert problems == ["tcb evaluation number: the collateral's TCB evaluation data number 17 is below the policy's "
                         "min_tcb_eval_data_number 18 (dcap-qvl: TCB eval data number 17 is below minimum 18)"]
+
+
+def test_collateral_for_another_pce_is_refused_as_pce_id(tmp_path):
+    """dcap-qvl accepts this quote with this collateral; the PCE ID check is ours (go-tdx-guest makes it too)."""
+    case = tdx_pki.build_case(platform=tdx_pki.Platform(pce_id="0000"))
+    other = tdx_pki.build_collateral(case.pki, tdx_pki.Platform(pce_id="0100"))
+    collateral = tmp_path / "other-pce.json"
+    collateral.write_text(other.to_json())
+    root = tmp_path / "root.der"
+    root.write_bytes(case.root_der)
+    args = {"quote": b64(case.quote), "verify_at": timestamps.iso(case.now), "testing_root_ca": str(root),
+            "skip_freshness_check": True}
+    result = run_module(quote_verify.main, dict(args, collateral=str(collateral)))
+    assert result["verified"] is False
+    assert result["problems"] == [
+        "pce id: the PCK certificate's PCE ID is 0000, the TCB info's pceId is 0100: the collateral is for another "
+        "Provisioning Certification Enclave, so its TCB levels do not apply to this platform"]
+    collateral.write_text(case.collateral.to_json())
+    assert run_module(quote_verify.main, dict(args, collateral=str(collateral)))["verified"]
