@@ -18,8 +18,12 @@ description:
   - The entries needed are those of the FMSPCs of O(quotes), or O(fmspcs) with O(ca). A fleet of one platform type
     needs one entry, so it costs one fetch however many quotes it gives.
   - An entry is fresh until the earliest next update of its items (TCB info, QE identity, both CRLs), less
-    O(min_validity). Fresh entries are reused without a call; missing and stale ones are fetched from Intel's
-    Provisioning Certification Service, or from a PCCS at O(pccs_url), and written atomically.
+    O(min_validity), and for O(max_age) after it was fetched. Fresh entries are reused without a call; missing and
+    stale ones are fetched from Intel's Provisioning Certification Service, or from a PCCS at O(pccs_url), and
+    written atomically.
+  - "The highest TCB evaluation data number seen for each FMSPC is kept in the cache
+    (C(tcb-evaluation-numbers.json)). Collateral with a lower number is a rollback: a cached entry with one is
+    stale, and a fetched one fails the task and is not written."
   - With O(offline=true) no call is made at all; the result says which entries are missing or stale.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
@@ -59,6 +63,12 @@ options:
     description: Seconds an entry must stay valid from now to count as fresh; a shorter-lived entry is refetched.
     type: int
     default: 3600
+  max_age:
+    description:
+      - Seconds after its fetch an entry is fetched again, however far its next update is, so that Intel's
+        re-evaluations (a higher TCB evaluation data number) reach the cache within a day by default.
+    type: int
+    default: 86400
   timeout:
     description: Seconds each HTTP call may take.
     type: float
@@ -134,6 +144,10 @@ entries:
           O(offline) or in check mode).
       type: str
       sample: cached
+    tcb_evaluation_data_number:
+      description: The TCB info's evaluation data number; null when missing or unreadable.
+      type: int
+      sample: 17
     next_update:
       description:
         - When the entry goes stale (the earliest next update of its items), ISO 8601 in UTC; null when missing.
@@ -172,12 +186,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, timestamps
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, rollback, timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pcs import Pcs, PcsError
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.refresh import (
     CACHED,
     MISSING,
     STALE,
+    RollbackError,
     WantedError,
     entry_state,
     fetch_entry,
@@ -195,6 +210,7 @@ def main():
             pccs_url=dict(type="str"),
             offline=dict(type="bool", default=False),
             min_validity=dict(type="int", default=3600),
+            max_age=dict(type="int", default=86400),
             timeout=dict(type="float", default=30),
             retries=dict(type="int", default=2),
         ),
@@ -202,7 +218,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    for key, minimum in (("min_validity", 0), ("timeout", 0.001), ("retries", 0)):
+    for key, minimum in (("min_validity", 0), ("max_age", 0), ("timeout", 0.001), ("retries", 0)):
         if params[key] < minimum:
             module.fail_json(msg="%s: must be at least %s, got %s" % (key, minimum, params[key]))
     if params["pccs_url"] is not None and not params["pccs_url"].startswith(("https://", "http://")):
@@ -217,8 +233,13 @@ def main():
     except (WantedError, dcap.MissingDcapQvl) as exc:
         module.fail_json(msg=str(exc))
 
+    try:
+        seen = rollback.read_seen(params["cache_dir"]) if os.path.isdir(params["cache_dir"]) else {}
+    except rollback.CollateralError as exc:
+        module.fail_json(msg="cache_dir: %s" % exc)
     now = timestamps.now()
-    entries = [entry_state(params["cache_dir"], fmspc, ca, now, params["min_validity"]) for fmspc, ca in wanted]
+    entries = [entry_state(params["cache_dir"], fmspc, ca, now, params["min_validity"], params["max_age"], seen)
+               for fmspc, ca in wanted]
     due = [entry for entry in entries if entry["status"] != CACHED]
     would_fetch = [entry["id"] for entry in due]
     pcs = Pcs(params["pccs_url"], timeout=params["timeout"], retries=params["retries"])
@@ -231,13 +252,20 @@ def main():
             os.makedirs(params["cache_dir"])
         for entry in due:
             try:
-                fetch_entry(pcs, entry)
-            except PcsError as exc:
+                fetch_entry(pcs, entry, now, seen)
+            except (PcsError, RollbackError) as exc:
                 module.fail_json(msg="%s: %s" % (entry["id"], exc), entries=entries, fetched=fetched,
                                  calls=pcs.calls)
             fetched += 1
+            # Remembered at once, so a later failure of the run cannot lose it.
+            rollback.remember(params["cache_dir"], {entry["fmspc"]: entry["tcb_evaluation_data_number"]})
+            seen = rollback.read_seen(params["cache_dir"])
             diff["after"][entry["id"]] = "fetched, next update %s" % entry["next_update"]
         would_fetch = []
+    # Entries cached before this cache kept the numbers count as seen too.
+    if not module.check_mode and os.path.isdir(params["cache_dir"]):
+        rollback.remember(params["cache_dir"], dict(
+            (entry["fmspc"], entry["tcb_evaluation_data_number"]) for entry in entries if entry["status"] == CACHED))
     result = dict(
         changed=bool(fetched) or (module.check_mode and bool(due) and not params["offline"]),
         entries=entries,

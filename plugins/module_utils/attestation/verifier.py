@@ -29,6 +29,7 @@ import struct
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import chain as pck_chain
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import rollback
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import (
     dcap_qvl,
@@ -182,7 +183,21 @@ class Verifier:
             return LoadedCollateral(path, problem="collateral: no collateral for FMSPC %s (PCK CA %s) in %s (no %s): "
                                                   "run confidential.tdx.tdx_collateral for these quotes first"
                                                   % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
-        return self._load(path)
+        return self._rollback_checked(self._load(path), fmspc)
+
+    def _rollback_checked(self, loaded, fmspc):
+        """A cache entry older (by TCB evaluation number) than one seen before is refused; rollback.py says why."""
+        if loaded.problem or getattr(loaded, "rollback_checked", False):
+            return loaded
+        try:
+            problem = rollback.rollback_problem(fmspc, rollback.evaluation_number(loaded.document),
+                                                rollback.read_seen(self.collateral_dir))
+        except cache.CollateralError as exc:
+            problem = "collateral: %s" % exc
+        loaded.rollback_checked = True  # once per file, as it is read once
+        if problem:
+            loaded.problem = problem
+        return loaded
 
     def pce_step(self, quote, loaded):
         """The PCE ID check dcap-qvl does not make (pce.py says why)."""

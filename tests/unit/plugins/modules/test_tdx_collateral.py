@@ -23,3 +23,11 @@ def test_an_sgx_or_broken_quote_fails_naming_its_place_in_the_list(tmp_path):
     result = run_module(tdx_collateral.main, {"quotes": [b64(case.quote), b64(case.quote[:100])],
                                               "cache_dir": str(tmp_path), "offline": True})
     assert result.failed and result["msg"].startswith("quotes[1]: ") and "truncated" in result["msg"]
+
+
+def test_an_unreadable_file_of_numbers_seen_fails_in_one_line_saying_how_to_start_again(tmp_path):
+    (tmp_path / "tcb-evaluation-numbers.json").write_text("{not json")
+    result = run_module(tdx_collateral.main, {"fmspcs": ["B0C06F000000"], "cache_dir": str(tmp_path),
+                                              "offline": True})
+    assert result.failed and result["msg"].startswith("cache_dir: %s" % (tmp_path / "tcb-evaluation-numbers.json"))
+    assert "delete it to start again" in result["msg"] and "\n" not in result["msg"]
