@@ -43,8 +43,10 @@ options:
     description:
       - A batch of quotes, one entry per host, as a list of entries or a dictionary of name to entry.
       - "Each entry has C(name) (given by the dictionary key in the dictionary form), C(quote) (base64),
-        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at), C(collateral) and
-        C(skip_freshness_check), with the meaning of the options of the same names for that entry."
+        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at), C(collateral),
+        C(skip_freshness_check) and C(policy), with the meaning of the options of the same names for that entry."
+      - An entry's C(policy) replaces O(policy) for that entry (it is not merged with it), as when archived evidence
+        of hosts with different policies is re-verified.
       - An entry without a quote is refused with that reason (the host gave none), the batch goes on.
     type: raw
   collateral:
@@ -277,7 +279,8 @@ tcb_eval_data_number:
   type: int
 verdicts:
   description:
-    - With O(quotes), the verdict of each entry by name, each with the keys returned with O(quote).
+    - With O(quotes), the verdict of each entry by name, each with the keys returned with O(quote), and
+      C(policy) (as RV(policy)) for an entry that has a policy of its own.
     - Not called C(results), which Ansible reserves for loops.
   returned: with O(quotes)
   type: dict
@@ -365,9 +368,19 @@ def main():
         result.update(common)
         module.exit_json(**result)
     verdicts = {}
+    # One Verifier per distinct policy (it holds its policy); entries without one share the module's.
+    verifiers = {None: verifier}
     for entry in entries:
-        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
-                                               entry.skip_freshness_check)
+        key = None
+        if entry.policy is not None:
+            key = repr(sorted(entry.policy.describe().items()))
+            if key not in verifiers:
+                verifiers[key] = Verifier(root, entry.policy, collateral_path=params["collateral"],
+                                          collateral_dir=params["collateral_dir"])
+        verdicts[entry.name] = verifiers[key].verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
+                                                     entry.skip_freshness_check)
+        if entry.policy is not None:
+            verdicts[entry.name]["policy"] = entry.policy.describe()
     refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
     module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, **common)
 

@@ -5,7 +5,7 @@
 """quote_verify's input: one quote or a batch of per-host entries, checked before anything is verified.
 
 A batch is a list of entries or a dict of name -> entry; each entry is
-``{name, quote, nonce | report_data, user_data, verify_at, collateral, skip_freshness_check}``.
+``{name, quote, nonce | report_data, user_data, verify_at, collateral, skip_freshness_check, policy}``.
 Bad values fail the task in one line naming the entry and key; a missing
 or empty quote is not a bad argument but a refused quote (a host that gave
 none), so it becomes that entry's problem.
@@ -17,8 +17,10 @@ __metaclass__ = type
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import expectation
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import policy_from
 
-ENTRY_KEYS = ("name", "quote", "nonce", "user_data", "report_data", "verify_at", "collateral", "skip_freshness_check")
+ENTRY_KEYS = ("name", "quote", "nonce", "user_data", "report_data", "verify_at", "collateral", "skip_freshness_check",
+              "policy")
 
 
 class EntryError(ValueError):
@@ -26,8 +28,9 @@ class EntryError(ValueError):
 
 
 class Entry:
-    def __init__(self, name, quote, expected, verify_at, collateral, skip_freshness_check=False):
+    def __init__(self, name, quote, expected, verify_at, collateral, skip_freshness_check=False, policy=None):
         self.name = name
+        self.policy = policy  # a Policy of its own, or None for the module's
         self.skip_freshness_check = skip_freshness_check
         self.quote = quote
         self.expected = expected
@@ -62,9 +65,11 @@ def _entry(where, given, default_at, name=None, skip_freshness_check=False):
     try:
         expected = expectation(given.get("report_data"), given.get("nonce"), given.get("user_data"), where + ".")
         at = verify_at_of(given.get("verify_at"), where + ".verify_at")
+        # PolicyError names policy.KEY: prefixed, it names the entry too.
+        policy = policy_from(given["policy"]) if given.get("policy") is not None else None
     except ValueError as exc:
-        raise EntryError(str(exc))
-    return Entry(name, quote, expected, at if at is not None else default_at, given.get("collateral"), skip)
+        raise EntryError(str(exc) if str(exc).startswith(where) else "%s.%s" % (where, exc))
+    return Entry(name, quote, expected, at if at is not None else default_at, given.get("collateral"), skip, policy)
 
 
 def batch_entries(quotes, default_at, skip_freshness_check=False):

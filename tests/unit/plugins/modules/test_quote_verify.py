@@ -174,3 +174,17 @@ def test_a_controller_without_dcap_qvl_is_told_what_to_install(evidence, monkeyp
                         missing)
     result = run_module(quote_verify.main, base(evidence))
     assert result.failed and "pip install dcap-qvl==0.7.0" in result["msg"] and "\n" not in result["msg"]
+
+
+def test_a_batch_entry_may_carry_its_own_policy_which_replaces_the_modules(evidence):
+    mrtd = evidence.case.body.mrtd.hex()
+    result = run_module(quote_verify.main, {
+        "quotes": [{"name": "own", "quote": evidence.quote_b64, "nonce": NONCE, "policy": {"mrtd": mrtd}},
+                   {"name": "module's", "quote": evidence.quote_b64, "nonce": NONCE}],
+        "policy": {"mrtd": "00" * 48},
+        "collateral": evidence.collateral, "verify_at": evidence.verify_at, "testing_root_ca": evidence.root})
+    assert result["refused"] == ["module's"], result["verdicts"]
+    assert result["verdicts"]["own"]["policy"]["mrtd"] == [mrtd]
+    assert result["verdicts"]["module's"]["problems"][0].startswith("mrtd: the quote has %s" % mrtd)
+    bad = run_module(quote_verify.main, base(evidence, quote=None, quotes=[{"name": "a", "policy": {"mrtd": "00"}}]))
+    assert bad.failed and bad["msg"].startswith("quotes[0].policy.mrtd: "), bad["msg"]
