@@ -196,9 +196,12 @@ verified:
 problems:
   description:
     - One line per failed check, naming the check (C(parse), C(quote signature), C(attestation key binding),
-      C(qe report signature), C(certificate chain), C(pck revoked), C(collateral expired), C(collateral fmspc),
-      C(tcb level), C(tcb status), C(advisory), C(platform flags), C(td attributes), C(xfam), C(mrtd), C(rtmr0)...,
-      C(freshness) ...) and the value seen. Empty when the quote is verified.
+      C(qe report signature), C(certificate chain), C(pck revoked), C(collateral), C(collateral expired),
+      C(collateral fmspc), C(pce id), C(tcb level), C(tcb status), C(tcb evaluation number), C(qe tcb),
+      C(tdx module tcb), C(advisory), C(platform flags), C(td attributes), C(xfam), C(mrtd), C(mrseam),
+      C(rtmr0)..., C(tee_tcb_svn2), C(freshness) ...) and the value seen. Empty when the quote is verified.
+    - "With O(collateral_dir), collateral whose TCB evaluation data number is lower than one
+      M(confidential.tdx.tdx_collateral) saw before for its FMSPC is refused as a rollback (C(collateral: ...))."
   returned: with O(quote)
   type: list
   elements: str
