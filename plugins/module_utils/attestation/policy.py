@@ -44,8 +44,8 @@ MEASUREMENT_SIZE = 48
 # Registers compared for equality, in the order their problems are listed.
 EXACT_REGISTERS = ("mrconfigid", "mrowner", "mrownerconfig", "rtmr0", "rtmr1", "rtmr2", "rtmr3")
 POLICY_KEYS = ("mrtd",) + EXACT_REGISTERS + (
-    "mrseam", "tee_tcb_svn2", "xfam", "allowed_attributes", "min_tee_tcb_svn", "tcb_statuses", "refused_advisories", "tcb_grace_period",
-    "allow_dynamic_platform", "allow_cached_keys", "allow_smt", "min_tcb_eval_data_number")
+    "mrseam", "tee_tcb_svn2", "xfam", "allowed_attributes", "min_tee_tcb_svn", "tcb_statuses", "refused_advisories",
+    "tcb_grace_period", "allow_dynamic_platform", "allow_cached_keys", "allow_smt", "min_tcb_eval_data_number")
 
 # Cloud TDs (Google Cloud C3 among them) are multi-package platforms whose
 # PCK certificate says dynamic platform, cached keys and SMT: allowed by

@@ -64,8 +64,8 @@ def test_check_mode_fetches_nothing_and_still_verifies_what_is_cached(tmp_path):
             {"name": "collateral", "confidential.tdx.tdx_collateral": {
                 "quotes": [b64(case.quote)], "cache_dir": str(tmp_path / "cache"), "pccs_url": standin.url}},
             {"name": "verify", "confidential.tdx.quote_verify": {
-                "quote": b64(case.quote), "report_data": case.body.report_data.hex(), "collateral": str(collateral_file),
-                "testing_root_ca": str(root)}},
+                "quote": b64(case.quote), "report_data": case.body.report_data.hex(),
+                "collateral": str(collateral_file), "testing_root_ca": str(root)}},
         ]
         run = run_playbook([localhost_play(tasks)], tmp_path, check=True, diff=True)
         calls = len(standin.requests())
