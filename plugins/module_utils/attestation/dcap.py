@@ -159,6 +159,20 @@ def dcap_words(error):
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
+def qe_status_problem(words, qe_status, platform_status, allowed):
+    """The ``qe tcb`` problem when the status dcap-qvl refused is the Quoting Enclave's, else None.
+
+    dcap-qvl merges the QE identity's TCB status into the quote's one status and names neither; its claims
+    (read again without the policy) keep both: when the platform's status is allowed and the QE's is the one
+    refused, the QE is what failed.
+    """
+    match = re.search(r"TCB status (\w+) is not acceptable by policy", words)
+    if not match or qe_status != match.group(1) or platform_status not in allowed:
+        return None
+    return ("qe tcb: the Quoting Enclave's TCB status %s (from Intel's QE identity) is not allowed by the policy; the "
+            "platform's own is %s (dcap-qvl: %s)" % (qe_status, platform_status, words))
+
+
 def named_problem(error):
     """(check name, one-line problem) for an error dcap-qvl raised."""
     words = dcap_words(error)

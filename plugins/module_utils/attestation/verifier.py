@@ -35,6 +35,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap 
     dcap_qvl,
     dcap_words,
     named_problem,
+    qe_status_problem,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pce import pce_id_problems
@@ -227,6 +228,10 @@ class Verifier:
                     quote, collateral, at, self.dcap.QuotePolicy.claims_only(at)).to_json())
             except ValueError:
                 claims = None
+        if name == "tcb status" and claims is not None:
+            summary = claims_summary(claims)["platform"]
+            problem = qe_status_problem(dcap_words(error), summary["qe_tcb_status"], summary["tcb_level_status"],
+                                        self.policy.tcb_statuses) or problem
         return claims, [problem]
 
     def verify(self, quote, expected=None, verify_at=None, collateral_path=None, skip_freshness_check=False):

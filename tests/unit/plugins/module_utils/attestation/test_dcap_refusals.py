@@ -71,3 +71,13 @@ def test_collateral_for_another_pce_is_refused_as_pce_id(tmp_path):
         "Provisioning Certification Enclave, so its TCB levels do not apply to this platform"]
     collateral.write_text(case.collateral.to_json())
     assert run_module(quote_verify.main, dict(args, collateral=str(collateral)))["verified"]
+
+
+def test_an_out_of_date_qe_on_an_up_to_date_platform_is_refused_as_qe_tcb(tmp_path):
+    """dcap-qvl says only "TCB status OutOfDate"; its claims say the status is the Quoting Enclave's."""
+    (problem,) = refusal(tmp_path, qe_status="OutOfDate")
+    assert problem == ("qe tcb: the Quoting Enclave's TCB status OutOfDate (from Intel's QE identity) is not allowed "
+                       "by the policy; the platform's own is UpToDate (dcap-qvl: TCB status OutOfDate is not "
+                       "acceptable by policy)")
+    (problem,) = refusal(tmp_path, module_status="OutOfDate")
+    assert problem.startswith("tcb status: TCB status OutOfDate is not allowed by the policy")
