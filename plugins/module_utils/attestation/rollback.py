@@ -79,3 +79,11 @@ def remember(cache_dir, numbers):
     if changed:
         cache.write_atomically(seen_path(cache_dir), json.dumps(seen, indent=2, sort_keys=True) + "\n")
     return changed
+
+
+def cache_problem(cache_dir, fmspc, document):
+    """quote_verify's problem with a cache entry's ``document`` for ``fmspc``: a rollback, or unreadable; else None."""
+    try:
+        return rollback_problem(fmspc, evaluation_number(document), read_seen(cache_dir))
+    except CollateralError as exc:
+        return "collateral: %s" % exc

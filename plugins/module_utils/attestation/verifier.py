@@ -184,20 +184,11 @@ class Verifier:
             return LoadedCollateral(path, problem="collateral: no collateral for FMSPC %s (PCK CA %s) in %s (no %s): "
                                                   "run confidential.tdx.tdx_collateral for these quotes first"
                                                   % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
-        return self._rollback_checked(self._load(path), fmspc)
-
-    def _rollback_checked(self, loaded, fmspc):
-        """A cache entry older (by TCB evaluation number) than one seen before is refused; rollback.py says why."""
-        if loaded.problem or getattr(loaded, "rollback_checked", False):
-            return loaded
-        try:
-            problem = rollback.rollback_problem(fmspc, rollback.evaluation_number(loaded.document),
-                                                rollback.read_seen(self.collateral_dir))
-        except cache.CollateralError as exc:
-            problem = "collateral: %s" % exc
-        loaded.rollback_checked = True  # once per file, as it is read once
-        if problem:
-            loaded.problem = problem
+        loaded = self._load(path)
+        # A cache entry older than one tdx_collateral saw is a rollback (rollback.py); checked once per file.
+        if loaded.problem is None and not getattr(loaded, "rollback_checked", False):
+            loaded.rollback_checked = True
+            loaded.problem = rollback.cache_problem(self.collateral_dir, fmspc, loaded.document)
         return loaded
 
     def pce_step(self, quote, loaded):
