@@ -36,6 +36,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import warnings
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_schema, roots, timestamps
 
@@ -123,7 +124,10 @@ def _signed_by(child, issuer):
 
 
 def _name(cert):
-    return cert.subject.rfc4514_string()
+    # Google's certificates say C=USA (sign/ops/certificates.go), which cryptography warns is not 2 letters.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return cert.subject.rfc4514_string()
 
 
 def _chain_problems(leaf, bundle, root_cert, at):
