@@ -192,7 +192,7 @@ def firmware_of(golden, mrtd):
     }
 
 
-def _parse(blob):
+def parse(blob):
     from google.protobuf.message import DecodeError  # pylint: disable=import-outside-toplevel
 
     classes = endorsement_schema.message_classes()
@@ -225,7 +225,7 @@ def verify(blob, mrtd, at, root):
     starting "endorsement: "), ``firmware``, ``root_sha256``,
     ``root_is_google``, ``root_pinned``.
     """
-    outer, golden, problem = _parse(blob)
+    outer, golden, problem = parse(blob)
     if problem:
         return _result(INVALID, [problem], root)
     firmware = firmware_of(golden, mrtd)
