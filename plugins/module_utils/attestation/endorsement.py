@@ -87,10 +87,10 @@ def _result(status, problems, root, firmware=None):
             "root_pinned": bool(GOOGLE_ROOT_SHA256)}
 
 
-def missing(mrtd_hex, where):
+def missing(mrtd_hex, where, root=None):
     """The result for an MRTD Google endorses nowhere we looked (a firmware that is not Google's, or not cached)."""
     return _result(MISSING, ["endorsement: none for MRTD %s (%s); the MRTD must then be pinned in the policy"
-                             % (mrtd_hex, where)], None)
+                             % (mrtd_hex, where)], root)
 
 
 def _certificate(der, what):

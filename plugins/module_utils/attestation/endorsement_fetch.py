@@ -2,16 +2,16 @@
 # Copyright (c) confidential.tdx contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Google's launch endorsements in the collateral cache: where they are kept, which are due, fetching them.
+"""Google's launch endorsements for the collateral cache: which are due, fetching them.
 
 Google publishes the endorsement of the firmware whose TDX measurement is
 MRTD in its public bucket ``gce_tcb_integrity`` as the object
 ``ovmf_x64_csm/tdx/<MRTD in lower-case hex>.binarypb``
 (github.com/google/gce-tcb-verifier: extract/extracttdx, verify.GCETcbURL),
 read over HTTPS from https://storage.googleapis.com. The cache keeps the
-object's bytes as served, under ``endorsements/tdx/`` of the collateral
-cache, so quote_verify reads them offline. An endorsement describes one
-firmware build and does not expire: a cached one costs no call.
+object's bytes as served (endorsement_cache.py), so that quote_verify reads
+them offline. An endorsement describes one firmware build and does not
+expire: a cached one costs no call.
 
 No endorsement for an MRTD (HTTP 404, or 403, which Cloud Storage answers
 for a missing object to a reader that may not list the bucket) means the
@@ -26,22 +26,21 @@ import os
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.endorsement_cache import (
+    CACHE_FOLDER,
+    endorsement_path,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pcs import Pcs, PcsError, _Refused
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verifier import parse_step, quote_bytes
 
 GOOGLE_STORAGE_URL = "https://storage.googleapis.com"
 OBJECT_PATH = "/gce_tcb_integrity/ovmf_x64_csm/tdx/%s.binarypb"
-CACHE_FOLDER = os.path.join("endorsements", "tdx")
 NOT_PUBLISHED_STATUSES = (403, 404)
 
 FETCHED = "fetched"
 CACHED = "cached"
 MISSING = "missing"  # not in the cache and not fetched (offline, check mode)
 NOT_PUBLISHED = "not_published"  # Google has none for this MRTD
-
-
-def endorsement_path(cache_dir, mrtd_hex):
-    return os.path.join(cache_dir, CACHE_FOLDER, "%s.binarypb" % mrtd_hex.lower())
 
 
 def mrtds_of_quotes(quotes):
