@@ -32,7 +32,7 @@ description:
     The quote's MRTD is checked against it: the RSA-PSS signature, the signing certificate's chain to Google's
     root C(GCE-cc-tcb-root) and its validity at O(verify_at), the MRTD listed. An invalid endorsement refuses the
     quote (RV(problems) lines starting C(endorsement:)); a quote with no endorsement is not refused for that alone,
-    RV(endorsement) says so and the policy must then pin the MRTD (O(policy.mrtd))."
+    RV(endorsement) says so and the policy must then pin the MRTD (C(mrtd) in O(policy))."
   - "This collection does not yet pin Google's root (its certificate was not at hand when this was written):
     until it does, an endorsement is verified only against O(testing_endorsement_root), and otherwise reported as
     C(unverifiable) (not refused). See docs/attestation.md."

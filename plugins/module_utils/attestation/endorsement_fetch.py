@@ -112,7 +112,7 @@ def fetch_endorsement(source, entry, cache_dir):
 
 
 def endorsement_entries(cache_dir, quotes, source, fetch):
-    """The endorsement entry of each quote's MRTD; with ``fetch``, the missing ones fetched (PcsError if a call fails)."""
+    """Each quote's MRTD's endorsement entry; with ``fetch``, the missing ones fetched (PcsError: a call failed)."""
     entries = [endorsement_state(cache_dir, mrtd) for mrtd in mrtds_of_quotes(quotes)]
     for entry in entries:
         if fetch and entry["status"] == MISSING:

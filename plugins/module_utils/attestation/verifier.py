@@ -245,7 +245,8 @@ class Verifier:
                     result.update(summary)
         problems.extend(body_problems(decoded, self.policy))
         problems.extend(freshness_problems(expected, decoded))
-        result["endorsement"], refusals = endorsement_step.check(decoded, self.collateral_dir, at, self.endorsement_root)
+        result["endorsement"], refusals = endorsement_step.check(decoded, self.collateral_dir, at,
+                                                                 self.endorsement_root)
         problems.extend(refusals)
         result["problems"] = problems
         result["verified"] = not problems

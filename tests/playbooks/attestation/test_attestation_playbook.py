@@ -62,7 +62,8 @@ def test_check_mode_fetches_nothing_and_still_verifies_what_is_cached(tmp_path):
     with PcsStandin([case.collateral]) as standin:
         tasks = [
             {"name": "collateral", "confidential.tdx.tdx_collateral": {
-                "quotes": [b64(case.quote)], "cache_dir": str(tmp_path / "cache"), "pccs_url": standin.url, "endorsements": False}},
+                "quotes": [b64(case.quote)], "cache_dir": str(tmp_path / "cache"), "pccs_url": standin.url,
+                "endorsements": False}},
             {"name": "verify", "confidential.tdx.quote_verify": {
                 "quote": b64(case.quote), "collateral": str(collateral_file), "testing_root_ca": str(root)}},
         ]
