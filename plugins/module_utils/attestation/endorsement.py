@@ -47,6 +47,7 @@ GOOGLE_ROOT_SHA256 = ""
 GOOGLE_ROOT_PEM = ""
 
 MRTD_SIZE = 48
+PROVENANCE_SINCE = 1722556800  # 2024-08-02T00:00:00Z
 # Outcomes of verify(); only INVALID refuses a quote.
 VERIFIED = "verified"
 INVALID = "invalid"
@@ -136,6 +137,10 @@ def _chain_problems(leaf, bundle, root_cert, at):
     intermediates = [cert for cert in bundle if cert.public_bytes(_der()) != root_cert.public_bytes(_der())]
     path = [root_cert] + intermediates + [leaf]
     for issuer, child in zip(path, path[1:]):
+        if issuer is not root_cert and not _is_ca(issuer):
+            problems.append("endorsement: the certificate %s in its ca_bundle is not a CA: it cannot issue %s"
+                            % (_name(issuer), _name(child)))
+            break
         why = _signed_by(child, issuer)
         if why:
             problems.append("endorsement: the certificate %s is not signed by %s, the pinned root or its "
@@ -148,6 +153,14 @@ def _chain_problems(leaf, bundle, root_cert, at):
                             % (_name(cert), timestamps.iso(int(start)), timestamps.iso(int(end)),
                                timestamps.iso(at)))
     return problems
+
+
+def _is_ca(cert):
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _der():
@@ -237,6 +250,11 @@ def verify(blob, mrtd, at, root):
         problem = _signature_problem(leaf, outer.serialized_uefi_golden, outer.signature)
         if problem:
             problems.append(problem)
+    # Google's own verifier (verify/verify.go) refuses an endorsement signed after its release process began
+    # recording provenance (2024-08-02) that names neither a changelist nor a commit; so does this one.
+    if golden.timestamp.seconds > PROVENANCE_SINCE and not golden.cl_spec and not golden.commit:
+        problems.append("endorsement: signed %s but names neither the changelist nor the commit its firmware was "
+                        "built from (Google records them since 2024-08-02)" % firmware["timestamp"])
     if not firmware["matching_configurations"]:
         problems.append("endorsement: the quote's MRTD %s is not among the %d MRTDs it endorses for TDX: the TD "
                         "launched firmware or a configuration this endorsement does not cover"

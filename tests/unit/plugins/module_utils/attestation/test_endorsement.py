@@ -121,3 +121,30 @@ def test_without_a_pinned_google_root_a_sound_endorsement_is_unverifiable_not_in
     # ... but what is wrong inside it is still wrong.
     bad = endorsement.verify(ge.build_endorsement(configurations()), bytes(48), AT, None)
     assert bad["status"] == endorsement.INVALID
+
+
+def test_an_endorsement_naming_no_changelist_nor_commit_is_refused_as_google_refuses_it():
+    blob = ge.build_endorsement(configurations(), cl_spec=0, commit=b"")
+    result = endorsement.verify(blob, MRTD, AT, trusted(ge.default_pki()))
+    assert result["status"] == endorsement.INVALID
+    assert result["problems"] == ["endorsement: signed 2025-03-01T00:00:00Z but names neither the changelist nor "
+                                  "the commit its firmware was built from (Google records them since 2024-08-02)"]
+    # Before Google recorded provenance, its absence is no reason.
+    older = ge.build_endorsement(configurations(), cl_spec=0, commit=b"",
+                                 timestamp=datetime.datetime(2024, 7, 1, tzinfo=ge.UTC))
+    assert endorsement.verify(older, MRTD, AT, trusted(ge.default_pki()))["verified"]
+
+
+def test_a_ca_bundle_intermediate_must_be_a_ca():
+    pki = ge.default_pki()
+    # The signer's own certificate offered as the intermediate that issued it: not a CA, and not its issuer.
+    blob = ge.build_endorsement(configurations(), ca_bundle=pki.signer.pem)
+    result = endorsement.verify(blob, MRTD, AT, trusted(pki))
+    assert result["status"] == endorsement.INVALID
+    assert any("in its ca_bundle is not a CA" in p for p in result["problems"]), result["problems"]
+
+
+def test_a_ca_bundle_that_holds_the_root_itself_is_accepted():
+    pki = ge.default_pki()
+    blob = ge.build_endorsement(configurations(), ca_bundle=pki.root.pem)
+    assert endorsement.verify(blob, MRTD, AT, trusted(pki))["verified"]
