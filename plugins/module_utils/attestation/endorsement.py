@@ -46,7 +46,6 @@ GOOGLE_ROOT_URL = "https://pki.goog/cloud_integrity/GCE-cc-tcb-root_1.crt"
 GOOGLE_ROOT_SHA256 = ""
 GOOGLE_ROOT_PEM = ""
 
-MRTD_SIZE = 48
 PROVENANCE_SINCE = 1722556800  # 2024-08-02T00:00:00Z
 # Outcomes of verify(); only INVALID refuses a quote.
 VERIFIED = "verified"
