@@ -28,6 +28,15 @@ description:
   - "Freshness: the report data must equal SHA-512(O(nonce) || O(user_data)), recomputed here, or
     O(report_data); any other value is refused as a replayed or stale quote, or a quote from another host. A quote
     given without either is refused too (it may be a replay), unless O(skip_freshness_check=true)."
+  - "Firmware endorsement: on Google Cloud, MRTD measures Google's firmware; Google signs a launch endorsement
+    listing the MRTDs of each firmware build, which M(confidential.tdx.tdx_collateral) caches in O(collateral_dir).
+    The quote's MRTD is checked against it: the RSA-PSS signature, the signing certificate's chain to Google's
+    root C(GCE-cc-tcb-root) and its validity at O(verify_at), the MRTD listed. An invalid endorsement refuses the
+    quote (RV(problems) lines starting C(endorsement:)); a quote with no endorsement is not refused for that alone,
+    RV(endorsement) says so and the policy must then pin the MRTD (C(mrtd) in O(policy))."
+  - "This collection does not yet pin Google's root (its certificate was not at hand when this was written):
+    until it does, an endorsement is verified only against O(testing_endorsement_root), and otherwise reported as
+    C(unverifiable) (not refused). See docs/attestation.md."
   - A quote is RV(verified) only when no check failed. Refused quotes do not fail the task; read RV(verified) and
     RV(problems). The task fails only for bad arguments.
   - The batch form O(quotes) verifies the quotes of many hosts in one run, reading each collateral file once.
@@ -112,6 +121,12 @@ options:
       - FOR TESTING ONLY. Path to a root certificate (PEM or DER) to verify against instead of Intel's SGX Root CA,
         such as the root of a test PKI. A quote verified this way proves nothing about Intel hardware, and
         RV(root_is_intel) is then false.
+    type: path
+  testing_endorsement_root:
+    description:
+      - FOR TESTING ONLY. Path to a root certificate (PEM or DER) that Google launch endorsements must chain to
+        instead of Google's C(GCE-cc-tcb-root), such as the root of the test endorsement PKI. RV(endorsement)
+        then says C(root_is_google=false).
     type: path
 extends_documentation_fragment:
   - confidential.tdx.attributes
@@ -292,6 +307,21 @@ refused:
   returned: with O(quotes)
   type: list
   elements: str
+endorsement:
+  description:
+    - Google's launch endorsement of the quote's firmware, as read from the cache of O(collateral_dir). Absent when
+      the quote could not be parsed.
+    - "C(status): C(verified), C(invalid) (the quote is refused), C(missing) (no endorsement for this MRTD: not
+      refused, pin the MRTD in the policy) or C(unverifiable) (the signer could not be judged: Google's root is
+      not pinned in the collection; not refused). C(verified), C(problems) (lines starting C(endorsement:)),
+      C(path), C(root_sha256), C(root_is_google), C(root_pinned)."
+    - "C(firmware): what the endorsement says of the build: C(timestamp), C(cl_spec) (changelist), C(commit),
+      C(digest) (SHA-384 of the firmware binary), C(tdx_svn), C(tdx_configurations) (how many MRTDs it lists),
+      C(matching_configurations) (C(ram_gib) and C(early_accept) of those equal to the quote's MRTD)."
+  returned: with O(quote)
+  type: dict
+  sample: {status: verified, verified: true, problems: [], root_is_google: true,
+           firmware: {tdx_svn: 1, cl_spec: 654321, matching_configurations: [{ram_gib: 4, early_accept: false}]}}
 policy:
   description: The policy applied, every key with its value (the defaults filled in).
   returned: always
@@ -302,7 +332,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, roots
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, endorsement, roots
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.entries import (
     EntryError,
     batch_entries,
@@ -327,6 +357,7 @@ def main():
             skip_freshness_check=dict(type="bool", default=False),
             policy=dict(type="dict"),
             testing_root_ca=dict(type="path"),
+            testing_endorsement_root=dict(type="path"),
         ),
         mutually_exclusive=[("quote", "quotes"), ("collateral", "collateral_dir"), ("report_data", "nonce"),
                             ("quotes", "nonce"), ("quotes", "report_data"), ("quotes", "user_data")],
@@ -360,8 +391,14 @@ def main():
     except roots.RootError as exc:
         module.fail_json(msg="testing_root_ca: %s" % exc)
     try:
+        endorsement_root = (endorsement.load_root(params["testing_endorsement_root"])
+                            if params["testing_endorsement_root"] else endorsement.google_root())
+    except roots.RootError as exc:
+        module.fail_json(msg="%s: %s" % ("testing_endorsement_root" if params["testing_endorsement_root"]
+                                         else "Google's endorsement root", exc))
+    try:
         verifier = Verifier(root, policy, collateral_path=params["collateral"],
-                            collateral_dir=params["collateral_dir"])
+                            collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)
     except dcap.MissingDcapQvl as exc:
         module.fail_json(msg=str(exc))
     common = dict(changed=False, root=root.sha256, root_is_intel=root.is_intel, policy=policy.describe())
@@ -379,7 +416,7 @@ def main():
             key = repr(sorted(entry.policy.describe().items()))
             if key not in verifiers:
                 verifiers[key] = Verifier(root, entry.policy, collateral_path=params["collateral"],
-                                          collateral_dir=params["collateral_dir"])
+                                          collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)
         verdicts[entry.name] = verifiers[key].verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
                                                      entry.skip_freshness_check)
         if entry.policy is not None:

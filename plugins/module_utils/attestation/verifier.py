@@ -30,6 +30,7 @@ import struct
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import chain as pck_chain
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import rollback
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_step
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import (
     dcap_qvl,
@@ -139,7 +140,8 @@ class LoadedCollateral:
 class Verifier:
     """Verifies quotes against one root and one policy; collateral files are read once each."""
 
-    def __init__(self, root, policy, collateral_path=None, collateral_dir=None):
+    def __init__(self, root, policy, collateral_path=None, collateral_dir=None, endorsement_root=None):
+        self.endorsement_root = endorsement_root  # Google's launch endorsement root (endorsement.py); None: unpinned
         self.dcap = dcap_qvl()
         self.root = root
         self.policy = policy
@@ -269,6 +271,9 @@ class Verifier:
                     result.update(summary)
         problems.extend(body_problems(decoded, self.policy))
         problems.extend(freshness_problems(expected, decoded, skip_freshness_check))
+        result["endorsement"], refusals = endorsement_step.check(decoded, self.collateral_dir, at,
+                                                                 self.endorsement_root)
+        problems.extend(refusals)
         result["problems"] = problems
         result["verified"] = not problems
         return result

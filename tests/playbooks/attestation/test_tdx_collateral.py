@@ -49,6 +49,8 @@ def quotes_of(fleet, prefix="a-"):
 
 
 def collateral(args, check_mode=False, diff=False):
+    # Intel's collateral only; Google's endorsements: tests/unit/.../attestation/test_endorsement_fetch.py.
+    args = dict({"endorsements": False}, **args)
     return run_module(tdx_collateral.main, args, check_mode=check_mode, diff=diff)
 
 
