@@ -41,7 +41,7 @@ def cache_endorsement(folder, blob):
 
 
 def verify(case, folder, with_endorsement_root=True):
-    args = {"quote": b64(case.quote), "collateral_dir": str(folder),
+    args = {"quote": b64(case.quote), "collateral_dir": str(folder), "report_data": case.body.report_data.hex(),
             "testing_root_ca": str(folder.parent / "intel-root.der")}
     if with_endorsement_root:
         args["testing_endorsement_root"] = str(folder.parent / "google-root.pem")
