@@ -12,8 +12,10 @@ short_description: M(confidential.tdx.quote_verify) entries from the verify role
 version_added: 0.2.0
 description:
   - Turns the JSON reports the P(confidential.tdx.verify#role) role wrote (one per host) into the
-    O(confidential.tdx.quote_verify#module:quotes) entries that re-verify them, each with the quote, nonce and user
-    data its report recorded and the collateral file written from the report's collateral document.
+    O(confidential.tdx.quote_verify#module:quotes) entries that re-verify them, each with the quote, nonce, user
+    data and policy its report recorded and the collateral file written from the report's collateral document.
+  - Each host keeps its own recorded policy (hosts of one archive may have been verified with different ones),
+    less the keys quote_verify reported as not checked (null, or an empty list).
   - Used by the playbook C(confidential.tdx.reverify).
 author:
   - confidential.tdx maintainers (@confidential-tdx)
@@ -44,8 +46,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One entry per report that holds a quote (C(name), C(quote), C(nonce), C(collateral), and C(user_data)
-    and C(verify_at) when recorded).
+  description: One entry per report that holds a quote (C(name), C(quote), C(nonce), C(collateral), and C(user_data),
+    C(verify_at) and C(policy) when recorded).
   type: list
   elements: dict
 """
@@ -53,6 +55,18 @@ _value:
 import os
 
 from ansible.errors import AnsibleFilterError
+
+
+# An empty list that means something: no TD attribute allowed besides none.
+# Other empty lists (mrtd, mrseam) mean "not checked" and would be refused.
+MEANINGFUL_EMPTY = ("allowed_attributes",)
+
+
+def recorded_policy(described):
+    """The policy a report recorded, as quote_verify takes it: the keys it reported as not checked (null, an
+    empty list of allowed values) left out, since quote_verify refuses them given back."""
+    return dict((key, value) for key, value in described.items()
+                if value is not None and (value != [] or key in MEANINGFUL_EMPTY))
 
 
 def archived_entries(reports, collateral_dir, at_recorded_time=True):
@@ -70,6 +84,8 @@ def archived_entries(reports, collateral_dir, at_recorded_time=True):
             entry["user_data"] = evidence["user_data"]
         if at_recorded_time and evidence.get("verify_at"):
             entry["verify_at"] = evidence["verify_at"]
+        if evidence.get("policy"):
+            entry["policy"] = recorded_policy(evidence["policy"])
         entries.append(entry)
     return entries
 

@@ -26,7 +26,17 @@ description:
     O(testing_root_ca). Every result says which root it was checked against.
   - "Policy on the TD body: expected measurements, TD attributes, XFAM, minimum TEE_TCB_SVN (O(policy))."
   - "Freshness: the report data must equal SHA-512(O(nonce) || O(user_data)), recomputed here, or
-    O(report_data); any other value is refused as a replayed or stale quote, or a quote from another host."
+    O(report_data); any other value is refused as a replayed or stale quote, or a quote from another host. A quote
+    given without either is refused too (it may be a replay), unless O(skip_freshness_check=true)."
+  - "Firmware endorsement: on Google Cloud, MRTD measures Google's firmware; Google signs a launch endorsement
+    listing the MRTDs of each firmware build, which M(confidential.tdx.tdx_collateral) caches in O(collateral_dir).
+    The quote's MRTD is checked against it: the RSA-PSS signature, the signing certificate's chain to Google's
+    root C(GCE-cc-tcb-root) and its validity at O(verify_at), the MRTD listed. An invalid endorsement refuses the
+    quote (RV(problems) lines starting C(endorsement:)); a quote with no endorsement is not refused for that alone,
+    RV(endorsement) says so and the policy must then pin the MRTD (C(mrtd) in O(policy))."
+  - "This collection does not yet pin Google's root (its certificate was not at hand when this was written):
+    until it does, an endorsement is verified only against O(testing_endorsement_root), and otherwise reported as
+    C(unverifiable) (not refused). See docs/attestation.md."
   - "Event log: with O(event_log) (the host's CCEL log, RV(confidential.tdx.guest_quote#module:event_log)), the
     log is read, its events named, and replayed into RTMR0-3; a log that is malformed, whose text does not match
     its digests, or that does not reproduce the quote's RTMRs is refused (problems starting C(event log:)). The
@@ -46,9 +56,11 @@ options:
     description:
       - A batch of quotes, one entry per host, as a list of entries or a dictionary of name to entry.
       - "Each entry has C(name) (given by the dictionary key in the dictionary form), C(quote) (base64),
-        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at), C(collateral), C(event_log) and
-        C(event_log_table), with the
-        meaning of the options of the same names for that entry."
+        and optionally C(nonce) or C(report_data), C(user_data), C(verify_at), C(collateral),
+        C(skip_freshness_check), C(policy), C(event_log) and C(event_log_table), with the meaning of the options of
+        the same names for that entry."
+      - An entry's C(policy) replaces O(policy) for that entry (it is not merged with it), as when archived evidence
+        of hosts with different policies is re-verified.
       - An entry without a quote is refused with that reason (the host gave none), the batch goes on.
     type: raw
   collateral:
@@ -78,6 +90,13 @@ options:
       - The 32-byte nonce (64 hex digits) the controller chose for this host and run; the quote's report data
         must be SHA-512 over the nonce followed by O(user_data).
     type: str
+  skip_freshness_check:
+    description:
+      - Verify a quote given without O(nonce) or O(report_data) without proving its freshness, instead of refusing
+        it as a possible replay. RV(freshness_checked) is then false.
+      - With O(quotes), the default of the entries that do not set C(skip_freshness_check) themselves.
+    type: bool
+    default: false
   user_data:
     description:
       - Hex bytes hashed after O(nonce) into the report data (for example a key the guest binds to the quote).
@@ -102,7 +121,10 @@ options:
         the quote stores it); XFAM must always be a value TDX allows."
       - "C(allowed_attributes): TD attribute bits that may be set besides none; default C(SEPT_VE_DISABLE), C(PKS),
         C(PERFMON) (as go-tdx-guest). DEBUG is always refused."
+      - "C(mrseam): the measurement of the TDX module, one or a list of allowed ones (48 bytes hex each)."
       - "C(min_tee_tcb_svn): minimum TEE_TCB_SVN, compared byte by byte (16 bytes hex)."
+      - "C(tee_tcb_svn2): minimum TEE_TCB_SVN2 (16 bytes hex), compared byte by byte as C(min_tee_tcb_svn); only a
+        quote v5 with a TDX 1.5 body carries it, so a v4 quote is refused when it is set."
       - "C(tcb_statuses): the TCB statuses allowed; default C(UpToDate) only. C(Revoked) can never be allowed.
         C(refused_advisories): Intel advisory ids (C(INTEL-SA-NNNNN)) that refuse a quote whatever its status.
         C(tcb_grace_period): seconds an allowed out-of-date TCB level stays acceptable after Intel's TCB date
@@ -122,6 +144,12 @@ options:
       - FOR TESTING ONLY. Path to a root certificate (PEM or DER) to verify against instead of Intel's SGX Root CA,
         such as the root of a test PKI. A quote verified this way proves nothing about Intel hardware, and
         RV(root_is_intel) is then false.
+    type: path
+  testing_endorsement_root:
+    description:
+      - FOR TESTING ONLY. Path to a root certificate (PEM or DER) that Google launch endorsements must chain to
+        instead of Google's C(GCE-cc-tcb-root), such as the root of the test endorsement PKI. RV(endorsement)
+        then says C(root_is_google=false).
     type: path
 extends_documentation_fragment:
   - confidential.tdx.attributes
@@ -187,6 +215,13 @@ EXAMPLES = r"""
     collateral: reports/collateral/90C06F000000-platform.json
     verify_at: "{{ archived.verified_at }}"
   delegate_to: localhost
+
+- name: Check a quote's signature and TCB only, knowingly without freshness (for example one found in a log)
+  confidential.tdx.quote_verify:
+    quote: "{{ found_quote }}"
+    skip_freshness_check: true
+    collateral_dir: collateral
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -199,9 +234,12 @@ verified:
 problems:
   description:
     - One line per failed check, naming the check (C(parse), C(quote signature), C(attestation key binding),
-      C(qe report signature), C(certificate chain), C(pck revoked), C(collateral expired), C(collateral fmspc),
-      C(tcb level), C(tcb status), C(advisory), C(platform flags), C(td attributes), C(xfam), C(mrtd), C(rtmr0)...,
-      C(freshness) ...) and the value seen. Empty when the quote is verified.
+      C(qe report signature), C(certificate chain), C(pck revoked), C(collateral), C(collateral expired),
+      C(collateral fmspc), C(pce id), C(tcb level), C(tcb status), C(tcb evaluation number), C(qe tcb),
+      C(tdx module tcb), C(advisory), C(platform flags), C(td attributes), C(xfam), C(mrtd), C(mrseam),
+      C(rtmr0)..., C(tee_tcb_svn2), C(freshness) ...) and the value seen. Empty when the quote is verified.
+    - "With O(collateral_dir), collateral whose TCB evaluation data number is lower than one
+      M(confidential.tdx.tdx_collateral) saw before for its FMSPC is refused as a rollback (C(collateral: ...))."
   returned: with O(quote)
   type: list
   elements: str
@@ -249,6 +287,11 @@ report_data_checked:
     not proven.
   returned: with O(quote)
   type: bool
+freshness_checked:
+  description: Whether freshness was proven (O(nonce) or O(report_data) given). False only with
+    O(skip_freshness_check=true); without it a quote given neither is refused.
+  returned: with O(quote)
+  type: bool
 quote:
   description:
     - The decoded quote, with the keys of the P(confidential.tdx.tdx_quote#filter) filter (and of
@@ -277,7 +320,8 @@ tcb_eval_data_number:
   type: int
 verdicts:
   description:
-    - With O(quotes), the verdict of each entry by name, each with the keys returned with O(quote).
+    - With O(quotes), the verdict of each entry by name, each with the keys returned with O(quote), and
+      C(policy) (as RV(policy)) for an entry that has a policy of its own.
     - Not called C(results), which Ansible reserves for loops.
   returned: with O(quotes)
   type: dict
@@ -310,6 +354,21 @@ event_log:
       sample:
         - {index: 25, rtmr: 2, type: EV_IPL, name: kernel command line (grub), component: kernel_cmdline,
            digest: 5b1e..., text: /boot/vmlinuz root=/dev/sda1 ro console=ttyS0}
+endorsement:
+  description:
+    - Google's launch endorsement of the quote's firmware, as read from the cache of O(collateral_dir). Absent when
+      the quote could not be parsed.
+    - "C(status): C(verified), C(invalid) (the quote is refused), C(missing) (no endorsement for this MRTD: not
+      refused, pin the MRTD in the policy) or C(unverifiable) (the signer could not be judged: Google's root is
+      not pinned in the collection; not refused). C(verified), C(problems) (lines starting C(endorsement:)),
+      C(path), C(root_sha256), C(root_is_google), C(root_pinned)."
+    - "C(firmware): what the endorsement says of the build: C(timestamp), C(cl_spec) (changelist), C(commit),
+      C(digest) (SHA-384 of the firmware binary), C(tdx_svn), C(tdx_configurations) (how many MRTDs it lists),
+      C(matching_configurations) (C(ram_gib) and C(early_accept) of those equal to the quote's MRTD)."
+  returned: with O(quote)
+  type: dict
+  sample: {status: verified, verified: true, problems: [], root_is_google: true,
+           firmware: {tdx_svn: 1, cl_spec: 654321, matching_configurations: [{ram_gib: 4, early_accept: false}]}}
 policy:
   description: The policy applied, every key with its value (the defaults filled in).
   returned: always
@@ -320,7 +379,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, roots
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, endorsement, roots
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.entries import (
     EntryError,
     batch_entries,
@@ -342,10 +401,12 @@ def main():
             report_data=dict(type="str"),
             nonce=dict(type="str"),
             user_data=dict(type="str"),
+            skip_freshness_check=dict(type="bool", default=False),
             policy=dict(type="dict"),
             event_log=dict(type="str"),
             event_log_table=dict(type="str"),
             testing_root_ca=dict(type="path"),
+            testing_endorsement_root=dict(type="path"),
         ),
         mutually_exclusive=[("quote", "quotes"), ("collateral", "collateral_dir"), ("report_data", "nonce"),
                             ("quotes", "nonce"), ("quotes", "report_data"), ("quotes", "user_data"),
@@ -358,7 +419,7 @@ def main():
         policy = policy_from(params["policy"])
         default_at = verify_at_of(params["verify_at"], "verify_at")
         if params["quotes"] is not None:
-            entries = batch_entries(params["quotes"], default_at)
+            entries = batch_entries(params["quotes"], default_at, params["skip_freshness_check"])
         else:
             entries = None
             expected = expectation(params["report_data"], params["nonce"], params["user_data"])
@@ -380,20 +441,38 @@ def main():
     except roots.RootError as exc:
         module.fail_json(msg="testing_root_ca: %s" % exc)
     try:
+        endorsement_root = (endorsement.load_root(params["testing_endorsement_root"])
+                            if params["testing_endorsement_root"] else endorsement.google_root())
+    except roots.RootError as exc:
+        module.fail_json(msg="%s: %s" % ("testing_endorsement_root" if params["testing_endorsement_root"]
+                                         else "Google's endorsement root", exc))
+    try:
         verifier = Verifier(root, policy, collateral_path=params["collateral"],
-                            collateral_dir=params["collateral_dir"])
+                            collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)
     except dcap.MissingDcapQvl as exc:
         module.fail_json(msg=str(exc))
     common = dict(changed=False, root=root.sha256, root_is_intel=root.is_intel, policy=policy.describe())
     if entries is None:
-        result = verifier.verify(params["quote"], expected, default_at, event_log=params["event_log"],
+        result = verifier.verify(params["quote"], expected, default_at,
+                                 skip_freshness_check=params["skip_freshness_check"], event_log=params["event_log"],
                                  event_log_table=params["event_log_table"])
         result.update(common)
         module.exit_json(**result)
     verdicts = {}
+    # One Verifier per distinct policy (it holds its policy); entries without one share the module's.
+    verifiers = {None: verifier}
     for entry in entries:
-        verdicts[entry.name] = verifier.verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
-                                               event_log=entry.event_log, event_log_table=entry.event_log_table)
+        key = None
+        if entry.policy is not None:
+            key = repr(sorted(entry.policy.describe().items()))
+            if key not in verifiers:
+                verifiers[key] = Verifier(root, entry.policy, collateral_path=params["collateral"],
+                                          collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)
+        verdicts[entry.name] = verifiers[key].verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
+                                                     entry.skip_freshness_check, event_log=entry.event_log,
+                                                     event_log_table=entry.event_log_table)
+        if entry.policy is not None:
+            verdicts[entry.name]["policy"] = entry.policy.describe()
     refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
     module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, **common)
 

@@ -18,9 +18,17 @@ description:
   - The entries needed are those of the FMSPCs of O(quotes), or O(fmspcs) with O(ca). A fleet of one platform type
     needs one entry, so it costs one fetch however many quotes it gives.
   - An entry is fresh until the earliest next update of its items (TCB info, QE identity, both CRLs), less
-    O(min_validity). Fresh entries are reused without a call; missing and stale ones are fetched from Intel's
-    Provisioning Certification Service, or from a PCCS at O(pccs_url), and written atomically.
+    O(min_validity), and for O(max_age) after it was fetched. Fresh entries are reused without a call; missing and
+    stale ones are fetched from Intel's Provisioning Certification Service, or from a PCCS at O(pccs_url), and
+    written atomically.
+  - "The highest TCB evaluation data number seen for each FMSPC is kept in the cache
+    (C(tcb-evaluation-numbers.json)). Collateral with a lower number is a rollback: a cached entry with one is
+    stale, and a fetched one fails the task and is not written."
   - With O(offline=true) no call is made at all; the result says which entries are missing or stale.
+  - With O(endorsements=true) (the default) the cache also keeps, for the MRTD of each of O(quotes), Google's signed
+    launch endorsement of that firmware (C(endorsements/tdx/<MRTD>.binarypb)), which
+    M(confidential.tdx.quote_verify) checks offline. An MRTD Google publishes no endorsement for (a firmware that is
+    not Google's) is reported in RV(endorsements), not an error of the task. A cached endorsement costs no call.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
@@ -59,6 +67,12 @@ options:
     description: Seconds an entry must stay valid from now to count as fresh; a shorter-lived entry is refetched.
     type: int
     default: 3600
+  max_age:
+    description:
+      - Seconds after its fetch an entry is fetched again, however far its next update is, so that Intel's
+        re-evaluations (a higher TCB evaluation data number) reach the cache within a day by default.
+    type: int
+    default: 86400
   timeout:
     description: Seconds each HTTP call may take.
     type: float
@@ -67,6 +81,18 @@ options:
     description: Further attempts of a call after a connection error, HTTP 429 or 5xx, with a growing pause.
     type: int
     default: 2
+  endorsements:
+    description:
+      - Also cache Google's launch endorsement of the firmware each quote's MRTD measures (Google Cloud TDs).
+      - Set it to false for quotes that do not come from Google Cloud, to make no call to Google's bucket.
+    type: bool
+    default: true
+  endorsement_url:
+    description:
+      - Base URL serving Google's bucket paths C(/gce_tcb_integrity/ovmf_x64_csm/tdx/<MRTD hex>.binarypb), such as a
+        mirror or a test stand-in.
+      - When not set, Google's Cloud Storage at C(https://storage.googleapis.com) is used.
+    type: str
 extends_documentation_fragment:
   - confidential.tdx.attributes
   - confidential.tdx.attributes.controller
@@ -134,6 +160,10 @@ entries:
           O(offline) or in check mode).
       type: str
       sample: cached
+    tcb_evaluation_data_number:
+      description: The TCB info's evaluation data number; null when missing or unreadable.
+      type: int
+      sample: 17
     next_update:
       description:
         - When the entry goes stale (the earliest next update of its items), ISO 8601 in UTC; null when missing.
@@ -166,18 +196,43 @@ would_fetch:
   returned: always
   type: list
   elements: str
+endorsements:
+  description: One entry per MRTD of O(quotes) (none with O(endorsements=false)), in the order first seen.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    mrtd:
+      description: The MRTD, 96 lower-case hex digits.
+      type: str
+    path:
+      description: The cache file of its endorsement.
+      type: str
+    status:
+      description:
+        - C(fetched) (written by this run), C(cached) (reused; an endorsement does not expire), C(not_published)
+          (Google has none for this MRTD) or C(missing) (not cached and not fetched, with O(offline) or in check
+          mode).
+      type: str
+      sample: cached
+    reason:
+      description: Why the entry has its status.
+      type: str
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, rollback, timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, timestamps
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_fetch
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pcs import Pcs, PcsError
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.refresh import (
     CACHED,
     MISSING,
     STALE,
+    RollbackError,
     WantedError,
     entry_state,
     fetch_entry,
@@ -195,19 +250,25 @@ def main():
             pccs_url=dict(type="str"),
             offline=dict(type="bool", default=False),
             min_validity=dict(type="int", default=3600),
+            max_age=dict(type="int", default=86400),
             timeout=dict(type="float", default=30),
             retries=dict(type="int", default=2),
+            endorsements=dict(type="bool", default=True),
+            endorsement_url=dict(type="str"),
         ),
         required_one_of=[("quotes", "fmspcs")],
         supports_check_mode=True,
     )
     params = module.params
-    for key, minimum in (("min_validity", 0), ("timeout", 0.001), ("retries", 0)):
+    for key, minimum in (("min_validity", 0), ("max_age", 0), ("timeout", 0.001), ("retries", 0)):
         if params[key] < minimum:
             module.fail_json(msg="%s: must be at least %s, got %s" % (key, minimum, params[key]))
     if params["pccs_url"] is not None and not params["pccs_url"].startswith(("https://", "http://")):
         module.fail_json(msg="pccs_url: %r is not an http(s) URL such as https://pccs.example:8081"
                              % params["pccs_url"][:200])
+    if params["endorsement_url"] is not None and not params["endorsement_url"].startswith(("https://", "http://")):
+        module.fail_json(msg="endorsement_url: %r is not an http(s) URL such as https://storage.googleapis.com"
+                             % params["endorsement_url"][:200])
     if not params["cache_dir"]:
         module.fail_json(msg="cache_dir: is empty; give the directory of the collateral cache")
     if os.path.exists(params["cache_dir"]) and not os.path.isdir(params["cache_dir"]):
@@ -217,8 +278,13 @@ def main():
     except (WantedError, dcap.MissingDcapQvl) as exc:
         module.fail_json(msg=str(exc))
 
+    try:
+        seen = rollback.read_seen(params["cache_dir"]) if os.path.isdir(params["cache_dir"]) else {}
+    except rollback.CollateralError as exc:
+        module.fail_json(msg="cache_dir: %s" % exc)
     now = timestamps.now()
-    entries = [entry_state(params["cache_dir"], fmspc, ca, now, params["min_validity"]) for fmspc, ca in wanted]
+    entries = [entry_state(params["cache_dir"], fmspc, ca, now, params["min_validity"], params["max_age"], seen)
+               for fmspc, ca in wanted]
     due = [entry for entry in entries if entry["status"] != CACHED]
     would_fetch = [entry["id"] for entry in due]
     pcs = Pcs(params["pccs_url"], timeout=params["timeout"], retries=params["retries"])
@@ -231,18 +297,43 @@ def main():
             os.makedirs(params["cache_dir"])
         for entry in due:
             try:
-                fetch_entry(pcs, entry)
-            except PcsError as exc:
+                fetch_entry(pcs, entry, now, seen)
+            except (PcsError, RollbackError) as exc:
                 module.fail_json(msg="%s: %s" % (entry["id"], exc), entries=entries, fetched=fetched,
                                  calls=pcs.calls)
             fetched += 1
+            # Remembered at once, so a later failure of the run cannot lose it.
+            rollback.remember(params["cache_dir"], {entry["fmspc"]: entry["tcb_evaluation_data_number"]})
+            seen = rollback.read_seen(params["cache_dir"])
             diff["after"][entry["id"]] = "fetched, next update %s" % entry["next_update"]
         would_fetch = []
+    # Entries cached before this cache kept the numbers count as seen too.
+    if not module.check_mode and os.path.isdir(params["cache_dir"]):
+        rollback.remember(params["cache_dir"], dict(
+            (entry["fmspc"], entry["tcb_evaluation_data_number"]) for entry in entries if entry["status"] == CACHED))
+    source = endorsement_fetch.EndorsementSource(params["endorsement_url"], timeout=params["timeout"],
+                                                 retries=params["retries"])
+    try:
+        endorsements = endorsement_fetch.endorsement_entries(
+            params["cache_dir"], params["quotes"] if params["endorsements"] else [], source,
+            fetch=not (params["offline"] or module.check_mode))
+    except PcsError as exc:
+        module.fail_json(msg="endorsement_url: %s; give a reachable endorsement_url, or endorsements=false for quotes "
+                             "not from Google Cloud" % exc, entries=entries, fetched=fetched,
+                         calls=pcs.calls + source.calls)
+    # Written by this run, or in check mode, what a run would write.
+    endorsements_written = [e["mrtd"] for e in endorsements if e["status"] == endorsement_fetch.FETCHED or (
+        module.check_mode and not params["offline"] and e["status"] == endorsement_fetch.MISSING)]
+    for mrtd in endorsements_written:
+        diff["before"]["endorsement " + mrtd] = "absent"
+        diff["after"]["endorsement " + mrtd] = "fetched"
     result = dict(
-        changed=bool(fetched) or (module.check_mode and bool(due) and not params["offline"]),
+        changed=bool(fetched) or (module.check_mode and bool(due) and not params["offline"])
+        or bool(endorsements_written),
+        endorsements=endorsements,
         entries=entries,
         fetched=fetched,
-        calls=pcs.calls,
+        calls=pcs.calls + source.calls,
         missing=[entry["id"] for entry in entries if entry["status"] == MISSING],
         stale=[entry["id"] for entry in entries if entry["status"] == STALE],
         would_fetch=would_fetch,

@@ -10,6 +10,8 @@ v4 uses, the TCB info and QE identity bodies byte for byte as signed:
     GET /sgx/certification/v4/pckcrl?ca=platform|processor[&encoding=der]  SGX-PCK-CRL-Issuer-Chain
     GET /sgx/certification/v4/rootcacrl                   (PCCS only: the root CA CRL, hex-encoded DER)
     GET /IntelSGXRootCA.der                               (the root CRL distribution point: DER)
+    GET /gce_tcb_integrity/ovmf_x64_csm/tdx/<MRTD hex>.binarypb   (Google's launch endorsement, as
+                                                          Cloud Storage serves it; 404 NoSuchKey if none)
 
 (``sgx`` in place of ``tdx`` for SGX TCB info and QE identity.) Issuer
 chains are URL-encoded PEM, as Intel sends them. Unknown FMSPC: 404 with a
@@ -32,6 +34,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 FMSPC = re.compile(r"^[0-9A-Fa-f]{12}$")
 CONTROL_PREFIX = "/_standin/"
+# Google's bucket path of a TDX firmware's endorsement (gce-tcb-verifier extract/extracttdx).
+ENDORSEMENT_PATH = re.compile(r"^/gce_tcb_integrity/ovmf_x64_csm/tdx/([0-9a-f]{96})\.binarypb$")
 
 
 def _document(source):
@@ -70,6 +74,13 @@ class CollateralStore:
         self.qe_identity = {}
         self.pck_crl = {}
         self.root_ca_crl = None
+        self.endorsements = {}
+
+    def add_endorsement(self, mrtd, blob):
+        """Serve ``blob`` (a serialised VMLaunchEndorsement) as the endorsement of ``mrtd`` (bytes or hex)."""
+        key = mrtd.hex() if isinstance(mrtd, (bytes, bytearray)) else mrtd.lower()
+        with self._lock:
+            self.endorsements[key] = bytes(blob)
 
     def add(self, source):
         doc = _document(source)
@@ -196,6 +207,14 @@ def _chain_header(name, pem):
 
 def _serve(store, path, query):
     """(status, body, content type, headers) for a PCS request."""
+    endorsement = ENDORSEMENT_PATH.match(path)
+    if endorsement:
+        blob = store.endorsements.get(endorsement.group(1))
+        if blob is None:
+            # Cloud Storage's XML error for a missing object.
+            return (404, b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code>"
+                         b"<Message>The specified key does not exist.</Message></Error>", "application/xml")
+        return 200, blob, "application/octet-stream"
     if path == "/IntelSGXRootCA.der":
         if store.root_ca_crl is None:
             return _error(404, "no root CA CRL loaded")
@@ -247,10 +266,12 @@ def _serve(store, path, query):
 class PcsStandin:
     """The stand-in server. ``with PcsStandin(documents) as standin: standin.url``."""
 
-    def __init__(self, documents=(), host="127.0.0.1", port=0):
+    def __init__(self, documents=(), host="127.0.0.1", port=0, endorsements=None):
         self.store = CollateralStore()
         for document in documents:
             self.store.add(document)
+        for mrtd, blob in (endorsements or {}).items():
+            self.store.add_endorsement(mrtd, blob)
         self.faults = _Faults()
         self._log_lock = threading.Lock()
         self._requests = []
@@ -306,6 +327,10 @@ class PcsStandin:
 
     def remove(self, fmspc, tee="tdx"):
         self.store.remove(fmspc, tee)
+
+    def add_endorsement(self, mrtd, blob):
+        """Serve a launch endorsement for ``mrtd`` on Google's bucket path (``endorsement_url`` is ``url``)."""
+        self.store.add_endorsement(mrtd, blob)
 
     # -- request log -----------------------------------------------------------
 

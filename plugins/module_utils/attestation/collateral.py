@@ -103,7 +103,7 @@ def write_atomically(path, text):
     folder = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(prefix=".tdx_collateral-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w") as stream:
+        with os.fdopen(handle, "wb" if isinstance(text, bytes) else "w") as stream:  # bytes: endorsements
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

@@ -71,10 +71,13 @@ def _cert_expired(text, match):
 # (pattern in dcap-qvl's message, check name, what it means or a function of (message, match)).
 # Order matters: the first pattern found wins.
 KNOWN_ERRORS = (
-    (r"Failed to load root ca", "root", "the root certificate cannot be used as a trust anchor"),
+    (r"Failed to load root ca|Failed to parse root CA certificate", "root",
+     "the root certificate cannot be used as a trust anchor"),
     (r"Unknown QE vendor ID", "qe vendor", "the quote's QE vendor id is not Intel's"),
     (r"Failed to decode quote|Failed to parse quote|Unsupported DCAP quote|Unsupported body type|"
-     r"Invalid body size|Invalid TEE type|must have version|Unsupported DCAP attestation key type",
+     r"Invalid body size|Invalid TEE type|must have version|Unsupported DCAP attestation key type|"
+     r"Unsupported quote version|Unsupported TEE type|Invalid QE auth data length|Unsupported auth data version|"
+     r"Failed to parse TD attributes|Invalid MR service TD|Failed to decode QE report",
      "parse", "dcap-qvl cannot read the quote"),
     (r"ISV enclave report signature is invalid", "quote signature",
      "the attestation key's signature over the quote header and TD body does not verify: the quote was changed "
@@ -102,25 +105,48 @@ KNOWN_ERRORS = (
      "revocation list", "the collateral's revocation lists cannot be read or are not signed by the root in use"),
     (r"Fmspc mismatch", "collateral fmspc", "the collateral's TCB info is for another platform (FMSPC) than the quote's"),
     (r"non-TDX TCB info|non-SGX TCB info", "collateral kind", "the collateral's TCB info is not for this kind of quote"),
-    (r"No matching TCB level found", "tcb level",
+    (r"No matching TCB level found|TCB level mismatch", "tcb level",
      "the platform's TCB is below every TCB level Intel lists for its FMSPC"),
+    (r"(?:TDX|SGX) component count mismatch|Unknown TCB status|Unrecognized TCB status", "collateral",
+     "the collateral's TCB info is not one dcap-qvl can match a platform against"),
+    (r"Failed to decode TcbInfo|Failed to parse TCB Info|Failed to decode QeIdentity|Failed to parse QE Identity|"
+     r"Certificate chain is too short for (?:TCB Info|QE Identity)|No certificate found in QE identity issuer chain|"
+     r"No TCB levels found in QE Identity",
+     "collateral", "the collateral's TCB info or QE identity cannot be read"),
+    (r"Unsupported QE Identity id/version|TDX TCB Info is missing tdxModule", "collateral kind",
+     "the collateral's QE identity or TCB info is not for this kind of quote"),
+    (r"TCB eval data number (\d+) is below minimum (\d+)", "tcb evaluation number",
+     "the collateral's TCB evaluation data number %(1)s is below the policy's min_tcb_eval_data_number %(2)s"),
     (r"TCB status is invalid: (\w+)", "tcb status", "TCB status %(1)s: Intel has revoked this platform's TCB"),
     (r"TCB status (\w+) is not acceptable by policy", "tcb status", "TCB status %(1)s is not allowed by the policy"),
     (r"Advisory ID ([\w-]+) is rejected by policy", "advisory", "advisory %(1)s is refused by the policy"),
     (r"Platform TCB too old", "tcb grace period",
      "the platform's TCB level is older than the policy's tcb_grace_period allows"),
-    (r"(Dynamic platform|Cached keys|SMT)[\w ]* (is|are) not allowed by policy", "platform flags",
+    (r"QE TCB too old", "qe tcb",
+     "the Quoting Enclave's TCB level is not UpToDate and older than the policy's tcb_grace_period allows"),
+    (r"QE ISVSVN (\d+) is below minimum required (\d+)", "qe tcb",
+     "the Quoting Enclave's ISVSVN %(1)s is below every TCB level of Intel's QE identity (the lowest is %(2)s)"),
+    (r"SGX type (\w+) is not in accepted types", "sgx type", "the PCK certificate's SGX type %(1)s is not accepted"),
+    (r"(Dynamic platform|Cached keys|SMT)[\w ()]* (is|are) not allowed by policy", "platform flags",
      "%(1)s is not allowed by the policy"),
     (r"Debug mode is enabled", "td attributes", "the TD has the DEBUG attribute"),
     (r"TD migration is enabled", "td attributes", "the TD has the MIGRATABLE attribute"),
     (r"Reserved bits in TD attributes are set", "td attributes", "reserved TD attribute bits are set"),
     (r"SEPT_VE_DISABLE is not enabled", "td attributes", "SEPT_VE_DISABLE is not set"),
-    (r"TDX module MRSIGNER mismatch|TDX module identity", "tdx module identity",
+    # HGS_PLUS_PROF, PERF_PROF or PMT_PROF: the host can profile the TD.
+    (r"TD profiling is enabled", "td attributes", "the TD has a profiling attribute set (HGS_PLUS_PROF, PERF_PROF "
+                                                  "or PMT_PROF): the host can observe it"),
+    (r"SERVTD_EXT is enabled", "td attributes", "the TD has the SERVTD_EXT attribute"),
+    (r"TDX module ISVSVN (\d+) is below minimum", "tdx module tcb",
+     "the TDX module's ISVSVN %(1)s is below every TDX module TCB level of the collateral"),
+    (r"TDX module MRSIGNER mismatch|TDX module SEAMATTRIBUTES|TDX module identity", "tdx module identity",
      "the TDX module is not one the collateral names"),
-    (r"QE (ISVPRODID|MISCSELECT|ATTRIBUTES|MRSIGNER)[\w ]* mismatch|QE identity", "qe identity",
+    (r"QE (ISVPRODID|MISCSELECT|ATTRIBUTES|MRSIGNER)[\w ]* mismatch|QE [Ii]dentity", "qe identity",
      "the Quoting Enclave is not the one Intel's QE identity names"),
     (r"Unsupported DCAP PCK cert format|Certificate chain is too short|Failed to parse PCK certificate|"
-     r"Intel extension", "pck certificate", "the quote's PCK certificate chain is missing or unreadable"),
+     r"Intel extension|Empty PCK certificate chain|Failed to extract PCK certificates|"
+     r"Too many intermediate certificates", "pck certificate",
+     "the quote's PCK certificate chain is missing or unreadable"),
 )
 
 _COMPILED = [(re.compile(pattern), name, meaning) for pattern, name, meaning in KNOWN_ERRORS]
@@ -131,6 +157,20 @@ def dcap_words(error):
     text = " ".join(str(error).split())
     prefix = "Verification failed: "
     return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def qe_status_problem(words, qe_status, platform_status, allowed):
+    """The ``qe tcb`` problem when the status dcap-qvl refused is the Quoting Enclave's, else None.
+
+    dcap-qvl merges the QE identity's TCB status into the quote's one status and names neither; its claims
+    (read again without the policy) keep both: when the platform's status is allowed and the QE's is the one
+    refused, the QE is what failed.
+    """
+    match = re.search(r"TCB status (\w+) is not acceptable by policy", words)
+    if not match or qe_status != match.group(1) or platform_status not in allowed:
+        return None
+    return ("qe tcb: the Quoting Enclave's TCB status %s (from Intel's QE identity) is not allowed by the policy; the "
+            "platform's own is %s (dcap-qvl: %s)" % (qe_status, platform_status, words))
 
 
 def named_problem(error):

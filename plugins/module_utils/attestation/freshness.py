@@ -67,9 +67,21 @@ def expectation(report_data=None, nonce=None, user_data=None, where=""):
     return None
 
 
-def freshness_problems(expected, decoded):
-    """The freshness problem of the decoded quote under ``expected`` (an Expectation or None)."""
-    if expected is None or decoded["report_data"] == expected.report_data:
+# Without an expectation nothing ties the quote to this run: an old quote of
+# the same TD, replayed, would verify just as well. So that is a refusal
+# unless the caller says in so many words that freshness is not wanted.
+NOT_CHECKED = ("freshness: no nonce or report_data was given, so the quote may be a replay; give nonce (or "
+               "report_data), or set skip_freshness_check: true")
+
+
+def freshness_problems(expected, decoded, skip=False):
+    """The freshness problem of the decoded quote under ``expected`` (an Expectation or None).
+
+    ``skip`` allows ``expected`` to be None; a given expectation is checked all the same.
+    """
+    if expected is None:
+        return [] if skip else [NOT_CHECKED]
+    if decoded["report_data"] == expected.report_data:
         return []
     if expected.from_nonce:
         reason = ("report data does not match the nonce of this run (a replayed or stale quote, or a quote from "

@@ -45,8 +45,9 @@ MEASUREMENT_SIZE = 48
 # Registers compared for equality, in the order their problems are listed.
 EXACT_REGISTERS = ("mrconfigid", "mrowner", "mrownerconfig", "rtmr0", "rtmr1", "rtmr2", "rtmr3")
 POLICY_KEYS = ("mrtd",) + EXACT_REGISTERS + (
-    "xfam", "allowed_attributes", "min_tee_tcb_svn", "tcb_statuses", "refused_advisories", "tcb_grace_period",
-    "allow_dynamic_platform", "allow_cached_keys", "allow_smt", "min_tcb_eval_data_number", "events")
+    "mrseam", "tee_tcb_svn2", "xfam", "allowed_attributes", "min_tee_tcb_svn", "tcb_statuses", "refused_advisories",
+    "tcb_grace_period", "allow_dynamic_platform", "allow_cached_keys", "allow_smt", "min_tcb_eval_data_number",
+    "events")
 
 # Cloud TDs (Google Cloud C3 among them) are multi-package platforms whose
 # PCK certificate says dynamic platform, cached keys and SMT: allowed by
@@ -85,6 +86,17 @@ def _count(key, value):
     return value
 
 
+def _measurements(key, value):
+    """The allowed values of a measurement given as one or a list (48 bytes hex each); [] allows any."""
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise PolicyError("policy.%s: an empty list allows no %s; leave %s out to allow any"
+                          % (key, key.upper(), key))
+    return [_hex(key, item, MEASUREMENT_SIZE) for item in values]
+
+
 class Policy:
     """A checked policy; build it with :func:`policy_from`."""
 
@@ -93,7 +105,9 @@ class Policy:
         self.registers = {}  # register -> expected hex
         self.xfam = None
         self.allowed_attributes = list(DEFAULT_ALLOWED_ATTRIBUTES)
+        self.mrseam = []  # any of these
         self.min_tee_tcb_svn = None
+        self.tee_tcb_svn2 = None  # a minimum, as min_tee_tcb_svn
         self.tcb_statuses = list(DEFAULT_TCB_STATUSES)
         self.refused_advisories = []
         self.tcb_grace_period = 0
@@ -110,6 +124,10 @@ class Policy:
             "min_tcb_eval_data_number": self.min_tcb_eval_data_number}
         if self.mrtd:
             described["mrtd"] = list(self.mrtd)
+        if self.mrseam:
+            described["mrseam"] = list(self.mrseam)
+        if self.tee_tcb_svn2 is not None:
+            described["tee_tcb_svn2"] = self.tee_tcb_svn2
         described.update(self.registers)
         described.update(self.platform_flags)
         if self.events:
@@ -126,11 +144,9 @@ def policy_from(given):
     if unknown:
         raise PolicyError("policy.%s: not a policy key; the keys are %s" % (unknown[0], ", ".join(POLICY_KEYS)))
     policy = Policy()
-    if given.get("mrtd") is not None:
-        values = given["mrtd"] if isinstance(given["mrtd"], list) else [given["mrtd"]]
-        if not values:
-            raise PolicyError("policy.mrtd: an empty list allows no MRTD; leave mrtd out to allow any")
-        policy.mrtd = [_hex("mrtd", value, MEASUREMENT_SIZE) for value in values]
+    policy.mrtd = _measurements("mrtd", given.get("mrtd"))
+    # The TDX module's measurement: a TD is only as confidential as the module that runs it.
+    policy.mrseam = _measurements("mrseam", given.get("mrseam"))
     for register in EXACT_REGISTERS:
         if given.get(register) is not None:
             policy.registers[register] = _hex(register, given[register], MEASUREMENT_SIZE)
@@ -149,6 +165,8 @@ def policy_from(given):
         policy.allowed_attributes = names
     if given.get("min_tee_tcb_svn") is not None:
         policy.min_tee_tcb_svn = _hex("min_tee_tcb_svn", given["min_tee_tcb_svn"], 16)
+    if given.get("tee_tcb_svn2") is not None:
+        policy.tee_tcb_svn2 = _hex("tee_tcb_svn2", given["tee_tcb_svn2"], 16)
     if given.get("tcb_statuses") is not None:
         statuses = _strings("tcb_statuses", given["tcb_statuses"])
         if not statuses:
@@ -246,11 +264,17 @@ def xfam_problems(decoded, policy):
     return problems
 
 
+def _one_of(values):
+    return values[0] if len(values) == 1 else "one of " + ", ".join(values)
+
+
 def measurement_problems(decoded, policy):
     problems = []
     if policy.mrtd and decoded["mrtd"] not in policy.mrtd:
-        problems.append("mrtd: the quote has %s, the policy expects %s" % (
-            decoded["mrtd"], policy.mrtd[0] if len(policy.mrtd) == 1 else "one of " + ", ".join(policy.mrtd)))
+        problems.append("mrtd: the quote has %s, the policy expects %s" % (decoded["mrtd"], _one_of(policy.mrtd)))
+    if policy.mrseam and decoded["mrseam"] not in policy.mrseam:
+        problems.append("mrseam: the quote has %s, the policy expects %s"
+                        % (decoded["mrseam"], _one_of(policy.mrseam)))
     for register in EXACT_REGISTERS:
         expected = policy.registers.get(register)
         seen = _register(decoded, register)
@@ -259,19 +283,34 @@ def measurement_problems(decoded, policy):
     return problems
 
 
+def _below_minimum(name, seen, minimum):
+    """The problem of an SVN below ``minimum`` in any component (byte), or []."""
+    low = [index for index, (have, need) in enumerate(zip(bytes.fromhex(seen), bytes.fromhex(minimum)))
+           if have < need]
+    if not low:
+        return []
+    return ["%s: %s is below the policy's minimum %s (component %s)"
+            % (name, seen, minimum, ", ".join(str(index) for index in low))]
+
+
 def tee_tcb_svn_problems(decoded, policy):
     if policy.min_tee_tcb_svn is None:
         return []
-    seen = bytes.fromhex(decoded["tee_tcb_svn"])
-    minimum = bytes.fromhex(policy.min_tee_tcb_svn)
-    low = [index for index in range(len(minimum)) if seen[index] < minimum[index]]
-    if not low:
+    return _below_minimum("tee_tcb_svn", decoded["tee_tcb_svn"], policy.min_tee_tcb_svn)
+
+
+def tee_tcb_svn2_problems(decoded, policy):
+    if policy.tee_tcb_svn2 is None:
         return []
-    return ["tee_tcb_svn: %s is below the policy's minimum %s (component %s)"
-            % (decoded["tee_tcb_svn"], policy.min_tee_tcb_svn, ", ".join(str(index) for index in low))]
+    if decoded.get("tee_tcb_svn2") is None:
+        # A TDX 1.0 body has no TEE_TCB_SVN2: a minimum asked for cannot be shown met.
+        return ["tee_tcb_svn2: the quote (v%s, TDX 1.0 body) carries no TEE_TCB_SVN2, the policy asks for at least "
+                "%s: only a quote v5 with a TDX 1.5 body has it" % (decoded.get("version"), policy.tee_tcb_svn2)]
+    return _below_minimum("tee_tcb_svn2", decoded["tee_tcb_svn2"], policy.tee_tcb_svn2)
 
 
 def body_problems(decoded, policy):
     """Every failed check of ``policy`` on the decoded TD body, one line each."""
     return (attribute_problems(decoded, policy) + xfam_problems(decoded, policy)
-            + measurement_problems(decoded, policy) + tee_tcb_svn_problems(decoded, policy))
+            + measurement_problems(decoded, policy) + tee_tcb_svn_problems(decoded, policy)
+            + tee_tcb_svn2_problems(decoded, policy))

@@ -5,7 +5,10 @@
 """tdx_collateral's logic: which cache entries the quotes need, which are fresh, and fetching the others.
 
 A fleet of one platform type needs one entry, so it costs one fetch however
-many quotes it gives; a fresh entry costs no call at all.
+many quotes it gives; a fresh entry costs no call at all. Fresh means: before
+its earliest next update (less min_validity), fetched at most max_age ago
+(Intel may publish a re-evaluation long before a nextUpdate a month away), and
+not older than collateral seen before (rollback.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +21,10 @@ import os
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import dcap_qvl
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.rollback import (
+    evaluation_number,
+    rollback_problem,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verifier import parse_step, quote_bytes
 
 FETCHED = "fetched"
@@ -28,6 +35,10 @@ STALE = "stale"
 
 class WantedError(ValueError):
     """A quote or FMSPC that names no cache entry; the message names the option."""
+
+
+class RollbackError(ValueError):
+    """Fetched collateral older (by TCB evaluation number) than collateral seen before; the message says so."""
 
 
 def wanted_from_quotes(quotes):
@@ -71,21 +82,34 @@ def wanted_entries(quotes, fmspcs, ca):
     return wanted
 
 
-def entry_state(cache_dir, fmspc, ca, now, min_validity):
-    """The cache entry for ``fmspc`` and ``ca`` as it is: status cached, stale or missing, and why."""
+def entry_state(cache_dir, fmspc, ca, now, min_validity, max_age=None, seen=None):
+    """The cache entry for ``fmspc`` and ``ca`` as it is: status cached, stale or missing, and why.
+
+    ``max_age``: seconds since the entry was fetched (its file's modification time) after which it is stale;
+    ``seen``: FMSPC -> the highest TCB evaluation number seen, below which an entry is stale (a rollback).
+    """
     path = cache.entry_path(cache_dir, fmspc, ca)
-    entry = {"id": cache.entry_id(fmspc, ca), "path": path, "fmspc": fmspc, "ca": ca, "next_update": None}
+    entry = {"id": cache.entry_id(fmspc, ca), "path": path, "fmspc": fmspc, "ca": ca, "next_update": None,
+             "tcb_evaluation_data_number": None}
     if not os.path.exists(path):
         entry.update(status=MISSING, reason="no file in the cache")
         return entry
     try:
         dummy, document = cache.read_document(path)
         due = cache.next_update(document)
+        entry["tcb_evaluation_data_number"] = evaluation_number(document)
     except cache.CollateralError as exc:
         entry.update(status=STALE, reason="unreadable: %s" % exc)
         return entry
     entry["next_update"] = timestamps.iso(due)
-    if due <= now:
+    fetched_at = int(os.path.getmtime(path))
+    rollback = rollback_problem(fmspc, entry["tcb_evaluation_data_number"], seen or {})
+    if rollback:
+        entry.update(status=STALE, reason=rollback)
+    elif max_age is not None and now - fetched_at > max_age:
+        entry.update(status=STALE, reason="fetched %s, more than max_age (%d s) ago" % (timestamps.iso(fetched_at),
+                                                                                         max_age))
+    elif due <= now:
         entry.update(status=STALE, reason="its next update was due %s" % timestamps.iso(due))
     elif due <= now + min_validity:
         entry.update(status=STALE, reason="its next update is due %s, within min_validity (%d s)"
@@ -95,10 +119,23 @@ def entry_state(cache_dir, fmspc, ca, now, min_validity):
     return entry
 
 
-def fetch_entry(pcs, entry):
-    """Fetch one entry and write it to the cache."""
+def fetch_entry(pcs, entry, now, seen=None):
+    """Fetch one entry and write it to the cache, dated ``now`` (max_age counts from then).
+
+    RollbackError, and nothing written, when its TCB evaluation number is below one seen before.
+    """
     document = pcs.fetch(entry["fmspc"], entry["ca"])
+    try:
+        number = evaluation_number(document)
+    except cache.CollateralError as exc:
+        raise RollbackError("collateral: the fetched collateral cannot be used: %s" % exc)
+    rollback = rollback_problem(entry["fmspc"], number, seen or {})
+    if rollback:
+        raise RollbackError("%s: %s served older collateral than this cache had; check that PCCS" % (
+            rollback, pcs.base_url))
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     due = cache.next_update(document)
     cache.write_atomically(entry["path"], text)
-    entry.update(status=FETCHED, next_update=timestamps.iso(due), reason="fetched from %s" % pcs.base_url)
+    os.utime(entry["path"], (now, now))
+    entry.update(status=FETCHED, next_update=timestamps.iso(due), reason="fetched from %s" % pcs.base_url,
+                 tcb_evaluation_data_number=number)

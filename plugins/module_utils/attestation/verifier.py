@@ -29,14 +29,18 @@ import struct
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import chain as pck_chain
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import rollback
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_step
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import (
     dcap_qvl,
     dcap_words,
     named_problem,
+    qe_status_problem,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog_step import event_log_step
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pce import pce_id_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import body_problems, dcap_policy
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
@@ -47,7 +51,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import
 SGX_QUOTE_VERSION = 3
 TEE_TYPE_SGX = 0x00000000
 
-POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes")
+POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes", "qe tcb",
+                 "tcb evaluation number")
 
 
 def quote_bytes(text):
@@ -136,7 +141,8 @@ class LoadedCollateral:
 class Verifier:
     """Verifies quotes against one root and one policy; collateral files are read once each."""
 
-    def __init__(self, root, policy, collateral_path=None, collateral_dir=None):
+    def __init__(self, root, policy, collateral_path=None, collateral_dir=None, endorsement_root=None):
+        self.endorsement_root = endorsement_root  # Google's launch endorsement root (endorsement.py); None: unpinned
         self.dcap = dcap_qvl()
         self.root = root
         self.policy = policy
@@ -181,7 +187,20 @@ class Verifier:
             return LoadedCollateral(path, problem="collateral: no collateral for FMSPC %s (PCK CA %s) in %s (no %s): "
                                                   "run confidential.tdx.tdx_collateral for these quotes first"
                                                   % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
-        return self._load(path)
+        loaded = self._load(path)
+        # A cache entry older than one tdx_collateral saw is a rollback (rollback.py); checked once per file.
+        if loaded.problem is None and not getattr(loaded, "rollback_checked", False):
+            loaded.rollback_checked = True
+            loaded.problem = rollback.cache_problem(self.collateral_dir, fmspc, loaded.document)
+        return loaded
+
+    def pce_step(self, quote, loaded):
+        """The PCE ID check dcap-qvl does not make (pce.py says why)."""
+        try:
+            pce_id = self.dcap.parse_quote(quote).pck_extension().pce_id
+        except ValueError:
+            return []  # platform_of has already named an unreadable PCK certificate
+        return pce_id_problems(pce_id, loaded.document)
 
     def crypto_step(self, quote, loaded, chain, at):
         """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
@@ -203,18 +222,25 @@ class Verifier:
                     quote, collateral, at, self.dcap.QuotePolicy.claims_only(at)).to_json())
             except ValueError:
                 claims = None
+        if name == "tcb status" and claims is not None:
+            summary = claims_summary(claims)["platform"]
+            problem = qe_status_problem(dcap_words(error), summary["qe_tcb_status"], summary["tcb_level_status"],
+                                        self.policy.tcb_statuses) or problem
         return claims, [problem]
 
-    def verify(self, quote, expected=None, verify_at=None, collateral_path=None, event_log=None, event_log_table=None):
+    def verify(self, quote, expected=None, verify_at=None, collateral_path=None, skip_freshness_check=False,
+               event_log=None, event_log_table=None):
         """The verdict on one quote (base64 text or bytes): a result dict with ``verified`` and ``problems``.
 
+        Without ``expected`` the quote is refused as a possible replay unless ``skip_freshness_check``.
         ``event_log`` and ``event_log_table`` are the host's CCEL data and table (base64), replayed by eventlog_step.py.
         """
         at = timestamps.now() if verify_at is None else verify_at
         result = {"verified": False, "verify_at": timestamps.iso(at), "root": self.root.sha256,
                   "root_is_intel": self.root.is_intel, "tcb_status": None, "advisory_ids": [], "fmspc": None,
                   "ca": None, "quote": None, "quote_sha256": None, "collateral": None, "platform": None,
-                  "tcb_eval_data_number": None, "report_data_checked": expected is not None}
+                  "tcb_eval_data_number": None, "report_data_checked": expected is not None,
+                  "freshness_checked": expected is not None}
         result["event_log"] = None  # set by the event-log step once the quote is parsed
         raw, problem = quote_bytes(quote)
         if problem:
@@ -240,6 +266,7 @@ class Verifier:
             if loaded.problem:
                 problems.append(loaded.problem)
             elif not problem:
+                problems.extend(self.pce_step(own, loaded))
                 claims, crypto = self.crypto_step(own, loaded, chain, at)
                 problems.extend(crypto)
                 if claims is not None:
@@ -247,7 +274,10 @@ class Verifier:
                     result["platform"] = summary.pop("platform")
                     result.update(summary)
         problems.extend(body_problems(decoded, self.policy))
-        problems.extend(freshness_problems(expected, decoded))
+        problems.extend(freshness_problems(expected, decoded, skip_freshness_check))
+        result["endorsement"], refusals = endorsement_step.check(decoded, self.collateral_dir, at,
+                                                                 self.endorsement_root)
+        problems.extend(refusals)
         result["event_log"], log_problems = event_log_step(decoded, event_log, event_log_table, self.policy)
         problems.extend(log_problems)
         result["problems"] = problems

@@ -26,7 +26,7 @@ def test_collateral_then_a_batch_verified_on_the_controller(tmp_path):
         tasks = [
             {"name": "collateral", "confidential.tdx.tdx_collateral": {
                 "quotes": [entry["quote"] for entry in entries.values()], "cache_dir": cache_dir,
-                "pccs_url": standin.url}},
+                "pccs_url": standin.url, "endorsements": False}},
             {"name": "collateral again", "confidential.tdx.tdx_collateral": {
                 "quotes": [entry["quote"] for entry in entries.values()], "cache_dir": cache_dir, "offline": True}},
             {"name": "verify batch", "confidential.tdx.quote_verify": {
@@ -62,9 +62,11 @@ def test_check_mode_fetches_nothing_and_still_verifies_what_is_cached(tmp_path):
     with PcsStandin([case.collateral]) as standin:
         tasks = [
             {"name": "collateral", "confidential.tdx.tdx_collateral": {
-                "quotes": [b64(case.quote)], "cache_dir": str(tmp_path / "cache"), "pccs_url": standin.url}},
+                "quotes": [b64(case.quote)], "cache_dir": str(tmp_path / "cache"), "pccs_url": standin.url,
+                "endorsements": False}},
             {"name": "verify", "confidential.tdx.quote_verify": {
-                "quote": b64(case.quote), "collateral": str(collateral_file), "testing_root_ca": str(root)}},
+                "quote": b64(case.quote), "report_data": case.body.report_data.hex(),
+                "collateral": str(collateral_file), "testing_root_ca": str(root)}},
         ]
         run = run_playbook([localhost_play(tasks)], tmp_path, check=True, diff=True)
         calls = len(standin.requests())

@@ -9,7 +9,9 @@ import os
 
 import pytest
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.modules import quote_verify, tdx_collateral
+from tests.fake_clock import SteppedClock
 from tests.playbooks.attestation.materials import TOOLS_DIR, b64, tdx_pki
 from tests.unit.module_harness import run_module
 
@@ -47,6 +49,8 @@ def quotes_of(fleet, prefix="a-"):
 
 
 def collateral(args, check_mode=False, diff=False):
+    # Intel's collateral only; Google's endorsements: tests/unit/.../attestation/test_endorsement_fetch.py.
+    args = dict({"endorsements": False}, **args)
     return run_module(tdx_collateral.main, args, check_mode=check_mode, diff=diff)
 
 
@@ -59,7 +63,7 @@ def test_a_fleet_of_one_platform_costs_one_fetch_and_a_second_run_none(fleet, st
     assert standin.count(TCB_PATH) == 1 and first["calls"] == len(standin.requests()) == 4
     (entry,) = first["entries"]
     assert entry["id"] == "B0C06F000000-platform" and entry["status"] == "fetched"
-    assert os.listdir(cache_dir) == ["B0C06F000000-platform.json"]
+    assert sorted(os.listdir(cache_dir)) == ["B0C06F000000-platform.json", "tcb-evaluation-numbers.json"]
 
     standin.clear_requests()
     second = collateral(args)
@@ -69,7 +73,8 @@ def test_a_fleet_of_one_platform_costs_one_fetch_and_a_second_run_none(fleet, st
 
     # What was cached verifies every quote of the fleet, in one run.
     verdict = run_module(quote_verify.main, {
-        "quotes": [{"name": name, "quote": b64(case.quote)} for name, case in fleet.items() if name.startswith("a-")],
+        "quotes": [{"name": name, "quote": b64(case.quote), "report_data": case.body.report_data.hex()}
+                   for name, case in fleet.items() if name.startswith("a-")],
         "collateral_dir": cache_dir, "testing_root_ca": _root_file(tmp_path, fleet)})
     assert verdict["verified"], verdict["verdicts"]
 
@@ -158,3 +163,66 @@ def test_a_pccs_that_does_not_answer_fails_in_one_line(tmp_path):
                          "retries": 0, "timeout": 2})
     assert result.failed and result["msg"].startswith("B0C06F000000-platform: GET http://127.0.0.1:9/")
     assert "\n" not in result["msg"]
+
+
+@pytest.fixture
+def clock(fleet, monkeypatch):
+    """Time that moves only when the test moves it, for the ages of cache entries."""
+    stepped = SteppedClock(start=fleet["a-0"].now)
+    monkeypatch.setattr(timestamps, "now", lambda: int(stepped()))
+    return stepped
+
+
+def test_an_entry_is_fetched_again_after_max_age_a_day_by_default(fleet, standin, tmp_path, clock):
+    args = {"fmspcs": ["B0C06F000000"], "cache_dir": str(tmp_path), "pccs_url": standin.url}
+    assert collateral(args)["fetched"] == 1
+    clock.sleep(86400)
+    again = collateral(args)
+    assert again["fetched"] == 0 and again["entries"][0]["status"] == "cached"
+    clock.sleep(1)
+    planned = collateral(args, check_mode=True)
+    assert planned["stale"] == ["B0C06F000000-platform"]
+    assert planned["entries"][0]["reason"].endswith("more than max_age (86400 s) ago")
+    assert collateral(args)["fetched"] == 1 and standin.count(TCB_PATH) == 2
+    # Configurable: an hour.
+    clock.sleep(3601)
+    assert collateral(dict(args, max_age=3600))["fetched"] == 1
+    assert collateral(dict(args, max_age=-1))["msg"] == "max_age: must be at least 0, got -1"
+
+
+def with_number(number):
+    return tdx_pki.build_collateral(tdx_pki.default_pki(), tdx_pki.Platform(fmspc="B0C06F000000"),
+                                    tcb_evaluation_data_number=number)
+
+
+ROLLBACK = "collateral: tcbEvaluationDataNumber 17 is lower than 18 seen before for FMSPC B0C06F000000 (a rollback)"
+
+
+def test_older_collateral_served_after_newer_is_refused_and_not_written(fleet, tmp_path, clock):
+    args = {"fmspcs": ["B0C06F000000"], "cache_dir": str(tmp_path)}
+    path = tmp_path / "B0C06F000000-platform.json"
+    with PcsStandin([with_number(18)]) as newer:
+        first = collateral(dict(args, pccs_url=newer.url))
+    assert first["entries"][0]["tcb_evaluation_data_number"] == 18
+    assert json.loads((tmp_path / "tcb-evaluation-numbers.json").read_text()) == {"B0C06F000000": 18}
+    kept = path.read_text()
+    clock.sleep(86401)
+    with PcsStandin([with_number(17)]) as older:
+        result = collateral(dict(args, pccs_url=older.url))
+    assert result.failed and result["msg"].startswith("B0C06F000000-platform: " + ROLLBACK), result["msg"]
+    assert "\n" not in result["msg"]
+    assert path.read_text() == kept
+
+
+def test_an_older_entry_put_in_the_cache_is_stale_and_refused_by_quote_verify(fleet, tmp_path, clock):
+    args = {"fmspcs": ["B0C06F000000"], "cache_dir": str(tmp_path)}
+    with PcsStandin([with_number(18)]) as newer:
+        assert collateral(dict(args, pccs_url=newer.url))["fetched"] == 1
+    (tmp_path / "B0C06F000000-platform.json").write_text(with_number(17).to_json())
+    offline = collateral(dict(args, offline=True))
+    assert offline["stale"] == ["B0C06F000000-platform"] and offline["entries"][0]["reason"] == ROLLBACK
+    case = fleet["a-0"]
+    verdict = run_module(quote_verify.main, {
+        "quote": b64(case.quote), "report_data": case.body.report_data.hex(), "collateral_dir": str(tmp_path),
+        "testing_root_ca": _root_file(tmp_path, fleet)})
+    assert verdict["verified"] is False and verdict["problems"] == [ROLLBACK]

@@ -91,3 +91,13 @@ def test_archived_reports_become_entries_at_their_recorded_time_or_now():
 def test_a_report_with_a_quote_but_no_nonce_is_refused():
     with pytest.raises(AnsibleFilterError, match="no host or nonce"):
         archived_entries([report("a", nonce=None)], "/tmp/coll")
+
+
+def test_each_archived_report_keeps_its_own_policy_less_what_was_not_checked():
+    reports = [report("a", policy={"mrtd": ["aa" * 48], "xfam": None, "allowed_attributes": [], "tcb_statuses":
+                                   ["UpToDate"]}),
+               report("b", policy={"mrtd": ["bb" * 48], "mrseam": [], "rtmr0": None}),
+               report("c")]
+    policies = [entry.get("policy") for entry in archived_entries(reports, "/tmp/coll")]
+    assert policies == [{"mrtd": ["aa" * 48], "allowed_attributes": [], "tcb_statuses": ["UpToDate"]},
+                        {"mrtd": ["bb" * 48]}, None]

@@ -59,9 +59,41 @@ def test_report_data_and_user_data_are_the_other_ways_to_state_freshness(evidenc
     assert not refused["verified"] and refused["problems"][0].startswith("freshness:")
 
 
-def test_without_a_nonce_the_result_says_freshness_was_not_checked(evidence):
+NOT_FRESH = ("freshness: no nonce or report_data was given, so the quote may be a replay; give nonce (or "
+             "report_data), or set skip_freshness_check: true")
+
+
+def test_without_a_nonce_the_quote_is_refused_as_a_possible_replay(evidence):
     result = run_module(quote_verify.main, base(evidence))
-    assert result["verified"] and result["report_data_checked"] is False
+    assert not result.failed and result["verified"] is False
+    assert result["problems"] == [NOT_FRESH]
+    assert result["freshness_checked"] is False and result["report_data_checked"] is False
+    fresh = run_module(quote_verify.main, base(evidence, nonce=NONCE))
+    assert fresh["freshness_checked"] is True
+
+
+def test_skip_freshness_check_verifies_without_a_nonce_and_says_so(evidence):
+    result = run_module(quote_verify.main, base(evidence, skip_freshness_check=True))
+    assert result["verified"] and result["problems"] == []
+    assert result["freshness_checked"] is False
+    # A nonce given is checked all the same.
+    refused = run_module(quote_verify.main, base(evidence, skip_freshness_check=True, nonce="6b" * 32))
+    assert not refused["verified"] and refused["problems"][0].startswith("freshness: report data does not match")
+
+
+def test_skip_freshness_check_is_also_per_batch_entry(evidence):
+    common = {"collateral": evidence.collateral, "verify_at": evidence.verify_at, "testing_root_ca": evidence.root}
+    result = run_module(quote_verify.main, dict(common, quotes=[
+        {"name": "skipped", "quote": evidence.quote_b64, "skip_freshness_check": True},
+        {"name": "unproven", "quote": evidence.quote_b64}]))
+    assert result["refused"] == ["unproven"], result["verdicts"]
+    assert result["verdicts"]["unproven"]["problems"] == [NOT_FRESH]
+    assert result["verdicts"]["skipped"]["freshness_checked"] is False
+    # The option is the default of the entries; an entry may still ask for the check.
+    result = run_module(quote_verify.main, dict(common, skip_freshness_check=True, quotes=[
+        {"name": "skipped", "quote": evidence.quote_b64},
+        {"name": "asked", "quote": evidence.quote_b64, "skip_freshness_check": False}]))
+    assert result["refused"] == ["asked"], result["verdicts"]
 
 
 def test_the_batch_forms_give_one_verdict_per_entry_by_name(evidence):
@@ -85,7 +117,7 @@ def test_the_batch_forms_give_one_verdict_per_entry_by_name(evidence):
 def test_an_entry_may_carry_its_own_collateral_and_time(evidence):
     result = run_module(quote_verify.main, {
         "quotes": [{"name": "archived", "quote": evidence.quote_b64, "collateral": evidence.collateral,
-                    "verify_at": evidence.verify_at}],
+                    "verify_at": evidence.verify_at, "nonce": NONCE}],
         "testing_root_ca": evidence.root})
     assert result["verified"], result
     assert result["verdicts"]["archived"]["verify_at"] == evidence.verify_at
@@ -95,7 +127,7 @@ def test_collateral_dir_picks_the_file_of_the_quotes_fmspc(evidence, tmp_path):
     name = "%s-platform.json" % evidence.case.pck.platform.fmspc.upper()
     with open(evidence.collateral) as source, open(str(tmp_path / name), "w") as target:
         target.write(source.read())
-    result = run_module(quote_verify.main, base(evidence, collateral=None, collateral_dir=str(tmp_path)))
+    result = run_module(quote_verify.main, base(evidence, collateral=None, collateral_dir=str(tmp_path), nonce=NONCE))
     assert result["verified"] and result["collateral"]["path"] == str(tmp_path / name)
     for empty in (tmp_path / "empty", tmp_path / "not made yet"):
         if empty.name == "empty":
@@ -128,6 +160,7 @@ def test_an_unreadable_collateral_file_is_a_problem_of_the_quote(evidence, tmp_p
     ({"quote": None, "quotes": [{"name": "a", "colour": "blue"}]}, "quotes[0].colour"),
     ({"quote": None, "quotes": {"a": {"nonce": "zz"}}}, "quotes['a'].nonce"),
     ({"quote": None, "quotes": "web-1"}, "quotes"),
+    ({"quote": None, "quotes": [{"name": "a", "skip_freshness_check": "yes"}]}, "quotes[0].skip_freshness_check"),
 ])
 def test_bad_arguments_fail_in_one_line_naming_them(evidence, args, names):
     result = run_module(quote_verify.main, base(evidence, **args))
@@ -144,24 +177,40 @@ def test_a_controller_without_dcap_qvl_is_told_what_to_install(evidence, monkeyp
     assert result.failed and "pip install dcap-qvl==0.7.0" in result["msg"] and "\n" not in result["msg"]
 
 
+def test_a_batch_entry_may_carry_its_own_policy_which_replaces_the_modules(evidence):
+    mrtd = evidence.case.body.mrtd.hex()
+    result = run_module(quote_verify.main, {
+        "quotes": [{"name": "own", "quote": evidence.quote_b64, "nonce": NONCE, "policy": {"mrtd": mrtd}},
+                   {"name": "module's", "quote": evidence.quote_b64, "nonce": NONCE}],
+        "policy": {"mrtd": "00" * 48},
+        "collateral": evidence.collateral, "verify_at": evidence.verify_at, "testing_root_ca": evidence.root})
+    assert result["refused"] == ["module's"], result["verdicts"]
+    assert result["verdicts"]["own"]["policy"]["mrtd"] == [mrtd]
+    assert result["verdicts"]["module's"]["problems"][0].startswith("mrtd: the quote has %s" % mrtd)
+    bad = run_module(quote_verify.main, base(evidence, quote=None, quotes=[{"name": "a", "policy": {"mrtd": "00"}}]))
+    assert bad.failed and bad["msg"].startswith("quotes[0].policy.mrtd: "), bad["msg"]
+
+
 def test_the_event_log_is_replayed_per_quote_and_per_batch_entry(tmp_path_factory):
     from tdx_pki import eventlog as logs  # tools/ is on sys.path (tests/fixtures/gce_emulator.py)
 
     boot = logs.ubuntu_boot_log()
     rtmrs = dict(("rtmr%d" % index, value) for index, value in enumerate(boot.rtmrs()))
-    booted = pki_evidence(tmp_path_factory.mktemp("booted"), body=tdx_pki.TdBody().with_(**rtmrs))
+    report_data = hashlib.sha512(bytes.fromhex(NONCE)).digest()
+    booted = pki_evidence(tmp_path_factory.mktemp("booted"),
+                          body=tdx_pki.TdBody().with_(report_data=report_data, **rtmrs))
     log = base64.b64encode(boot.to_bytes()).decode()
     altered = base64.b64encode(logs.altered_kernel_cmdline(boot.to_bytes())).decode()
     table = base64.b64encode(logs.ccel_table(len(boot.to_bytes()))).decode()
-    one = run_module(quote_verify.main, base(booted, event_log=log, event_log_table=table), check_mode=True)
+    one = run_module(quote_verify.main, base(booted, nonce=NONCE, event_log=log, event_log_table=table), check_mode=True)
     assert one["verified"], one["problems"]
     assert one["event_log"]["replayed"] and one["event_log"]["rtmrs"] == one["quote"]["rtmr"]
     kernel = [event for event in one["event_log"]["events"] if event["component"] == "kernel"][0]
-    assert run_module(quote_verify.main, base(booted))["event_log"] is None
+    assert run_module(quote_verify.main, base(booted, nonce=NONCE))["event_log"] is None
     batch = run_module(quote_verify.main, {
-        "quotes": [{"name": "good", "quote": booted.quote_b64, "event_log": log, "event_log_table": table},
-                   {"name": "altered", "quote": booted.quote_b64, "event_log": altered},
-                   {"name": "silent", "quote": booted.quote_b64}],
+        "quotes": [{"name": "good", "quote": booted.quote_b64, "nonce": NONCE, "event_log": log, "event_log_table": table},
+                   {"name": "altered", "quote": booted.quote_b64, "nonce": NONCE, "event_log": altered},
+                   {"name": "silent", "quote": booted.quote_b64, "nonce": NONCE}],
         "policy": {"events": {"kernel": kernel["digest"]}},
         "collateral": booted.collateral, "verify_at": booted.verify_at, "testing_root_ca": booted.root})
     assert batch["refused"] == ["altered", "silent"]

@@ -24,7 +24,10 @@ def test_a_quote_over_another_nonce_is_refused_with_both_values():
     problems = freshness_problems(expected, {"report_data": other})
     assert problems == ["freshness: report data does not match the nonce of this run (a replayed or stale quote, "
                         "or a quote from another host): expected %s, quote has %s" % (report_data_for(NONCE), other)]
-    assert freshness_problems(None, {"report_data": other}) == []
+    assert freshness_problems(None, {"report_data": other}) == [
+        "freshness: no nonce or report_data was given, so the quote may be a replay; give nonce (or report_data), "
+        "or set skip_freshness_check: true"]
+    assert freshness_problems(None, {"report_data": other}, skip=True) == []
 
 
 @pytest.mark.parametrize("args,names", [
@@ -64,6 +67,36 @@ def test_bad_freshness_arguments_name_the_key(args, names):
     ("Verification failed: Debug mode is enabled", "td attributes"),
     ("Verification failed: Unknown QE vendor ID", "qe vendor"),
     ("Verification failed: something new", "verification"),
+    # dcap-qvl 0.7's other refusals (read from its wheel's strings); those the test PKI can provoke are
+    # provoked in test_dcap_refusals.py.
+    ("Verification failed: TD profiling is enabled", "td attributes"),
+    ("Verification failed: SERVTD_EXT is enabled", "td attributes"),
+    ("Verification failed: TD migration is enabled", "td attributes"),
+    ("Verification failed: QE TCB too old: tcb_date_tag 1736899200 + grace 0 < now 1796648625", "qe tcb"),
+    ("Verification failed: QE ISVSVN 1 is below minimum required 8 from QE Identity", "qe tcb"),
+    ("Verification failed: TCB eval data number 17 is below minimum 18", "tcb evaluation number"),
+    ("Verification failed: TDX module ISVSVN 0 is below minimum required from TDX module TCB levels",
+     "tdx module tcb"),
+    ("Verification failed: TDX module SEAMATTRIBUTES mismatch at byte 0: expected 00 (masked), got 01 (masked)",
+     "tdx module identity"),
+    ("Verification failed: TDX module SEAMATTRIBUTES has bits set outside mask at byte 0", "tdx module identity"),
+    ("Verification failed: No TDX module identity with id TDX_03 found in TCB Info", "tdx module identity"),
+    ("Verification failed: QE ATTRIBUTES mismatch at byte 0: expected 15 (masked), got 05 (masked)", "qe identity"),
+    ("Verification failed: QE MISCSELECT mismatch: expected 00000000 (masked), got 00000001 (masked)",
+     "qe identity"),
+    ("Verification failed: Unsupported QE Identity id/version for the quote TEE type: TD_QE version 1 "
+     "(expected TD_QE version 2)", "collateral kind"),
+    ("Verification failed: TDX TCB Info is missing tdxModule field", "collateral kind"),
+    ("Verification failed: No TCB levels found in QE Identity", "collateral"),
+    ("Verification failed: TDX component count mismatch: expected 16, got 15", "collateral"),
+    ("Verification failed: Unknown TCB status: Fine", "collateral"),
+    ("Verification failed: TCB level mismatch: Platform's current TCB (cpusvn=00, pcesvn=1) is not registered "
+     "with Intel PCS", "tcb level"),
+    ("Verification failed: SGX type 2 is not in accepted types [0, 1]", "sgx type"),
+    ("Verification failed: SMT (hyperthreading) is not allowed by policy", "platform flags"),
+    ("Verification failed: Failed to parse root CA certificate", "root"),
+    ("Verification failed: Invalid QE auth data length", "parse"),
+    ("Verification failed: Empty PCK certificate chain", "pck certificate"),
 ])
 def test_dcap_qvl_messages_become_named_problems_that_keep_its_words(message, name):
     found, problem = dcap.named_problem(ValueError(message))

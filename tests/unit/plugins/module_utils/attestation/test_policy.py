@@ -7,12 +7,15 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.polic
 )
 
 MRTD = "11" * 48
+MRSEAM = "5e" * 48
+TDX15 = {"version": 5, "tee_tcb_svn2": "0b020400" + "00" * 12}
 
 
 def body(**changes):
     decoded = {"td_attributes": "0000000010000000", "xfam": "e71a060000000000", "mrtd": MRTD,
                "mrconfigid": "00" * 48, "mrowner": "00" * 48, "mrownerconfig": "00" * 48,
-               "rtmr": ["a0" * 48, "a1" * 48, "a2" * 48, "a3" * 48], "tee_tcb_svn": "0b010400" + "00" * 12}
+               "rtmr": ["a0" * 48, "a1" * 48, "a2" * 48, "a3" * 48], "tee_tcb_svn": "0b010400" + "00" * 12,
+               "mrseam": MRSEAM, "version": 4}
     decoded.update(changes)
     return decoded
 
@@ -65,7 +68,32 @@ def test_tee_tcb_svn_is_compared_component_by_component():
     assert body_problems(body(tee_tcb_svn="0c020400" + "00" * 12), policy) == []
 
 
+def test_mrseam_is_one_or_one_of_a_list():
+    assert body_problems(body(), policy_from({"mrseam": MRSEAM})) == []
+    assert body_problems(body(), policy_from({"mrseam": ["77" * 48, MRSEAM]})) == []
+    assert body_problems(body(mrseam="77" * 48), policy_from({"mrseam": MRSEAM})) == [
+        "mrseam: the quote has %s, the policy expects %s" % ("77" * 48, MRSEAM)]
+    problems = body_problems(body(mrseam="77" * 48), policy_from({"mrseam": [MRSEAM, "88" * 48]}))
+    assert problems == ["mrseam: the quote has %s, the policy expects one of %s, %s" % ("77" * 48, MRSEAM, "88" * 48)]
+
+
+def test_tee_tcb_svn2_is_a_minimum_compared_as_tee_tcb_svn_and_a_v4_quote_cannot_meet_it():
+    policy = policy_from({"tee_tcb_svn2": "0b020400" + "00" * 12})
+    assert body_problems(body(**TDX15), policy) == []
+    assert body_problems(body(**dict(TDX15, tee_tcb_svn2="0c000500" + "00" * 12)), policy) == [
+        "tee_tcb_svn2: %s is below the policy's minimum %s (component 1)" % ("0c000500" + "00" * 12,
+                                                                              "0b020400" + "00" * 12)]
+    (problem,) = body_problems(body(), policy)
+    assert problem.startswith("tee_tcb_svn2: the quote (v4, TDX 1.0 body) carries no TEE_TCB_SVN2"), problem
+    assert body_problems(body(), policy_from(None)) == []
+
+
 @pytest.mark.parametrize("given,names", [
+    ({"mrseam": "5e" * 47}, "policy.mrseam"),
+    ({"mrseam": []}, "policy.mrseam"),
+    ({"mrseam": [MRSEAM, "zz"]}, "policy.mrseam"),
+    ({"tee_tcb_svn2": "00" * 15}, "policy.tee_tcb_svn2"),
+    ({"tee_tcb_svn2": 3}, "policy.tee_tcb_svn2"),
     ("UpToDate", "policy:"),
     ({"colour": "blue"}, "policy.colour"),
     ({"mrtd": "zz"}, "policy.mrtd"),
@@ -96,7 +124,8 @@ def test_a_bad_policy_is_refused_in_one_line_naming_the_key(given, names):
 
 @pytest.mark.parametrize("given", [None, {"mrtd": MRTD, "rtmr0": "a0" * 48, "tcb_statuses": ["UpToDate", "OutOfDate"],
                                           "tcb_grace_period": 86400, "allow_smt": False,
-                                          "events": {"kernel": ["AB" * 48, "cd" * 48], "secure_boot": "ef" * 48}}])
+                                          "events": {"kernel": ["AB" * 48, "cd" * 48], "secure_boot": "ef" * 48}},
+                                   {"mrseam": [MRSEAM], "tee_tcb_svn2": "01" * 16}])
 def test_the_described_policy_given_back_is_the_same_policy(given):
     described = policy_from(given).describe()
     assert policy_from(described).describe() == described
