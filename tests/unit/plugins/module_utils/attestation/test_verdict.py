@@ -142,3 +142,41 @@ def test_no_path_gives_attested_without_intels_root_and_every_verdict_is_one_of_
             assert verdict["verdict"] != "attested" and verdict["proven"]["intel_root"] is False, (given, policy)
         assert (verdict["verdict"] == "attested") == (verdict["verdict_reasons"] == []), (given, policy)
     assert seen == set(VERDICTS)
+
+
+def _up_to_date_sample():
+    from tests.playbooks.attestation.materials import sample_case, sample_ids
+    for name in sample_ids():
+        case = sample_case(name)
+        if case["tee"] == "TDX" and case["expect"].get("status") == "UpToDate":
+            return case
+    pytest.skip("shared/tdx-samples has no UpToDate TDX quote")
+
+
+def test_a_real_intel_quote_is_platform_only_until_its_software_is_pinned_then_attested():
+    """Intel's own evidence through the Verifier: every verdict to Intel's root is reachable with real parts."""
+    from ansible_collections.confidential.tdx.plugins.module_utils.attestation import roots, timestamps, verifier
+    from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import expectation
+    from tests.playbooks.attestation.materials import sample_collateral_path, sample_quote
+
+    case = _up_to_date_sample()
+    at = timestamps.parse_iso(case["verify_at"], "verify_at")
+
+    def verify(given, report_data=None):
+        checker = verifier.Verifier(roots.intel_root(), policy_from(given), collateral_path=sample_collateral_path(case))
+        return checker.verify(sample_quote(case), expectation(report_data) if report_data else None, at)
+
+    unfresh = verify({})
+    assert (unfresh["verdict"], unfresh["verified"]) == ("platform only", True)
+    assert unfresh["verdict_reasons"] == [NOT_FRESH, MRTD_NOT_PINNED, RTMRS_NOT_PINNED]
+    decoded = unfresh["quote"]
+    report_data = decoded["report_data"]
+    assert verify({}, report_data)["verdict_reasons"] == [MRTD_NOT_PINNED, RTMRS_NOT_PINNED]
+    pinned = dict(mrtd=decoded["mrtd"], rtmr0=decoded["rtmr"][0], rtmr1=decoded["rtmr"][1], rtmr2=decoded["rtmr"][2])
+    attested = verify(pinned, report_data)
+    assert (attested["verdict"], attested["verdict_reasons"]) == ("attested", []), attested["problems"]
+    assert attested["proven"] == {"intel_root": True, "fresh": True, "mrtd": "pinned", "rtmrs": "pinned",
+                                  "software_pinned": True}
+    # One register off: a problem, so refused, whatever else was proven.
+    wrong = verify(dict(pinned, rtmr1="00" * 48), report_data)
+    assert wrong["verdict"] == "refused" and wrong["verdict_reasons"] == wrong["problems"] != []
