@@ -19,7 +19,8 @@ author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
   _input:
-    description: The role's variables by name (C(verify_expected_measurements), C(verify_report_data), C(verify_policy), ...).
+    description:
+      - The role's variables by name (C(verify_expected_measurements), C(verify_report_data), C(verify_policy), ...).
     type: dict
     required: true
 """

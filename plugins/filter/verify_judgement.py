@@ -21,7 +21,8 @@ author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
   _input:
-    description: The registered result of the role's M(confidential.tdx.quote_verify) batch run (C({}) when it did not run).
+    description:
+      - The registered result of the role's M(confidential.tdx.quote_verify) batch run (C({}) when it did not run).
     type: dict
     required: true
   host:

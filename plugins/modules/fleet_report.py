@@ -49,8 +49,8 @@ options:
       - The verify role's C(verify_result) of each host, by host name (the content of its C(verify/HOST.json)
         report). The row of a host takes its C(attested), C(verdict) and C(verdict_reasons) (when the row has
         none) and its C(attestation) (C(verified), C(verdict), C(verdict_reasons), C(tcb_status), C(advisory_ids),
-        C(fmspc), C(root), C(root_is_intel), C(problems)) and its measurements (C(mrtd), C(rtmr0) to C(rtmr3)) from it, those of
-        the attested quote, else those of the TD's own report, labelled self-reported.
+        C(fmspc), C(root), C(root_is_intel), C(problems)) and its measurements (C(mrtd), C(rtmr0) to C(rtmr3))
+        from it, those of the attested quote, else those of the TD's own report, labelled self-reported.
     type: dict
     default: {}
   sources:

@@ -72,7 +72,8 @@ function probe(root) {
     var style = getComputedStyle(element);
     var parts = [["color", style.color], ["background", style.backgroundColor]];
     ["Left", "Top", "Right", "Bottom"].forEach(function (side) {
-      if (parseFloat(style["border" + side + "Width"]) > 0) parts.push(["border-" + side, style["border" + side + "Color"]]);
+      if (parseFloat(style["border" + side + "Width"]) > 0)
+        parts.push(["border-" + side, style["border" + side + "Color"]]);
     });
     parts.forEach(function (part) {
       if (green(part[1])) found.push(element.tagName + "." + element.className + " " + part[0] + " " + part[1]);

@@ -163,7 +163,8 @@ def test_a_real_intel_quote_is_platform_only_until_its_software_is_pinned_then_a
     at = timestamps.parse_iso(case["verify_at"], "verify_at")
 
     def verify(given, report_data=None):
-        checker = verifier.Verifier(roots.intel_root(), policy_from(given), collateral_path=sample_collateral_path(case))
+        checker = verifier.Verifier(roots.intel_root(), policy_from(given),
+                                    collateral_path=sample_collateral_path(case))
         return checker.verify(sample_quote(case), expectation(report_data) if report_data else None, at)
 
     unfresh = verify({})
