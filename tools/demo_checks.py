@@ -1,11 +1,14 @@
 """make demo's verdict on itself: it passes only when its report shows what the demo claims.
 
-    python3 tools/demo_checks.py attested REPORT_DIR HOST...   # each HOST's verify report says attested
-    python3 tools/demo_checks.py refused REVERIFY_LOG HOST...  # reverify refused each HOST against Intel's root
+    python3 tools/demo_checks.py verdicts REPORT_DIR HOST=VERDICT...  # each HOST's verify report has VERDICT
+    python3 tools/demo_checks.py refused REVERIFY_LOG HOST...         # reverify refused each HOST against Intel's root
 
-Each prints a line per host and exits non-zero, naming the hosts, when one
-is missing or says otherwise. Standard library only: it runs with the
-demo's own venv, before anything else is installed.
+VERDICT is one of the verify role's: attested, platform only, test root,
+refused; each host has its own, so a demo host made to fail (an altered
+event log: refused) sits beside the test-root ones. Each prints a line per
+host and exits non-zero, naming the hosts, when one is missing or says
+otherwise. Standard library only: it runs with the demo's own venv, before
+anything else is installed.
 """
 
 import glob
@@ -16,24 +19,47 @@ import sys
 
 # How confidential.tdx.reverify reports a host whose archived quote does not verify to Intel's pinned root.
 REFUSED_AGAINST_INTEL = "then REFUSED: certificate chain"
+# The verify role's verdicts (plugins/module_utils/attestation/verdict.py), as the reports show them.
+VERDICT_WORDS = {"attested": "attested", "platform only": "platform only", "test root": "TEST ROOT",
+                 "refused": "refused"}
 
 
-def attestation_lines(directory, hosts):
-    """(a line per report of an attested-or-not host, the expected hosts not attested)."""
-    lines, attested = [], set()
+class UsageError(ValueError):
+    pass
+
+
+def expectations(arguments):
+    """{host: expected verdict} from HOST=VERDICT arguments."""
+    expected = {}
+    for argument in arguments:
+        host, sep, verdict = argument.partition("=")
+        if not sep or verdict not in VERDICT_WORDS:
+            raise UsageError("%s: give HOST=VERDICT, VERDICT one of %s" % (argument, ", ".join(VERDICT_WORDS)))
+        expected[host] = verdict
+    return expected
+
+
+def verdict_lines(directory, expected):
+    """(a line per host report, the expected hosts whose report is missing or has another verdict)."""
+    lines, found = [], {}
     for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         with open(path) as handle:
             report = json.load(handle)
         if "attestation" not in report:
             continue  # the fleet summary, not a host
-        if report["attested"]:
-            attested.add(report["host"])
+        verdict = report.get("verdict")
+        found[report["host"]] = verdict
         evidence = report["attestation"]
-        verdict = "attested" if report["attested"] else "NOT attested: " + "; ".join(report["failures"][:1])
+        said = VERDICT_WORDS.get(verdict, "no verdict")
+        if verdict != "attested":
+            said += ": " + "; ".join((report.get("verdict_reasons") or report.get("failures") or ["?"])[:1])
         lines.append("%-12s %s (root %s..., TCB %s, advisories %s, nonce %s...)" % (
-            report["host"], verdict, (evidence.get("root") or "?")[:16], report["tcb_status"],
-            ", ".join(report["advisory_ids"]) or "none", evidence["nonce"][:16]))
-    return lines, sorted(set(hosts) - attested)
+            report["host"], said, (evidence.get("root") or "?")[:16], report["tcb_status"],
+            ", ".join(report["advisory_ids"]) or "none", (evidence.get("nonce") or "?")[:16]))
+    failing = ["%s (expected %s, got %s)" % (host, VERDICT_WORDS[verdict],
+                                             VERDICT_WORDS.get(found.get(host), found.get(host) or "no report"))
+               for host, verdict in expected.items() if found.get(host) != verdict]
+    return lines, failing
 
 
 def refusal_lines(log_text, hosts):
@@ -47,13 +73,18 @@ def refusal_lines(log_text, hosts):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[0] not in ("attested", "refused"):
+    if len(argv) < 3 or argv[0] not in ("verdicts", "refused"):
         sys.stderr.write(__doc__)
         return 2
     what, source, hosts = argv[0], argv[1], argv[2:]
-    if what == "attested":
-        lines, failing = attestation_lines(source, hosts)
-        problem = "not attested to the test root: %s (see %s)"
+    if what == "verdicts":
+        try:
+            expected = expectations(hosts)
+        except UsageError as exc:
+            sys.stderr.write("make demo: %s\n" % exc)
+            return 2
+        lines, failing = verdict_lines(source, expected)
+        problem = "not the verdict the demo expects: %s (see %s)"
     else:
         with open(source) as handle:
             lines, failing = refusal_lines(handle.read(), hosts)

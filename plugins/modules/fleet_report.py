@@ -14,10 +14,14 @@ version_added: 0.1.0
 description:
   - Writes C(fleet-report.json), C(fleet-report.txt) and C(fleet-report.html) in O(path) on the controller, with one
     row per host with its state per stage (provisioned, hardened, verified), why not, and, when the verify role
-    attested the host, whether it is attested, its TCB status, advisories and measurements.
+    attested the host, its verdict (C(attested), C(platform only), C(test root), C(refused)), its TCB status,
+    advisories and measurements.
   - The HTML page is one static file with no external resources (inline style, no script), so it reads offline.
     Hosts that need attention (a failed stage, not checked, not attested, a TCB status other than
     C(UpToDate)) come first. Every value is HTML-escaped.
+  - "Verdicts: C(attested) is green, C(platform only) amber, C(refused) red with its reasons. A C(test root) host
+    is never green: its row, the tiles and a banner on the page say TEST ROOT, and the text report says so on
+    its line, even when it passed (with C(verify_accept_test_root) in tests)."
   - With O(report), writes the report of a rollout, as the playbook C(confidential.tdx.site) builds it. With
     O(sources), merges the fleet reports of job slices (disjoint C(--limit) subsets of one rollout) into one
     report; a host in two slices' reports is an error naming the host, and nothing is written.
@@ -37,15 +41,16 @@ options:
       - The rollout's report, as C(playbooks/templates/fleet_report.json.j2) builds it from the C(tdx_rollout)
         fact of each host; C(rows) is a list of rows with C(host), C(instance), C(zone), C(address),
         C(provisioned), C(hardened), C(verified) (V(true), V(false), or V(null) when not reached), C(why) and,
-        once verify attests, C(attested), C(tcb_status), C(advisory_ids).
+        once verify attests, C(attested), C(verdict), C(verdict_reasons), C(tcb_status), C(advisory_ids).
       - Exactly one of O(report) and O(sources).
     type: dict
   verify_results:
     description:
       - The verify role's C(verify_result) of each host, by host name (the content of its C(verify/HOST.json)
-        report). The row of a host takes its C(attestation) (C(verified), C(tcb_status), C(advisory_ids),
-        C(fmspc), C(root), C(problems)) and its measurements (C(mrtd), C(rtmr0) to C(rtmr3)) from it, those of
-        the attested quote, else those of the TD's own report, labelled self-reported.
+        report). The row of a host takes its C(attested), C(verdict) and C(verdict_reasons) (when the row has
+        none) and its C(attestation) (C(verified), C(verdict), C(verdict_reasons), C(tcb_status), C(advisory_ids),
+        C(fmspc), C(root), C(root_is_intel), C(problems)) and its measurements (C(mrtd), C(rtmr0) to C(rtmr3))
+        from it, those of the attested quote, else those of the TD's own report, labelled self-reported.
     type: dict
     default: {}
   sources:
@@ -104,8 +109,9 @@ report:
   description:
     - The report as written to C(fleet-report.json); C(rows) in play (or slice) order, each with C(attention),
       the reasons a reader should look at the host (empty when none).
-    - C(hosts), C(provisioned), C(hardened), C(verified), C(attention) count the rows; C(attested) is there when
-      the rollout attested. A merged report lists its C(slices).
+    - C(hosts), C(provisioned), C(hardened), C(verified), C(attention) count the rows; C(attested) (verdict
+      C(attested) only) and C(verdicts) (each verdict to its count) are there when the rollout attested. A merged
+      report lists its C(slices).
   returned: always
   type: dict
   sample:

@@ -43,6 +43,9 @@ description:
     replayed events are then checked against the policy's C(events), the digests allowed per boot component."
   - A quote is RV(verified) only when no check failed. Refused quotes do not fail the task; read RV(verified) and
     RV(problems). The task fails only for bad arguments.
+  - "RV(verdict) says what a quote proved, beyond no check failing: C(attested) (Intel's root, this run's nonce,
+    MRTD and RTMR0-2 pinned), C(platform only) (a genuine fresh TDX platform, software not pinned), C(test root)
+    (no check failed, but the root is not Intel's) or C(refused). See the section Verdicts of docs/attestation.md."
   - The batch form O(quotes) verifies the quotes of many hosts in one run, reading each collateral file once.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
@@ -318,6 +321,38 @@ tcb_eval_data_number:
   description: The TCB evaluation data number of the collateral.
   returned: with O(quote)
   type: int
+verdict:
+  description:
+    - What the quote proved, in one of four words. C(attested) - no problems, Intel's root, report data checked
+      against this run's nonce, MRTD endorsed by Google or pinned in O(policy) and RTMR0-2 pinned (replayed from an
+      event log whose events the policy names, or C(rtmr0), C(rtmr1) and C(rtmr2) in O(policy)).
+      C(platform only) - no problems, Intel's root, but freshness not checked or the software not pinned.
+      C(test root) - no problems, but the root is not Intel's (O(testing_root_ca)); proves nothing about Intel
+      hardware. C(refused) - a check failed.
+    - RV(verified) is unchanged (no check failed); a C(test root) or C(platform only) quote is RV(verified).
+  returned: with O(quote)
+  type: str
+  sample: attested
+verdict_reasons:
+  description: Why the verdict is not C(attested), one line each (the RV(problems) when C(refused)); empty when
+    C(attested).
+  returned: with O(quote)
+  type: list
+  elements: str
+  sample: ["MRTD neither endorsed by Google nor pinned"]
+proven:
+  description:
+    - What the quote proved. C(intel_root) (bool), C(fresh) (bool, report data checked against this run's nonce),
+      C(mrtd) (C(endorsed), C(pinned) or null), C(rtmrs) (C(event log), C(pinned) or null), C(software_pinned)
+      (bool, MRTD and RTMR0-2 both). All false or null when C(refused).
+  returned: with O(quote)
+  type: dict
+  sample: {intel_root: true, fresh: true, mrtd: pinned, rtmrs: pinned, software_pinned: true}
+verdict_counts:
+  description: With O(quotes), how many entries got each RV(verdict) (every verdict listed, 0 included).
+  returned: with O(quotes)
+  type: dict
+  sample: {attested: 2, platform only: 0, test root: 0, refused: 1}
 verdicts:
   description:
     - With O(quotes), the verdict of each entry by name, each with the keys returned with O(quote), and
@@ -387,6 +422,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.entri
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import expectation
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import PolicyError, policy_from
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdict import VERDICTS
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verifier import Verifier
 
 
@@ -474,7 +510,8 @@ def main():
         if entry.policy is not None:
             verdicts[entry.name]["policy"] = entry.policy.describe()
     refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
-    module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, **common)
+    counts = dict((verdict, sum(1 for one in verdicts.values() if one["verdict"] == verdict)) for verdict in VERDICTS)
+    module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, verdict_counts=counts, **common)
 
 
 if __name__ == "__main__":

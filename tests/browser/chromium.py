@@ -5,10 +5,12 @@ its own (no sync, no component updates, no QUIC, no background requests):
 the page under test is a local file and must need nothing else.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
+from html import unescape
 from html.parser import HTMLParser
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,6 +55,58 @@ def screenshot(page, name, size="1400,900"):
     _run(page, "--screenshot=%s" % path, "--window-size=%s" % size)
     assert os.path.getsize(path) > 0, "chromium wrote no screenshot"
     return path
+
+
+# Run in the test's copy of the page only (the page itself has no script): the colours chromium
+# computed for every element of each row, tile and banner, and which of them are green.
+COLOUR_PROBE = """<script>
+function green(colour) {
+  var m = colour.match(/rgba?\\((\\d+), (\\d+), (\\d+)(, ([\\d.]+))?/);
+  if (!m || (m[5] !== undefined && Number(m[5]) === 0)) return false;
+  var r = Number(m[1]), g = Number(m[2]), b = Number(m[3]);
+  return g > r + 30 && g > b + 10;
+}
+function probe(root) {
+  var found = [];
+  [root].concat(Array.prototype.slice.call(root.querySelectorAll("*"))).forEach(function (element) {
+    var style = getComputedStyle(element);
+    var parts = [["color", style.color], ["background", style.backgroundColor]];
+    ["Left", "Top", "Right", "Bottom"].forEach(function (side) {
+      if (parseFloat(style["border" + side + "Width"]) > 0)
+        parts.push(["border-" + side, style["border" + side + "Color"]]);
+    });
+    parts.forEach(function (part) {
+      if (green(part[1])) found.push(element.tagName + "." + element.className + " " + part[0] + " " + part[1]);
+    });
+  });
+  return {text: root.textContent, green: found};
+}
+var result = {rows: {}, tiles: [], banner: ""};
+document.querySelectorAll("tr[data-host]").forEach(function (row) { result.rows[row.dataset.host] = probe(row); });
+document.querySelectorAll(".tiles li").forEach(function (tile) { result.tiles.push(probe(tile)); });
+var banner = document.querySelector(".banner");
+result.banner = banner ? banner.textContent : "";
+var out = document.createElement("pre");
+out.id = "colour-probe";
+out.textContent = JSON.stringify(result);
+document.body.appendChild(out);
+</script>"""
+
+
+def text_colours(page, directory):
+    """{rows: {host: {text, green}}, tiles: [{text, green}], banner}: chromium's computed colours of the page.
+
+    ``green`` lists each colour, background or visible border that is green. The probe runs in a copy of the
+    page in ``directory``.
+    """
+    with open(page) as handle:
+        html = handle.read()
+    probed = os.path.join(str(directory), "probed-" + os.path.basename(page))
+    with open(probed, "w") as handle:
+        handle.write(html.replace("</body>", COLOUR_PROBE + "\n</body>"))
+    dom = _run(probed, "--dump-dom").stdout
+    start = dom.index('<pre id="colour-probe">') + len('<pre id="colour-probe">')
+    return json.loads(unescape(dom[start:dom.index("</pre>", start)]))
 
 
 class RenderedRows(HTMLParser):

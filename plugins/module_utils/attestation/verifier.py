@@ -42,6 +42,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.event
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import freshness_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pce import pce_id_problems
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import body_problems, dcap_policy
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdict import verdict_of
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
 
@@ -245,11 +246,13 @@ class Verifier:
         raw, problem = quote_bytes(quote)
         if problem:
             result["problems"] = [problem]
+            result.update(verdict_of(result, self.policy))
             return result
         decoded, own, problems = parse_step(raw)
         result["quote"] = decoded
         if decoded is None:
             result["problems"] = problems
+            result.update(verdict_of(result, self.policy))
             return result
         result["quote_sha256"] = hashlib.sha256(own).hexdigest()
         fmspc, ca, chain, problem = self.platform_of(own)
@@ -282,4 +285,5 @@ class Verifier:
         problems.extend(log_problems)
         result["problems"] = problems
         result["verified"] = not problems
+        result.update(verdict_of(result, self.policy))
         return result

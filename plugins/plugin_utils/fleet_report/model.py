@@ -11,11 +11,16 @@ measurements), decides which hosts need attention and in which order a
 reader should see them, and merges the reports of job slices into one.
 """
 
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdict import (
+    ATTESTED, PLATFORM_ONLY, REFUSED, TEST_ROOT, VERDICTS)
+
 STAGES = ("provisioned", "hardened", "verified")
 STAGE_NAMES = {"provisioned": "provision", "hardened": "harden", "verified": "verify"}
 MEASUREMENTS = ("mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3")
 # The attestation fields a row carries once verify attests (see enrich).
-ATTESTATION_FIELDS = ("attested", "tcb_status", "advisory_ids")
+ATTESTATION_FIELDS = ("attested", "verdict", "tcb_status", "advisory_ids")
+# How every line, cell and tile names a verdict: a test root in capitals, so no reader takes it for Intel's.
+VERDICT_WORDS = {ATTESTED: "attested", PLATFORM_ONLY: "platform only", TEST_ROOT: "TEST ROOT", REFUSED: "refused"}
 # Intel's TCB status of an up-to-date platform; any other status is worth a look.
 TCB_UP_TO_DATE = "UpToDate"
 
@@ -63,8 +68,16 @@ def enrich(row, verify_result):
     attestation = verify_result.get("attestation") if isinstance(verify_result, dict) else None
     if isinstance(attestation, dict):
         row["attestation"] = dict((key, attestation.get(key)) for key in
-                                  ("verified", "tcb_status", "advisory_ids", "fmspc", "root", "problems"))
-        row.setdefault("attested", attestation.get("verified"))
+                                  ("verified", "verdict", "verdict_reasons", "tcb_status", "advisory_ids", "fmspc",
+                                   "root", "root_is_intel", "problems"))
+        # The role's word on what was proven: a quote that verified to a test root is not attested.
+        # (Reports from before verdicts only had the quote's verified.) A host that failed verify has
+        # its row's fields still null (site's rescue), so null is filled in too.
+        fill = {"attested": verify_result.get("attested", attestation.get("verified")),
+                "verdict": verify_result.get("verdict"), "verdict_reasons": verify_result.get("verdict_reasons")}
+        for key, value in fill.items():
+            if row.get(key) is None and value is not None:
+                row[key] = value
         row.setdefault("tcb_status", attestation.get("tcb_status"))
         row.setdefault("advisory_ids", attestation.get("advisory_ids"))
     measured = measurements_of(verify_result)
@@ -89,8 +102,14 @@ def attention(row, attested_rollout):
     elif any(row.get(stage) is None for stage in STAGES):
         rank = NOT_CHECKED
         reasons.append("not checked")
-    # A failed verify already says it: verified means attested.
-    if attested_rollout and row.get("attested") is not True and row.get("verified") is not False:
+    # A test root or an unpinned platform is named even on a host that passed (it was accepted):
+    # the reader must never take it for attested.
+    verdict = row.get("verdict")
+    if verdict in (TEST_ROOT, PLATFORM_ONLY):
+        rank = min(rank, NOT_ATTESTED)
+        reasons.append(VERDICT_WORDS[verdict])
+    # A failed verify already says it (its reasons are the refusal's).
+    elif attested_rollout and row.get("attested") is not True and row.get("verified") is not False:
         rank = min(rank, NOT_ATTESTED)
         reasons.append("not attested")
     status = row.get("tcb_status")
@@ -115,7 +134,17 @@ def counts(rows):
     summary["attention"] = sum(1 for row in rows if attention(row, attested_rollout)[1])
     if attested_rollout:
         summary["attested"] = sum(1 for row in rows if row.get("attested") is True)
+        summary["verdicts"] = dict((verdict, sum(1 for row in rows if row.get("verdict") == verdict))
+                                   for verdict in VERDICTS)
     return summary
+
+
+def verdict_word(row):
+    """How a row's verdict is shown: its word, or for a report from before verdicts, attested or not."""
+    verdict = row.get("verdict")
+    if verdict in VERDICT_WORDS:
+        return VERDICT_WORDS[verdict]
+    return "attested" if row.get("attested") is True else "not attested"
 
 
 def build(report, verify_results=None, run=None):

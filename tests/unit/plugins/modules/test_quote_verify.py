@@ -43,6 +43,9 @@ def test_a_fresh_quote_is_verified_with_every_result_key(evidence):
     assert result["collateral"]["tcb_info_next_update"] > result["verify_at"] > result["collateral"]["tcb_info_issue_date"]
     assert result["report_data_checked"] and result["verify_at"] == evidence.verify_at
     assert result["policy"]["tcb_statuses"] == ["UpToDate"]
+    # The test PKI's root: verified, but never attested (the verdict's other branches: test_verdict.py).
+    assert result["verdict"] == "test root" and result["verdict_reasons"][0].startswith("test root: ")
+    assert result["proven"]["intel_root"] is False and result["proven"]["fresh"] is True
 
 
 def test_check_mode_verifies_the_same(evidence):
@@ -108,6 +111,9 @@ def test_the_batch_forms_give_one_verdict_per_entry_by_name(evidence):
     assert as_list["verdicts"]["web-1"]["verified"]
     assert as_list["verdicts"]["web-2"]["problems"][0].startswith("freshness:")
     assert as_list["verdicts"]["web-3"]["problems"] == ["parse: no quote was given (the host returned none)"]
+    assert [as_list["verdicts"][name]["verdict"] for name in ("web-1", "web-2", "web-3")] == [
+        "test root", "refused", "refused"]
+    assert as_list["verdict_counts"] == {"attested": 0, "platform only": 0, "test root": 1, "refused": 2}
     as_dict = run_module(quote_verify.main, {
         "quotes": {"web-1": {"quote": evidence.quote_b64, "nonce": NONCE, "verify_at": evidence.verify_at}},
         "collateral": evidence.collateral, "testing_root_ca": evidence.root})

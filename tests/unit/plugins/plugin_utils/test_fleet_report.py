@@ -117,9 +117,87 @@ def test_the_text_table_keeps_play_order_and_adds_attestation_columns_only_when_
     assert plain[2].index("yes") == plain[1].index("PROVISIONED")
 
     attested = text.lines(report(row("web-1", attested=False, tcb_status="OutOfDate"), rollout="in progress"))
-    assert attested[0].endswith("1 verified (rollout not finished)")
-    assert attested[1].split()[7:9] == ["ATTESTED", "TCB"]
-    assert attested[2].split()[7:9] == ["NO", "OutOfDate"]
+    assert attested[0].endswith("1 verified, 0 attested (rollout not finished)")
+    assert attested[1].split()[7:9] == ["ATTESTATION", "TCB"]
+    assert attested[2].split()[7:10] == ["not", "attested", "OutOfDate"]
+
+
+TEST_ROOT_REASONS = ["test root: the quote chains to a root that is not Intel's SGX Root CA (root 5bee...)"]
+
+
+def verdict_rows():
+    return [row("good", attested=True, verdict="attested", verdict_reasons=[], tcb_status="UpToDate"),
+            row("amber", attested=False, verdict="platform only", tcb_status="UpToDate",
+                verdict_reasons=["MRTD neither endorsed by Google nor pinned"]),
+            row("lab", attested=False, verdict="test root", tcb_status="UpToDate", verdict_reasons=TEST_ROOT_REASONS),
+            row("bad", verified=False, attested=False, verdict="refused", why="not verified: freshness: stale",
+                verdict_reasons=["freshness: report data does not match"])]
+
+
+def test_the_json_report_counts_each_verdict_and_names_test_root_and_platform_only_hosts_that_passed():
+    built = report(*verdict_rows())
+    assert built["verdicts"] == {"attested": 1, "platform only": 1, "test root": 1, "refused": 1}
+    assert (built["attested"], built["verified"]) == (1, 3)
+    assert [entry["attention"] for entry in built["rows"]] == [[], ["platform only"], ["TEST ROOT"], ["not verified"]]
+    # Passed or not, a test root is worth a look before an attested host.
+    assert [entry["host"] for entry in model.ordered(built["rows"])] == ["bad", "amber", "lab", "good"]
+
+
+def test_the_verify_report_gives_the_row_its_verdict_and_a_test_root_quote_is_not_attested():
+    verify_result = {"host": "td-1", "verified": True, "attested": False, "verdict": "test root",
+                     "verdict_reasons": TEST_ROOT_REASONS,
+                     "attestation": {"verified": True, "verdict": "test root", "root_is_intel": False,
+                                     "tcb_status": "UpToDate", "problems": []}}
+    # The row site's rescue or a report not yet recorded leaves with nulls.
+    built = model.build({"rows": [row("td-1", attested=None, verdict=None)]}, {"td-1": verify_result})
+    enriched = built["rows"][0]
+    assert (enriched["attested"], enriched["verdict"]) == (False, "test root")
+    assert enriched["verdict_reasons"] == TEST_ROOT_REASONS and enriched["attestation"]["root_is_intel"] is False
+    assert built["verdicts"]["test root"] == 1 and built["attested"] == 0
+
+
+def test_the_text_says_each_verdict_and_test_root_on_every_line_of_such_a_host():
+    lines = text.lines(report(*verdict_rows()))
+    assert lines[0] == ("TDX fleet report: 4 hosts, 4 provisioned, 4 hardened, 3 verified, 1 attested, "
+                        "1 TEST ROOT, 1 platform only, 1 refused")
+    by_host = dict((line.split()[0], line) for line in lines[2:])
+    assert "  attested  " in by_host["good"] and "  platform only  " in by_host["amber"]
+    assert "MRTD neither endorsed by Google nor pinned" in by_host["amber"]
+    assert "  TEST ROOT  " in by_host["lab"] and by_host["lab"].endswith("TEST ROOT: not Intel's root")
+    assert "  refused  " in by_host["bad"] and by_host["bad"].endswith("not verified: freshness: stale")
+    assert all("attested" not in line.split("  ") for line in (by_host["lab"], by_host["amber"], lines[0]))
+
+
+def row_html(html, host):
+    start = html.index('data-host="%s"' % host)
+    return html[html.rindex("<tr", 0, start):html.index("</tr>", start)]
+
+
+def test_the_page_colours_attested_green_platform_only_amber_refused_red_and_a_test_root_never_green():
+    html = page.render(report(*verdict_rows()))
+    assert '<td class="yes">attested</td>' in row_html(html, "good")
+    amber = row_html(html, "amber")
+    assert '<td class="amber">platform only<div class="sub">MRTD neither' in amber
+    assert '<td class="amber">yes, platform only</td>' in amber
+    assert '<td class="no">refused<div class="sub">freshness: report data does not match' in row_html(html, "bad")
+    lab = row_html(html, "lab")
+    assert lab.startswith('<tr class="testroot-row"')
+    assert 'class="yes"' not in lab and "attested" not in lab.replace("not attested", "")
+    assert '<td class="testroot">TEST ROOT<div class="sub">test root: the quote chains' in lab
+    assert '<td class="testroot">yes, TEST ROOT</td>' in lab
+    # The tiles: one per verdict a host has, a TEST ROOT one, and the verified count says how many are.
+    assert '<li class="testroot"><b>1</b>TEST ROOT</li>' in html
+    assert '<li class="testroot"><b>3</b>verified, of them 1 TEST ROOT</li>' in html
+    assert '<li><b>1</b>attested</li>' in html and '<li class="warn"><b>1</b>platform only</li>' in html
+    assert '<p class="banner">TEST ROOT: 1 host verified against a testing root' in html
+
+
+def test_a_fleet_of_test_root_hosts_has_no_attested_tile_count_and_no_green():
+    html = page.render(report(*[row("lab-%d" % index, attested=False, verdict="test root", tcb_status="UpToDate",
+                                    verdict_reasons=TEST_ROOT_REASONS) for index in range(3)]))
+    assert '<li><b>0</b>attested</li>' in html and '<li class="testroot"><b>3</b>TEST ROOT</li>' in html
+    assert 'class="yes"' not in html.split("<tbody>")[1]
+    assert "TEST ROOT: 3 hosts verified against a testing root" in html
 
 
 HOSTILE = '"><img src=x onerror=alert(1)><script>alert("x")</script>&'

@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: verify_fleet
+short_description: The verify role's fleet summary, by verdict, with a headline that never calls a test root attested
+version_added: 0.3.0
+description:
+  - Sums up the C(verify_result) of every host of the play (see P(confidential.tdx.verify_judgement#filter)) for
+    the P(confidential.tdx.verify#role) role's C(summary.json) and the summary it prints.
+  - Hosts without a result (for example unreachable ones) are listed as not checked.
+author:
+  - confidential.tdx maintainers (@confidential-tdx)
+options:
+  _input:
+    description: The C(verify_result) of each host that has one.
+    type: list
+    elements: dict
+    required: true
+  hosts:
+    description: Every host of the play (C(ansible_play_hosts_all)).
+    type: list
+    elements: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Gather the fleet's verdicts
+  ansible.builtin.set_fact:
+    verify_fleet: "{{ ansible_play_hosts_all | map('extract', hostvars, 'verify_result') | select('defined') | list
+                      | confidential.tdx.verify_fleet(ansible_play_hosts_all) }}"
+  run_once: true
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - C(hosts) (how many), C(verified) (the hosts that pass), C(attested) (the hosts whose verdict is C(attested)),
+      C(verdicts) (each verdict to its hosts, every verdict listed), C(failed) (host to failures, for the hosts that
+      do not pass), C(not_checked) (hosts without a result) and C(headline) (one line, e.g.
+      C(0 of 3 hosts attested; 3 TEST ROOT (...); 3 of 3 pass)).
+  type: dict
+"""
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdict import (
+    ATTESTED,
+    PLATFORM_ONLY,
+    REFUSED,
+    TEST_ROOT,
+    VERDICTS,
+)
+
+# How the headline names each verdict that is not attested; a test root in capitals, as on every report.
+HEADLINE_WORDS = (
+    (PLATFORM_ONLY, "%d platform only (a genuine TDX platform, its software not pinned)"),
+    (TEST_ROOT, "%d TEST ROOT (a testing root, not Intel's: proves nothing about Intel hardware)"),
+    (REFUSED, "%d refused"),
+)
+
+
+def headline(fleet):
+    parts = ["%d of %d hosts attested" % (len(fleet["attested"]), fleet["hosts"])]
+    parts += [words % len(fleet["verdicts"][verdict]) for verdict, words in HEADLINE_WORDS
+              if fleet["verdicts"][verdict]]
+    if fleet["not_checked"]:
+        parts.append("%d not checked" % len(fleet["not_checked"]))
+    parts.append("%d of %d pass" % (len(fleet["verified"]), fleet["hosts"]))
+    return "; ".join(parts)
+
+
+def verify_fleet(results, hosts):
+    results = [result for result in results if isinstance(result, dict)]
+    judged = [result.get("host") for result in results]
+    fleet = {
+        "hosts": len(hosts),
+        "verified": [result["host"] for result in results if result.get("verified") is True],
+        "attested": [result["host"] for result in results if result.get("verdict") == ATTESTED],
+        "verdicts": dict((verdict, [result["host"] for result in results if result.get("verdict") == verdict])
+                         for verdict in VERDICTS),
+        "failed": dict((result["host"], result.get("failures") or []) for result in results
+                       if result.get("verified") is not True),
+        "not_checked": [host for host in hosts if host not in judged],
+    }
+    fleet["headline"] = headline(fleet)
+    return fleet
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"verify_fleet": verify_fleet}
