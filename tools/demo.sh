@@ -158,6 +158,7 @@ verify_testing_root_ca: $work/pki/root.der
 # lets such hosts pass, as the demo needs. Never set it in production.
 verify_accept_test_root: true
 verify_pccs_url: $pcs_url
+verify_endorsement_url: $pcs_url
 verify_collateral_dir: $work/collateral
 EOF
 cat "$inventory/fleet.yml"

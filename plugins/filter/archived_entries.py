@@ -82,6 +82,9 @@ def archived_entries(reports, collateral_dir, at_recorded_time=True):
                  "collateral": os.path.join(collateral_dir, report["host"] + ".json")}
         if evidence.get("user_data"):
             entry["user_data"] = evidence["user_data"]
+        for key in ("event_log", "event_log_table"):
+            if evidence.get(key):
+                entry[key] = evidence[key]
         if at_recorded_time and evidence.get("verify_at"):
             entry["verify_at"] = evidence["verify_at"]
         if evidence.get("policy"):

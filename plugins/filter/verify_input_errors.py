@@ -88,6 +88,9 @@ def verify_input_errors(settings):
     pccs_url = _text(get("verify_pccs_url"))
     if pccs_url and not URL.match(pccs_url):
         errors.append("verify_pccs_url: must be an http:// or https:// URL (empty: Intel PCS)")
+    endorsement_url = _text(get("verify_endorsement_url"))
+    if endorsement_url and not URL.match(endorsement_url):
+        errors.append("verify_endorsement_url: must be an http:// or https:// URL (empty: Google's bucket)")
     root = _text(get("verify_testing_root_ca"))
     if root and not os.path.isfile(root):
         errors.append("verify_testing_root_ca: %s is not a file on the controller; give the test root (PEM or DER)"

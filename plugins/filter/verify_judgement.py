@@ -156,6 +156,12 @@ def evidence(result, judged, attestation, nonce, user_data, guest_quote, keys):
         "user_data": user_data,
         "report_data": guest_quote.get("report_data"),
         "quote": guest_quote.get("quote"),
+        # The CCEL log and table as the host gave them (base64), so reverify can replay them again; and what
+        # the replay found (the named events, whether it reproduced the RTMRs).
+        "event_log": guest_quote.get("event_log"),
+        "event_log_table": guest_quote.get("event_log_table"),
+        "event_log_replay": result.get("event_log"),
+        "endorsement": result.get("endorsement"),
         "quote_sha256": result.get("quote_sha256"),
         "verify_at": result.get("verify_at"),
         "root": result.get("root"),

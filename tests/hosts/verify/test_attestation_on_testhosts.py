@@ -75,6 +75,7 @@ class Fleet:
         settings = {"verify_enforce": False, "verify_report_dir": report_dir,
                     "verify_collateral_dir": os.path.join(str(self.work), "collateral"),
                     "verify_pccs_url": self.pcs.url,
+                    "verify_endorsement_url": self.pcs.url,
                     "verify_testing_root_ca": os.path.join(self.pki_dir, "root.der"),
                     "verify_accept_test_root": True}
         settings.update(role_vars)

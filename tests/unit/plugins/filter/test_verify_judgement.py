@@ -56,7 +56,8 @@ def test_an_attested_host_passes_without_failures_and_keeps_its_evidence(tmp_pat
     path = tmp_path / "collateral.json"
     path.write_text(json.dumps(document))
     result = verify_judgement(attestation("attested", collateral={"path": str(path), "tcb_info_issue_date": "x"}),
-                              host="web-1", guest_info=GUEST_INFO, guest_quote=QUOTE, nonce="5a" * 32,
+                              host="web-1", guest_info=GUEST_INFO,
+                              guest_quote=dict(QUOTE, event_log="TE9H", event_log_table="VEFC"), nonce="5a" * 32,
                               keyscan=KEYSCAN, user_data="beef")
     assert (result["verified"], result["attested"], result["verdict"]) == (True, True, "attested")
     assert result["failures"] == [] and result["verdict_reasons"] == [] and result["proven"] == PROVEN
@@ -67,6 +68,7 @@ def test_an_attested_host_passes_without_failures_and_keeps_its_evidence(tmp_pat
     assert evidence["collateral"] == {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                                       "dates": {"path": str(path), "tcb_info_issue_date": "x"}, "document": document}
     assert evidence["ssh_host_keys"]["keys"] == ["10.0.0.1 ssh-ed25519 AAAA"]
+    assert (evidence["event_log"], evidence["event_log_table"]) == ("TE9H", "VEFC")
     assert evidence["decoded"] == {"mrtd": "11" * 48} and evidence["policy"] == {"tcb_statuses": ["UpToDate"]}
     reported = result["self_reported"]
     assert "report" not in reported["tdx"] and reported["report"] == {"mrtd": "11" * 48}
@@ -180,6 +182,7 @@ def test_every_policy_key_of_quote_verify_is_accepted():
     ({"verify_user_data": "xyz"}, "verify_user_data: must be hex bytes (an even number of hex digits)"),
     ({"verify_collateral_dir": ""}, "verify_collateral_dir: empty; give the collateral cache directory"),
     ({"verify_pccs_url": "pccs.example"}, "verify_pccs_url: must be an http:// or https:// URL"),
+    ({"verify_endorsement_url": "storage.example"}, "verify_endorsement_url: must be an http:// or https:// URL"),
     ({"verify_testing_root_ca": "/nonexistent/root.der"},
      "verify_testing_root_ca: /nonexistent/root.der is not a file on the controller; give the test root"),
     ({"verify_learn": True}, "verify_learn: needs verify_policy_file"),

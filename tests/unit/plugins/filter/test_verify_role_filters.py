@@ -88,6 +88,13 @@ def test_archived_reports_become_entries_at_their_recorded_time_or_now():
     assert [entry.get("verify_at") for entry in archived_entries(reports, "/tmp/coll", False)] == [None, None]
 
 
+def test_an_archived_event_log_is_given_back_to_be_replayed_again():
+    entry, = archived_entries([report("a", event_log="TE9H", event_log_table="VEFC")], "/tmp/coll")
+    assert (entry["event_log"], entry["event_log_table"]) == ("TE9H", "VEFC")
+    entry, = archived_entries([report("a", event_log=None)], "/tmp/coll")
+    assert "event_log" not in entry and "event_log_table" not in entry
+
+
 def test_a_report_with_a_quote_but_no_nonce_is_refused():
     with pytest.raises(AnsibleFilterError, match="no host or nonce"):
         archived_entries([report("a", nonce=None)], "/tmp/coll")
