@@ -11,9 +11,12 @@
 #    (tools/tdx_pki) signs, with collateral over HTTP from the PCS stand-in
 #    (tools/pcs_standin), so each host's verdict is TEST ROOT (its quote
 #    verifies, to the test root, which proves nothing about Intel hardware);
-# 4. re-verifies the same archived evidence against Intel's pinned root
+#    each host's event log (CCEL) is replayed against its quote's RTMRs;
+# 4. alters the third host's event log (its quotes unchanged) and verifies it
+#    again: refused, naming the event log;
+# 5. re-verifies the same archived evidence against Intel's pinned root
 #    (`confidential.tdx.reverify`): refused, with the reason;
-# 5. prints the fleet report, runs `confidential.tdx.teardown`, stops the
+# 6. prints the fleet report, runs `confidential.tdx.teardown`, stops the
 #    emulator (which removes its hosts) and exits 0.
 # A trap cleans up on any failure. Needs root (the test hosts); `make demo`
 # first runs `make setup install`.
@@ -187,6 +190,19 @@ expected=()
 for host in "${hosts[@]}"; do expected+=("$host=test root"); done
 "$venv_bin/python" "$repo/tools/demo_checks.py" verdicts "$reports/verify" "${expected[@]}" ||
     die "see the reports above"
+
+altered=${hosts[2]}
+say "$altered's event log altered (its quotes unchanged): verified again, it must be refused"
+# The emulator names an instance's test host after it, with a hash of where it lives.
+control=$(ls -d "$testhosts_state/hosts/$altered"-*/tsm-standin 2>/dev/null | head -n 1)
+[ -n "$control" ] || die "no configfs-tsm stand-in found for $altered under $testhosts_state/hosts"
+(cd "$repo" && "$venv_bin/python" -m tools.tsm_standin eventlog --control "$control" altered) ||
+    die "cannot alter $altered's event log"
+ansible-playbook confidential.tdx.verify -i "$inventory" -l "$altered" -e tdx_group=tdx_fleet \
+    -e tdx_verify_report_dir="$reports/altered" >"$work/altered.log" 2>&1 ||
+    { tail -n 40 "$work/altered.log" >&2; die "confidential.tdx.verify on $altered failed"; }
+"$venv_bin/python" "$repo/tools/demo_checks.py" verdicts "$reports/altered" "$altered=refused:event log" ||
+    die "see the report above"
 
 say "The same evidence against Intel's pinned root (confidential.tdx.reverify, offline)"
 ansible-playbook confidential.tdx.reverify -e tdx_reverify_dir="$reports/verify" \

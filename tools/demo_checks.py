@@ -1,11 +1,13 @@
 """make demo's verdict on itself: it passes only when its report shows what the demo claims.
 
-    python3 tools/demo_checks.py verdicts REPORT_DIR HOST=VERDICT...  # each HOST's verify report has VERDICT
+    python3 tools/demo_checks.py verdicts REPORT_DIR HOST=VERDICT[:REASON]...  # each HOST's report has VERDICT
     python3 tools/demo_checks.py refused REVERIFY_LOG HOST...         # reverify refused each HOST against Intel's root
 
 VERDICT is one of the verify role's: attested, platform only, test root,
 refused; each host has its own, so a demo host made to fail (an altered
-event log: refused) sits beside the test-root ones. Each prints a line per
+event log: refused) sits beside the test-root ones. With :REASON, one of
+the host's verdict reasons must contain REASON (refused for that cause,
+not for another). Each prints a line per
 host and exits non-zero, naming the hosts, when one is missing or says
 otherwise. Standard library only: it runs with the demo's own venv, before
 anything else is installed.
@@ -29,19 +31,21 @@ class UsageError(ValueError):
 
 
 def expectations(arguments):
-    """{host: expected verdict} from HOST=VERDICT arguments."""
+    """{host: (expected verdict, a text one of its reasons must contain, or None)} from HOST=VERDICT[:REASON]."""
     expected = {}
     for argument in arguments:
-        host, sep, verdict = argument.partition("=")
+        host, sep, wanted = argument.partition("=")
+        verdict, dummy, reason = wanted.partition(":")
         if not sep or verdict not in VERDICT_WORDS:
-            raise UsageError("%s: give HOST=VERDICT, VERDICT one of %s" % (argument, ", ".join(VERDICT_WORDS)))
-        expected[host] = verdict
+            raise UsageError("%s: give HOST=VERDICT[:REASON], VERDICT one of %s"
+                             % (argument, ", ".join(VERDICT_WORDS)))
+        expected[host] = (verdict, reason.strip() or None)
     return expected
 
 
 def verdict_lines(directory, expected):
     """(a line per host report, the expected hosts whose report is missing or has another verdict)."""
-    lines, found = [], {}
+    lines, found, reasons = [], {}, {}
     for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         with open(path) as handle:
             report = json.load(handle)
@@ -49,6 +53,7 @@ def verdict_lines(directory, expected):
             continue  # the fleet summary, not a host
         verdict = report.get("verdict")
         found[report["host"]] = verdict
+        reasons[report["host"]] = report.get("verdict_reasons") or []
         evidence = report["attestation"]
         said = VERDICT_WORDS.get(verdict, "no verdict")
         if verdict != "attested":
@@ -56,9 +61,13 @@ def verdict_lines(directory, expected):
         lines.append("%-12s %s (root %s..., TCB %s, advisories %s, nonce %s...)" % (
             report["host"], said, (evidence.get("root") or "?")[:16], report["tcb_status"],
             ", ".join(report["advisory_ids"]) or "none", (evidence.get("nonce") or "?")[:16]))
-    failing = ["%s (expected %s, got %s)" % (host, VERDICT_WORDS[verdict],
-                                             VERDICT_WORDS.get(found.get(host), found.get(host) or "no report"))
-               for host, verdict in expected.items() if found.get(host) != verdict]
+    failing = []
+    for host, (verdict, reason) in expected.items():
+        if found.get(host) != verdict:
+            failing.append("%s (expected %s, got %s)" % (
+                host, VERDICT_WORDS[verdict], VERDICT_WORDS.get(found.get(host), found.get(host) or "no report")))
+        elif reason and not any(reason in line for line in reasons.get(host, [])):
+            failing.append("%s (%s, but no reason says %r)" % (host, VERDICT_WORDS[verdict], reason))
     return lines, failing
 
 

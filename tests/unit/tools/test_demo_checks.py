@@ -36,6 +36,14 @@ def test_each_host_has_its_own_expected_verdict(tmp_path, capsys):
     assert "tdx-demo-3   refused: rtmr1: the event log replays" in capsys.readouterr().out
 
 
+def test_a_host_refused_for_another_reason_than_the_one_expected_fails(tmp_path, capsys):
+    write_report(tmp_path, "tdx-demo-3", "refused", ["event log: the event log does not reproduce the quote's RTMR2"])
+    assert demo_checks.main(["verdicts", str(tmp_path), "tdx-demo-3=refused:event log"]) == 0
+    write_report(tmp_path, "tdx-demo-3", "refused", ["quote signature: bad"])
+    assert demo_checks.main(["verdicts", str(tmp_path), "tdx-demo-3=refused:event log"]) == 1
+    assert "tdx-demo-3 (refused, but no reason says 'event log')" in capsys.readouterr().err
+
+
 def test_a_host_attested_or_without_a_report_fails_naming_it_and_both_verdicts(tmp_path, capsys):
     # Attested to a test root would be the bug this check exists for.
     write_report(tmp_path, "tdx-demo-1", "attested", [])
@@ -64,4 +72,4 @@ def test_a_call_without_hosts_or_with_a_bad_verdict_is_a_usage_error(tmp_path, c
     assert demo_checks.main(["verdicts", str(tmp_path)]) == 2
     assert "python3 tools/demo_checks.py verdicts REPORT_DIR HOST=VERDICT" in capsys.readouterr().err
     assert demo_checks.main(["verdicts", str(tmp_path), "tdx-demo-1=green"]) == 2
-    assert "tdx-demo-1=green: give HOST=VERDICT, VERDICT one of attested" in capsys.readouterr().err
+    assert "tdx-demo-1=green: give HOST=VERDICT[:REASON], VERDICT one of attested" in capsys.readouterr().err
