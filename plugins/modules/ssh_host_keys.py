@@ -1,0 +1,74 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: ssh_host_keys
+short_description: Read hosts' SSH host keys from the controller, as the network shows them
+version_added: 0.3.0
+description:
+  - Runs C(ssh-keyscan) on the controller for every host of O(hosts), at the address and port Ansible connects to
+    (C(ansible_host), else the host's name; C(ansible_port), else 22), and returns each host's key lines.
+  - One C(ssh-keyscan) per port scans all its hosts at once, and the ports are scanned together, so a play of any
+    size costs one scan. Run it once (C(run_once)) for the hosts of a play.
+  - The keys are what answers on the network, not what the host says about itself; the
+    P(confidential.tdx.verify#role) role keeps them beside each host's quote (see docs/attestation.md).
+  - A host that does not answer within O(timeout) gets no lines; the task does not fail for it.
+author:
+  - confidential.tdx maintainers (@confidential-tdx)
+options:
+  hosts:
+    description: Inventory names of the hosts to scan (for example C(ansible_play_batch)).
+    type: list
+    elements: str
+    required: true
+  timeout:
+    description: Seconds C(ssh-keyscan) waits for a host (its C(-T)).
+    type: int
+    default: 5
+extends_documentation_fragment:
+  - confidential.tdx.attributes
+  - confidential.tdx.attributes.action
+attributes:
+  check_mode:
+    support: full
+    details: Only reads; it scans in check mode too.
+  diff_mode:
+    support: none
+requirements:
+  - C(ssh-keyscan) (OpenSSH client) on the controller.
+notes:
+  - A host's lines are matched by the address and port it was scanned at, so hosts sharing both share their lines.
+seealso:
+  - role: confidential.tdx.verify
+"""
+
+EXAMPLES = r"""
+- name: Read the SSH host keys of the play's hosts from the controller, in one task
+  confidential.tdx.ssh_host_keys:
+    hosts: "{{ ansible_play_batch }}"
+  run_once: true
+  register: host_keys
+
+- name: Show one host's keys
+  ansible.builtin.debug:
+    var: host_keys.keys[inventory_hostname]
+"""
+
+RETURN = r"""
+keys:
+  description: Each host's key lines (C(ADDRESS TYPE KEY), or C([ADDRESS]:PORT TYPE KEY) off port 22), by name.
+  returned: always
+  type: dict
+  sample: {web-1: ["10.0.0.5 ssh-ed25519 AAAAC3Nza..."]}
+commands:
+  description: The C(ssh-keyscan) command lines run, one per port.
+  returned: always
+  type: list
+  elements: list
+"""
