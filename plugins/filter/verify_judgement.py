@@ -54,7 +54,8 @@ options:
     description: The user data bound into the report data.
     type: str
   keyscan:
-    description: The registered ssh-keyscan loop of the batch (the host's item is picked by C(item)).
+    description: The registered M(confidential.tdx.ssh_host_keys) result of the batch (the host's lines are picked
+      from its C(keys) by name).
     type: dict
   quote:
     description: Whether to keep the quote guest_info read (C(verify_quote)).
@@ -136,11 +137,8 @@ def collateral_of(result):
 
 
 def host_keys(keyscan, host):
-    """The host's SSH host key lines of the batch's ssh-keyscan loop (comments dropped)."""
-    for item in keyscan.get("results") or []:
-        if item.get("item") == host:
-            return [line for line in (item.get("stdout_lines") or []) if not line.startswith("#")]
-    return []
+    """The host's SSH host key lines, from the batch's confidential.tdx.ssh_host_keys result."""
+    return list((keyscan.get("keys") or {}).get(host) or [])
 
 
 def evidence(result, judged, attestation, nonce, user_data, guest_quote, keys):

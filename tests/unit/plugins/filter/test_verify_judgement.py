@@ -17,8 +17,7 @@ GUEST_INFO = {"verdict": {"verified": False, "failures": ["evidence: no TDX line
               "kernel_release": "6.8.0", "tdx": {"active": True, "report": {"mrtd": "11" * 48}}, "evidence": {},
               "quote": {"debug": False}}
 QUOTE = {"quote": "QUJD", "report_data": "ab" * 64}
-KEYSCAN = {"results": [{"item": "web-2", "stdout_lines": ["10.0.0.2 ssh-ed25519 BBBB"]},
-                       {"item": "web-1", "stdout_lines": ["# 10.0.0.1:22 SSH-2.0", "10.0.0.1 ssh-ed25519 AAAA"]}]}
+KEYSCAN = {"keys": {"web-2": ["10.0.0.2 ssh-ed25519 BBBB"], "web-1": ["10.0.0.1 ssh-ed25519 AAAA"]}}
 
 
 def attestation(verdict, reasons=(), problems=(), collateral=None):
