@@ -26,9 +26,24 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation impor
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.endorsement_cache import endorsement_path
 
 
+# The hosts of a fleet share one firmware (one MRTD) and a batch one time to
+# verify at: its endorsement is read and verified once, not once per quote.
+_CHECKED = {}
+_CHECKED_LIMIT = 64
+
+
 def check(decoded, cache_dir, at, root):
     """(the ``endorsement`` result dict, problems that refuse the quote) for a decoded quote."""
-    mrtd_hex = decoded["mrtd"].lower()
+    key = (cache_dir, decoded["mrtd"].lower(), at, id(root))
+    if key not in _CHECKED:
+        if len(_CHECKED) >= _CHECKED_LIMIT:
+            _CHECKED.clear()
+        _CHECKED[key] = (root, _check(decoded["mrtd"].lower(), cache_dir, at, root))
+    dummy_root, (result, problems) = _CHECKED[key]
+    return dict(result), list(problems)
+
+
+def _check(mrtd_hex, cache_dir, at, root):
     if not cache_dir:
         return endorsement.missing(mrtd_hex, "no collateral_dir: endorsements are read from the cache of "
                                              "confidential.tdx.tdx_collateral", root), []

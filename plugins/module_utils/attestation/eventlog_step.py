@@ -19,12 +19,20 @@ __metaclass__ = type
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog import (
     EventLogRefused,
+    check_replay,
     event_log_from_base64,
-    verify_event_log,
+    read_event_log,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog_components import components_of
 
 NO_LOG = "event log: the policy names events but the host gave no event log"
+
+# Hosts booted from one image on one firmware show the same log, so a batch
+# decodes, parses and names each distinct log once (it was most of a quote's
+# verification time); only the replay's comparison with each quote's RTMRs
+# is done per quote. Keyed by the base64 texts as given; bounded.
+_READ = {}
+_READ_LIMIT = 64
 
 
 def event_summary(event, component):
@@ -58,12 +66,30 @@ def event_log_step(decoded, event_log, event_log_table, policy):
         return None, [NO_LOG] if wanted else []
     refused = {"replayed": False, "events": [], "rtmrs": None}
     try:
-        data = event_log_from_base64(event_log)
-        table = None if event_log_table is None else event_log_from_base64(event_log_table)
-        log = verify_event_log(data, decoded["rtmr"], table=table)
+        log, summaries = _read(event_log, event_log_table)
+        check_replay(log, decoded["rtmr"])
     except EventLogRefused as exc:
         return refused, ["event log: %s" % exc]
-    components = components_of(log.events)
-    summaries = [event_summary(event, component) for event, component in zip(log.events, components)]
+    summaries = [dict(event) for event in summaries]
     summary = {"replayed": True, "events": summaries, "rtmrs": [value.hex() for value in log.rtmrs]}
     return summary, event_problems(summaries, wanted)
+
+
+def _read(event_log, event_log_table):
+    """(EventLog, event summaries) of a base64 log and table, or raises EventLogRefused; remembered per texts."""
+    key = (event_log, event_log_table)
+    if key not in _READ:
+        try:
+            data = event_log_from_base64(event_log)
+            table = None if event_log_table is None else event_log_from_base64(event_log_table)
+            log = read_event_log(data, table)
+            components = components_of(log.events)
+            read = (log, [event_summary(event, component) for event, component in zip(log.events, components)])
+        except EventLogRefused as exc:
+            read = exc
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = read
+    if isinstance(_READ[key], EventLogRefused):
+        raise _READ[key]
+    return _READ[key]

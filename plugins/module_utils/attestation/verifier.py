@@ -52,6 +52,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import
 SGX_QUOTE_VERSION = 3
 TEE_TYPE_SGX = 0x00000000
 
+PLATFORMS_REMEMBERED = 1024
+
 POLICY_CHECKS = ("tcb status", "advisory", "tcb grace period", "platform flags", "td attributes", "qe tcb",
                  "tcb evaluation number")
 
@@ -131,12 +133,21 @@ class LoadedCollateral:
         self.dates = dates
         self.problem = problem
         self.document = document
+        self._described = None
+        self._pce_problems = {}
 
     def describe(self):
-        described = {"path": self.path}
-        for key, value in (self.dates or {}).items():
-            described[key] = timestamps.iso(value) if key.endswith(("_date", "_update")) else value
-        return described
+        if self._described is None:
+            self._described = {"path": self.path}
+            for key, value in (self.dates or {}).items():
+                self._described[key] = timestamps.iso(value) if key.endswith(("_date", "_update")) else value
+        return dict(self._described)
+
+    def pce_problems(self, pce_id):
+        """pce_id_problems of this collateral's TCB info, once per PCE ID (it parses the TCB info)."""
+        if pce_id not in self._pce_problems:
+            self._pce_problems[pce_id] = pce_id_problems(pce_id, self.document)
+        return list(self._pce_problems[pce_id])
 
 
 class Verifier:
@@ -151,6 +162,7 @@ class Verifier:
         self.collateral_dir = collateral_dir
         self._verifier = self.dcap.QuoteVerifier(root.der)
         self._loaded = {}
+        self._platforms = {}
 
     def _load(self, path):
         if path not in self._loaded:
@@ -168,13 +180,38 @@ class Verifier:
         return self._loaded[path]
 
     def platform_of(self, quote):
-        """(fmspc, ca, PCK chain, problem) from the PCK certificate chain in the quote."""
+        """(fmspc, ca, PCK chain, PCE ID or None, problem) from the PCK certificate chain in the quote.
+
+        Remembered per chain: the TDs of one machine carry its one PCK
+        certificate, and each value is a parse of it in dcap-qvl (together
+        a third of a quote's verification, without the memory).
+        """
         try:
             parsed = self.dcap.parse_quote(quote)
-            return parsed.fmspc().upper(), parsed.ca().lower(), pck_chain.chain_of(parsed), None
+            pem = parsed.cert_chain_pem_bytes()
+        except ValueError:
+            parsed, pem = None, None
+        if pem is None or pem not in self._platforms:
+            platform = self._read_platform(parsed, quote)
+            if pem is None:
+                return platform
+            if len(self._platforms) >= PLATFORMS_REMEMBERED:
+                self._platforms.clear()
+            self._platforms[pem] = platform
+        return self._platforms[pem]
+
+    def _read_platform(self, parsed, quote):
+        try:
+            parsed = parsed or self.dcap.parse_quote(quote)
+            fmspc, ca = parsed.fmspc().upper(), parsed.ca().lower()
         except ValueError as exc:
-            return None, None, [], "pck certificate: the quote's PCK certificate gives no FMSPC (dcap-qvl: %s)" % (
-                " ".join(str(exc).split()))
+            return None, None, [], None, ("pck certificate: the quote's PCK certificate gives no FMSPC (dcap-qvl: %s)"
+                                          % " ".join(str(exc).split()))
+        try:
+            pce_id = parsed.pck_extension().pce_id
+        except ValueError:
+            pce_id = None
+        return fmspc, ca, pck_chain.chain_of(parsed), pce_id, None
 
     def collateral_for(self, fmspc, ca, path=None):
         """The LoadedCollateral for a quote: the given file, else the cache entry of its FMSPC and CA."""
@@ -184,7 +221,7 @@ class Verifier:
         if fmspc is None:
             return None
         path = cache.entry_path(self.collateral_dir, fmspc, ca)
-        if not os.path.exists(path):
+        if path not in self._loaded and not os.path.exists(path):
             return LoadedCollateral(path, problem="collateral: no collateral for FMSPC %s (PCK CA %s) in %s (no %s): "
                                                   "run confidential.tdx.tdx_collateral for these quotes first"
                                                   % (fmspc, ca, self.collateral_dir, os.path.basename(path)))
@@ -195,13 +232,12 @@ class Verifier:
             loaded.problem = rollback.cache_problem(self.collateral_dir, fmspc, loaded.document)
         return loaded
 
-    def pce_step(self, quote, loaded):
+    @staticmethod
+    def pce_step(pce_id, loaded):
         """The PCE ID check dcap-qvl does not make (pce.py says why)."""
-        try:
-            pce_id = self.dcap.parse_quote(quote).pck_extension().pce_id
-        except ValueError:
-            return []  # platform_of has already named an unreadable PCK certificate
-        return pce_id_problems(pce_id, loaded.document)
+        if pce_id is None:
+            return []  # dcap-qvl names an unreadable PCK certificate
+        return loaded.pce_problems(bytes(pce_id))
 
     def crypto_step(self, quote, loaded, chain, at):
         """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
@@ -255,7 +291,7 @@ class Verifier:
             result.update(verdict_of(result, self.policy))
             return result
         result["quote_sha256"] = hashlib.sha256(own).hexdigest()
-        fmspc, ca, chain, problem = self.platform_of(own)
+        fmspc, ca, chain, pce_id, problem = self.platform_of(own)
         result["fmspc"], result["ca"] = fmspc, ca
         if problem:
             problems.append(problem)
@@ -269,7 +305,7 @@ class Verifier:
             if loaded.problem:
                 problems.append(loaded.problem)
             elif not problem:
-                problems.extend(self.pce_step(own, loaded))
+                problems.extend(self.pce_step(pce_id, loaded))
                 claims, crypto = self.crypto_step(own, loaded, chain, at)
                 problems.extend(crypto)
                 if claims is not None:

@@ -71,7 +71,7 @@ def test_the_pinned_root_is_the_root_every_real_quote_carries():
     intel = roots.intel_root()
     for case in sample_cases():
         checker = verifier.Verifier(intel, policy.policy_from(None))
-        dummy, dummy, chain, problem = checker.platform_of(sample_quote(case)[:])
+        dummy, dummy, chain, dummy, problem = checker.platform_of(sample_quote(case)[:])
         assert problem is None
         assert chain[-1] == intel.der, case["case"]
         assert roots.sha256_hex(chain[-1]) == "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3"
