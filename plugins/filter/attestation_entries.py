@@ -41,6 +41,14 @@ options:
     description: The registered variable that holds each host's M(confidential.tdx.guest_quote) result.
     type: str
     default: verify_guest_quote
+  result_key:
+    description:
+      - The key of each host's registered result that holds the evidence, such as C(attestation) for a
+        M(confidential.tdx.guest_info) run with O(confidential.tdx.guest_info#module:attest_report_data); empty for
+        the result itself (a M(confidential.tdx.guest_quote) result).
+    type: str
+    default: ""
+    version_added: 0.3.0
 seealso:
   - module: confidential.tdx.quote_verify
   - plugin: confidential.tdx.attestation_report_data
@@ -66,12 +74,14 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 
-def attestation_entries(hosts, hostvars, nonces, user_data="", result_name="verify_guest_quote"):
+def attestation_entries(hosts, hostvars, nonces, user_data="", result_name="verify_guest_quote", result_key=""):
     entries = {}
     for host in hosts:
         if host not in nonces:
             raise AnsibleFilterError("attestation_entries: no nonce for host %s" % host)
         result = hostvars[host].get(result_name) or {}
+        if result_key:
+            result = result.get(result_key) or {}
         entry = {"nonce": nonces[host]}
         if user_data:
             entry["user_data"] = user_data

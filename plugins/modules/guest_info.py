@@ -40,6 +40,16 @@ options:
       - Use a fresh nonce to show the report was made now.
     type: str
     default: ''
+  attest_report_data:
+    description:
+      - Also get a quote for a remote verifier over exactly these report data (64 bytes, 128 hex digits, such as
+        the P(confidential.tdx.attestation_report_data#filter) of a controller's nonce), with the TD's CCEL event
+        log, and return them in RV(attestation) as M(confidential.tdx.guest_quote) returns them.
+      - One module run then both gathers the signs and gets the evidence to verify on the controller (the role
+        C(confidential.tdx.verify) works this way). This is evidence for a verifier, not part of the host's own
+        judgement.
+    type: str
+    version_added: 0.3.0
   read_tdreport:
     description:
       - Ask the TDX module for a TDREPORT through C(/dev/tdx_guest).
@@ -378,6 +388,15 @@ quote:
   returned: when O(policy.quote=true)
   type: dict
   sample: {obtained: false, msg: "no configfs-tsm report interface at /sys/kernel/config/tsm/report"}
+attestation:
+  description:
+    - The evidence asked for by O(attest_report_data), with the keys M(confidential.tdx.guest_quote) returns
+      (C(quote) in base64, C(report_data), C(decoded), C(provider), C(generation), C(event_log),
+      C(event_log_table), C(event_log_reason)); or only C(msg) and C(report_data) when no quote could be had (the
+      verifier then refuses the host with that reason).
+  returned: when O(attest_report_data) is given
+  type: dict
+  version_added: 0.3.0
 """
 
 import os
@@ -395,7 +414,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.tdx.policy import
     judge,
     quote_summary,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote, evidence_for_verifier
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.signs import EVIDENCE_NAMES
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import QuoteError
 
@@ -431,10 +450,21 @@ def get_quote(report_data, live):
     return {"decoded": decoded, "provider": facts["provider"]}
 
 
+def attestation(report_data, live):
+    """The evidence for a verifier over ``report_data``, as guest_quote returns it, or {msg, report_data}."""
+    if not live:
+        return {"msg": "offline inspection cannot ask the TDX module for a quote", "report_data": report_data.hex()}
+    try:
+        return evidence_for_verifier(report_data)
+    except QuoteError as exc:
+        return {"msg": str(exc), "report_data": report_data.hex()}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             report_data=dict(type="str", default=""),
+            attest_report_data=dict(type="str"),
             read_tdreport=dict(type="bool", default=True),
             evidence_root=dict(type="path", default="/"),
             kernel_log_file=dict(type="path"),
@@ -447,6 +477,12 @@ def main():
         report_data = parse_report_data(module.params["report_data"])
     except ValueError as exc:
         module.fail_json(msg="report_data %s; give at most 128 hex digits" % exc)
+    attest_report_data = module.params["attest_report_data"]
+    if attest_report_data is not None:
+        try:
+            attest_report_data = parse_report_data(attest_report_data)
+        except ValueError as exc:
+            module.fail_json(msg="attest_report_data %s; give the 128 hex digits of the quote's report data" % exc)
     # Refused before anything is read: a typo in an expected value would
     # otherwise fail its check as a mismatch, on every host.
     expected = ((module.params["policy"] or {}).get("expected_measurements") or {})
@@ -479,6 +515,8 @@ def main():
             quote = get_quote(nonce, inspector.live)
             result["quote"] = quote_summary(quote)
         result["verdict"] = judge(result, policy, quote)
+    if attest_report_data is not None:
+        result["attestation"] = attestation(attest_report_data, inspector.live)
     module.exit_json(changed=False, **result)
 
 

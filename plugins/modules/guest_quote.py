@@ -244,15 +244,14 @@ event_log_reason:
     kernel shows no TDX event log"
 """
 
-import base64
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.ccel import DEFAULT_ACPI_TABLES_DIR, read_event_log
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.ccel import DEFAULT_ACPI_TABLES_DIR
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import checked_quote
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.quote import evidence_for_verifier
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import DEFAULT_REPORT_DIR, QuoteError
 
 
@@ -275,21 +274,13 @@ def main():
                              % exc)
     report_dir = module.params["tsm_report_dir"]
     try:
-        quote, decoded, facts = checked_quote(report_data, report_dir)
+        evidence = evidence_for_verifier(report_data, report_dir, module.params["acpi_tables_dir"])
     except QuoteError as exc:
         # A directory the task named that is not there may be the task's
         # mistake rather than the kernel's: say which option holds it.
         named = "tsm_report_dir: " if report_dir != DEFAULT_REPORT_DIR and not os.path.isdir(report_dir) else ""
         module.fail_json(msg=named + str(exc), report_data=report_data.hex())
-    module.exit_json(
-        changed=False,
-        quote=base64.b64encode(quote).decode("ascii"),
-        report_data=report_data.hex(),
-        decoded=decoded,
-        provider=facts["provider"],
-        generation=facts["generation"],
-        **read_event_log(module.params["acpi_tables_dir"])
-    )
+    module.exit_json(changed=False, **evidence)
 
 
 if __name__ == "__main__":

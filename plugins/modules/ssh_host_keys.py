@@ -19,14 +19,29 @@ description:
   - The keys are what answers on the network, not what the host says about itself; the
     P(confidential.tdx.verify#role) role keeps them beside each host's quote (see docs/attestation.md).
   - A host that does not answer within O(timeout) gets no lines; the task does not fail for it.
+  - With O(wait=false) the scan is only started, and a later task collects it with O(collect), so that it runs
+    while the tasks between them do (the P(confidential.tdx.verify#role) role scans while the hosts give their
+    quotes).
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:
   hosts:
-    description: Inventory names of the hosts to scan (for example C(ansible_play_batch)).
+    description:
+      - Inventory names of the hosts to scan (for example C(ansible_play_batch)).
+      - Mutually exclusive with O(collect); one of them is required.
     type: list
     elements: str
-    required: true
+  wait:
+    description:
+      - Wait for the scan and return RV(keys). With C(false), return at once with RV(started), to give to
+        O(collect) later.
+    type: bool
+    default: true
+  collect:
+    description:
+      - The RV(started) of an earlier task of this module run with O(wait=false) (on the same controller): wait for
+        that scan (at most its O(timeout) and a few seconds) and return RV(keys).
+    type: dict
   timeout:
     description: Seconds C(ssh-keyscan) waits for a host (its C(-T)).
     type: int
@@ -55,6 +70,19 @@ EXAMPLES = r"""
   run_once: true
   register: host_keys
 
+- name: Start the scan, and collect it after the tasks between
+  confidential.tdx.ssh_host_keys:
+    hosts: "{{ ansible_play_batch }}"
+    wait: false
+  run_once: true
+  register: host_key_scan
+
+- name: Collect the scan started above
+  confidential.tdx.ssh_host_keys:
+    collect: "{{ host_key_scan.started }}"
+  run_once: true
+  register: host_keys
+
 - name: Show one host's keys
   ansible.builtin.debug:
     var: host_keys.keys[inventory_hostname]
@@ -63,12 +91,16 @@ EXAMPLES = r"""
 RETURN = r"""
 keys:
   description: Each host's key lines (C(ADDRESS TYPE KEY), or C([ADDRESS]:PORT TYPE KEY) off port 22), by name.
-  returned: always
+  returned: unless O(wait=false)
   type: dict
   sample: {web-1: ["10.0.0.5 ssh-ed25519 AAAAC3Nza..."]}
+started:
+  description: The scan started, for O(collect) (its temporary directory, ports, hosts and timeout).
+  returned: with O(wait=false)
+  type: dict
 commands:
   description: The C(ssh-keyscan) command lines run, one per port.
-  returned: always
+  returned: unless O(collect) is given
   type: list
   elements: list
 """

@@ -12,6 +12,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx.ccel import DEFAULT_ACPI_TABLES_DIR, read_event_log
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.tsm import (
@@ -32,3 +35,13 @@ def checked_quote(report_data, report_dir=DEFAULT_REPORT_DIR):
         raise QuoteError("the quote carries report data %s, not the %s asked for: another request got in "
                          "between; run again" % (decoded["report_data"], report_data.hex()))
     return quote[:decoded["quote_size"]], decoded, facts
+
+
+def evidence_for_verifier(report_data, report_dir=DEFAULT_REPORT_DIR, acpi_tables_dir=None):
+    """What a remote verifier needs, as guest_quote returns it: the quote (base64), its report data, the decoded
+    quote, the provider and the CCEL event log; raises QuoteError with the reason when no quote could be had."""
+    quote, decoded, facts = checked_quote(report_data, report_dir)
+    evidence = dict(quote=base64.b64encode(quote).decode("ascii"), report_data=report_data.hex(), decoded=decoded,
+                    provider=facts["provider"], generation=facts["generation"])
+    evidence.update(read_event_log(acpi_tables_dir or DEFAULT_ACPI_TABLES_DIR))
+    return evidence

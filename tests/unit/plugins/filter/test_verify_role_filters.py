@@ -28,6 +28,13 @@ def test_the_event_log_and_its_table_go_with_the_quote_when_the_host_gave_them()
                        "b": {"nonce": "22" * 32, "quote": "QUJD"}}
 
 
+def test_the_evidence_may_sit_under_a_key_of_the_registered_result():
+    hostvars = {"a": {"verify_guest_info": {"attestation": {"quote": "QUJD", "event_log": "TE9H"}}},
+                "b": {"verify_guest_info": {"tdx": {}}}}
+    entries = attestation_entries(["a", "b"], hostvars, NONCES, "", "verify_guest_info", "attestation")
+    assert entries == {"a": {"nonce": "11" * 32, "quote": "QUJD", "event_log": "TE9H"}, "b": {"nonce": "22" * 32}}
+
+
 def test_a_host_without_a_registered_quote_still_gets_an_entry_and_no_user_data_key_when_empty():
     assert attestation_entries(["a"], {"a": {}}, NONCES) == {"a": {"nonce": "11" * 32}}
 

@@ -56,3 +56,17 @@ def test_a_policy_option_that_is_not_known_fails_in_one_line(tmp_path):
     assert result.failed
     assert "required_evidence" in result["msg"] and "cpu_flags" in result["msg"]
     assert "\n" not in result["msg"]
+
+
+def test_evidence_for_a_verifier_comes_with_the_same_run_or_says_why_not(tmp_path):
+    root = make_tree(tmp_path / "root", td=False, device=False, tsm_provider=None, ccel=False, measurements=False)
+    result = run_module(guest_info.main, dict(evidence_root=root, attest_report_data="ab" * 64))
+    assert not result.failed
+    assert result["attestation"] == {"msg": "offline inspection cannot ask the TDX module for a quote",
+                                     "report_data": "ab" * 64}
+    assert "attestation" not in run_module(guest_info.main, dict(evidence_root=root))
+
+
+def test_attest_report_data_that_is_not_hex_fails_naming_it_before_anything_is_read(tmp_path):
+    result = run_module(guest_info.main, dict(evidence_root=str(tmp_path / "missing"), attest_report_data="xyz"))
+    assert result.failed and result["msg"].startswith("attest_report_data must be hexadecimal text")
