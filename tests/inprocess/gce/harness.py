@@ -117,6 +117,8 @@ def instance_task(task_name="create", **args):
 IN_PROCESS_MODULES = {
     "confidential.tdx.gce_instance": "ansible_collections.confidential.tdx.plugins.modules.gce_instance",
     "confidential.tdx.gce_instance_info": "ansible_collections.confidential.tdx.plugins.modules.gce_instance_info",
+    "confidential.tdx.gce_instance_template":
+        "ansible_collections.confidential.tdx.plugins.modules.gce_instance_template",
 }
 
 
