@@ -85,7 +85,8 @@ REGION_OPERATIONS = "RegionOperationsClient"
 # of these clients' services only (lazy_compute), so a client not listed
 # here is refused: its module would need messages that were not built.
 CLIENTS = ("InstancesClient", OPERATIONS, "DisksClient", "ImagesClient", "MachineTypesClient", "ZonesClient",
-           "InstanceTemplatesClient", GLOBAL_OPERATIONS)
+           "InstanceTemplatesClient", GLOBAL_OPERATIONS, "InstanceGroupManagersClient",
+           "RegionInstanceGroupManagersClient", REGION_OPERATIONS)
 # The module a module run executes as __main__ (AnsiballZ runs one per process).
 MODULES_PACKAGE = "ansible_collections.confidential.tdx.plugins.modules."
 
