@@ -28,16 +28,24 @@ class Door:
     def __init__(self, api, params):
         self.api = api
         self.name = params["name"]
+        # Request types by their full names: the names a module run builds (lazy_compute) are read from them.
         if params["zone"]:
-            self.client, self.kind, self.scope = "InstanceGroupManagersClient", "InstanceGroupManager", dict(
-                zone=params["zone"])
-            self.list_request = "ListManagedInstancesInstanceGroupManagersRequest"
+            self.client, self.scope = "InstanceGroupManagersClient", dict(zone=params["zone"])
+            self.requests = dict(
+                get="GetInstanceGroupManagerRequest", insert="InsertInstanceGroupManagerRequest",
+                patch="PatchInstanceGroupManagerRequest", resize="ResizeInstanceGroupManagerRequest",
+                template="SetInstanceTemplateInstanceGroupManagerRequest",
+                delete="DeleteInstanceGroupManagerRequest", members="ListManagedInstancesInstanceGroupManagersRequest")
             self.template_field = ("instance_group_managers_set_instance_template_request_resource",
                                    "InstanceGroupManagersSetInstanceTemplateRequest")
         else:
-            self.client, self.kind, self.scope = "RegionInstanceGroupManagersClient", "RegionInstanceGroupManager", \
-                dict(region=params["region"])
-            self.list_request = "ListManagedInstancesRegionInstanceGroupManagersRequest"
+            self.client, self.scope = "RegionInstanceGroupManagersClient", dict(region=params["region"])
+            self.requests = dict(
+                get="GetRegionInstanceGroupManagerRequest", insert="InsertRegionInstanceGroupManagerRequest",
+                patch="PatchRegionInstanceGroupManagerRequest", resize="ResizeRegionInstanceGroupManagerRequest",
+                template="SetInstanceTemplateRegionInstanceGroupManagerRequest",
+                delete="DeleteRegionInstanceGroupManagerRequest",
+                members="ListManagedInstancesRegionInstanceGroupManagersRequest")
             self.template_field = ("region_instance_group_managers_set_template_request_resource",
                                    "RegionInstanceGroupManagersSetTemplateRequest")
 
@@ -46,7 +54,7 @@ class Door:
 
     def get(self):
         try:
-            return self.api.read(self.client, "get", "Get%sRequest" % self.kind, "read group %s" % self.name,
+            return self.api.read(self.client, "get", self.requests["get"], "read group %s" % self.name,
                                  **self._fields(instance_group_manager=self.name))
         except GceError as error:
             if is_not_found(error):
@@ -54,7 +62,7 @@ class Door:
             raise
 
     def members(self):
-        pages = self.api.read_pages(self.client, "list_managed_instances", self.list_request,
+        pages = self.api.read_pages(self.client, "list_managed_instances", self.requests["members"],
                                     "list the members of group %s" % self.name,
                                     **self._fields(instance_group_manager=self.name))
         return [member for page in pages for member in page.get("managedInstances") or ()]
@@ -64,23 +72,23 @@ class Door:
         self.api.wait_alone(operation, action)
 
     def insert(self, body, action):
-        self.write("insert", "Insert%sRequest" % self.kind, action,
+        self.write("insert", self.requests["insert"], action,
                    instance_group_manager_resource=to_message("InstanceGroupManager", body))
 
     def change(self, kind, value, action):
         name = dict(instance_group_manager=self.name)
         if kind == "patch":
-            self.write("patch", "Patch%sRequest" % self.kind, action,
+            self.write("patch", self.requests["patch"], action,
                        instance_group_manager_resource=to_message("InstanceGroupManager", value), **name)
         elif kind == "template":
             field, message = self.template_field
-            self.write("set_instance_template", "SetInstanceTemplate%sRequest" % self.kind, action,
+            self.write("set_instance_template", self.requests["template"], action,
                        **dict(name, **{field: to_message(message, {"instanceTemplate": value})}))
         else:
-            self.write("resize", "Resize%sRequest" % self.kind, action, size=value, **name)
+            self.write("resize", self.requests["resize"], action, size=value, **name)
 
     def delete(self, action):
-        self.write("delete", "Delete%sRequest" % self.kind, action, instance_group_manager=self.name)
+        self.write("delete", self.requests["delete"], action, instance_group_manager=self.name)
 
 
 class GroupTask:

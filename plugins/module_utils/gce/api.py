@@ -139,12 +139,15 @@ def new_request_id():
 
 def _operation_scope(project, operation):
     """(client, request kind, request fields) to follow an operation of a zone, a region or the project."""
+    # The request types by their full names: the names a module run builds (lazy_compute) are read from them.
     if operation.get("zone"):
-        return OPERATIONS, "Zone", dict(project=project, zone=short_name(operation["zone"]), operation=operation["name"])
+        return OPERATIONS, ("WaitZoneOperationRequest", "GetZoneOperationRequest"), dict(
+            project=project, zone=short_name(operation["zone"]), operation=operation["name"])
     if operation.get("region"):
-        return REGION_OPERATIONS, "Region", dict(project=project, region=short_name(operation["region"]),
-                                                 operation=operation["name"])
-    return GLOBAL_OPERATIONS, "Global", dict(project=project, operation=operation["name"])
+        return REGION_OPERATIONS, ("WaitRegionOperationRequest", "GetRegionOperationRequest"), dict(
+            project=project, region=short_name(operation["region"]), operation=operation["name"])
+    return GLOBAL_OPERATIONS, ("WaitGlobalOperationRequest", "GetGlobalOperationRequest"), dict(
+        project=project, operation=operation["name"])
 
 
 class ComputeApi:
@@ -361,7 +364,7 @@ class ComputeApi:
         own error code and message when it failed, or a timeout message
         naming the operation when the deadline passed first.
         """
-        client_name, kind, fields = _operation_scope(self.project, operation)
+        client_name, (wait_request, get_request), fields = _operation_scope(self.project, operation)
         use_wait = [True]
         pause = [OPERATION_POLL_PAUSE_FIRST]
 
@@ -373,7 +376,7 @@ class ComputeApi:
                 if use_wait[0]:
                     try:
                         answer = self._with_client(client_name, lambda client: client.wait(
-                            request=getattr(compute_v1(), "Wait%sOperationRequest" % kind)(**fields), retry=None,
+                            request=getattr(compute_v1(), wait_request)(**fields), retry=None,
                             timeout=timeout))
                     except api_exceptions.GoogleAPICallError as error:
                         if error.code not in WAIT_UNSUPPORTED_STATUSES:
@@ -382,7 +385,7 @@ class ComputeApi:
                         return current
                 else:
                     answer = self._with_client(client_name, lambda client: client.get(
-                        request=getattr(compute_v1(), "Get%sOperationRequest" % kind)(**fields), retry=None,
+                        request=getattr(compute_v1(), get_request)(**fields), retry=None,
                         timeout=timeout))
             except requests_exceptions.Timeout:
                 return current  # still running as far as we know; the deadline decides
