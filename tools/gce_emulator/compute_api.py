@@ -99,6 +99,8 @@ def failed_write(call, handler, failure):
     ``failure`` ({"code", "message", "http_status"}). A retry with the same
     requestId gets that operation back. An insert's instance never appears.
     """
+    if "zone" not in call.params:
+        return _failed_write_elsewhere(call, handler, failure)
     _known_zone(call)
     request_id = _request_id(call)
     earlier = _replayed(call, request_id)
@@ -118,6 +120,26 @@ def failed_write(call, handler, failure):
     return _operation_reply(call.world.start_operation(
         call.project, call.zone, operation_type, target_link, target_id, call.principal,
         on_done=lambda: ending, request_id=request_id))
+
+
+def _failed_write_elsewhere(call, handler, failure):
+    """failed_write for a write of the project (images, templates) or of a region (regional groups)."""
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+    region = call.params.get("region")
+    if region is not None:
+        _known_region(call)
+    name = call.params.get("instanceGroupManager") or call.params.get("instanceTemplate") or (
+        call.body or {}).get("name") or ""
+    kind = "instanceGroupManagers" if handler.__name__.startswith("groups_") else (
+        "instanceTemplates" if handler.__name__.startswith("templates_") else "images")
+    scope = ("regions", region) if region else ("global",)
+    ending = OperationFailure(failure["code"], failure["message"], failure["http_status"])
+    return _operation_reply(call.world.start_operation(
+        call.project, None, handler.__name__.split("_", 1)[1], resources.url(call.project, *(scope + (kind, name))),
+        None, call.principal, on_done=lambda: ending, request_id=request_id, region=region))
 
 
 def hold_named_instance(call, status, seconds):

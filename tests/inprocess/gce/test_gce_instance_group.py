@@ -114,3 +114,20 @@ def test_a_group_keeps_its_zones_and_says_so(gce):
     run = gce.run([group_task("move", template=template["name"], size=0, zones=["us-central1-a"])])
     assert run.result("move")["msg"].startswith("zones: the group runs in us-central1-a, us-central1-b")
     assert gce.writes(mark) == []
+
+
+def test_a_write_that_fails_half_way_says_which_calls_were_made_and_a_rerun_finishes(gce):
+    first = make_template(gce)
+    gce.run([group_task("create", template=first["name"], size=2)])
+    second = make_template(gce, machine_type="c3-standard-8")
+    gce.admin.set_faults([{"method": "POST", "path": r"/instanceGroupManagers/web/setInstanceTemplate$",
+                           "kind": "operation_error", "count": 1}])
+    run = gce.run([group_task("half", template=second["name"], size=2, update_type="OPPORTUNISTIC")])
+    result = run.result("half")
+    assert run.status("half") == "failed" and "\n" not in result["msg"], run.output
+    assert result["changed"] is True and result["actions"] == ["set update policy",
+                                                               "set template %s" % second["name"]]
+    assert result["msg"].startswith("set template %s failed" % second["name"])
+    done = gce.run([group_task("rerun", template=second["name"], size=2, update_type="OPPORTUNISTIC")]).result(
+        "rerun")
+    assert done["actions"] == ["set template %s" % second["name"]] and done["group"]["template"] == second["name"]

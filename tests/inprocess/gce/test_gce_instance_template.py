@@ -129,3 +129,16 @@ def test_absent_deletes_the_templates_of_the_name_and_says_what_a_group_keeps(gc
     assert again["changed"] is True and again["deleted"] == [second["name"]]
     assert [name.rsplit("-", 1)[0] for name in held_templates(gce)] == ["db-tdx"]  # another name is not touched
     assert gce.run([template_task("absent twice", state="absent")]).result("absent twice")["changed"] is False
+
+
+def test_an_insert_that_fails_leaves_no_template_says_so_in_one_line_and_a_rerun_makes_it(gce):
+    gce.admin.set_faults([{"method": "POST", "path": r"/global/instanceTemplates$", "kind": "operation_error",
+                           "count": 1}])
+    run = gce.run([template_task("fails")])
+    result = run.result("fails")
+    assert run.status("fails") == "failed" and "\n" not in result["msg"], run.output
+    assert result["msg"].startswith("create template web-tdx-") and "INTERNAL_ERROR" in result["msg"]
+    assert result["actions"] == [result["msg"].split(" failed")[0]]
+    assert held_templates(gce) == []
+    again = gce.run([template_task("again")]).result("again")
+    assert again["changed"] is True and held_templates(gce) == [again["template"]["name"]]
