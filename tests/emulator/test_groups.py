@@ -1,12 +1,18 @@
 """instanceTemplates and (regional) instanceGroupManagers, through the real client (schema-checked)."""
 
+import stat
 import time
 
 import pytest
 from google.api_core import exceptions
 from google.cloud import compute_v1
+from google.oauth2 import service_account
 
-from .helpers import TDX_IMAGE, reasons, status_name
+from gce_emulator import EmulatorServer
+from gce_emulator.backing import NspawnBacking
+from gce_emulator.service_account import write_service_account_file
+
+from .helpers import CLOUD_PLATFORM, TDX_IMAGE, Compute, reasons, status_name
 
 REGION = "us-central1"
 ZONE = "us-central1-a"
@@ -198,3 +204,41 @@ def test_a_tdx_template_outside_tdx_zones_is_refused_for_a_group(fleet):
     with pytest.raises(exceptions.BadRequest) as refused:
         fleet.zonal.insert_unary(project=fleet.project, zone="us-east1-b", instance_group_manager_resource=manager)
     assert "not offered in zone(s) us-east1-b" in refused.value.message
+
+
+def test_members_are_booted_as_test_hosts_in_backing_mode_and_made_again_when_a_boot_fails(tmp_path):
+    """Members take the instances' path through backing mode: each asks the test host command for a host.
+
+    The command here stands in for one whose boots fail (as in test_backing.py), so no host is needed:
+    the member's insert fails, it disappears, and the group makes another.
+    """
+    calls = tmp_path / "calls"
+    failing = tmp_path / "testhosts"
+    failing.write_text("#!/bin/sh\necho \"$@\" >> %s\n"
+                       "case \"$1\" in up) echo 'testhosts: error: no room' >&2; exit 1;;\n"
+                       "list) echo '[]';; esac\nexit 0\n" % calls)
+    failing.chmod(failing.stat().st_mode | stat.S_IXUSR)
+    with EmulatorServer(port=0, operation_seconds=0.05) as server:
+        server.world.backing = NspawnBacking(command=str(failing))
+
+        class Handle:
+            base_url, admin, project = server.base_url, server.admin, "tdx-test-project"
+
+        key = tmp_path / "key.json"
+        write_service_account_file(server.admin, server.base_url, str(key), "tdx-test-project")
+        credentials = service_account.Credentials.from_service_account_file(str(key), scopes=[CLOUD_PLATFORM])
+        fleet = Fleet(Compute(Handle(), credentials))
+        template = fleet.template("tdx-web-1")
+        manager = compute_v1.InstanceGroupManager(name="one", base_instance_name="one",
+                                                  instance_template=template.self_link, target_size=1)
+        fleet.compute.wait(fleet.zonal.insert_unary(project=fleet.project, zone=ZONE,
+                                                    instance_group_manager_resource=manager))
+        deadline = time.monotonic() + 30
+        while sum(1 for line in calls.read_text().splitlines() if line.startswith("up")) < 2:
+            assert time.monotonic() < deadline, calls.read_text()
+            server.admin.advance_clock(0.05)
+        ups = [line for line in calls.read_text().splitlines() if line.startswith("up")]
+        # Host names start with the member's name (one-XXXX), shortened (docs/emulator.md, Backing mode).
+        assert all(line.split()[1].startswith("one-") for line in ups), ups
+        assert not fleet.zonal.get(project=fleet.project, zone=ZONE, instance_group_manager="one").status.is_stable
+        server.world.backing.close()
