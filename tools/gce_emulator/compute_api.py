@@ -5,7 +5,6 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 """
 
 import re
-import uuid
 
 from . import bulk, confidential, disks, errors, groups, instances, lifecycle, listing, resources, updates
 from .backing_hooks import adopt_host, boot_host, halt_host
@@ -16,7 +15,6 @@ _PROJECT = "/compute/v1/projects/" + _SEGMENT % "project"
 _ZONE = _PROJECT + "/zones/" + _SEGMENT % "zone"
 _INSTANCE = _ZONE + "/instances/" + _SEGMENT % "instance"
 _REGION = _PROJECT + "/regions/" + _SEGMENT % "region"
-_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 class Call:
@@ -48,20 +46,7 @@ def _known_region(call):
         raise errors.invalid_field("region", call.params["region"], "Unknown region.")
 
 
-def _request_id(call):
-    """The requestId of a write, validated; None when absent."""
-    raw = call.query.get("requestId")
-    if not raw:
-        return None
-    try:
-        parsed = uuid.UUID(raw)
-    except ValueError:
-        parsed = None
-    if parsed is None or str(parsed) == _ZERO_UUID:
-        raise errors.invalid_field(
-            "requestId", raw,
-            "The request ID must be a valid UUID with the exception that zero UUID is not supported.")
-    return str(parsed)
+_request_id = lifecycle.request_id
 
 
 def _replayed(call, request_id):

@@ -24,6 +24,7 @@ import copy
 import string
 
 from . import errors, lifecycle, listing, resources
+from .instances import InstanceBuilder
 
 OPERATION_PREFIX = "compute.instanceGroupManagers."
 UPDATE_TYPES = ("PROACTIVE", "OPPORTUNISTIC")
@@ -78,18 +79,12 @@ def _start(call, operation_type, target_link, target_id, request_id, on_done=Non
 
 def _write(call, act):
     """requestId replay, then ``act(request_id)`` which returns an Operation."""
-    request_id = lifecycle_request_id(call)
+    request_id = lifecycle.request_id(call)
     if request_id is not None:
         earlier = call.world.request_ids.get((call.project, request_id))
         if earlier is not None:
             return 200, earlier.to_json()
     return 200, act(request_id).to_json()
-
-
-def lifecycle_request_id(call):
-    # compute_api validates requestId the same way; imported late to keep the modules apart.
-    from .compute_api import _request_id
-    return _request_id(call)
 
 
 def _int(raw, field, minimum=0):
@@ -151,7 +146,6 @@ def _check_properties(world, project, properties, prefix):
         raise errors.invalid_field(
             prefix + ".machineType", machine, "Machine type with name '%s' does not exist." % machine)
     probe = dict(copy.deepcopy(properties), name="template-check")
-    from .instances import InstanceBuilder
     InstanceBuilder(world, project, zones[0]).build(probe, prefix)  # raises the insert's refusal; stores nothing
 
 

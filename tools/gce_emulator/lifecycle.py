@@ -5,9 +5,29 @@ API would call them for an insert or a delete), so capacity, quota, the TDX
 rules and backing mode apply to them unchanged.
 """
 
+import uuid
+
 from . import disks, errors, instances, resources
 from .backing_hooks import adopt_host, boot_host, halt_host, host_key
 from .world import Instance
+
+_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def request_id(call):
+    """The requestId of a write, validated; None when absent."""
+    raw = call.query.get("requestId")
+    if not raw:
+        return None
+    try:
+        parsed = uuid.UUID(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None or str(parsed) == _ZERO_UUID:
+        raise errors.invalid_field(
+            "requestId", raw,
+            "The request ID must be a valid UUID with the exception that zero UUID is not supported.")
+    return str(parsed)
 
 
 def create(world, project, zone, body, principal, request_id=None, prefix="resource"):
