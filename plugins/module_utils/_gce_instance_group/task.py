@@ -143,6 +143,12 @@ class GroupTask:
         group = self.door.get()
         before = view(group)
         if group is None:
+            if self.params["region"] and not self.params["zones"]:
+                listed = [zone for zone in tdx_catalog.TDX_ZONES if zone.startswith(self.params["region"] + "-")]
+                self.gce.warn_once(
+                    "zones: not set, so Compute Engine picks the zones of %s, and not every zone offers TDX "
+                    "(the collection's list names %s); set zones to TDX zones" % (
+                        self.params["region"], ", ".join(listed) or "none there"))
             body = insert_body(self.params, self.gce.api.project, link)
             where = location_path(self.gce.api.project, self.params)
             self.act("create group %s of %d in %s" % (self.params["name"], self.params["size"], where.split("/")[-1]),

@@ -3,6 +3,8 @@ rolled to a new template within max_surge, resized; check mode and diff; bad inp
 
 import pytest
 
+from tests.inprocess.gce.harness import warnings_of
+
 pytestmark = pytest.mark.integration
 
 GROUP = "confidential.tdx.gce_instance_group"
@@ -59,6 +61,14 @@ def test_a_regional_group_is_made_stable_then_left_alone_then_rolled_and_resized
     resized = gce.run([group_task("resize", template=second["name"], size=6, max_surge=3,
                                   max_unavailable=0)]).result("resize")
     assert resized["actions"] == ["resize to 6"] and len(resized["group"]["members"]) == 6
+
+
+def test_a_regional_group_without_zones_is_warned_about(gce):
+    template = make_template(gce)
+    result = gce.run([group_task("no zones", template=template["name"], size=0, zones=None)],
+                     check=True).result("no zones")
+    assert any(warning.startswith("zones: not set, so Compute Engine picks the zones of us-central1")
+               for warning in warnings_of(result)), result
 
 
 def test_check_mode_lists_the_writes_and_makes_none(gce):
