@@ -29,6 +29,10 @@ description:
     C(gce_status_running), C(gce_status_stopping), C(gce_confidential_tdx),
     C(gce_confidential_sev) and C(gce_confidential_none) (not a Confidential
     VM).
+  - A member of a managed instance group (see
+    M(confidential.tdx.gce_instance_group)) also joins C(gce_group_NAME),
+    NAME being its group (the C(created-by) metadata Compute Engine gives
+    each member), for example C(gce_group_web).
   - Instances in transitional states (C(PROVISIONING), C(STAGING),
     C(STOPPING), C(SUSPENDING)) and stopped ones (C(TERMINATED)) are listed
     like the others; one that has none of the names in O(hostnames) (for

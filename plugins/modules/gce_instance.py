@@ -84,6 +84,9 @@ author:
   - confidential.tdx maintainers (@confidential-tdx)
 extends_documentation_fragment:
   - confidential.tdx.gce
+  # The VM's options, shared with gce_instance_template; those documented below say what they
+  # mean for an existing instance (changes in place) and take precedence.
+  - confidential.tdx.tdx_vm
   - confidential.tdx.attributes
   - confidential.tdx.attributes.cloud
 attributes:
@@ -405,11 +408,6 @@ options:
         version appended, which is not a difference. An instance whose disk
         has another key or none is a difference that needs O(recreate).
     type: str
-  network:
-    description:
-      - VPC network of the first network interface (name or URL).
-    type: str
-    default: default
   subnetwork:
     description:
       - Subnetwork of the first network interface (name or URL), in the
@@ -475,12 +473,6 @@ options:
       - Changed in place (with O(service_account_scopes)) while the instance
         is stopped, see O(allow_stopping_for_update).
     type: str
-  service_account_scopes:
-    description:
-      - OAuth2 scopes of O(service_account).
-    type: list
-    elements: str
-    default: [https://www.googleapis.com/auth/cloud-platform]
   secure_boot:
     description:
       - Whether Shielded VM Secure Boot is on (vTPM and integrity monitoring
@@ -507,14 +499,6 @@ options:
       - Changed in place.
     type: str
     choices: [STOP, DELETE]
-  on_host_maintenance:
-    description:
-      - What the host does with the instance during maintenance. A TDX trust
-        domain cannot be live-migrated, so only V(TERMINATE) is accepted;
-        V(MIGRATE) fails before any API call.
-    type: str
-    choices: [TERMINATE, MIGRATE]
-    default: TERMINATE
   deletion_protection:
     description:
       - Whether the instance is protected against deletion. Changed in place.

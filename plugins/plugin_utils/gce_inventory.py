@@ -84,7 +84,23 @@ def automatic_groups(summary):
             value = NOT_CONFIDENTIAL
         if value:
             groups.append("%s_%s_%s" % (GROUP_PREFIX, kind, group_part(value)))
+    group = managing_group(summary)
+    if group:
+        groups.append("%s_group_%s" % (GROUP_PREFIX, group_part(group)))
     return groups
+
+
+def managing_group(summary):
+    """The managed instance group that made the instance, or None.
+
+    Compute Engine writes it into each member's metadata as ``created-by``
+    (projects/NUMBER/zones/Z/instanceGroupManagers/NAME, or regions/R/...);
+    an instance made otherwise has no such key.
+    """
+    parts = str((summary.get("metadata") or {}).get("created-by") or "").split("/")
+    if len(parts) >= 2 and parts[-2] == "instanceGroupManagers" and parts[-1]:
+        return parts[-1]
+    return None
 
 
 def is_tdx(summary):

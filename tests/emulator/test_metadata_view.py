@@ -55,3 +55,22 @@ def test_set_metadata_through_the_compute_api_wakes_the_agents_long_poll(gce_emu
         assert document["instance"]["attributes"]["ssh-keys"] == "alice:ssh-ed25519 AAAAC3 alice"
     finally:
         service.close()
+
+
+def test_a_maintenance_event_set_by_the_admin_wakes_a_long_poll_on_maintenance_event(gce_emulator, compute):
+    compute.create(tdx_instance("tdx-maint"))
+    service = metadata_service(gce_emulator.server.world)
+    host, port = service.serve((compute.project, ZONE, "tdx-maint"))
+    base = "http://%s:%d/computeMetadata/v1" % (host, port)
+    try:
+        etag, event = _ask(base, "/instance/maintenance-event?alt=json")
+        assert event == "NONE"
+        answers = []
+        poll = threading.Thread(target=lambda: answers.append(_ask(
+            base, "/instance/maintenance-event?alt=json&wait_for_change=true&timeout_sec=30&last_etag=" + etag)))
+        poll.start()
+        gce_emulator.admin.set_maintenance_event(ZONE, "tdx-maint", "TERMINATE_ON_HOST_MAINTENANCE")
+        poll.join(30)
+        assert answers and answers[0][1] == "TERMINATE_ON_HOST_MAINTENANCE"
+    finally:
+        service.close()

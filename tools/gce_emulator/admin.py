@@ -96,6 +96,11 @@ class AdminClient:
     def instances(self):
         return self.state()["instances"]
 
+    def set_maintenance_event(self, zone, instance, event, project=None):
+        """What the instance's metadata server says at instance/maintenance-event (NONE to end it)."""
+        return self._call("POST", "maintenance_event", {"zone": zone, "instance": instance, "event": event,
+                                                        "project": project})
+
     def backing_hosts(self):
         """Backing mode: the test host of each instance (project, zone, instance, host, state, address, error)."""
         return self._call("GET", "backing")["hosts"]

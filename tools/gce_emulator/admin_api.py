@@ -12,6 +12,9 @@ from .instances import labels_fingerprint, metadata_body
 from .world import Instance
 
 DEFAULT_PROJECT = "tdx-test-project"
+# The values of the metadata server's instance/maintenance-event (Compute Engine's "Get live
+# migration notices" page: NONE, MIGRATE_ON_HOST_MAINTENANCE, TERMINATE_ON_HOST_MAINTENANCE).
+MAINTENANCE_EVENTS = ("NONE", "MIGRATE_ON_HOST_MAINTENANCE", "TERMINATE_ON_HOST_MAINTENANCE")
 
 
 class AdminError(Exception):
@@ -124,6 +127,14 @@ def handle(server, method, path, body):
             backing = world.backing
             return 200, {"backing": "testhosts" if backing else None,
                          "hosts": backing.hosts() if backing else []}
+        if (method, action) == ("POST", "maintenance_event"):
+            event = body.get("event", "NONE")
+            if event not in MAINTENANCE_EVENTS:
+                raise ValueError("event must be one of %s" % ", ".join(MAINTENANCE_EVENTS))
+            with world.lock:
+                instance = world.instance(body.get("project") or DEFAULT_PROJECT, body["zone"], body["instance"])
+                instance.maintenance_event = event
+            return 200, {"instance": body["instance"], "event": event}
         if action == "state":
             with world.lock:
                 if method == "POST":

@@ -5,17 +5,16 @@ raises :class:`errors.ApiError`. Handlers run with the world's lock held.
 """
 
 import re
-import uuid
 
-from . import bulk, confidential, disks, errors, instances, listing, resources, updates
-from .backing_hooks import adopt_host, boot_host, halt_host, host_key
-from .world import Instance, OperationFailure
+from . import bulk, confidential, disks, errors, groups, instances, lifecycle, listing, resources, updates
+from .backing_hooks import adopt_host, boot_host, halt_host
+from .world import OperationFailure
 
 _SEGMENT = r"(?P<%s>[^/]+)"
 _PROJECT = "/compute/v1/projects/" + _SEGMENT % "project"
 _ZONE = _PROJECT + "/zones/" + _SEGMENT % "zone"
 _INSTANCE = _ZONE + "/instances/" + _SEGMENT % "instance"
-_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+_REGION = _PROJECT + "/regions/" + _SEGMENT % "region"
 
 
 class Call:
@@ -47,20 +46,7 @@ def _known_region(call):
         raise errors.invalid_field("region", call.params["region"], "Unknown region.")
 
 
-def _request_id(call):
-    """The requestId of a write, validated; None when absent."""
-    raw = call.query.get("requestId")
-    if not raw:
-        return None
-    try:
-        parsed = uuid.UUID(raw)
-    except ValueError:
-        parsed = None
-    if parsed is None or str(parsed) == _ZERO_UUID:
-        raise errors.invalid_field(
-            "requestId", raw,
-            "The request ID must be a valid UUID with the exception that zero UUID is not supported.")
-    return str(parsed)
+_request_id = lifecycle.request_id
 
 
 def _replayed(call, request_id):
@@ -98,6 +84,8 @@ def failed_write(call, handler, failure):
     ``failure`` ({"code", "message", "http_status"}). A retry with the same
     requestId gets that operation back. An insert's instance never appears.
     """
+    if "zone" not in call.params:
+        return _failed_write_elsewhere(call, handler, failure)
     _known_zone(call)
     request_id = _request_id(call)
     earlier = _replayed(call, request_id)
@@ -119,6 +107,26 @@ def failed_write(call, handler, failure):
         on_done=lambda: ending, request_id=request_id))
 
 
+def _failed_write_elsewhere(call, handler, failure):
+    """failed_write for a write of the project (images, templates) or of a region (regional groups)."""
+    request_id = _request_id(call)
+    earlier = _replayed(call, request_id)
+    if earlier is not None:
+        return _operation_reply(earlier)
+    region = call.params.get("region")
+    if region is not None:
+        _known_region(call)
+    name = call.params.get("instanceGroupManager") or call.params.get("instanceTemplate") or (
+        call.body or {}).get("name") or ""
+    kind = "instanceGroupManagers" if handler.__name__.startswith("groups_") else (
+        "instanceTemplates" if handler.__name__.startswith("templates_") else "images")
+    scope = ("regions", region) if region else ("global",)
+    ending = OperationFailure(failure["code"], failure["message"], failure["http_status"])
+    return _operation_reply(call.world.start_operation(
+        call.project, None, handler.__name__.split("_", 1)[1], resources.url(call.project, *(scope + (kind, name))),
+        None, call.principal, on_done=lambda: ending, request_id=request_id, region=region))
+
+
 def hold_named_instance(call, status, seconds):
     """The transitional fault: the instance the call names shows ``status`` for ``seconds`` first."""
     name = call.params.get("instance") or call.params.get("resource")
@@ -135,48 +143,13 @@ def instances_insert(call):
     if earlier is not None:
         return _operation_reply(earlier)
     if call.query.get("sourceInstanceTemplate") or call.query.get("sourceMachineImage"):
-        raise errors.bad_request("The emulator does not model instance templates or machine images.", "unsupported")
-    world = call.world
-    body = call.body or {}
-    name = body.get("name")
-    resources.check_name(name)
-    if (call.project, call.zone, name) in world.instances:
-        raise errors.already_exists(errors.resource_path(call.project, "zones", call.zone, "instances", name))
-    builder = instances.InstanceBuilder(world, call.project, call.zone)
-    instance_json, cpus = builder.build(body)
-    instance = Instance(call.project, call.zone, instance_json, cpus)
-    disks.store(world, builder.built_disks)
-    failure = world.capacity_failure(call.project, call.zone, cpus,
-                                     resources.last_segment(instance_json["machineType"]))
-    instance.doomed = failure is not None
-    instance.busy = True
-    world.instances[(call.project, call.zone, name)] = instance
-    hold = boot_host(world, instance) if failure is None else None
-    return _operation_reply(_start(
-        call, instance, "insert", request_id,
-        on_running=lambda: _set_status(instance, "STAGING"),
-        on_done=lambda: _finish_creation(world, instance, failure), hold=hold))
+        raise errors.bad_request("The emulator does not model machine images, nor inserts from a template.",
+                                 "unsupported")
+    _, operation = lifecycle.create(call.world, call.project, call.zone, call.body or {}, call.principal, request_id)
+    return _operation_reply(operation)
 
 
-def _set_status(instance, status):
-    if not instance.deleting:
-        instance.body["status"] = status
-
-
-def _finish_creation(world, instance, failure):
-    instance.busy = False
-    if failure is None and not instance.deleting:
-        failure = adopt_host(world, instance)
-    if failure is not None:
-        key = (instance.project, instance.zone, instance.name)
-        if world.instances.get(key) is instance:
-            del world.instances[key]
-            disks.forget_instance(world, instance, failed_insert=True)
-        return failure
-    if not instance.deleting:
-        instance.body["status"] = "RUNNING"
-        instance.body["lastStartTimestamp"] = resources.timestamp(world.clock())
-    return None
+_set_status = lifecycle.set_status
 
 
 def instances_get(call):
@@ -236,21 +209,7 @@ def instances_delete(call):
             raise errors.ApiError(
                 400, "invalidResourceUsage",
                 "Invalid resource usage: 'Resource cannot be deleted if it's protected against deletion.'.")
-        instance.deleting = True
-        instance.busy = True
-        instance.body["status"] = "STOPPING"
-        hold = halt_host(world, instance)
-
-        def gone():
-            key = host_key(instance)
-            if world.instances.get(key) is instance:
-                del world.instances[key]
-                disks.forget_instance(world, instance)
-                if world.backing is not None:
-                    world.backing.forget(key)
-            return None
-
-        return _start(call, instance, "delete", request_id, on_done=gone, hold=hold)
+        return lifecycle.delete(world, instance, call.principal, request_id)
 
     return _instance_write(call, act)
 
@@ -501,11 +460,14 @@ def instances_bulk_insert(call):
 
 # -- operations -------------------------------------------------------------------------------
 def operations_get(call):
-    """zoneOperations.get, and globalOperations.get (no zone in the URL)."""
+    """zoneOperations.get, regionOperations.get, and globalOperations.get (neither in the URL)."""
     zone = call.params.get("zone")
     if zone is not None:
         _known_zone(call)
-    return _operation_reply(call.world.operation(call.project, zone, call.params["operation"]))
+    region = call.params.get("region")
+    if region is not None:
+        _known_region(call)
+    return _operation_reply(call.world.operation(call.project, zone, call.params["operation"], region=region))
 
 
 def operations_list(call):
@@ -644,6 +606,8 @@ ROUTES = [
     ("GET", _ZONE + "/operations", operations_list),
     ("POST", _ZONE + "/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
     ("GET", _PROJECT + "/global/operations/" + _SEGMENT % "operation", operations_get),
+    ("GET", _REGION + "/operations/" + _SEGMENT % "operation", operations_get),
+    ("POST", _REGION + "/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
     ("POST", _PROJECT + "/global/operations/" + _SEGMENT % "operation" + "/wait", WAIT_ROUTE_NAME),
     ("GET", _ZONE + "/disks/" + _SEGMENT % "disk", disks_get),
     ("GET", _ZONE + "/disks", disks_list),
@@ -659,6 +623,8 @@ ROUTES = [
     ("GET", _PROJECT + "/regions/" + _SEGMENT % "region" + "/subnetworks/" + _SEGMENT % "subnetwork",
      subnetworks_get),
 ]
+
+ROUTES += groups.routes(_PROJECT, _ZONE)
 
 _COMPILED = [(method, re.compile(r"\A%s\Z" % pattern), handler) for method, pattern, handler in ROUTES]
 

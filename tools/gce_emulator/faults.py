@@ -68,7 +68,9 @@ def _race_sentence(path):
 
 
 def is_write(method, path):
-    return method not in _READ_METHODS and not path.endswith(_WAIT_SUFFIX)
+    # listManagedInstances is a POST that only reads (Compute Engine counts it as a read).
+    return (method not in _READ_METHODS and not path.endswith(_WAIT_SUFFIX)
+            and not path.endswith("/listManagedInstances"))
 
 
 class FaultSpecError(ValueError):

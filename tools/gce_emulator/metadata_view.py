@@ -43,6 +43,7 @@ def instance_facts(world, key):
             "tags": list((body.get("tags") or {}).get("items") or []),
             "cpu_platform": body.get("cpuPlatform", ""),
             "description": body.get("description", ""),
+            "maintenance_event": instance.maintenance_event,
         }
 
 

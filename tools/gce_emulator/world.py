@@ -146,10 +146,11 @@ def quota_exceeded(limit, region, metric="CPUS"):
 
 
 class Operation:
-    def __init__(self, world, project, zone, operation_type, target_link, target_id, user):
+    def __init__(self, world, project, zone, operation_type, target_link, target_id, user, region=None):
         now = world.clock()
         self.project = project
         self.zone = zone
+        self.region = region  # a regional operation (regionInstanceGroupManagers); zone is None then
         self.name = world.ids.operation_name(now)
         self.id = world.ids.resource_id()
         self.operation_type = operation_type
@@ -175,10 +176,14 @@ class Operation:
             "progress": 100 if self.status == "DONE" else 0,
             "insertTime": resources.timestamp(self.insert_time),
             "selfLink": (resources.url(self.project, "zones", self.zone, "operations", self.name) if self.zone
+                         else resources.url(self.project, "regions", self.region, "operations", self.name)
+                         if self.region
                          else resources.url(self.project, "global", "operations", self.name)),
         }
-        if self.zone:  # None: a global operation (images.insert)
+        if self.zone:  # None: a global operation (images.insert, instanceTemplates) or a regional one
             body["zone"] = resources.url(self.project, "zones", self.zone)
+        if self.region:
+            body["region"] = resources.url(self.project, "regions", self.region)
         if self.target_id:
             body["targetId"] = self.target_id
         if self.start_time is not None:
@@ -196,6 +201,11 @@ class Operation:
         return body
 
 
+def operation_scope(zone, region):
+    """The key part of an operation's scope: the zone's name (as before), None (global) or "regions/R"."""
+    return "regions/" + region if region else zone
+
+
 class Instance:
     """One instance: its API JSON plus what the API does not show."""
 
@@ -207,6 +217,8 @@ class Instance:
         self.busy = False  # an operation that changes its status is in flight
         self.doomed = False  # its insert will fail (stockout, quota): does not count for quota
         self.deleting = False
+        # What the metadata server's instance/maintenance-event says (admin set_maintenance_event).
+        self.maintenance_event = "NONE"
 
     @property
     def name(self):
@@ -235,6 +247,10 @@ class World:
         # Backing mode (backing.py): a real test host per instance; None = instances are only records.
         self.backing = None
         self._sequence = itertools.count()
+        # Called after every advance (groups.py: managed instance groups converge on their target).
+        from . import groups  # late: groups builds on this module
+        self.reconcilers = [lambda: groups.reconcile_all(self)]
+        self._reconciling = False
         self.clear()
 
     def clear(self):
@@ -244,6 +260,8 @@ class World:
         self.requests_this_minute = {}  # (project, write) -> (minute of the clock, requests counted in it)
         self.disks = {}  # (project, zone, name) -> Disk JSON
         self.custom_images = {}  # (project, name) -> image entry, shaped as the catalog's
+        self.instance_templates = {}  # (project, name) -> InstanceTemplate JSON
+        self.groups = {}  # (project, scope, name) -> groups.Group; scope "zones/Z" or "regions/R"
         self._timeline = []
 
     # -- time ---------------------------------------------------------------------
@@ -258,13 +276,22 @@ class World:
         while self._timeline and self._timeline[0][0] <= now:
             _, _, action = heapq.heappop(self._timeline)
             action()
+        if self._reconciling:
+            return
+        # A group's work starts operations, which advance again: one pass at a time.
+        self._reconciling = True
+        try:
+            for reconcile in self.reconcilers:
+                reconcile()
+        finally:
+            self._reconciling = False
 
     def next_event_time(self):
         return self._timeline[0][0] if self._timeline else None
 
     # -- operations -------------------------------------------------------------------
     def start_operation(self, project, zone, operation_type, target_link, target_id, user,
-                        on_running=None, on_done=None, request_id=None, hold=None):
+                        on_running=None, on_done=None, request_id=None, hold=None, region=None):
         """A new Operation that runs PENDING -> RUNNING -> DONE over operation_seconds.
 
         ``on_done`` returns None on success or an OperationFailure. ``hold``,
@@ -272,8 +299,8 @@ class World:
         as it returns True (backing mode: until the test host has booted or
         halted).
         """
-        operation = Operation(self, project, zone, operation_type, target_link, target_id, user)
-        self.operations[(project, zone, operation.name)] = operation
+        operation = Operation(self, project, zone, operation_type, target_link, target_id, user, region=region)
+        self.operations[(project, operation_scope(zone, region), operation.name)] = operation
         if request_id:
             self.request_ids[(project, request_id)] = operation
         duration = self.config.operation_seconds
@@ -298,9 +325,13 @@ class World:
         self.advance()
         return operation
 
-    def operation(self, project, zone, name):
-        operation = self.operations.get((project, zone, name))
+    def operation(self, project, zone, name, region=None):
+        operation = self.operations.get((project, operation_scope(zone, region), name))
         if operation is None:
+            if region:
+                raise errors.not_found(errors.resource_path(project, "regions", region, "operations", name))
+            if zone is None:
+                raise errors.not_found(errors.resource_path(project, "global", "operations", name))
             raise errors.not_found(errors.resource_path(project, "zones", zone, "operations", name))
         return operation
 

@@ -8,7 +8,7 @@ facts, or None once it is gone:
 
     id, name, zone, machine_type, project_id, numeric_project_id, ip,
     and optionally external_ip, hostname, attributes (dict), tags,
-    cpu_platform, description, image.
+    cpu_platform, description, image, maintenance_event (``instance/maintenance-event``, default NONE).
 
 Project attributes (``set_project_attributes``) and OS Login
 (``oslogin``, an OsLoginDirectory) are kept here per project, since the

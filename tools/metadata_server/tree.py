@@ -49,6 +49,9 @@ def build_tree(facts, guest_attributes=None):
         "attributes": dict(facts.get("attributes") or {}),
         "network-interfaces": [nic],
         "virtual-clock": {"drift-token": 0},
+        # NONE, or MIGRATE_ON_HOST_MAINTENANCE / TERMINATE_ON_HOST_MAINTENANCE while Compute Engine
+        # announces host maintenance (a TDX VM is terminated, never migrated); guests long-poll it.
+        "maintenance-event": facts.get("maintenance_event") or "NONE",
         "guest-attributes": _nest(guest_attributes or {}),
     }
     project = {

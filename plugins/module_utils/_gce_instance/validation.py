@@ -11,57 +11,25 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks 
     check_disk_type,
     check_ipv4_address,
     check_kms_key_name,
-    check_labels,
-    check_machine_type_name,
-    check_metadata_keys,
-    check_network,
-    check_scopes,
-    check_service_account,
     check_wait_timeout,
     check_zone_name,
-    label_text,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, parse_image
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
     catalog_warning_machine_type,
     catalog_warning_zone,
     check_boot_disk_type,
     check_name,
-    check_on_host_maintenance,
 )
-
-
-def metadata_text(value):
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return "" if value is None else str(value)
-
-
-def wanted_labels(params, have=None):
-    """The labels the instance should have; with purge_labels false, ``have`` (its labels now) kept under them."""
-    if params["labels"] is None:
-        return None
-    given = dict((str(key), label_text(value)) for key, value in params["labels"].items())
-    if params["purge_labels"] or not have:
-        return given
-    return dict(have, **given)
-
-
-def wanted_scheduling(params):
-    """The Scheduling (API JSON shape) the task asks for: a Spot VM never restarts by itself."""
-    spot = params["provisioning_model"] == "SPOT"
-    scheduling = {"onHostMaintenance": params["on_host_maintenance"], "automaticRestart": not spot,
-                  "provisioningModel": params["provisioning_model"]}
-    if spot:
-        # The API's own default for a Spot VM, said outright so that a rerun compares like with like.
-        scheduling["instanceTerminationAction"] = params["instance_termination_action"] or "STOP"
-    return scheduling
-
-
-def wanted_metadata(params):
-    if params["metadata"] is None:
-        return None
-    return dict((str(key), metadata_text(value)) for key, value in params["metadata"].items())
+# The VM's own checks and wanted values are shared with gce_instance_template; shape,
+# comparison and the tasks import them from here.
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import (  # noqa: F401
+    metadata_text,
+    vm_problems,
+    wanted_labels,
+    wanted_metadata,
+    wanted_scheduling,
+)
 
 
 def additional_disks(params):
@@ -123,44 +91,14 @@ def validate(params):
     for zone in zones:
         problems.append(check_zone_name(zone, zones_option(params)))
     if params["state"] != "absent":
-        problems.append(check_machine_type_name(params["machine_type"]))
-        problems.append(check_on_host_maintenance(params["on_host_maintenance"]))
-        if parse_image(params["image"]) is None:
-            problems.append("image: %s is not an image reference; use PROJECT/FAMILY, PROJECT/IMAGE or "
-                            "projects/PROJECT/global/images/IMAGE, e.g. %s"
-                            % (params["image"], tdx_catalog.DEFAULT_IMAGE))
-        problems.append(check_disk_size(params["boot_disk_size_gb"]))
-        problems.append(check_kms_key_name(params["boot_disk_kms_key_name"], "boot_disk_kms_key_name"))
+        problems.extend(vm_problems(params))
         if not check_name(params["name"]):  # the disks' default names come from a valid instance name
             problems.extend(disk_problems(params))
-        # The boot disk's size is checked against its type here when given, else
-        # once the image (whose size it then has) has been read.
-        problems.append(check_disk_type(params["boot_disk_type"]) or
-                        check_boot_disk_type(params["machine_type"], params["boot_disk_type"],
-                                             size_gb=params["boot_disk_size_gb"]))
-        problems.append(check_network(params["network"], "network"))
-        problems.append(check_network(params["subnetwork"], "subnetwork"))
         problems.append(check_ipv4_address(params["internal_address"], "internal_address"))
         problems.append(check_ipv4_address(params["external_address"], "external_address"))
         if params["external_address"] and not params["external_ip"]:
             problems.append("external_address: given with external_ip: false; set external_ip: true to use the "
                             "address, or leave external_address out")
-        if params["instance_termination_action"] and params["provisioning_model"] != "SPOT":
-            problems.append("instance_termination_action: applies to Spot VMs only; set provisioning_model: SPOT, "
-                            "or leave instance_termination_action out")
-        problems.append(check_service_account(params["service_account"]))
-        if params["service_account"]:
-            problems.append(check_scopes(params["service_account_scopes"], "service_account_scopes"))
-        problems.append(check_metadata_keys(params["metadata"]))
-        problems.extend(check_labels(wanted_labels(params)))
-        for tag in params["network_tags"] or ():
-            if not NAME_PATTERN.fullmatch(tag):
-                problems.append("network_tags: %r is not a valid tag; use lowercase letters, digits and "
-                                "hyphens, starting with a letter" % tag)
-        for key, value in sorted((params["metadata"] or {}).items()):
-            if isinstance(value, (dict, list)):
-                problems.append("metadata: the value of %s is a %s; give a string (for example with "
-                                "to_json)" % (key, type(value).__name__))
     return [problem for problem in problems if problem]
 
 

@@ -79,10 +79,14 @@ OPERATION_POLL_PAUSE_MAX = 3.0
 WAIT_UNSUPPORTED_STATUSES = (404, 405, 501)
 
 OPERATIONS = "ZoneOperationsClient"
+GLOBAL_OPERATIONS = "GlobalOperationsClient"
+REGION_OPERATIONS = "RegionOperationsClient"
 # Every client the collection builds. A module run builds the message types
 # of these clients' services only (lazy_compute), so a client not listed
 # here is refused: its module would need messages that were not built.
-CLIENTS = ("InstancesClient", OPERATIONS, "DisksClient", "ImagesClient", "MachineTypesClient", "ZonesClient")
+CLIENTS = ("InstancesClient", OPERATIONS, "DisksClient", "ImagesClient", "MachineTypesClient", "ZonesClient",
+           "InstanceTemplatesClient", GLOBAL_OPERATIONS, "InstanceGroupManagersClient",
+           "RegionInstanceGroupManagersClient", REGION_OPERATIONS)
 # The module a module run executes as __main__ (AnsiballZ runs one per process).
 MODULES_PACKAGE = "ansible_collections.confidential.tdx.plugins.modules."
 
@@ -131,6 +135,19 @@ def to_message(type_name, body):
 
 def new_request_id():
     return str(uuid.uuid4())
+
+
+def _operation_scope(project, operation):
+    """(client, request kind, request fields) to follow an operation of a zone, a region or the project."""
+    # The request types by their full names: the names a module run builds (lazy_compute) are read from them.
+    if operation.get("zone"):
+        return OPERATIONS, ("WaitZoneOperationRequest", "GetZoneOperationRequest"), dict(
+            project=project, zone=short_name(operation["zone"]), operation=operation["name"])
+    if operation.get("region"):
+        return REGION_OPERATIONS, ("WaitRegionOperationRequest", "GetRegionOperationRequest"), dict(
+            project=project, region=short_name(operation["region"]), operation=operation["name"])
+    return GLOBAL_OPERATIONS, ("WaitGlobalOperationRequest", "GetGlobalOperationRequest"), dict(
+        project=project, operation=operation["name"])
 
 
 class ComputeApi:
@@ -338,7 +355,7 @@ class ComputeApi:
             operation=operation.get("name"), timed_out=True)
 
     def wait_alone(self, operation, action):
-        """Wait until a zone operation is DONE, within the deadline.
+        """Wait until an operation (of a zone, a region or global) is DONE, within the deadline.
 
         Uses ``zoneOperations.wait``, which the API holds open until the
         operation is done (or about two minutes); an endpoint that does not
@@ -347,7 +364,7 @@ class ComputeApi:
         own error code and message when it failed, or a timeout message
         naming the operation when the deadline passed first.
         """
-        fields = dict(project=self.project, zone=short_name(operation.get("zone")), operation=operation["name"])
+        client_name, (wait_request, get_request), fields = _operation_scope(self.project, operation)
         use_wait = [True]
         pause = [OPERATION_POLL_PAUSE_FIRST]
 
@@ -358,16 +375,18 @@ class ComputeApi:
             try:
                 if use_wait[0]:
                     try:
-                        answer = self._with_client(OPERATIONS, lambda client: client.wait(
-                            request=compute_v1().WaitZoneOperationRequest(**fields), retry=None, timeout=timeout))
+                        answer = self._with_client(client_name, lambda client: client.wait(
+                            request=getattr(compute_v1(), wait_request)(**fields), retry=None,
+                            timeout=timeout))
                     except api_exceptions.GoogleAPICallError as error:
                         if error.code not in WAIT_UNSUPPORTED_STATUSES:
                             raise
                         use_wait[0] = False
                         return current
                 else:
-                    answer = self._with_client(OPERATIONS, lambda client: client.get(
-                        request=compute_v1().GetZoneOperationRequest(**fields), retry=None, timeout=timeout))
+                    answer = self._with_client(client_name, lambda client: client.get(
+                        request=getattr(compute_v1(), get_request)(**fields), retry=None,
+                        timeout=timeout))
             except requests_exceptions.Timeout:
                 return current  # still running as far as we know; the deadline decides
             answer = to_dict(answer)

@@ -24,7 +24,7 @@ GCP_ENVIRONMENT = (
     "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT",
 )
 
-READ_ONLY_POSTS = ("/wait",)  # zoneOperations.wait is a POST that changes nothing
+READ_ONLY_POSTS = ("/wait", "/listManagedInstances")  # POSTs that change nothing
 
 
 def is_write(entry):
@@ -117,6 +117,9 @@ def instance_task(task_name="create", **args):
 IN_PROCESS_MODULES = {
     "confidential.tdx.gce_instance": "ansible_collections.confidential.tdx.plugins.modules.gce_instance",
     "confidential.tdx.gce_instance_info": "ansible_collections.confidential.tdx.plugins.modules.gce_instance_info",
+    "confidential.tdx.gce_instance_template":
+        "ansible_collections.confidential.tdx.plugins.modules.gce_instance_template",
+    "confidential.tdx.gce_instance_group": "ansible_collections.confidential.tdx.plugins.modules.gce_instance_group",
 }
 
 

@@ -105,6 +105,14 @@ def test_confidential_group_for_every_kind(kind, group):
     assert automatic_groups(summary(kind=kind))[-1] == group
 
 
+def test_a_member_of_a_managed_instance_group_joins_its_group():
+    member = dict(summary(), metadata={
+        "created-by": "projects/123456789012/regions/us-central1/instanceGroupManagers/web-tdx"})
+    assert automatic_groups(member)[-1] == "gce_group_web_tdx"
+    assert not any(group.startswith("gce_group_") for group in automatic_groups(
+        dict(summary(), metadata={"created-by": "someone"})))
+
+
 def test_group_part_lowercases_and_replaces_what_ansible_would_reject():
     assert group_part("us-central1-a") == "us_central1_a"
     assert group_part("My.Project:x") == "my_project_x"

@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What gce_instance_group does once its options are parsed: check, read, change, wait until stable, answer."""
+
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance_group.plan import (
+    describe_change,
+    differences,
+    insert_body,
+    location_path,
+    problems,
+    template_path,
+    view,
+)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to_message
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import is_not_found
+
+# How often a wait for a stable group asks again (seconds).
+STABLE_POLL_SECONDS = 2.0
+
+
+class Door:
+    """The zonal or regional flavour of the instanceGroupManagers calls."""
+
+    def __init__(self, api, params):
+        self.api = api
+        self.name = params["name"]
+        # Request types by their full names: the names a module run builds (lazy_compute) are read from them.
+        if params["zone"]:
+            self.client, self.scope = "InstanceGroupManagersClient", dict(zone=params["zone"])
+            self.requests = dict(
+                get="GetInstanceGroupManagerRequest", insert="InsertInstanceGroupManagerRequest",
+                patch="PatchInstanceGroupManagerRequest", resize="ResizeInstanceGroupManagerRequest",
+                template="SetInstanceTemplateInstanceGroupManagerRequest",
+                delete="DeleteInstanceGroupManagerRequest", members="ListManagedInstancesInstanceGroupManagersRequest")
+            self.template_field = ("instance_group_managers_set_instance_template_request_resource",
+                                   "InstanceGroupManagersSetInstanceTemplateRequest")
+        else:
+            self.client, self.scope = "RegionInstanceGroupManagersClient", dict(region=params["region"])
+            self.requests = dict(
+                get="GetRegionInstanceGroupManagerRequest", insert="InsertRegionInstanceGroupManagerRequest",
+                patch="PatchRegionInstanceGroupManagerRequest", resize="ResizeRegionInstanceGroupManagerRequest",
+                template="SetInstanceTemplateRegionInstanceGroupManagerRequest",
+                delete="DeleteRegionInstanceGroupManagerRequest",
+                members="ListManagedInstancesRegionInstanceGroupManagersRequest")
+            self.template_field = ("region_instance_group_managers_set_template_request_resource",
+                                   "RegionInstanceGroupManagersSetTemplateRequest")
+
+    def _fields(self, **more):
+        return dict(self.scope, project=self.api.project, **more)
+
+    def get(self):
+        try:
+            return self.api.read(self.client, "get", self.requests["get"], "read group %s" % self.name,
+                                 **self._fields(instance_group_manager=self.name))
+        except GceError as error:
+            if is_not_found(error):
+                return None
+            raise
+
+    def members(self):
+        pages = self.api.read_pages(self.client, "list_managed_instances", self.requests["members"],
+                                    "list the members of group %s" % self.name,
+                                    **self._fields(instance_group_manager=self.name))
+        return [member for page in pages for member in page.get("managedInstances") or ()]
+
+    def write(self, method, request, action, **fields):
+        operation = self.api.write(self.client, method, request, action, **self._fields(**fields))
+        self.api.wait_alone(operation, action)
+
+    def insert(self, body, action):
+        self.write("insert", self.requests["insert"], action,
+                   instance_group_manager_resource=to_message("InstanceGroupManager", body))
+
+    def change(self, kind, value, action):
+        name = dict(instance_group_manager=self.name)
+        if kind == "patch":
+            self.write("patch", self.requests["patch"], action,
+                       instance_group_manager_resource=to_message("InstanceGroupManager", value), **name)
+        elif kind == "template":
+            field, message = self.template_field
+            self.write("set_instance_template", self.requests["template"], action,
+                       **dict(name, **{field: to_message(message, {"instanceTemplate": value})}))
+        else:
+            self.write("resize", self.requests["resize"], action, size=value, **name)
+
+    def delete(self, action):
+        self.write("delete", self.requests["delete"], action, instance_group_manager=self.name)
+
+
+class GroupTask:
+    def __init__(self, gce):
+        self.gce = gce
+        self.params = gce.params
+        self.door = Door(gce.api, self.params)
+        self.actions = []
+        self.wrote = False
+
+    def act(self, action, call):
+        self.actions.append(action)
+        if not self.gce.check_mode:
+            call()
+            self.wrote = True
+
+    def template(self):
+        """The template's path; refused unless it exists and makes TDX VMs."""
+        path = template_path(self.gce.api.project, self.params["template"])
+        project, name = path.split("/")[1], path.rsplit("/", 1)[-1]
+        try:
+            template = self.gce.api.read("InstanceTemplatesClient", "get", "GetInstanceTemplateRequest",
+                                         "read template %s" % name, project=project, instance_template=name)
+        except GceError as error:
+            if is_not_found(error):
+                self.gce.fail("template: %s does not exist in project %s; create it with "
+                              "confidential.tdx.gce_instance_template" % (name, project))
+            raise
+        kind = ((template.get("properties") or {}).get("confidentialInstanceConfig") or {}).get(
+            "confidentialInstanceType")
+        if kind != tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE:
+            self.gce.fail("template: %s makes %s VMs, not %s trust domains; use a template made by "
+                          "confidential.tdx.gce_instance_template" % (name, kind or "non-confidential",
+                                                                      tdx_catalog.CONFIDENTIAL_INSTANCE_TYPE))
+        return path
+
+    def until_stable(self, group):
+        """The group once status.isStable (or as it stands in check mode / without wait)."""
+        while self.params["wait"] and not self.gce.check_mode and not (group.get("status") or {}).get("isStable"):
+            if self.gce.api.deadline.expired():
+                self.gce.fail("group %s is not stable after %d s (wait_timeout): current actions %s; it may "
+                              "still get there, raise wait_timeout or run the task again" % (
+                                  self.params["name"], self.gce.api.deadline.seconds,
+                                  dict((k, v) for k, v in (group.get("currentActions") or {}).items() if v)),
+                              changed=self.wrote, actions=self.actions, group=view(group))
+            self.gce.api.pause(STABLE_POLL_SECONDS)
+            group = self.door.get() or {}
+        return group
+
+    def present(self):
+        link = self.template()
+        group = self.door.get()
+        before = view(group)
+        if group is None:
+            if self.params["region"] and not self.params["zones"]:
+                listed = [zone for zone in tdx_catalog.TDX_ZONES if zone.startswith(self.params["region"] + "-")]
+                self.gce.warn_once(
+                    "zones: not set, so Compute Engine picks the zones of %s, and not every zone offers TDX "
+                    "(the collection's list names %s); set zones to TDX zones" % (
+                        self.params["region"], ", ".join(listed) or "none there"))
+            body = insert_body(self.params, self.gce.api.project, link)
+            where = location_path(self.gce.api.project, self.params)
+            self.act("create group %s of %d in %s" % (self.params["name"], self.params["size"], where.split("/")[-1]),
+                     lambda: self.door.insert(body, "create group %s" % self.params["name"]))
+        else:
+            changes, refusals = differences(group, self.params, link)
+            if refusals:
+                self.gce.fail("; ".join(refusals), changed=False, actions=[])
+            for kind, value in changes:
+                action = describe_change(kind, value)
+                self.act(action, lambda kind=kind, value=value, action=action: self.door.change(kind, value, action))
+        if self.gce.check_mode:
+            planned = dict(before or {}, name=self.params["name"], template=link.rsplit("/", 1)[-1],
+                           target_size=self.params["size"])
+            return self.answer(before, planned)
+        group = self.until_stable(self.door.get() or {})
+        return self.answer(before, view(group, self.door.members()))
+
+    def absent(self):
+        group = self.door.get()
+        before = view(group)
+        if group is not None:
+            self.act("delete group %s" % self.params["name"],
+                     lambda: self.door.delete("delete group %s" % self.params["name"]))
+        return self.answer(before, {})
+
+    def answer(self, before, after):
+        result = dict(changed=bool(self.actions), actions=self.actions, group=after)
+        if self.gce.diff_mode:
+            shown = ("name", "zone", "region", "zones", "template", "target_size", "update_type", "max_surge",
+                     "max_unavailable", "minimal_action")
+            result["diff"] = {"before": dict((k, before.get(k)) for k in shown) if before else {},
+                              "after": dict((k, after.get(k)) for k in shown) if after else {}}
+        return result
+
+
+def run(gce):
+    found = problems(gce.params)
+    if found:
+        gce.fail("; ".join(found))
+    task = GroupTask(gce)
+    try:
+        result = task.present() if gce.params["state"] == "present" else task.absent()
+    except GceError as error:
+        gce.fail_from(error, "%s group %s" % (gce.params["state"], gce.params["name"]),
+                      changed=task.wrote, actions=task.actions)
+    gce.exit(**result)
