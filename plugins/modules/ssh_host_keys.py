@@ -39,8 +39,8 @@ options:
     default: true
   collect:
     description:
-      - The RV(started) of an earlier task of this module run with O(wait=false) (on the same controller): wait for
-        that scan (at most its O(timeout) and a few seconds) and return RV(keys).
+      - The RV(started) of an earlier task of this module run with O(wait=false) on the same controller; waits for
+        that scan (at most its O(timeout) and a few seconds) and returns RV(keys).
     type: dict
   timeout:
     description: Seconds C(ssh-keyscan) waits for a host (its C(-T)).
