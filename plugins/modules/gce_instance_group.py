@@ -125,7 +125,7 @@ seealso:
     description: Google's overview.
     link: https://cloud.google.com/compute/docs/instance-groups
 author:
-  - confidential.tdx contributors
+  - confidential.tdx maintainers (@confidential-tdx)
 """
 
 EXAMPLES = r"""

@@ -98,7 +98,7 @@ seealso:
     description: Google's overview of instance templates.
     link: https://cloud.google.com/compute/docs/instance-templates
 author:
-  - confidential.tdx contributors
+  - confidential.tdx maintainers (@confidential-tdx)
 """
 
 EXAMPLES = r"""

@@ -60,7 +60,8 @@ requirements:
 notes:
   - A host's lines are matched by the address and port it was scanned at, so hosts sharing both share their lines.
 seealso:
-  - role: confidential.tdx.verify
+  - module: confidential.tdx.quote_verify
+    description: The verify role keeps these keys beside each host's quote it verifies.
 """
 
 EXAMPLES = r"""

@@ -12,11 +12,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.ima
     wanted_label,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.shape import wanted_disks_view
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
-    wanted_labels,
-    wanted_metadata,
-    wanted_scheduling,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import wanted_labels, wanted_metadata, wanted_scheduling
 
 STOPPED_STATES = ("TERMINATED", "STOPPED")
 # On the way to TERMINATED (the discovery document's enum: PENDING_STOP before

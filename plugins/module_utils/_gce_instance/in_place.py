@@ -15,7 +15,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.com
     SCHEDULING_OPTIONS,
     STOPPED_ONLY_OPTIONS,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import wanted_scheduling
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import wanted_scheduling
 
 # Sends of one fingerprinted change before a stale fingerprint (412) fails the task.
 FINGERPRINT_ATTEMPTS = 3

@@ -11,9 +11,7 @@ default, so that what an entry leaves out (None) comes from the task.
 """
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_options import (
-    PROVISIONING_MODELS,  # noqa: F401  (re-exported: callers import them from here)
     TASK_VM_OPTIONS,
-    TERMINATION_ACTIONS,  # noqa: F401
     VM_OPTIONS,
 )
 

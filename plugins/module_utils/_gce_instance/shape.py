@@ -13,12 +13,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_name
     short_name,
     subnetwork_path,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import (
-    additional_disks,
-    wanted_labels,
-    wanted_metadata,
-    wanted_scheduling,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.validation import additional_disks
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import wanted_labels, wanted_metadata, wanted_scheduling
 
 # The fields of RV(instance) shown in diff mode: what a task can change.
 DIFF_KEYS = ("name", "zone", "status", "machine_type", "confidential_instance_type", "on_host_maintenance",

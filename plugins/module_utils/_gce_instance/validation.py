@@ -21,15 +21,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules imp
     check_boot_disk_type,
     check_name,
 )
-# The VM's own checks and wanted values are shared with gce_instance_template; shape,
-# comparison and the tasks import them from here.
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import (  # noqa: F401
-    metadata_text,
-    vm_problems,
-    wanted_labels,
-    wanted_metadata,
-    wanted_scheduling,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import vm_problems
 
 
 def additional_disks(params):

@@ -107,8 +107,8 @@ def entry_state(cache_dir, fmspc, ca, now, min_validity, max_age=None, seen=None
     if rollback:
         entry.update(status=STALE, reason=rollback)
     elif max_age is not None and now - fetched_at > max_age:
-        entry.update(status=STALE, reason="fetched %s, more than max_age (%d s) ago" % (timestamps.iso(fetched_at),
-                                                                                         max_age))
+        entry.update(status=STALE, reason="fetched %s, more than max_age (%d s) ago"
+                     % (timestamps.iso(fetched_at), max_age))
     elif due <= now:
         entry.update(status=STALE, reason="its next update was due %s" % timestamps.iso(due))
     elif due <= now + min_validity:
