@@ -120,8 +120,9 @@ class ActionModule(ActionBase):
 
     def _collect(self, result, started):
         try:
-            targets = [Target(name, address, port) for name, address, port in started["targets"]]
-            directory, ports, timeout = started["directory"], started["ports"], int(started["timeout"])
+            targets = [Target(name, address, int(port)) for name, address, port in started["targets"]]
+            directory, timeout = started["directory"], int(started["timeout"])
+            ports = [int(port) for port in started["ports"]]
         except (KeyError, TypeError, ValueError):
             raise AnsibleActionFail("collect: give the 'started' of an earlier ssh_host_keys task run with wait=false")
         # Only a directory start() made is read and removed: named so, directly in the temporary directory.

@@ -103,7 +103,7 @@ options:
     description: URL of a health check for autohealing; none when not set.
     type: str
   initial_delay_sec:
-    description: Seconds a new member has before its health check counts.
+    description: Seconds a new member has before its health check counts, 0 to 3600.
     type: int
     default: 300
   state:

@@ -18,7 +18,7 @@ TABLE_PATH = os.path.join(HERE, "bad_inputs.yml")
 MAX_MESSAGE_LENGTH = 2000
 # Where the gce modules are, for the credential options' special handling.
 SERVICE_ACCOUNT_OPTIONS = ("service_account_file", "service_account_contents")
-GCE_MODULES = ("gce_instance", "gce_instance_info")
+GCE_MODULES = ("gce_instance", "gce_instance_info", "gce_instance_template", "gce_instance_group")
 
 
 def load_table(path=TABLE_PATH):

@@ -7,7 +7,9 @@ slips past validation shows up as a call in its log); the cases marked
 """
 
 import importlib
+import json
 import os
+import urllib.request
 
 import pytest
 
@@ -31,6 +33,11 @@ PLAYBOOK_MODULES = sorted(set(case.owner for case in MODULE_CASES if case.playbo
 # validation (an endpoint where nothing listens) fails by then instead of
 # retrying for the default ten minutes.
 GCE_WAIT_TIMEOUT = 5
+# The modules that take wait_timeout (gce_instance_info has none).
+TIMED_MODULES = ("gce_instance", "gce_instance_template", "gce_instance_group")
+# gce_instance_group's cases name these templates: one that makes TDX VMs (the valid one) and one that does not.
+GROUP_TEMPLATE = "rel-bad-tdx"
+PLAIN_TEMPLATE = "rel-bad-plain"
 
 
 def module_main(name):
@@ -46,7 +53,7 @@ def materials(tmp_path, session_service_account_file):
 def cloud_arguments(case, args, emulator, access_token):
     """The emulator's endpoint and project, and a credential unless the case is about credentials."""
     full = {"api_endpoint": emulator.base_url, "project": emulator.project}
-    if case.owner == "gce_instance":
+    if case.owner in TIMED_MODULES:
         full["wait_timeout"] = GCE_WAIT_TIMEOUT
     if case.argument in SERVICE_ACCOUNT_OPTIONS:
         full["auth_kind"] = "serviceaccount"
@@ -54,6 +61,25 @@ def cloud_arguments(case, args, emulator, access_token):
         full["access_token"] = access_token
     full.update(args)
     return full
+
+
+def seed_templates(emulator, access_token):
+    """The templates gce_instance_group's cases name, made through the API, then the request log emptied:
+    the cases' valid arguments name a template that exists, and any write in the log is the case's."""
+    base = "%s/compute/v1/projects/%s/global/instanceTemplates" % (emulator.base_url, emulator.project)
+    result = run_module(module_main("gce_instance_template"), {
+        "name": GROUP_TEMPLATE, "name_suffix": "none", "api_endpoint": emulator.base_url,
+        "project": emulator.project, "access_token": access_token, "wait_timeout": 60})
+    assert result.get("template", {}).get("self_link"), result
+    properties = dict(result["template"]["properties"])
+    properties.pop("confidentialInstanceConfig")
+    properties["scheduling"] = dict(properties["scheduling"], onHostMaintenance="MIGRATE")
+    request = urllib.request.Request(base, method="POST", data=json.dumps(
+        {"name": PLAIN_TEMPLATE, "properties": properties}).encode(), headers={
+        "Authorization": "Bearer " + access_token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
+    emulator.admin.clear_requests()
 
 
 def writes(emulator):
@@ -73,6 +99,8 @@ def test_a_bad_value_is_refused_in_one_line_and_changes_nothing(case, materials,
     args = case.arguments(materials)
     if case.owner in GCE_MODULES:
         args = cloud_arguments(case, args, gce_emulator, access_token)
+    if case.owner == "gce_instance_group":
+        seed_templates(gce_emulator, access_token)
     before = tree_snapshot(materials.tree)
     result = run_module(module_main(case.owner), args)
     problems = judge_refusal(case, result)
@@ -99,6 +127,8 @@ def test_the_same_refusals_through_ansible_playbook(module, materials, gce_emula
             task["environment"] = case.env
         tasks.append(task)
     env = dict((name, None) for name in GCP_ENVIRONMENT)
+    if module == "gce_instance_group":
+        seed_templates(gce_emulator, access_token)
     before = tree_snapshot(materials.tree)
     run = run_playbook([localhost_play(tasks)], tmp_path, env=env)
     failures = []

@@ -4,11 +4,21 @@
 
 """gce_instance_group's decisions (pure logic): checks, the wanted group, what differs, the view."""
 
+import re
+
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
     check_wait_timeout,
     check_zone_name,
+    excerpt,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, short_name
+
+REGION_NAME = re.compile(r"[a-z]+-[a-z]+[0-9]+")
+# A health check by URL or path: projects/P/global/healthChecks/N or projects/P/regions/R/healthChecks/N.
+HEALTH_CHECK = re.compile(r"(?:https?://[^/\s]+/(?:[^/\s]+/)*)?projects/[^/\s]+/(?:global|regions/[a-z]+-[a-z]+[0-9]+)"
+                          r"/healthChecks/" + NAME_PATTERN.pattern)
+# Compute Engine's range for autoHealingPolicies[].initialDelaySec.
+MAX_INITIAL_DELAY = 3600
 
 
 def problems(params):
@@ -17,12 +27,22 @@ def problems(params):
     if not NAME_PATTERN.fullmatch(params["name"] or ""):
         found.append("name: %r is not a valid group name; use 1-63 lowercase letters, digits and hyphens, "
                      "starting with a letter" % params["name"])
-    if params["zone"]:
+    if params["zone"] is not None:
         found.append(check_zone_name(params["zone"]))
-    for zone in params["zones"] or ():
+    if params["region"] is not None and not REGION_NAME.fullmatch(params["region"]):
+        found.append("region: %s is not a region name; give e.g. us-central1" % excerpt(params["region"]))
+    for index, zone in enumerate(params["zones"] or ()):
         found.append(check_zone_name(zone, "zones"))
         if params["region"] and not zone.startswith(params["region"] + "-"):
             found.append("zones: %s is not in region %s; list zones of the region" % (zone, params["region"]))
+        if zone in params["zones"][:index]:
+            found.append("zones: %s is listed twice; list each zone once" % zone)
+    if params["health_check"] and not HEALTH_CHECK.fullmatch(params["health_check"]):
+        found.append("health_check: %s is not a health check; give its URL or "
+                     "projects/PROJECT/global/healthChecks/NAME" % excerpt(params["health_check"]))
+    if not 0 <= params["initial_delay_sec"] <= MAX_INITIAL_DELAY:
+        found.append("initial_delay_sec: %d is out of range; give 0 to %d seconds" % (params["initial_delay_sec"],
+                                                                                    MAX_INITIAL_DELAY))
     base = params["base_instance_name"]
     if base is not None and (not NAME_PATTERN.fullmatch(base) or len(base) > 58):
         found.append("base_instance_name: %r is not valid; use 1-58 lowercase letters, digits and hyphens, "

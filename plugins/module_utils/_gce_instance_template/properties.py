@@ -48,6 +48,9 @@ def problems(params):
                                                    if params["name_suffix"] == "hash" else ""))
     if params["region"] is not None and not REGION_NAME.fullmatch(params["region"]):
         found.append("region: %s is not a region name; give e.g. us-central1" % params["region"])
+    if DESCRIPTION_MARK in (params["description"] or ""):
+        found.append("description: contains %r, the mark under which the module records the spec's hash; "
+                     "leave it out (the module adds it)" % DESCRIPTION_MARK)
     if params["state"] == "absent":
         return [problem for problem in found if problem]
     found.extend(vm_problems(params))
