@@ -9,11 +9,9 @@ import functools
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import CAPACITY_ERROR_CODES, GceError
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_disk_size
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
     disk_location,
-    image_label,
     image_path,
     parse_image,
     short_name,
@@ -22,10 +20,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules imp
     boot_disk,
     catalog_warning_machine_type,
     check_boot_disk_type,
-    check_image_features,
     live_problems,
     machine_type_change_problems,
 )
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import boot_image_problem
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.comparison import (
     SCHEDULING_OPTIONS,
     SETTLING_STATES,
@@ -246,13 +244,7 @@ class InstanceTask:
     def resolve_image(self):
         ref = parse_image(self.params["image"])
         image = self.calls.image(ref)
-        image_size = int(image.get("diskSizeGb") or 0)
-        problem = check_image_features(image_label(ref), image.get("guestOsFeatures")) or check_disk_size(
-            self.params["boot_disk_size_gb"], image_size)
-        if not problem and not self.params["boot_disk_size_gb"] and image_size:
-            # Without boot_disk_size_gb the disk has the image's size, known only now.
-            problem = check_boot_disk_type(self.params["machine_type"], self.params["boot_disk_type"],
-                                           size_gb=image_size, size_note=" (the image's size)")
+        problem = boot_image_problem(self.params, ref, image)
         if problem:
             self.fail(problem)
         return image

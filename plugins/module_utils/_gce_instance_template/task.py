@@ -24,12 +24,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance_tem
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to_message
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import check_disk_size
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import image_label, parse_image
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
-    check_boot_disk_type,
-    check_image_features,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import parse_image
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import boot_image_problem
 
 TEMPLATES = "InstanceTemplatesClient"
 
@@ -62,12 +58,7 @@ class TemplateTask:
         """The concrete image the task's image names now; refused unless it can boot a TDX trust domain."""
         ref = parse_image(self.params["image"])
         image = self.gce.instances.image(ref)
-        image_size = int(image.get("diskSizeGb") or 0)
-        problem = check_image_features(image_label(ref), image.get("guestOsFeatures")) or check_disk_size(
-            self.params["boot_disk_size_gb"], image_size)
-        if not problem and not self.params["boot_disk_size_gb"] and image_size:
-            problem = check_boot_disk_type(self.params["machine_type"], self.params["boot_disk_type"],
-                                           size_gb=image_size, size_note=" (the image's size)")
+        problem = boot_image_problem(self.params, ref, image)
         if problem:
             self.gce.fail(problem)
         return image

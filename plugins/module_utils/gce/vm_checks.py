@@ -22,9 +22,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks 
     check_service_account,
     label_text,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, parse_image
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, image_label, parse_image
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.tdx_rules import (
     check_boot_disk_type,
+    check_image_features,
     check_on_host_maintenance,
 )
 
@@ -97,3 +98,16 @@ def vm_problems(params):
                             "to_json)" % (key, type(value).__name__))
     problems.append(check_disk_size(params["boot_disk_size_gb"]))
     return [problem for problem in problems if problem]
+
+
+def boot_image_problem(params, ref, image):
+    """The problem of booting a TDX VM of ``params`` from ``image`` (as read for the image reference ``ref``), or
+    None: it must be TDX_CAPABLE and fit the boot disk; without boot_disk_size_gb the disk has the image's size,
+    known only now, and the disk type must take it."""
+    image_size = int(image.get("diskSizeGb") or 0)
+    problem = check_image_features(image_label(ref), image.get("guestOsFeatures")) or check_disk_size(
+        params["boot_disk_size_gb"], image_size)
+    if not problem and not params["boot_disk_size_gb"] and image_size:
+        problem = check_boot_disk_type(params["machine_type"], params["boot_disk_type"],
+                                       size_gb=image_size, size_note=" (the image's size)")
+    return problem
