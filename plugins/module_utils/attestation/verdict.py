@@ -64,7 +64,9 @@ def _fresh(result):
 
 def _mrtd(result, policy):
     endorsement = result.get("endorsement")
-    if isinstance(endorsement, dict) and endorsement.get("verified") is True:
+    # Google's word only under Google's pinned root: an endorsement verified to a testing root pins nothing.
+    if isinstance(endorsement, dict) and endorsement.get("verified") is True \
+            and endorsement.get("root_is_google") is True:
         return "endorsed"
     return "pinned" if policy.get("mrtd") else None
 

@@ -33,7 +33,7 @@ def test_intel_root_fresh_and_every_register_pinned_is_attested_with_no_reasons(
 
 
 def test_an_mrtd_endorsed_by_google_and_rtmrs_replayed_from_named_events_is_attested():
-    verdict = verdict_of(result(endorsement={"verified": True}, event_log={"replayed": True}), EVENTS)
+    verdict = verdict_of(result(endorsement={"verified": True, "root_is_google": True}, event_log={"replayed": True}), EVENTS)
     assert verdict["verdict"] == "attested"
     assert (verdict["proven"]["mrtd"], verdict["proven"]["rtmrs"]) == ("endorsed", "event log")
 
@@ -48,6 +48,12 @@ def test_no_pinned_software_is_platform_only_naming_both_parts():
     assert verdict["verdict"] == "platform only"
     assert verdict["verdict_reasons"] == [MRTD_NOT_PINNED, RTMRS_NOT_PINNED]
     assert verdict["proven"]["software_pinned"] is False and verdict["proven"]["intel_root"] is True
+
+
+def test_an_endorsement_verified_only_to_a_testing_root_does_not_pin_the_mrtd():
+    verdict = verdict_of(result(endorsement={"verified": True, "root_is_google": False}, event_log={"replayed": True}),
+                         EVENTS)
+    assert verdict["verdict"] == "platform only" and verdict["proven"]["mrtd"] is None
 
 
 def test_an_endorsement_that_did_not_verify_does_not_pin_the_mrtd():
@@ -123,7 +129,8 @@ def test_a_missing_root_is_intel_is_not_intels_root():
 ROOTS = [True, False, None, "true"]
 PROBLEMS = [[], ["parse: the quote is empty"]]
 FRESHNESS = [{}, {"freshness_checked": False}, {"freshness_checked": True}, {"report_data_checked": False}]
-ENDORSEMENTS = [{}, {"endorsement": {"verified": True}}, {"endorsement": {"verified": False}}]
+ENDORSEMENTS = [{}, {"endorsement": {"verified": True, "root_is_google": True}},
+                {"endorsement": {"verified": True, "root_is_google": False}}, {"endorsement": {"verified": False}}]
 EVENT_LOGS = [{}, {"event_log": {"replayed": True}}, {"event_log": {"replayed": False}}]
 POLICIES = [{}, PINNED, EVENTS, dict(PINNED, **EVENTS), {"mrtd": MRTD}]
 
