@@ -41,8 +41,8 @@ def problems(params):
         found.append("health_check: %s is not a health check; give its URL or "
                      "projects/PROJECT/global/healthChecks/NAME" % excerpt(params["health_check"]))
     if not 0 <= params["initial_delay_sec"] <= MAX_INITIAL_DELAY:
-        found.append("initial_delay_sec: %d is out of range; give 0 to %d seconds" % (params["initial_delay_sec"],
-                                                                                    MAX_INITIAL_DELAY))
+        found.append("initial_delay_sec: %d is out of range; give 0 to %d seconds"
+                     % (params["initial_delay_sec"], MAX_INITIAL_DELAY))
     base = params["base_instance_name"]
     if base is not None and (not NAME_PATTERN.fullmatch(base) or len(base) > 58):
         found.append("base_instance_name: %r is not valid; use 1-58 lowercase letters, digits and hyphens, "
