@@ -91,6 +91,9 @@ def verify_input_errors(settings):
     endorsement_url = _text(get("verify_endorsement_url"))
     if endorsement_url and not URL.match(endorsement_url):
         errors.append("verify_endorsement_url: must be an http:// or https:// URL (empty: Google's bucket)")
+    max_age = get("verify_collateral_max_age", 0)
+    if isinstance(max_age, bool) or not re.match(r"^[0-9]+$", _text(max_age).strip()):
+        errors.append("verify_collateral_max_age: must be a whole number of seconds, 0 or more (0: fetch every run)")
     root = _text(get("verify_testing_root_ca"))
     if root and not os.path.isfile(root):
         errors.append("verify_testing_root_ca: %s is not a file on the controller; give the test root (PEM or DER)"

@@ -181,7 +181,8 @@ def self_reported(guest_info, quote):
     report = tdx.pop("report", None)
     return {"note": "what a module running as root on the host said about itself; not proof",
             "verified": verdict.get("verified"), "failures": verdict.get("failures"), "checks": verdict.get("checks"),
-            "kernel_release": guest_info.get("kernel_release"), "tdx": tdx, "report": report,
+            "kernel_release": guest_info.get("kernel_release"), "boot_id": guest_info.get("boot_id"),
+            "tdx": tdx, "report": report,
             "evidence": guest_info.get("evidence"), "quote": guest_info.get("quote") if quote else None}
 
 

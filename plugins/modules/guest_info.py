@@ -349,6 +349,14 @@ kernel_release:
   returned: always
   type: str
   sample: 6.8.0-1015-gcp
+boot_id:
+  description:
+    - The kernel's boot ID (C(/proc/sys/kernel/random/boot_id)), new at every boot, V(null) when unknown. A
+      different one in a later run means the system restarted in between.
+  returned: always
+  type: str
+  version_added: 0.4.0
+  sample: 0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55
 evidence_root:
   description: The directory the evidence was read from, C(/) for the live system.
   returned: always

@@ -4,6 +4,7 @@ Its library, held to dcap-qvl and Intel's certificates: tests/unit/tools/test_td
 """
 
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -25,13 +26,16 @@ def test_command_line_writes_a_pki_collateral_and_a_quote_over_stdin(tmp_path):
     directory = str(tmp_path / "pki")
     run("init", directory, "--fmspc", "00A06F000000")
     run("collateral", directory, "--out", str(tmp_path / "collateral.json"), "--status", "SWHardeningNeeded",
-        "--now", "2026-03-01T12:00:00Z")
+        "--now", "2026-03-01T12:00:00Z", "--tcb-evaluation-data-number", "18")
     report_data = bytes(range(64))
     quote = run("quote", directory, "--report-data-file", "-", "--out", "-", "--version", "5", "--tdx15",
                 input=report_data).stdout
     collateral = dcap_qvl.QuoteCollateralV3.from_json((tmp_path / "collateral.json").read_text())
     report = dcap_qvl.verify_with_root_ca(quote, collateral, (tmp_path / "pki" / "root.der").read_bytes(), NOW)
     assert report.status == "SWHardeningNeeded"
+    # A newer evaluation by Intel (what a TCB recovery publishes): the number in the TCB info and QE identity.
+    written = json.loads((tmp_path / "collateral.json").read_text())
+    assert [json.loads(written[key])["tcbEvaluationDataNumber"] for key in ("tcb_info", "qe_identity")] == [18, 18]
     assert dcap_qvl.parse_quote(quote).report.report_data == report_data
     assert dcap_qvl.parse_quote(quote).fmspc() == "00A06F000000"
     bad = subprocess.run([sys.executable, "-m", "tdx_pki", "quote", directory, "--report-data-file", "-",

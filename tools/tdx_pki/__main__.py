@@ -74,7 +74,7 @@ def cmd_collateral(args):
     collateral = build_collateral(
         pki, _platform(pki), status=args.status, module_status=args.module_status, qe_status=args.qe_status,
         fmspc=args.tcb_fmspc, now=args.now, issue_date=args.issue_date, next_update=args.next_update,
-        revoked_pck=args.revoked_pck)
+        revoked_pck=args.revoked_pck, tcb_evaluation_data_number=args.tcb_evaluation_data_number)
     _write(args.out, collateral.to_json().encode() + b"\n")
     return 0
 
@@ -134,6 +134,9 @@ def main(argv=None):
     collateral.add_argument("--now", type=_moment, help="default: the current time")
     collateral.add_argument("--issue-date", type=_moment, help="default: now minus a day")
     collateral.add_argument("--next-update", type=_moment, help="default: issue date plus 30 days")
+    collateral.add_argument("--tcb-evaluation-data-number", type=int, default=17, metavar="N",
+                            help="of the TCB info and QE identity; a higher one is a newer evaluation by Intel "
+                                 "(default 17)")
     collateral.add_argument("--revoked-pck", type=_serial, action="append", default=[], metavar="SERIAL")
     collateral.set_defaults(func=cmd_collateral)
 

@@ -144,6 +144,12 @@ class HostInspector:
         except (IOError, OSError):
             return None
 
+    def boot_id(self):
+        try:
+            return self.read_text(signs.BOOT_ID).strip() or None
+        except (IOError, OSError):
+            return None
+
     def cpu_flag(self):
         try:
             flags = cpu_flags(self.read_text(signs.CPUINFO))
@@ -293,7 +299,7 @@ class HostInspector:
         verdict["report_source"] = report_source
         verdict["debug"] = report["debug"] if report else None
         return {"tdx": verdict, "evidence": items, "kernel_release": self.kernel_release(),
-                "evidence_root": self.root, "live": self.live}
+                "boot_id": self.boot_id(), "evidence_root": self.root, "live": self.live}
 
 
 def request_tdreport(device_path, report_data):

@@ -56,6 +56,7 @@ CPU_FLAG = "tdx_guest"
 # Paths relative to the root of the inspected system.
 CPUINFO = "proc/cpuinfo"
 KERNEL_RELEASE = "proc/sys/kernel/osrelease"
+BOOT_ID = "proc/sys/kernel/random/boot_id"  # new at every boot of the kernel
 TDX_GUEST_DEVICE = "dev/tdx_guest"
 TDX_GUEST_DEVICE_MAJOR = 10  # a misc character device
 TSM_REPORT_DIR = "sys/kernel/config/tsm/report"

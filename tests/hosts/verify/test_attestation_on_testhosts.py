@@ -10,7 +10,8 @@ reason, in check mode too, and a second run changes nothing; a replayed quote
 is refused for its stale nonce; learned golden measurements are enforced, and
 a policy learned from one host's replayed event log refuses a host whose log
 was altered;
-reverify re-checks the archive offline.
+reverify re-checks the archive offline; reattest, run twice with a TCB recovery
+served in between, reports the change for every host and fails.
 
 Last, for one run, the stand-in is taken away inside both hosts, so they are
 what a container on this machine's kernel is: not TDs, with no quote service.
@@ -310,6 +311,71 @@ def test_reverify_rechecks_the_archive_offline_at_its_time_and_now(fleet, tmp_pa
         assert verdicts["at_recorded_time"][host]["verify_at"] == reports[host]["attestation"]["verify_at"]
         assert verdicts["now"][host]["verified"] is True
     assert fleet.pcs.count("/tdx/certification/v4/tcb") == before  # offline: nothing fetched
+
+
+def reattest(fleet, tmp_path, reattest_dir, check=False):
+    """One run of playbooks/reattest.yml over the fleet, with this fleet's PCS and test root (accepted), its own
+    collateral cache fetched again every run (verify_collateral_max_age 0); returns (run, changes.json or None)."""
+    settings = fleet.settings(verify_collateral_dir=os.path.join(str(fleet.work), "reattest-collateral"),
+                              verify_collateral_max_age=0, verify_report_dir=None, verify_enforce=None)
+    settings.update(tdx_group="all", tdx_reattest_dir=reattest_dir)
+    extra_vars = os.path.join(str(tmp_path), "reattest-vars-%d.json" % fleet.runs)
+    with open(extra_vars, "w") as handle:
+        json.dump(settings, handle)
+    run = run_playbook([{"ansible.builtin.import_playbook": "confidential.tdx.reattest"}], tmp_path,
+                       inventory=fleet.inventory, check=check, timeout=900, extra_args=("-e", "@" + extra_vars))
+    changes = os.path.join(reattest_dir, "last", "changes.json")
+    if check or not os.path.exists(changes):
+        return run, None
+    with open(changes) as handle:
+        return run, json.load(handle)
+
+
+def test_reattest_reports_a_tcb_recovery_for_every_host_and_fails(fleet, tmp_path):
+    reattest_dir = os.path.join(str(fleet.work), "reattest")
+    first, changes = reattest(fleet, tmp_path, reattest_dir)
+    # The first run: nothing to compare, every host passes (test root accepted): exit 0.
+    assert first.ok, first.output
+    assert changes["first_run"] is True and changes["changed"] == [] and changes["failing"] == []
+    assert [changes["hosts"][host]["state"] for host in HOSTS] == ["first proof", "first proof"]
+    assert "first proof of 2 hosts, nothing to compare" in first.output
+    [first_run] = os.listdir(os.path.join(reattest_dir, "runs"))
+    assert sorted(os.listdir(os.path.join(reattest_dir, "runs", first_run))) == sorted(
+        [host + ".json" for host in HOSTS] + ["summary.json", "changes.json", "changes.txt"])
+    for host in HOSTS:  # the report keeps the boot ID, to see a restart next time
+        with open(os.path.join(reattest_dir, "last", host + ".json")) as handle:
+            assert len(json.load(handle)["self_reported"]["boot_id"]) == 36
+
+    # Intel re-evaluates: newer collateral (a higher TCB evaluation data number) in which the
+    # platform's TCB level is OutOfDate, served by the PCS stand-in from now on.
+    recovery = os.path.join(str(fleet.work), "recovery-collateral.json")
+    tool("tools.tdx_pki", "collateral", fleet.pki_dir, "--out", recovery, "--status", "OutOfDate",
+         "--tcb-evaluation-data-number", "18")
+    fleet.pcs.add(recovery)
+    try:
+        checked, _ = reattest(fleet, tmp_path, reattest_dir, check=True)
+        second, changes = reattest(fleet, tmp_path, reattest_dir)
+    finally:
+        fleet.pcs.add(os.path.join(str(fleet.work), "served", "collateral.json"))
+    # Check mode: the change is computed and shown, and nothing is written under the directory.
+    assert not checked.ok
+    assert "TCB status UpToDate → OutOfDate" in checked.output
+    # The run: the change for every host, the text report leading with it, and a failed run naming the hosts.
+    assert not second.ok, second.output
+    runs = sorted(os.listdir(os.path.join(reattest_dir, "runs")))
+    assert len(runs) == 2 and runs[0] == first_run
+    assert os.path.realpath(os.path.join(reattest_dir, "last")) == os.path.join(reattest_dir, "runs", runs[1])
+    assert changes["first_run"] is False and changes["changed"] == sorted(HOSTS)
+    for host in HOSTS:
+        tcb = [change for change in changes["hosts"][host]["changes"] if change["kind"] == "tcb_status"]
+        assert [(change["before"], change["after"]) for change in tcb] == [("UpToDate", "OutOfDate")], changes
+    with open(os.path.join(reattest_dir, "last", "changes.txt")) as handle:
+        lines = handle.read().splitlines()
+    assert lines[0].startswith("reattest %s: 2 of 2 hosts changed since the last run" % runs[1]), lines
+    assert sorted(line.split(": ")[0] for line in lines[1:3]) == sorted(HOSTS), lines
+    assert all("TCB status UpToDate → OutOfDate" in line for line in lines[1:3]), lines
+    failed = second.result("Fail the run when anything changed or a host does not pass", "localhost")["msg"]
+    assert "changed: %s" % ", ".join(sorted(HOSTS)) in failed, failed
 
 
 def test_without_a_quote_service_enforcing_fails_each_host_with_its_own_reasons(fleet, tmp_path):

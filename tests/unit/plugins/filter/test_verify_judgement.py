@@ -14,7 +14,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdi
 
 PROVEN = {"intel_root": True, "fresh": True, "mrtd": "pinned", "rtmrs": "pinned", "software_pinned": True}
 GUEST_INFO = {"verdict": {"verified": False, "failures": ["evidence: no TDX line in the kernel log"], "checks": []},
-              "kernel_release": "6.8.0", "tdx": {"active": True, "report": {"mrtd": "11" * 48}}, "evidence": {},
+              "kernel_release": "6.8.0", "boot_id": "0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55", "tdx": {"active": True, "report": {"mrtd": "11" * 48}}, "evidence": {},
               "quote": {"debug": False}}
 QUOTE = {"quote": "QUJD", "report_data": "ab" * 64}
 KEYSCAN = {"keys": {"web-2": ["10.0.0.2 ssh-ed25519 BBBB"], "web-1": ["10.0.0.1 ssh-ed25519 AAAA"]}}
@@ -72,6 +72,8 @@ def test_an_attested_host_passes_without_failures_and_keeps_its_evidence(tmp_pat
     reported = result["self_reported"]
     assert "report" not in reported["tdx"] and reported["report"] == {"mrtd": "11" * 48}
     assert reported["quote"] is None  # verify_quote false
+    # The boot ID is kept, so that a later run (playbooks/reattest.yml) sees a restart.
+    assert (reported["kernel_release"], reported["boot_id"]) == ("6.8.0", "0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55")
 
 
 def test_a_test_root_host_is_never_attested_and_fails_naming_the_variable_that_accepts_it():
@@ -160,7 +162,7 @@ GOOD = {"verify_expected_measurements": {"mrtd": "ab" * 48, "rtmr3": None}, "ver
         "verify_report_dir": "/srv/reports", "verify_policy": {"mrtd": "ab" * 48, "tcb_statuses": ["UpToDate"]},
         "verify_user_data": "beef", "verify_attest": True, "verify_collateral_dir": "/srv/collateral",
         "verify_pccs_url": "https://pccs.example:8081/", "verify_testing_root_ca": "", "verify_learn": False,
-        "verify_policy_file": ""}
+        "verify_policy_file": "", "verify_collateral_max_age": 0}
 
 
 def test_good_settings_have_no_errors():
@@ -184,6 +186,9 @@ def test_every_policy_key_of_quote_verify_is_accepted():
     ({"verify_endorsement_url": "storage.example"}, "verify_endorsement_url: must be an http:// or https:// URL"),
     ({"verify_testing_root_ca": "/nonexistent/root.der"},
      "verify_testing_root_ca: /nonexistent/root.der is not a file on the controller; give the test root"),
+    ({"verify_collateral_max_age": -1}, "verify_collateral_max_age: must be a whole number of seconds, 0 or more"),
+    ({"verify_collateral_max_age": "a day"}, "verify_collateral_max_age: must be a whole number of seconds"),
+    ({"verify_collateral_max_age": True}, "verify_collateral_max_age: must be a whole number of seconds"),
     ({"verify_learn": True}, "verify_learn: needs verify_policy_file"),
     ({"verify_learn": True, "verify_policy_file": "golden.json", "verify_attest": False},
      "verify_learn: needs verify_attest=true"),

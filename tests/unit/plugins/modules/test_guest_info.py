@@ -43,6 +43,8 @@ def test_this_machine_is_not_taken_for_a_td(check_mode):
     assert result["tdx"]["report"] is None and result["tdx"]["debug"] is None
     with open("/proc/sys/kernel/osrelease") as handle:
         assert result["kernel_release"] == handle.read().strip()
+    with open("/proc/sys/kernel/random/boot_id") as handle:
+        assert result["boot_id"] == handle.read().strip()
 
 
 def test_the_ioctl_reports_an_unknown_command_as_enotty():
@@ -56,6 +58,7 @@ def test_the_ioctl_reports_an_unknown_command_as_enotty():
 
 # -- fake evidence trees (offline inspection) --------------------------------------
 
+BOOT_ID = "0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55"
 CPUINFO = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse %s avx512f\n\n"
 
 
@@ -64,6 +67,8 @@ def make_tree(root, td=True, device=True, device_major=10, tsm_provider="tdx_gue
     (root / "proc" / "sys" / "kernel").mkdir(parents=True)
     (root / "proc" / "cpuinfo").write_text(CPUINFO % ("tdx_guest" if td else "hypervisor"))
     (root / "proc" / "sys" / "kernel" / "osrelease").write_text("6.8.0-1015-gcp\n")
+    (root / "proc" / "sys" / "kernel" / "random").mkdir()
+    (root / "proc" / "sys" / "kernel" / "random" / "boot_id").write_text(BOOT_ID + "\n")
     (root / "dev").mkdir()
     if device == "file":
         (root / "dev" / "tdx_guest").write_text("")
@@ -114,6 +119,7 @@ def test_a_captured_tdx_guest_tree_is_a_td_with_every_sign(tmp_path):
     assert result["evidence"]["kernel_log"]["sources"] == ["file %s" % os.path.join(KERNEL_LOGS, "tdx-gce-ubuntu-2204.dmesg")]
     assert result["evidence"]["detect_virt"]["status"] == "unchecked"
     assert result["kernel_release"] == "6.8.0-1015-gcp"
+    assert result["boot_id"] == BOOT_ID
     assert result["live"] is False
 
 
