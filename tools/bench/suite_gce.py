@@ -1,4 +1,5 @@
-"""gce_instance: N TDX instances in one fleet task against a loop of single-instance tasks; one task against ping."""
+"""gce_instance: N TDX instances in one fleet task against a loop of single-instance tasks; one task against ping;
+a managed instance group of N members against the fleet task."""
 
 import os
 import subprocess
@@ -40,7 +41,11 @@ THOUSAND_CPU_QUOTA = {"us-central1": 4 * THOUSAND + 100}
 # image the instance was made from), the look-up of the image the task names.
 TASK_INSTANCE = "bench-task"
 TASK_API_CALLS = 3
-PARTS = ("fleet", "thousand", "task", "import")
+# A managed instance group of this many members (issue 26), made from a TDX
+# template and waited stable, against one fleet task of as many instances.
+GROUP_SIZE = 100
+GROUP_NAME = "bench-group"
+PARTS = ("fleet", "thousand", "task", "import", "group")
 
 
 def names(count):
@@ -61,6 +66,18 @@ def loop_play(emulator, count, state="present"):
              "module_defaults": emulator.module_defaults(), "tasks": [task]}]
 
 
+def group_play(emulator, size):
+    """A TDX instance template and a zonal group of ``size`` members made from it, waited until stable."""
+    tasks = [
+        {"name": "template", "confidential.tdx.gce_instance_template": {"name": GROUP_NAME + "-tdx"},
+         "register": "template"},
+        {"name": "group", "confidential.tdx.gce_instance_group": {
+            "name": GROUP_NAME, "zone": ZONE, "template": "{{ template.template.self_link }}", "size": size}},
+    ]
+    return [{"name": "template and group", "hosts": "localhost", "gather_facts": False,
+             "module_defaults": emulator.module_defaults(), "tasks": tasks}]
+
+
 class GceSuite:
     def __init__(self, workdir, counts, fleet_runs, loop_runs, log, thousand_runs=3, task_runs=7, parts=PARTS):
         self.workdir = workdir
@@ -78,6 +95,9 @@ class GceSuite:
         if "fleet" in self.parts:
             said.append("fleet runs %d per size, loop runs %s" % (self.fleet_runs, ", ".join(
                 "%d at N=%d" % (self.loop_runs[count], count) for count in self.counts)))
+        if "group" in self.parts:
+            said.append("a group of %d against a fleet task of %d: %d runs each" % (
+                GROUP_SIZE, GROUP_SIZE, self.fleet_runs))
         if "task" in self.parts:
             said.append("one task on an unchanged instance: %d runs against as many of ping, after one untimed run "
                         "of each" % self.task_runs)
@@ -85,7 +105,7 @@ class GceSuite:
 
     def rows(self):
         rows = []
-        if self.parts & {"fleet", "thousand", "task"}:
+        if self.parts & {"fleet", "thousand", "task", "group"}:
             with Emulator(self.workdir, OPERATION_SECONDS, LATENCY_SECONDS) as emulator:
                 env = AnsibleEnv(self.workdir, extra_env=emulator.environment())
                 inventory = localhost_inventory(env)
@@ -95,6 +115,8 @@ class GceSuite:
                     rows.append(self.thousand_row(emulator, env, inventory))
                 if "task" in self.parts:
                     rows.append(self.task_row(emulator, env, inventory))
+                if "group" in self.parts:
+                    rows.append(self.group_row(emulator, env, inventory))
         if "import" in self.parts:
             rows.append(self.import_row())
         return rows
@@ -135,6 +157,49 @@ class GceSuite:
                             note="the same samples as the create rows"))
         rows.append(self.rerun_row(emulator, env, inventory, largest))
         return rows
+
+    def group_row(self, emulator, env, inventory):
+        """A template and a group of GROUP_SIZE members waited stable, against one fleet task of as many instances.
+
+        Both start from an empty project (emulator.reset() before each run:
+        no template, group or instance left by the run before). The API
+        calls are the client's, from the request log; a group's members are
+        made by Compute Engine itself, so their inserts are not among them.
+        """
+        def runner(plays, check):
+            def run():
+                emulator.admin.clear_requests()
+                env.playbook(plays, inventory)
+                made = emulator.api_calls()
+                check()
+                return len(made)
+            return run
+
+        def running_instances():
+            return [instance for instance in emulator.admin.instances() if instance.get("status") == "RUNNING"]
+
+        def group_made():
+            running = [instance for instance in running_instances()
+                       if instance["name"].startswith(GROUP_NAME + "-")]
+            if len(running) != GROUP_SIZE:
+                raise RuntimeError("the group run left %d of %d members running; see %s/commands.log" % (
+                    len(running), GROUP_SIZE, self.workdir))
+
+        def fleet_made():
+            if len(running_instances()) != GROUP_SIZE:
+                raise RuntimeError("the fleet run left %d of %d instances running; see %s/commands.log" % (
+                    len(running_instances()), GROUP_SIZE, self.workdir))
+
+        self.log("  a group of %d members made from a TDX template and waited stable x%d, one fleet task of %d "
+                 "x%d" % (GROUP_SIZE, self.fleet_runs, GROUP_SIZE, self.fleet_runs))
+        group, fleet = alternate(runner(group_play(emulator, GROUP_SIZE), group_made),
+                                 runner(fleet_play(emulator, GROUP_SIZE), fleet_made),
+                                 self.fleet_runs, self.fleet_runs, before_each=lambda side: emulator.reset(),
+                                 log=self.log)
+        return Row("group of %d members, created and stable" % GROUP_SIZE,
+                   Side("template and group (gce_instance_group)", group),
+                   Side("one gce_instance fleet task of %d" % GROUP_SIZE, fleet),
+                   note="the group's calls are the two tasks' own; its members are made by Compute Engine")
 
     def task_row(self, emulator, env, inventory):
         """One gce_instance task on an instance that needs no change, against ``ansible -m ping``: both ad hoc."""

@@ -14,12 +14,24 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance_gro
     view,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce import tdx_catalog
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to_message
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import (
+    OPERATION_POLL_PAUSE_FIRST,
+    OPERATION_POLL_PAUSE_GROWTH,
+    OPERATION_POLL_PAUSE_MAX,
+    to_message,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import is_not_found
 
-# How often a wait for a stable group asks again (seconds).
-STABLE_POLL_SECONDS = 2.0
+# How a wait for a stable group asks again (seconds): as an operation is
+# polled, soon at first, since a group whose write is DONE is often a moment
+# from stable (its members' own inserts end just after), then less often, at
+# most every few seconds. A fixed 2 s pause cost a whole 2 s on a group that
+# was stable a few milliseconds after the first look (docs/performance.md,
+# "A managed instance group against a fleet task").
+STABLE_POLL_FIRST = OPERATION_POLL_PAUSE_FIRST
+STABLE_POLL_GROWTH = OPERATION_POLL_PAUSE_GROWTH
+STABLE_POLL_MAX = OPERATION_POLL_PAUSE_MAX
 
 
 class Door:
@@ -127,6 +139,7 @@ class GroupTask:
 
     def until_stable(self, group):
         """The group once status.isStable (or as it stands in check mode / without wait)."""
+        pause = STABLE_POLL_FIRST
         while self.params["wait"] and not self.gce.check_mode and not (group.get("status") or {}).get("isStable"):
             if self.gce.api.deadline.expired():
                 self.gce.fail("group %s is not stable after %d s (wait_timeout): current actions %s; it may "
@@ -134,7 +147,8 @@ class GroupTask:
                                   self.params["name"], self.gce.api.deadline.seconds,
                                   dict((k, v) for k, v in (group.get("currentActions") or {}).items() if v)),
                               changed=self.wrote, actions=self.actions, group=view(group))
-            self.gce.api.pause(STABLE_POLL_SECONDS)
+            self.gce.api.pause(pause)
+            pause = min(STABLE_POLL_MAX, pause * STABLE_POLL_GROWTH)
             group = self.door.get() or {}
         return group
 

@@ -77,9 +77,27 @@ def test_the_cpu_of_each_side_and_the_notes_are_written_under_the_table():
 
 def test_a_part_of_the_gce_suite_can_be_chosen_alone():
     assert bench_main.choose("gce.task") == ({"gce"}, {"task"})
+    assert bench_main.choose("gce.group") == ({"gce"}, {"group"})
     assert bench_main.choose("gce.task,gce.import,inventory") == ({"gce", "inventory"}, {"task", "import"})
     assert bench_main.choose("gce,verify") == ({"gce", "verify"}, set(bench_main.GCE_PARTS))
     assert bench_main.choose("inventory") == ({"inventory"}, set())
     assert bench_main.GCE_PARTS == suite_gce.PARTS
     with pytest.raises(SystemExit):
         bench_main.choose("gce.nothing")
+
+
+def test_the_group_row_makes_a_template_and_a_group_as_large_as_the_fleet_in_the_fleet_zone():
+    class Emulator:
+        @staticmethod
+        def module_defaults():
+            return {"group/confidential.tdx.gce": {"project": "p", "api_endpoint": "http://e"}}
+
+    (play,) = suite_gce.group_play(Emulator(), suite_gce.GROUP_SIZE)
+    template, group = play["tasks"]
+    assert template["register"] == "template"
+    assert group["confidential.tdx.gce_instance_group"] == {
+        "name": suite_gce.GROUP_NAME, "zone": suite_gce.ZONE, "template": "{{ template.template.self_link }}",
+        "size": 100}
+    (fleet,) = suite_gce.fleet_play(Emulator(), suite_gce.GROUP_SIZE)
+    assert len(fleet["tasks"][0]["confidential.tdx.gce_instance"]["instances"]) == 100
+    assert play["module_defaults"] == fleet["module_defaults"]
