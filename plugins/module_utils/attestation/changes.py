@@ -109,8 +109,8 @@ def host_changes(before, after):
         elif new is None:
             text = "boot component %s removed (was %s)" % (name, ", ".join(_short(digest) for digest in old))
         else:
-            text = "boot component %s %s → %s" % (name, ", ".join(_short(digest) for digest in old),
-                                                    ", ".join(_short(digest) for digest in new))
+            text = "boot component %s %s → %s" % (
+                name, ", ".join(_short(digest) for digest in old), ", ".join(_short(digest) for digest in new))
         changes.append(_change("component", name, old, new, text))
     old_boot, new_boot = boot_id(before), boot_id(after)
     if old_boot and new_boot and old_boot != new_boot:
