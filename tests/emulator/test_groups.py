@@ -2,6 +2,7 @@
 
 import stat
 import time
+import uuid
 
 import pytest
 from google.api_core import exceptions
@@ -242,3 +243,40 @@ def test_members_are_booted_as_test_hosts_in_backing_mode_and_made_again_when_a_
         assert all(line.split()[1].startswith("one-") for line in ups), ups
         assert not fleet.zonal.get(project=fleet.project, zone=ZONE, instance_group_manager="one").status.is_stable
         server.world.backing.close()
+
+
+def test_a_fault_aimed_by_name_hits_one_template_insert_among_others(fleet, gce_emulator):
+    """Every template insert has the same URL: ``name`` aims a rule at the one whose body names it."""
+    gce_emulator.admin.set_faults([{"method": "POST", "path": r"/global/instanceTemplates$", "kind": "503",
+                                    "name": r"tdx-aimed(-[0-9a-f]{8})?"}])
+    fleet.template("tdx-other")
+    with pytest.raises(exceptions.ServiceUnavailable):
+        fleet.template("tdx-aimed-0123abcd")
+    assert gce_emulator.admin.faults()[0]["fired"] == 1
+    assert [t["name"] for t in gce_emulator.admin.state()["instanceTemplates"]] == ["tdx-other"]
+
+
+@pytest.mark.parametrize("kind", ["template", "group"])
+def test_a_delete_retried_with_its_request_id_after_it_was_served_gets_its_operation(fleet, gce_emulator, kind):
+    """As for an instance: the retry of a delete whose answer was lost finds the operation, not a 404."""
+    template = fleet.template("tdx-web-1")
+    if kind == "template":
+        def delete(request_id):
+            return fleet.templates.delete_unary(request=compute_v1.DeleteInstanceTemplateRequest(
+                project=fleet.project, instance_template="tdx-web-1", request_id=request_id))
+    else:
+        manager = compute_v1.InstanceGroupManager(name="one", base_instance_name="one",
+                                                  instance_template=template.self_link, target_size=0)
+        fleet.compute.wait(fleet.zonal.insert_unary(project=fleet.project, zone=ZONE,
+                                                    instance_group_manager_resource=manager))
+
+        def delete(request_id):
+            return fleet.zonal.delete_unary(request=compute_v1.DeleteInstanceGroupManagerRequest(
+                project=fleet.project, zone=ZONE, instance_group_manager="one", request_id=request_id))
+    request_id = str(uuid.uuid4())
+    first = delete(request_id)
+    gce_emulator.admin.advance_clock(5)
+    again = delete(request_id)
+    assert again.name == first.name and status_name(again) == "DONE" and not again.error.errors
+    state = gce_emulator.admin.state()
+    assert state["instanceGroupManagers"] == [] and (kind == "group") == bool(state["instanceTemplates"])

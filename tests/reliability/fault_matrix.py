@@ -1,4 +1,5 @@
-"""The fault matrix: every gce_instance write path under every fault the emulator can inject.
+"""The fault matrix: every write path of gce_instance, gce_instance_template and gce_instance_group under
+every fault the emulator can inject.
 
 Each case is one module run in this process: the module's main() over the
 real google-cloud-compute client and HTTP to the emulator
@@ -13,7 +14,7 @@ A fault's cases run one after the other (module arguments and stdout are
 process-wide while main() runs, so in-process runs cannot overlap); each
 fault is its own test, so pytest-xdist can spread the faults (under
 ``--dist loadscope`` a module's tests share one worker). Each case has its
-own instance, so a fault rule aims at exactly one case's write call.
+own instance (template, group), so a fault rule aims at exactly one case's write call.
 
 - mode ``transient``: the fault hits the first call(s) of every path's
   write, then stops; the task must succeed, the write acting exactly once.
@@ -31,7 +32,7 @@ A fault that only a few write paths can meet on the real API says which
 (labels), and an instance can only be held in a transitional status once it
 exists (not by the write that creates it).
 
-Every case: no instance duplicated or lost, every attempt of the write with
+Every case: no instance (template, group, member) duplicated or lost, every attempt of the write with
 one requestId, the task ended within wait_timeout of its first API call, a
 failure in one line naming the fault, and a write that was refused left the
 instance as it was. After every case's first run the faults are cleared,
@@ -46,10 +47,26 @@ or fails with the instance RUNNING as it was (it sets back what it changed
 and starts the instance again); a start the zone refuses for capacity
 leaves it stopped with the change made, and says so.
 
-To add a write path (issue 26: instance templates, groups), add a
-WritePath: its module (a name in tests/inprocess/gce/harness.py
-IN_PROCESS_MODULES), its arguments, the write call a fault aims at, what it
-starts from and what it should leave.
+The template and group paths (issue 26): a template created; replaced (a
+changed spec makes a new NAME-<hash> template, the old one is kept);
+deleted; a group created (zonal, one member; regional, one member in each
+of two zones), resized, set to another template (a rolling update the task
+waits out), its update policy patched, deleted with its members. A
+template insert's URL is the same for every case, so its fault is aimed by
+the name in the body (the emulator's rule ``name``; group inserts too).
+Their tasks run on the fake clock shared with the emulator
+(tests/fake_clock.py: retries, refills and the polls until a group is
+stable take no time). What they leave is read from the emulator's state:
+the case's templates (NAME and NAME-<hash>), exactly the old one and, for
+a change, one new one; the group with its size, template and update
+policy, and the instances it made (by their created-by metadata), exactly
+its size, RUNNING, from its template. A write that acted twice or not at
+all shows there. A stockout refuses instances, not a template's or a
+group's own write: those paths do not meet it.
+
+To add a write path, add a WritePath: its module (a name in
+tests/inprocess/gce/harness.py IN_PROCESS_MODULES), its arguments, the
+write call a fault aims at, what it starts from and what it should leave.
 """
 
 import importlib
@@ -59,6 +76,9 @@ import time
 import traceback
 import urllib.request
 
+import pytest
+
+from tests.fake_clock import EmulatorClock
 from tests.inprocess.gce.harness import GCP_ENVIRONMENT, IN_PROCESS_MODULES
 
 # Each mode has its own pair of zones, so that an insert (whose URL names the
@@ -107,8 +127,13 @@ class WritePath:
     """One way a module writes: its task, its starting point, what it should leave."""
 
     def __init__(self, name, args, write_call, before, wanted, initial=None, fleet_size=0,
-                 module="confidential.tdx.gce_instance", resource="instances", stopped_with_change=None):
+                 module="confidential.tdx.gce_instance", resource="instances", stopped_with_change=None,
+                 kind="instance", scope="zone"):
         self.name = name
+        # What it writes: "instance", "template" (global; the case's name is NAME, its templates
+        # NAME-<8 hex digits>) or "group" (a managed instance group and its members).
+        self.kind = kind
+        self.scope = scope            # a group's: "zone" or "region" (the mode's region, both its zones)
         # A change the API makes only to a stopped instance (allow_stopping_for_update): the
         # task stops the instance, changes it and starts it again. check(resource) -> problem or
         # None: the instance stopped with the change made, as a start the zone refuses leaves it.
@@ -123,6 +148,16 @@ class WritePath:
         # None (nothing to start from), (status, labels) of an instance, or a
         # callable(run, case) that makes the starting point through the API.
         self.initial = initial
+
+    @property
+    def inserts(self):
+        """Whether its write is an insert, whose URL names only the collection (its fault is aimed by name)."""
+        return "{name}" not in self.write_call[1]
+
+    @property
+    def on_fake_clock(self):
+        """Template and group tasks run on the fake clock shared with the emulator (tests/fake_clock.py)."""
+        return self.kind != "instance"
 
 
 def _exists_with(status=None, labels=None):
@@ -207,6 +242,118 @@ WRITE_PATHS = [
 ]
 
 
+# Templates and managed instance groups (issue 26). A template's name is NAME-<8 hex digits of
+# its spec's hash> (name_suffix hash); OLD_TEMPLATE is the starting point of replace and delete.
+TEMPLATE_SUFFIX = r"(?:-[0-9a-f]{8})?"
+OLD_TEMPLATE = "%s-00000000"
+# The templates the groups are made from (made in the set-up, through the API), and a group's task.
+GROUP_TEMPLATES = ("rel-mig-a", "rel-mig-b")
+
+
+def _templates_are(*wanted):
+    """A check of a case's templates, oldest first: "old" (the set-up's OLD_TEMPLATE, kept as it was), or the
+    machine type of one the task made. One more is a duplicated write, one fewer a lost one."""
+    def check(family):
+        have = [(template["name"], template["properties"]["machineType"]) for template in family]
+        if len(have) != len(wanted):
+            return "%d templates (%s), wanted %d" % (len(have), ", ".join(name for name, _ in have) or "none",
+                                                     len(wanted))
+        for (name, machine), want in zip(have, wanted):
+            if (want == "old") != name.endswith("-00000000"):
+                return "template %s, wanted %s" % (name, "the old one" if want == "old" else "a new one")
+            if want != "old" and machine != want:
+                return "template %s has machine type %s, wanted %s" % (name, machine, want)
+        return None
+    return check
+
+
+def _group_is(size=None, template=GROUP_TEMPLATES[0], max_surge=None, absent=False):
+    """A check of a group and its members: none of either, or the group as wanted with ``size`` RUNNING members.
+
+    Members are counted from the instances the group made (their
+    ``created-by`` metadata): one too many is a duplicated write, one
+    missing a lost one.
+    """
+    def check(view):
+        group, members = view["group"], view["members"]
+        if absent:
+            if group is not None:
+                return "the group still exists"
+            return "%d members left: %s" % (len(members), ", ".join(m[0] for m in members)) if members else None
+        if group is None:
+            return "the group is missing"
+        wrong = []
+        if group["targetSize"] != size:
+            wrong.append("targetSize is %s, wanted %d" % (group["targetSize"], size))
+        if not group["instanceTemplate"].endswith("/" + template):
+            wrong.append("template is %s, wanted %s" % (group["instanceTemplate"].rsplit("/", 1)[-1], template))
+        if max_surge is not None and group["updatePolicy"]["maxSurge"].get("fixed") != max_surge:
+            wrong.append("maxSurge is %s, wanted %d" % (group["updatePolicy"]["maxSurge"], max_surge))
+        fine = [name for name, status, made_from in members if status == "RUNNING" and made_from == template]
+        if len(members) != size or len(fine) != size:
+            wrong.append("members %s, wanted %d RUNNING from %s" % (
+                ", ".join("%s %s from %s" % member for member in members) or "none", size, template))
+        return "; ".join(wrong) or None
+    return check
+
+
+def _group_exists(run, case):
+    """The starting group: one member from the first template, PROACTIVE, maxSurge and maxUnavailable 1."""
+    run.api("POST", "zones/%s/instanceGroupManagers" % case.zones[0], {
+        "name": case.instance, "baseInstanceName": case.instance, "targetSize": 1,
+        "instanceTemplate": "projects/%s/global/instanceTemplates/%s" % (run.emulator.project, GROUP_TEMPLATES[0]),
+        "updatePolicy": {"type": "PROACTIVE", "minimalAction": "REPLACE"}})
+
+
+def _old_template_exists(run, case):
+    run.api("POST", "global/instanceTemplates", run.template_body(OLD_TEMPLATE % case.instance))
+
+
+def _template_path(name, args, write_call, **kwargs):
+    return WritePath(name, args, write_call, module="confidential.tdx.gce_instance_template",
+                     resource="instanceTemplates", kind="template", **kwargs)
+
+
+def _group_path(name, args, write_call, scope="zone", **kwargs):
+    return WritePath(name, args, write_call, module="confidential.tdx.gce_instance_group",
+                     resource="instanceGroupManagers", kind="group", scope=scope, **kwargs)
+
+
+GROUP_ARGS = {"state": "present", "template": GROUP_TEMPLATES[0], "size": 1}
+
+WRITE_PATHS += [
+    # A new template; a changed spec (machine type) makes another next to the old one, which
+    # stays; delete takes the name's every template.
+    _template_path("tpl-create", {"state": "present"}, ("POST", r"/global/instanceTemplates$"),
+                   before=_templates_are(), wanted=_templates_are("c3-standard-4")),
+    _template_path("tpl-replace", {"state": "present", "machine_type": "c3-standard-8"},
+                   ("POST", r"/global/instanceTemplates$"), initial=_old_template_exists,
+                   before=_templates_are("old"), wanted=_templates_are("old", "c3-standard-8")),
+    _template_path("tpl-delete", {"state": "absent"}, ("DELETE", r"/global/instanceTemplates/{name}$"),
+                   initial=_old_template_exists, before=_templates_are("old"),
+                   wanted=_templates_are()),
+    # Groups: made (zonal, one member; regional, one member in each of two zones), resized,
+    # moved to another template (a rolling update, which the task waits out), their update
+    # policy patched, deleted with their members.
+    _group_path("mig-create", GROUP_ARGS, ("POST", r"/zones/{zone}/instanceGroupManagers$"),
+                before=_group_is(absent=True), wanted=_group_is(1)),
+    _group_path("mig-create-regional", dict(GROUP_ARGS, size=2),
+                ("POST", r"/regions/{region}/instanceGroupManagers$"), scope="region",
+                before=_group_is(absent=True), wanted=_group_is(2)),
+    _group_path("mig-resize", dict(GROUP_ARGS, size=2), ("POST", r"/instanceGroupManagers/{name}/resize$"),
+                initial=_group_exists, before=_group_is(1), wanted=_group_is(2)),
+    _group_path("mig-template", dict(GROUP_ARGS, template=GROUP_TEMPLATES[1]),
+                ("POST", r"/instanceGroupManagers/{name}/setInstanceTemplate$"), initial=_group_exists,
+                before=_group_is(1), wanted=_group_is(1, template=GROUP_TEMPLATES[1])),
+    _group_path("mig-policy", dict(GROUP_ARGS, max_surge=0, max_unavailable=1),
+                ("PATCH", r"/instanceGroupManagers/{name}$"), initial=_group_exists,
+                before=_group_is(1, max_surge=1), wanted=_group_is(1, max_surge=0)),
+    _group_path("mig-delete", {"state": "absent"}, ("DELETE", r"/instanceGroupManagers/{name}$"),
+                initial=_group_exists, before=_group_is(1), wanted=_group_is(absent=True)),
+]
+INSTANCE_PATHS = tuple(path.name for path in WRITE_PATHS if path.kind == "instance")
+
+
 class Fault:
     """A fault kind: its emulator rule, how a failure must name it, and the path that meets it persistently."""
 
@@ -244,12 +391,13 @@ DROPPED = ["Connection aborted", "closed connection without response"]
 FAULTS = [
     # A stop-for-update path meeting a fault on every attempt must fail and still leave the
     # instance RUNNING as it was: the change's calls keep back the time to bring it back.
-    Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on=("create", "machine-type")),
+    Fault("429", {"kind": "429"}, ["HTTP 429"], {"count": 2}, persistent_on=("create", "machine-type", "tpl-create")),
     # The per-minute rate limit: 403 rateLimitExceeded, "Quota exceeded for quota metric 'Write requests'".
     # A client waits for the next minute of the server's clock, when the quota refills: the burst
     # is one refusal, each case starts 4 s before a minute of the emulator's clock ends, and the
     # burst's task may take a whole minute (should its write come after the minute turned).
-    Fault("403", {"kind": "403"}, ["HTTP 403 rateLimitExceeded"], {"count": 1}, persistent_on="stop",
+    Fault("403", {"kind": "403"}, ["HTTP 403 rateLimitExceeded"], {"count": 1},
+          persistent_on=("stop", "tpl-replace", "mig-delete"),
           seconds_before_refill=4, transient_wait_timeout=75),
     Fault("412", {"kind": "412"}, ["HTTP 412 conditionNotMet"], {"count": 2}, persistent_on="labels",
           paths=("labels",), resends=True),
@@ -258,20 +406,25 @@ FAULTS = [
     Fault("transitional", {"kind": "transitional", "status": "REPAIRING", "hold_seconds": 1.0},
           ["HTTP 400 resourceNotReady"], {"count": 1}, persistent_on="start",
           paths=("delete", "start", "stop", "labels")),
-    Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2}, persistent_on=("delete", "service-account")),
-    Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2}, persistent_on=("start", "shielded-vm")),
-    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on=("stop", "disk-resize")),
-    Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1}, persistent_on="labels"),
+    Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2},
+          persistent_on=("delete", "service-account", "tpl-delete")),
+    Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2},
+          persistent_on=("start", "shielded-vm", "mig-create-regional")),
+    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on=("stop", "disk-resize", "mig-resize")),
+    Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1},
+          persistent_on=("labels", "mig-create", "mig-template")),
     # The client gives each call half the time left, at least 5 s (CALL_TIMEOUT_MIN): with a
     # wait_timeout of 10 s, 5 s. A write slowed by 6 s times out on the client while the
     # emulator still serves it, and the retry has 4 s or more left; one slowed by the
     # persistent fault's 6 s cannot finish within its 6 s wait_timeout at all. (The
     # emulator's latency is real time; short figures keep the test's wall time short.)
-    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on="fleet-create",
+    Fault("latency", {"kind": "latency"}, ["timed out"], {"count": 1}, persistent_on=("fleet-create", "mig-policy"),
           transient_wait_timeout=10, latency_seconds={"transient": 6.0, "persistent": 6.0}),
     Fault("operation_error", {"kind": "operation_error", "code": "INTERNAL_ERROR"},
           ["ended with INTERNAL_ERROR"]),
-    Fault("stockout", None, ["ZONE_RESOURCE_POOL_EXHAUSTED"], stockout=True),
+    # A stockout refuses instances, not a template's or a group's own write (a group's members
+    # then fail to be made, which is the group's waiting, not a write path): instances only.
+    Fault("stockout", None, ["ZONE_RESOURCE_POOL_EXHAUSTED"], stockout=True, paths=INSTANCE_PATHS),
 ]
 
 FAULTS_BY_NAME = dict((fault.name, fault) for fault in FAULTS)
@@ -299,7 +452,7 @@ class Case:
         self.mode = mode
         self.path = path
         self.zones = FLEET_ZONES[mode] if path.fleet_size else ZONES[mode]
-        self.instance = "rel-%s-%s" % (path.name, mode[0])  # e.g. rel-stop-t
+        self.instance = "rel-%s-%s" % (path.name, mode[0])  # e.g. rel-stop-t (a template's or group's name)
         if path.fleet_size:
             self.instances = ["%s-%d" % (self.instance, number) for number in range(1, path.fleet_size + 1)]
         else:
@@ -323,8 +476,16 @@ class Case:
             return self.fault.transient_wait_timeout
         return WAIT_TIMEOUT[self.mode]
 
+    @property
+    def region(self):
+        return self.zones[0].rsplit("-", 1)[0]
+
     def task_args(self):
         args = dict(self.path.args, wait_timeout=self.wait_timeout)
+        if self.path.kind == "template":  # global
+            return dict(args, name=self.instance)
+        if self.path.kind == "group" and self.path.scope == "region":
+            return dict(args, name=self.instance, region=self.region, zones=list(self.zones))
         if self.path.fleet_size:
             args["instances"] = [{"name": name} for name in self.instances]
         else:
@@ -335,11 +496,14 @@ class Case:
             args["zone"] = self.zones[0]
         return args
 
-    @staticmethod
-    def names_instance(entry, name):
-        """Whether a logged API call is about the instance ``name`` (in its URL, filter or body)."""
+    def name_pattern(self, name):
+        """A regular expression of the resource names ``name`` stands for (a template's: NAME-<hash> too)."""
+        return re.escape(name) + (TEMPLATE_SUFFIX if self.path.kind == "template" else "")
+
+    def names_instance(self, entry, name):
+        """Whether a logged API call is about the resource ``name`` (in its URL, filter or body)."""
         text = json.dumps([entry["path"], entry.get("query"), entry.get("body")])
-        return re.search(r"\b%s\b(?!-)" % re.escape(name), text) is not None
+        return re.search(r"\b%s\b(?!-)" % self.name_pattern(name), text) is not None
 
     def mentions(self, entry):
         """Whether a logged API call is about one of this case's instances."""
@@ -347,13 +511,18 @@ class Case:
 
     def write_pattern(self):
         method, pattern = self.path.write_call
-        return method, pattern.format(name=re.escape(self.instance), zone=re.escape(self.zones[0]))
+        return method, pattern.format(name=self.name_pattern(self.instance), zone=re.escape(self.zones[0]),
+                                      region=re.escape(self.region))
 
     def emulator_rule(self):
         if self.fault.rule is None:
             return None
         method, pattern = self.write_pattern()
         rule = dict(self.fault.rule, method=method, path=pattern)
+        if self.path.inserts and self.path.kind != "instance":
+            # An insert's URL names only the collection (every template insert has the same):
+            # the rule is aimed at the case's template or group by the name in the body.
+            rule["name"] = self.name_pattern(self.instance)
         if rule["kind"] == "latency":
             rule["latency_seconds"] = self.fault.latency_seconds[self.mode]
         if self.mode == "transient":
@@ -440,7 +609,18 @@ class MatrixRun:
             "labels": labels,
         }
 
+    def template_body(self, name):
+        """A TDX template of the instance body's properties (what gce_instance_template makes of its defaults)."""
+        properties = self.instance_body(name, "us-central1-a", {})
+        for key in ("name", "labels"):
+            properties.pop(key)
+        properties["machineType"] = "c3-standard-4"
+        return {"name": name, "properties": properties}
+
     def set_up(self):
+        if any(case.path.kind == "group" for case in self.cases):
+            for name in GROUP_TEMPLATES:
+                self.api("POST", "global/instanceTemplates", self.template_body(name))
         starting = [case for case in self.cases if case.path.initial and not callable(case.path.initial)]
         for case in starting:
             labels = case.path.initial[1]
@@ -466,6 +646,23 @@ class MatrixRun:
             self.admin.configure(stocked_out_zones=[case.zones[0] for case in self.cases])
 
     # -- the runs ---------------------------------------------------------------------
+    def run_case(self, case, **overrides):
+        """The case's module run in-process; a template's or group's on the fake clock shared with the emulator.
+
+        On that clock (tests/fake_clock.py) the task's pauses (retries, a
+        per-minute limit's refill, the polls of a group until it is stable)
+        take no time and move the emulator's clock on; calls, the emulator's
+        latency and its operations still take real time. Its deadline runs
+        on the fake clock, which is never behind the real one: a task that
+        keeps its wait_timeout there keeps it in real time too.
+        """
+        args = self.module_args(case, **overrides)
+        if not case.path.on_fake_clock:
+            return run_in_process(case.path.module, args)
+        with pytest.MonkeyPatch.context() as patch:
+            EmulatorClock(self.admin).install_in_gce_modules(patch)
+            return run_in_process(case.path.module, args)
+
     def module_args(self, case, **overrides):
         """The task's arguments, with project and endpoint as the playbooks' module_defaults gave them."""
         args = dict(case.task_args(), project=self.emulator.project, api_endpoint=self.emulator.base_url)
@@ -482,7 +679,7 @@ class MatrixRun:
         for case in self.cases:
             if self.fault.seconds_before_refill is not None:
                 self.admin.advance_clock_to_second(60 - self.fault.seconds_before_refill)
-            self.first[case.key] = run_in_process(case.path.module, self.module_args(case))
+            self.first[case.key] = self.run_case(case)
         self.first_runs_ended = time.time()
         self.fired = self.admin.faults()
         self.admin.set_faults([])
@@ -497,8 +694,7 @@ class MatrixRun:
         self.between = self.admin.state()
         for case in self.cases:
             if self.first[case.key].failed:
-                self.rerun[case.key] = run_in_process(
-                    case.path.module, self.module_args(case, wait_timeout=RERUN_WAIT_TIMEOUT))
+                self.rerun[case.key] = self.run_case(case, wait_timeout=RERUN_WAIT_TIMEOUT)
         self.admin.advance_clock(5)  # operations still running end now
         self.log = [entry for entry in self.admin.requests() if entry["path"].startswith("/compute/")]
         self.state = self.admin.state()
@@ -506,15 +702,44 @@ class MatrixRun:
 
     # -- reading it back ----------------------------------------------------------------
     @staticmethod
-    def held(state, case, name):
-        found = [i for i in state.get(case.path.resource, ()) if i["name"] == name]
+    def found(state, case, name):
+        """What the checks of ``case`` read, one per copy of ``name`` in ``state``.
+
+        An instance: each instance of the name. A template: the case's
+        templates (NAME and NAME-<hash>), oldest first, as one. A group:
+        {"group": each group of the name in the case's zone or region (or
+        None), "members": (name, status, template) of each instance it
+        made, by their created-by metadata}.
+        """
+        if case.path.kind == "template":
+            family = [t for t in state.get("instanceTemplates", ())
+                      if re.fullmatch(case.name_pattern(name), t["name"])]
+            return [sorted(family, key=lambda t: (t["creationTimestamp"], t["name"]))]
+        if case.path.kind == "group":
+            where = ("regions/%s" % case.region) if case.path.scope == "region" else ("zones/%s" % case.zones[0])
+            maker = "/%s/instanceGroupManagers/%s" % (where, name)
+            members = []
+            for instance in state.get("instances", ()):
+                items = dict((item["key"], item.get("value")) for item in
+                             (instance.get("metadata") or {}).get("items") or ())
+                if (items.get("created-by") or "").endswith(maker):
+                    members.append((instance["name"], instance["status"],
+                                    (items.get("instance-template") or "").rsplit("/", 1)[-1]))
+            groups = [g for g in state.get("instanceGroupManagers", ())
+                      if g["name"] == name and g["selfLink"].endswith(maker)]
+            return [{"group": group, "members": sorted(members)} for group in groups or [None]]
+        return [i for i in state.get(case.path.resource, ()) if i["name"] == name]
+
+    @classmethod
+    def held(cls, state, case, name):
+        found = cls.found(state, case, name)
         return found[0] if found else None
 
     def between_runs(self, case, name):
         return self.held(self.between, case, name)
 
     def copies(self, case, name):
-        return [i for i in self.state.get(case.path.resource, ()) if i["name"] == name]
+        return self.found(self.state, case, name)
 
     def first_call(self, case):
         times = [entry["time"] for entry in self.log if entry["time"] < self.first_runs_ended and case.mentions(entry)]
@@ -529,8 +754,10 @@ class MatrixRun:
 
     def fired_on(self, case):
         method, pattern = case.write_pattern()
+        aim = case.emulator_rule() or {}
         return sum(rule.get("fired", 0) for rule in self.fired
-                   if rule.get("path") == pattern and rule.get("method") == method)
+                   if rule.get("path") == pattern and rule.get("method") == method
+                   and rule.get("name") == aim.get("name"))
 
 
 def judge(run, case):
@@ -562,7 +789,7 @@ def judge(run, case):
     # (or, for a fault answered by resending, at most one send accepted).
     attempts = run.write_attempts(case)
     for name in case.instances:
-        own = [entry for entry in attempts if Case.names_instance(entry, name)]
+        own = [entry for entry in attempts if case.names_instance(entry, name)]
         request_ids = set((entry.get("query") or {}).get("requestId") for entry in own)
         if case.fault.resends:
             accepted = [entry for entry in own if entry.get("status") == 200]
@@ -597,7 +824,7 @@ def judge(run, case):
         # End state, from the emulator: nothing duplicated or lost, the wanted state (after a rerun of a failure).
         copies = run.copies(case, name)
         if len(copies) > 1:
-            problems.append("%d instances named %s" % (len(copies), name))
+            problems.append("%d %s named %s" % (len(copies), case.path.resource, name))
         final = copies[0] if copies else None
         problem = case.path.wanted(final)
         if problem:

@@ -1,4 +1,4 @@
-"""Every gce_instance write path under every fault, in-process over the real client against the emulator.
+"""Every write path (instances, templates, groups) under every fault, in-process over the real client, emulator.
 
 See fault_matrix.py for the cases and what each must show. One test per
 fault; its cases run one after the other in this process, each judged on its

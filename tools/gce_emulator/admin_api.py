@@ -1,12 +1,12 @@
 """The test-facing admin endpoints under ``/_emulator/`` (no authentication).
 
 reset, config, faults, the request log, schema violations, service-account keys, minted tokens,
-the state (instances) a test starts from or inspects, and the operations
+the state (instances; templates and groups to read) a test starts from or inspects, and the operations
 clock, which a test moves forward instead of sleeping (token lifetimes keep
 real time).
 """
 
-from . import errors, resources
+from . import errors, groups, resources
 from .faults import FaultSpecError
 from .instances import labels_fingerprint, metadata_body
 from .world import Instance
@@ -72,7 +72,14 @@ def load_state(world, state):
 
 
 def dump_state(world):
-    return {"instances": [dict(i.body, project=i.project) for i in world.instances.values()]}
+    """The instances; and, to read only (load_state takes instances alone), templates and groups as a GET shows them."""
+    for group in world.groups.values():
+        groups.refresh(world, group)
+    return {"instances": [dict(i.body, project=i.project) for i in world.instances.values()],
+            "instanceTemplates": [dict(body, project=project) for (project, _), body in
+                                  sorted(world.instance_templates.items())],
+            "instanceGroupManagers": [dict(group.body, project=group.project) for _, group in
+                                      sorted(world.groups.items(), key=lambda item: item[0])]}
 
 
 def handle(server, method, path, body):

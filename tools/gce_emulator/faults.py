@@ -7,7 +7,12 @@ path, then fires either for its next ``count`` matching calls, or with
 the same order see the same faults), or always when it has neither. With
 ``skip``, the first ``skip`` matching calls pass untouched before the rule
 starts (a fault on a later call of the same kind, such as the read-back list
-after the list that found the instances).
+after the list that found the instances). With ``name`` (a regular
+expression), a rule fires only on calls about a resource of that name: one
+a segment of the URL path names (the write of an existing resource), or the
+``name`` of the call's JSON body (an insert, whose URL names only the
+collection), so that a fault can be aimed at one template or group among
+several inserts to the same URL.
 
 ``drop`` closes the connection before the call is served. ``drop_answer``
 serves the call (a write takes effect), then closes the connection without
@@ -82,7 +87,7 @@ class _Rule:
         if not isinstance(spec, dict):
             raise FaultSpecError("each fault must be an object")
         unknown = set(spec) - {"method", "path", "kind", "count", "probability", "seed", "latency_seconds",
-                               "code", "message", "http_status", "status", "hold_seconds", "skip"}
+                               "code", "message", "http_status", "status", "hold_seconds", "skip", "name"}
         if unknown:
             raise FaultSpecError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
         self.kind = str(spec.get("kind", ""))
@@ -93,6 +98,10 @@ class _Rule:
             self.path = re.compile(spec.get("path", ".*"))
         except re.error as problem:
             raise FaultSpecError("fault path is not a regular expression: %s" % problem)
+        try:
+            self.name = re.compile(spec["name"]) if spec.get("name") is not None else None
+        except (re.error, TypeError) as problem:
+            raise FaultSpecError("fault name is not a regular expression: %s" % problem)
         if "count" in spec and "probability" in spec:
             raise FaultSpecError("a fault takes count or probability, not both")
         self.remaining = int(spec["count"]) if "count" in spec else None
@@ -126,8 +135,16 @@ class _Rule:
         self.spec = dict(spec)
         self.fired = 0
 
-    def fires(self, method, path):
+    def names(self, path, body):
+        """Whether the call is about a resource of the rule's name (by its URL, or an insert's body)."""
+        named = path.split("/") + ([body["name"]] if isinstance(body, dict) and isinstance(body.get("name"), str)
+                                   else [])
+        return any(self.name.fullmatch(name) for name in named)
+
+    def fires(self, method, path, body=None):
         if self.method not in ("*", method) or not self.path.search(path):
+            return False
+        if self.name is not None and not self.names(path, body):
             return False
         if self.kind == "operation_error" and not is_write(method, path):
             return False
@@ -178,11 +195,12 @@ class FaultSchedule:
         with self._lock:
             return [rule.describe() for rule in self._rules]
 
-    def decide(self, method, path, project):
+    def decide(self, method, path, project, body=None):
+        """The outcome for one call; ``body`` is its JSON body (for rules aimed by ``name``)."""
         outcome = Outcome()
         with self._lock:
             for rule in self._rules:
-                if not rule.fires(method, path):
+                if not rule.fires(method, path, body):
                     continue
                 if rule.kind == "latency":
                     outcome.latency += rule.latency_seconds

@@ -190,9 +190,10 @@ def templates_list(call):
 
 def templates_delete(call):
     world = call.world
-    template = _template(world, call.project, call.params["instanceTemplate"], "instanceTemplate")
 
     def act(request_id):
+        # Looked up after the requestId replay: a retry of a delete that was served gets its operation, not 404.
+        template = _template(world, call.project, call.params["instanceTemplate"], "instanceTemplate")
         for group in world.groups.values():
             if template["selfLink"] in [group.body["instanceTemplate"]] + list(group.members.values()):
                 raise errors.ApiError(
@@ -382,9 +383,9 @@ def groups_list(call):
 
 def groups_delete(call):
     world = call.world
-    group = _group(call)
 
     def act(request_id):
+        group = _group(call)  # after the requestId replay, as for a template's delete
         group.deleting = True
         for zone, name in list(group.members):
             instance = world.instances.get((group.project, zone, name))
@@ -560,6 +561,9 @@ def _refresh(world, group):
     group.body["versions"] = [{"instanceTemplate": current, "targetSize": {"calculated": target}}]
     fingerprinted = {k: v for k, v in group.body.items() if k not in ("fingerprint", "currentActions", "status")}
     group.body["fingerprint"] = resources.fingerprint(fingerprinted)
+
+
+refresh = _refresh  # what a GET shows, for the admin state too
 
 
 def reconcile_all(world):

@@ -115,10 +115,10 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload = admin_api.handle(self.server.emulator, method, path, body)
         self._send_json(status, payload)
 
-    def _apply_faults(self, method, path, entry):
+    def _apply_faults(self, method, path, entry, body=None):
         """The faults' outcome; ``outcome.answered`` when a fault answered (or dropped) the call."""
         emulator = self.server.emulator
-        outcome = emulator.faults.decide(method, path, _project_of(path))
+        outcome = emulator.faults.decide(method, path, _project_of(path), body)
         delay = emulator.world.config.latency_seconds + outcome.latency
         if delay > 0:
             time.sleep(delay)
@@ -191,7 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 parse_error = errors.ApiError(400, "parseError", "Invalid JSON payload received.")
         entry = emulator.request_log.record(method, path, query, body, dict(self.headers))
-        outcome = self._apply_faults(method, path, entry)
+        outcome = self._apply_faults(method, path, entry, body)
         if outcome.answered:
             return
         try:
