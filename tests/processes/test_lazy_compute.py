@@ -171,7 +171,9 @@ print(json.dumps({"message": fails(lambda: package.BackendBucket), "type": fails
                   "same": package.types.Instance is package.Instance is compute.Instance}))
 """))
     assert "BackendBucket" in out["message"] and "BackendBucket" in out["type"] and "BackendBucket" in out["types"]
-    assert "only the messages of disks, images, instances, machine_types, zone_operations, zones" in out["all"]
+    assert ("only the messages of disks, global_operations, images, instance_group_managers, instance_templates, "
+            "instances, machine_types, region_instance_group_managers, region_operations, zone_operations, zones"
+            in out["all"])
     assert out["unknown"] and out["instance"] == "Instance" and out["same"]
 
 

@@ -18,13 +18,16 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_options im
 STATES = ["present", "started", "stopped", "restarted", "absent"]
 DEFAULT_CONCURRENCY = 10
 
-# The VM's options (shared with gce_instance_template) and what only an instance has.
+# The VM's options (shared with gce_instance_template) and what only an instance has; the name, state and
+# place first, as users read them (the provision role lists the options in this order).
 INSTANCE_OPTIONS = dict(
-    VM_OPTIONS,
     name=dict(type="str"),
     state=dict(type="str", default="present", choices=STATES),
     zone=dict(type="str"),
     zones=dict(type="list", elements="str"),
+    **VM_OPTIONS
+)
+INSTANCE_OPTIONS.update(
     external_address=dict(type="str"),
     internal_address=dict(type="str"),
     purge_labels=dict(type="bool", default=True),

@@ -111,7 +111,7 @@ def test_merge_reports_gives_one_report_with_every_host_exactly_once(sliced):
     assert [entry["run"]["id"] for entry in merged["slices"]] == ["slice-1", "slice-2", "slice-3"]
     assert merged["run"]["id"] == "rollout-1"
     shown = run.result("Show the merged fleet report")["msg"]
-    assert shown[0] == "TDX fleet report: 3 hosts, 3 provisioned, 3 hardened, 0 verified"
+    assert shown[0] == "TDX fleet report: 3 hosts, 3 provisioned, 3 hardened, 0 verified, 0 attested, 3 refused"
     assert (target / "fleet-report.txt").read_text().splitlines() == shown
     html = (target / "fleet-report.html").read_text()
     assert all(html.count('data-host="%s"' % host) == 1 for host in HOSTS)
