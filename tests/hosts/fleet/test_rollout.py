@@ -90,8 +90,8 @@ def test_the_report_names_the_failed_host_and_why(rollout):
     assert fleet.report()["rollout"] == "in progress"
     # Printed when the failure stopped the rollout, since Ansible runs nothing after that.
     shown = run.result("Show the fleet report", host="fleet-2")["msg"]
-    assert shown[0] == "TDX fleet report: 3 hosts, 1 provisioned, 1 hardened, 0 verified, 0 attested, 1 refused "
-                        "(rollout not finished)"
+    assert shown[0] == ("TDX fleet report: 3 hosts, 1 provisioned, 1 hardened, 0 verified, 0 attested, 1 refused "
+                        "(rollout not finished)")
     assert [line.split()[0] for line in shown[2:]] == ["fleet-1", "fleet-2", "fleet-3"]
     assert "ZONE_RESOURCE_POOL_EXHAUSTED" in shown[3]
     assert fleet.report_text().splitlines() == shown
