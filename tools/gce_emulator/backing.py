@@ -61,6 +61,20 @@ def host_name(run_tag, project, zone, instance):
     return "%s-%s" % (stem, digest)
 
 
+def failure_reason(stderr, command, returncode):
+    """The line that says why ``testhosts COMMAND`` failed: its own error line, else its last line.
+
+    A booting container's console shares the command's standard error and
+    may still be writing after testhosts gave its error, so the last line
+    alone can be a boot message that says nothing about the failure.
+    """
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("testhosts: ")]
+    if errors:
+        return errors[-1]
+    return lines[-1] if lines else "testhosts %s exited with %d" % (command, returncode)
+
+
 def make_backing(kind, **options):
     if kind not in KINDS:
         raise ValueError("unknown backing %r; known: %s" % (kind, ", ".join(KINDS)))
@@ -197,8 +211,7 @@ class NspawnBacking:
         except OSError as problem:
             return False, "testhosts %s could not run: %s" % (arguments[0], problem)
         if completed.returncode != 0:
-            lines = [line for line in completed.stderr.splitlines() if line.strip()]
-            return False, lines[-1] if lines else "testhosts %s exited with %d" % (arguments[0], completed.returncode)
+            return False, failure_reason(completed.stderr, arguments[0], completed.returncode)
         return True, ""
 
     def _listed(self, name):
