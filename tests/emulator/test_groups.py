@@ -181,6 +181,46 @@ def test_an_opportunistic_group_keeps_its_members_and_patch_checks_the_policy(fl
     assert "at least the number of zones (3)" in refused.value.message
 
 
+def test_named_members_are_made_and_chosen_members_deleted_one_wave_at_a_time(fleet):
+    """createInstances names the new members and raises targetSize; deleteInstances lowers it (the rollout's wave)."""
+    old = fleet.template("tdx-web-1")
+    new = fleet.template("tdx-web-2")
+    fleet.regional_group("web", old, 2, type_="OPPORTUNISTIC")
+    first = sorted(m.name for m in fleet.until_stable("web"))
+    fleet.wait_region(fleet.regional.set_instance_template_unary(
+        project=fleet.project, region=REGION, instance_group_manager="web",
+        region_instance_group_managers_set_template_request_resource=compute_v1.RegionInstanceGroupManagersSetTemplateRequest(
+            instance_template=new.self_link)))
+    create = compute_v1.RegionInstanceGroupManagersCreateInstancesRequest(
+        instances=[compute_v1.PerInstanceConfig(name="web-new1"), compute_v1.PerInstanceConfig(name="web-new2")])
+    fleet.wait_region(fleet.regional.create_instances_unary(
+        project=fleet.project, region=REGION, instance_group_manager="web",
+        region_instance_group_managers_create_instances_request_resource=create))
+    members = {m.name: m for m in fleet.until_stable("web")}
+    assert sorted(members) == sorted(first + ["web-new1", "web-new2"])
+    assert fleet.get_regional("web").target_size == 4
+    assert {members[name].version.instance_template for name in ("web-new1", "web-new2")} == {new.self_link}
+    assert {members[name].version.instance_template for name in first} == {old.self_link}
+    delete = compute_v1.RegionInstanceGroupManagersDeleteInstancesRequest(instances=[members[first[0]].instance])
+    fleet.wait_region(fleet.regional.delete_instances_unary(
+        project=fleet.project, region=REGION, instance_group_manager="web",
+        region_instance_group_managers_delete_instances_request_resource=delete))
+    assert sorted(m.name for m in fleet.until_stable("web")) == sorted([first[1], "web-new1", "web-new2"])
+    assert fleet.get_regional("web").target_size == 3
+    # A member named twice, or one the group does not have, is refused and changes nothing.
+    with pytest.raises(exceptions.Conflict):
+        fleet.regional.create_instances_unary(
+            project=fleet.project, region=REGION, instance_group_manager="web",
+            region_instance_group_managers_create_instances_request_resource=compute_v1.RegionInstanceGroupManagersCreateInstancesRequest(
+                instances=[compute_v1.PerInstanceConfig(name="web-new1")]))
+    with pytest.raises(exceptions.BadRequest) as refused:
+        fleet.regional.delete_instances_unary(
+            project=fleet.project, region=REGION, instance_group_manager="web",
+            region_instance_group_managers_delete_instances_request_resource=delete)
+    assert "not a member of the group" in refused.value.message
+    assert fleet.get_regional("web").target_size == 3
+
+
 def test_a_zonal_group_is_deleted_with_its_members(fleet, gce_emulator):
     template = fleet.template("tdx-web-1")
     manager = compute_v1.InstanceGroupManager(name="one", base_instance_name="one",

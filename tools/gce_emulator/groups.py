@@ -15,6 +15,11 @@ update policy, replaces members made from another template within maxSurge
 are ordinary instances made and deleted through lifecycle.py, so capacity,
 quota, faults and backing mode apply to them as to any insert.
 
+createInstances raises targetSize and names the next members made;
+deleteInstances deletes the members it names and lowers targetSize by as
+many, so a caller can replace chosen members one wave at a time (with an
+OPPORTUNISTIC policy the group replaces none by itself).
+
 Modelled: one version (the group's instanceTemplate); every template change
 replaces a member (minimalAction is stored, not acted on); no health checks
 (autoHealingPolicies are stored), no per-instance configs, no listErrors.
@@ -44,6 +49,10 @@ class Group:
         self.deleting = False
         self.retry_after = 0.0  # a member that vanished (failed insert): wait before the next try
         self.expected_gone = set()  # members the group itself is deleting
+        self.named = []  # names asked for by createInstances, given to the next members made
+        # Names createInstances gave (its per-instance configs): a member of such a
+        # name that fails to be made is made again under the same name.
+        self.configured = set()
 
     @property
     def name(self):
@@ -495,6 +504,87 @@ def groups_patch(call):
     return _write(call, act)
 
 
+def _member_of(group, reference, field):
+    """(zone, name) of the member a deleteInstances URL names; None when the group has no such member."""
+    parts = resources.split_reference(reference)  # [projects/P/]zones/Z/instances/N
+    if len(parts) < 4 or parts[-2] != "instances" or parts[-4] != "zones":
+        raise errors.invalid_field(field, reference, "Must be the URL of an instance: zones/ZONE/instances/NAME.")
+    zone, name = parts[-3], parts[-1]
+    if zone not in group.zones:
+        raise errors.invalid_field(field, reference, "The instance is not in a zone of the group.")
+    return (zone, name) if (zone, name) in group.members else None
+
+
+def groups_create_instances(call):
+    """Named members, made from the group's current template; targetSize grows by as many."""
+    world = call.world
+    group = _group(call)
+    body = call.body or {}
+
+    def act(request_id):
+        _refuse_while_deleting(group)
+        entries = body.get("instances") or []
+        if not entries:
+            raise errors.required_field("resource.instances")
+        names = []
+        for index, entry in enumerate(entries):
+            name = entry.get("name")
+            field = "resource.instances[%d].name" % index
+            if not name:
+                raise errors.required_field(field)
+            resources.check_name(name)
+            taken = name in names or name in group.named or any(
+                (group.project, zone, name) in world.instances for zone in group.zones)
+            if taken:
+                raise errors.already_exists(errors.resource_path(call.project, group.kind, group.location,
+                                                                 "instanceGroupManagers", group.name) +
+                                            "/instances/" + name)
+            names.append(name)
+        group.named.extend(names)
+        group.configured.update(names)
+        group.body["targetSize"] += len(names)
+        _refresh(world, group)
+        return _start(call, OPERATION_PREFIX + "createInstances", group.body["selfLink"], group.body["id"],
+                      request_id)
+
+    return _write(call, act)
+
+
+def groups_delete_instances(call):
+    """The named members deleted; targetSize shrinks by as many (no other member is made for them)."""
+    world = call.world
+    group = _group(call)
+    body = call.body or {}
+
+    def act(request_id):
+        _refuse_while_deleting(group)
+        references = body.get("instances") or []
+        if not references:
+            raise errors.required_field("resource.instances")
+        skip = bool(body.get("skipInstancesOnValidationError"))
+        chosen = []
+        for index, reference in enumerate(references):
+            member = _member_of(group, reference, "resource.instances[%d]" % index)
+            instance = world.instances.get((group.project,) + member) if member else None
+            if instance is None or instance.deleting:
+                if skip:
+                    continue
+                raise errors.invalid_field("resource.instances[%d]" % index, reference,
+                                           "The instance is not a member of the group, or is being deleted.")
+            if member not in chosen:
+                chosen.append(member)
+        for zone, name in chosen:
+            group.expected_gone.add((zone, name))
+            group.configured.discard(name)
+            lifecycle.delete(world, world.instances[(group.project, zone, name)], _group_principal(world, group))
+        group.body["targetSize"] = max(0, group.body["targetSize"] - len(chosen))
+        _refresh(world, group)
+        return _start(call, OPERATION_PREFIX + "deleteInstances", group.body["selfLink"], group.body["id"],
+                      request_id)
+
+    return _write(call, act)
+
+
 def groups_list_managed_instances(call):
     world = call.world
     group = _group(call)
@@ -582,6 +672,8 @@ def _reconcile(world, group):
             del group.members[(zone, name)]
             if (zone, name) not in group.expected_gone:
                 group.retry_after = now + world.config.operation_seconds
+                if name in group.configured and name not in group.named:
+                    group.named.insert(0, name)
             group.expected_gone.discard((zone, name))
             continue
         members.append((zone, name, template_link, instance))
@@ -631,7 +723,7 @@ def _reconcile(world, group):
         return
     for _ in range(missing):
         zone = min(group.zones, key=lambda z: (per_zone[z], group.zones.index(z)))
-        name = _member_name(world, group, zone)
+        name = group.named[0] if group.named else _member_name(world, group, zone)
         try:
             lifecycle.create(world, group.project, zone, _member_body(world, group, template, name),
                              _group_principal(world, group), prefix="instanceTemplate.properties")
@@ -640,6 +732,8 @@ def _reconcile(world, group):
             group.retry_after = now + world.config.operation_seconds
             return
         group.members[(zone, name)] = current
+        if group.named and group.named[0] == name:
+            group.named.pop(0)
         per_zone[zone] += 1
 
 
@@ -698,5 +792,7 @@ def routes(project, zone):
             ("POST", scope + _GROUP + "/resize", groups_resize),
             ("POST", scope + _GROUP + "/setInstanceTemplate", groups_set_instance_template),
             ("POST", scope + _GROUP + "/listManagedInstances", groups_list_managed_instances),
+            ("POST", scope + _GROUP + "/createInstances", groups_create_instances),
+            ("POST", scope + _GROUP + "/deleteInstances", groups_delete_instances),
         ]
     return out

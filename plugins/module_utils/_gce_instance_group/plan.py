@@ -7,13 +7,13 @@
 import re
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
+    check_region_name,
     check_wait_timeout,
     check_zone_name,
     excerpt,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, short_name
 
-REGION_NAME = re.compile(r"[a-z]+-[a-z]+[0-9]+")
 # A health check by URL or path: projects/P/global/healthChecks/N or projects/P/regions/R/healthChecks/N.
 HEALTH_CHECK = re.compile(r"(?:https?://[^/\s]+/(?:[^/\s]+/)*)?projects/[^/\s]+/(?:global|regions/[a-z]+-[a-z]+[0-9]+)"
                           r"/healthChecks/" + NAME_PATTERN.pattern)
@@ -29,8 +29,8 @@ def problems(params):
                      "starting with a letter" % params["name"])
     if params["zone"] is not None:
         found.append(check_zone_name(params["zone"]))
-    if params["region"] is not None and not REGION_NAME.fullmatch(params["region"]):
-        found.append("region: %s is not a region name; give e.g. us-central1" % excerpt(params["region"]))
+    if params["region"] is not None:
+        found.append(check_region_name(params["region"]))
     for index, zone in enumerate(params["zones"] or ()):
         found.append(check_zone_name(zone, "zones"))
         if params["region"] and not zone.startswith(params["region"] + "-"):

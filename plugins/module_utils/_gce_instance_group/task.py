@@ -18,9 +18,9 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import (
     OPERATION_POLL_PAUSE_FIRST,
     OPERATION_POLL_PAUSE_GROWTH,
     OPERATION_POLL_PAUSE_MAX,
-    to_message,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.group_calls import GroupCalls
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import is_not_found
 
 # How a wait for a stable group asks again (seconds): as an operation is
@@ -34,80 +34,11 @@ STABLE_POLL_GROWTH = OPERATION_POLL_PAUSE_GROWTH
 STABLE_POLL_MAX = OPERATION_POLL_PAUSE_MAX
 
 
-class Door:
-    """The zonal or regional flavour of the instanceGroupManagers calls."""
-
-    def __init__(self, api, params):
-        self.api = api
-        self.name = params["name"]
-        # Request types by their full names: the names a module run builds (lazy_compute) are read from them.
-        if params["zone"]:
-            self.client, self.scope = "InstanceGroupManagersClient", dict(zone=params["zone"])
-            self.requests = dict(
-                get="GetInstanceGroupManagerRequest", insert="InsertInstanceGroupManagerRequest",
-                patch="PatchInstanceGroupManagerRequest", resize="ResizeInstanceGroupManagerRequest",
-                template="SetInstanceTemplateInstanceGroupManagerRequest",
-                delete="DeleteInstanceGroupManagerRequest", members="ListManagedInstancesInstanceGroupManagersRequest")
-            self.template_field = ("instance_group_managers_set_instance_template_request_resource",
-                                   "InstanceGroupManagersSetInstanceTemplateRequest")
-        else:
-            self.client, self.scope = "RegionInstanceGroupManagersClient", dict(region=params["region"])
-            self.requests = dict(
-                get="GetRegionInstanceGroupManagerRequest", insert="InsertRegionInstanceGroupManagerRequest",
-                patch="PatchRegionInstanceGroupManagerRequest", resize="ResizeRegionInstanceGroupManagerRequest",
-                template="SetInstanceTemplateRegionInstanceGroupManagerRequest",
-                delete="DeleteRegionInstanceGroupManagerRequest",
-                members="ListManagedInstancesRegionInstanceGroupManagersRequest")
-            self.template_field = ("region_instance_group_managers_set_template_request_resource",
-                                   "RegionInstanceGroupManagersSetTemplateRequest")
-
-    def _fields(self, **more):
-        return dict(self.scope, project=self.api.project, **more)
-
-    def get(self):
-        try:
-            return self.api.read(self.client, "get", self.requests["get"], "read group %s" % self.name,
-                                 **self._fields(instance_group_manager=self.name))
-        except GceError as error:
-            if is_not_found(error):
-                return None
-            raise
-
-    def members(self):
-        pages = self.api.read_pages(self.client, "list_managed_instances", self.requests["members"],
-                                    "list the members of group %s" % self.name,
-                                    **self._fields(instance_group_manager=self.name))
-        return [member for page in pages for member in page.get("managedInstances") or ()]
-
-    def write(self, method, request, action, **fields):
-        operation = self.api.write(self.client, method, request, action, **self._fields(**fields))
-        self.api.wait_alone(operation, action)
-
-    def insert(self, body, action):
-        self.write("insert", self.requests["insert"], action,
-                   instance_group_manager_resource=to_message("InstanceGroupManager", body))
-
-    def change(self, kind, value, action):
-        name = dict(instance_group_manager=self.name)
-        if kind == "patch":
-            self.write("patch", self.requests["patch"], action,
-                       instance_group_manager_resource=to_message("InstanceGroupManager", value), **name)
-        elif kind == "template":
-            field, message = self.template_field
-            self.write("set_instance_template", self.requests["template"], action,
-                       **dict(name, **{field: to_message(message, {"instanceTemplate": value})}))
-        else:
-            self.write("resize", self.requests["resize"], action, size=value, **name)
-
-    def delete(self, action):
-        self.write("delete", self.requests["delete"], action, instance_group_manager=self.name)
-
-
 class GroupTask:
     def __init__(self, gce):
         self.gce = gce
         self.params = gce.params
-        self.door = Door(gce.api, self.params)
+        self.door = GroupCalls(gce.api, self.params["name"], self.params)
         self.actions = []
         self.wrote = False
 

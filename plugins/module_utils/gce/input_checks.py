@@ -25,6 +25,7 @@ METADATA_KEY = re.compile(r"[a-zA-Z0-9_-]{1,128}")
 # REGION-LETTER, the region being words and a number (us-central1-a,
 # northamerica-northeast1-b); whether the zone exists is the API's to say.
 ZONE_NAME = re.compile(r"[a-z]+(?:-[a-z]+)*[0-9]+-[a-z]")
+REGION_NAME = re.compile(r"[a-z]+-[a-z]+[0-9]+")
 # SERIES-KIND-SIZE and custom types (c3-standard-4, n2-custom-4-16384).
 MACHINE_TYPE_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
 LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
@@ -154,6 +155,12 @@ def check_metadata_keys(metadata, option="metadata"):
 def check_zone_name(value, option="zone"):
     if not isinstance(value, str) or not ZONE_NAME.fullmatch(value):
         return "%s: %s is not a zone name; give REGION-LETTER, e.g. us-central1-a" % (option, excerpt(value))
+    return None
+
+
+def check_region_name(value, option="region"):
+    if not isinstance(value, str) or not REGION_NAME.fullmatch(value):
+        return "%s: %s is not a region name; give e.g. us-central1" % (option, excerpt(value))
     return None
 
 
