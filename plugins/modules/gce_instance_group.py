@@ -100,7 +100,13 @@ options:
     choices: [REPLACE, RESTART, REFRESH, NONE]
     default: REPLACE
   health_check:
-    description: URL of a health check for autohealing; none when not set.
+    description:
+      - URL of a health check for autohealing. Left out, a new group has
+        none and an existing group keeps what it has.
+      - Autohealing cannot be removed here: the patch would need an empty
+        C(autoHealingPolicies) list, which the client library leaves out of
+        the request. Remove it with C(gcloud compute instance-groups managed
+        update --clear-autohealing).
     type: str
   initial_delay_sec:
     description: Seconds a new member has before its health check counts, 0 to 3600.

@@ -37,7 +37,10 @@ def problems(params):
             found.append("zones: %s is not in region %s; list zones of the region" % (zone, params["region"]))
         if zone in params["zones"][:index]:
             found.append("zones: %s is listed twice; list each zone once" % zone)
-    if params["health_check"] and not HEALTH_CHECK.fullmatch(params["health_check"]):
+    if params["health_check"] == "":
+        found.append("health_check: empty; leave it out to keep the group's autohealing (removing it is not "
+                     "offered: the client library cannot send the empty list it needs)")
+    elif params["health_check"] and not HEALTH_CHECK.fullmatch(params["health_check"]):
         found.append("health_check: %s is not a health check; give its URL or "
                      "projects/PROJECT/global/healthChecks/NAME" % excerpt(params["health_check"]))
     if not 0 <= params["initial_delay_sec"] <= MAX_INITIAL_DELAY:
@@ -138,8 +141,10 @@ def differences(group, params, template_link):
         (have.get(key) or {}).get("fixed") != value["fixed"] if isinstance(value, dict) else have.get(key) != value
         for key, value in want.items())
     healing = wanted_healing(params)
-    healing_differs = [dict((k, p.get(k)) for k in ("healthCheck", "initialDelaySec"))
-                       for p in group.get("autoHealingPolicies") or ()] != healing
+    # health_check left out leaves autohealing as it is (a task that only moves the template keeps it).
+    healing_differs = params["health_check"] is not None and [
+        dict((k, p.get(k)) for k in ("healthCheck", "initialDelaySec"))
+        for p in group.get("autoHealingPolicies") or ()] != healing
     if policy_differs or healing_differs:
         patch = {"updatePolicy": want} if policy_differs else {}
         if healing_differs:
@@ -180,6 +185,7 @@ def view(group, members=None):
         "max_surge": (policy.get("maxSurge") or {}).get("calculated"),
         "max_unavailable": (policy.get("maxUnavailable") or {}).get("calculated"),
         "minimal_action": policy.get("minimalAction"),
+        "health_check": ((group.get("autoHealingPolicies") or [{}])[0]).get("healthCheck"),
         "is_stable": bool((group.get("status") or {}).get("isStable")),
         "self_link": group.get("selfLink"),
         "members": [{"name": member.get("name") or short_name(member.get("instance")),

@@ -23,7 +23,7 @@ class GroupCalls:
                 patch="PatchInstanceGroupManagerRequest", resize="ResizeInstanceGroupManagerRequest",
                 template="SetInstanceTemplateInstanceGroupManagerRequest",
                 delete="DeleteInstanceGroupManagerRequest", members="ListManagedInstancesInstanceGroupManagersRequest",
-                create_members="CreateInstancesInstanceGroupManagerRequest",
+                create_members="CreateInstancesInstanceGroupManagerRequest", list="ListInstanceGroupManagersRequest",
                 delete_members="DeleteInstancesInstanceGroupManagerRequest")
             self.template_field = ("instance_group_managers_set_instance_template_request_resource",
                                    "InstanceGroupManagersSetInstanceTemplateRequest")
@@ -38,6 +38,7 @@ class GroupCalls:
                 delete="DeleteRegionInstanceGroupManagerRequest",
                 members="ListManagedInstancesRegionInstanceGroupManagersRequest",
                 create_members="CreateInstancesRegionInstanceGroupManagerRequest",
+                list="ListRegionInstanceGroupManagersRequest",
                 delete_members="DeleteInstancesRegionInstanceGroupManagerRequest")
             self.template_field = ("region_instance_group_managers_set_template_request_resource",
                                    "RegionInstanceGroupManagersSetTemplateRequest")
@@ -55,6 +56,11 @@ class GroupCalls:
             if is_not_found(error):
                 return None
             raise
+
+    def list_groups(self):
+        pages = self.api.read_pages(self.client, "list", self.requests["list"], "list the groups",
+                                    **self._fields())
+        return [group for page in pages for group in page.get("items") or ()]
 
     def members(self):
         pages = self.api.read_pages(self.client, "list_managed_instances", self.requests["members"],

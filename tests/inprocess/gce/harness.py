@@ -120,6 +120,8 @@ IN_PROCESS_MODULES = {
     "confidential.tdx.gce_instance_template":
         "ansible_collections.confidential.tdx.plugins.modules.gce_instance_template",
     "confidential.tdx.gce_instance_group": "ansible_collections.confidential.tdx.plugins.modules.gce_instance_group",
+    "confidential.tdx.gce_instance_group_info":
+        "ansible_collections.confidential.tdx.plugins.modules.gce_instance_group_info",
     "confidential.tdx.gce_instance_group_members":
         "ansible_collections.confidential.tdx.plugins.modules.gce_instance_group_members",
 }

@@ -102,6 +102,7 @@ def test_an_update_policy_change_is_a_patch_and_a_zonal_group_is_deleted_with_it
     (dict(size=2, zones=["europe-west4-a"]), "zones: europe-west4-a is not in region us-central1"),
     (dict(size=2, name="Web"), "name: 'Web' is not a valid group name"),
     (dict(template=None, size=2), "template: not set"),
+    (dict(size=2, health_check=""), "health_check: empty; leave it out to keep the group's autohealing"),
 ])
 def test_bad_input_is_one_line_naming_the_option_before_any_call(gce, args, expected):
     args.setdefault("template", "web-tdx")
@@ -141,3 +142,13 @@ def test_a_write_that_fails_half_way_says_which_calls_were_made_and_a_rerun_fini
     done = gce.run([group_task("rerun", template=second["name"], size=2, update_type="OPPORTUNISTIC")]).result(
         "rerun")
     assert done["actions"] == ["set template %s" % second["name"]] and done["group"]["template"] == second["name"]
+
+
+def test_autohealing_is_kept_when_health_check_is_left_out(gce):
+    template = make_template(gce)
+    check = "projects/%s/global/healthChecks/web-ok" % gce.project
+    made = gce.run([group_task("create", template=template["name"], size=0, health_check=check)]).result("create")
+    assert made["group"]["health_check"].endswith(check), made
+    mark = gce.mark()
+    kept = gce.run([group_task("kept", template=template["name"], size=0)]).result("kept")
+    assert kept["changed"] is False and kept["group"]["health_check"].endswith(check) and gce.writes(mark) == []

@@ -8,6 +8,7 @@ pytestmark = pytest.mark.integration
 MEMBERS = "confidential.tdx.gce_instance_group_members"
 GROUP = "confidential.tdx.gce_instance_group"
 TEMPLATE = "confidential.tdx.gce_instance_template"
+INFO = "confidential.tdx.gce_instance_group_info"
 ZONES = ["us-central1-a", "us-central1-b", "us-central1-c"]
 
 
@@ -94,3 +95,18 @@ def test_a_group_that_is_missing_is_named_and_nothing_is_written(gce):
     assert run.result("missing")["msg"] == ("group: nope does not exist in region us-central1; create it with "
                                             "confidential.tdx.gce_instance_group")
     assert gce.writes() == []
+
+
+def test_the_info_module_reads_one_group_or_all_of_a_region_and_writes_nothing(gce, opportunistic_group):
+    old, old_template, new_template = opportunistic_group
+    mark = gce.mark()
+    one = gce.run([task("one", INFO, name="web", region="us-central1")]).result("one")
+    assert one["changed"] is False and len(one["groups"]) == 1
+    group = one["groups"][0]
+    assert group["template"] == new_template and group["update_type"] == "OPPORTUNISTIC"
+    assert sorted(m["name"] for m in group["members"]) == old
+    assert {m["template"] for m in group["members"]} == {old_template}
+    every = gce.run([task("all", INFO, region="us-central1")]).result("all")
+    assert [g["name"] for g in every["groups"]] == ["web"]
+    assert gce.run([task("none", INFO, name="nope", region="us-central1")]).result("none")["groups"] == []
+    assert gce.writes(mark) == []
