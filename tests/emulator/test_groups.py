@@ -281,6 +281,9 @@ def test_members_are_booted_as_test_hosts_in_backing_mode_and_made_again_when_a_
         ups = [line for line in calls.read_text().splitlines() if line.startswith("up")]
         # Host names start with the member's name (one-XXXX), shortened (docs/emulator.md, Backing mode).
         assert all(line.split()[1].startswith("one-") for line in ups), ups
+        # Each host's event log measures a kernel named after the member's boot image (backing_hooks.boot_image).
+        kernels = set(line.split("--tsm-kernel ")[1].split()[0] for line in ups)
+        assert len(kernels) == 1 and kernels.pop().startswith("ubuntu-"), ups
         assert not fleet.zonal.get(project=fleet.project, zone=ZONE, instance_group_manager="one").status.is_stable
         server.world.backing.close()
 

@@ -91,6 +91,7 @@ class _Host:
         self.address = None
         self.error = None
         self.thread = None
+        self.kernel = None  # the kernel version its event log measures (the instance's boot image)
 
     def describe(self, key):
         return {"project": key[0], "zone": key[1], "instance": key[2], "host": self.name, "state": self.state,
@@ -119,13 +120,17 @@ class NspawnBacking:
             raise BackingUnavailable("backing mode needs the test host command %s, which is missing" % command)
 
     # -- called by the API handlers, under the world's lock ------------------------------
-    def boot(self, key):
-        """Start booting the instance's host; poll busy(key), then address(key) / failure(key)."""
+    def boot(self, key, kernel=None):
+        """Start booting the instance's host; poll busy(key), then address(key) / failure(key).
+
+        ``kernel``: the kernel version the host's event log measures, when it has a tsm stand-in.
+        """
         with self._lock:
             host = self._hosts.get(key)
             if host is None:
                 host = self._hosts[key] = _Host(host_name(self.run_tag, *key), key)
             host.state, host.address, host.error = "booting", None, None
+            host.kernel = kernel
             self._after(host, self._up)
 
     def halt(self, key):
@@ -252,6 +257,7 @@ class NspawnBacking:
     def _up(self, host):
         inventory = os.path.join(self.log_dir, "%s.yml" % host.name)
         variant = ["--variant", self.variant] if self.variant else []
+        variant += ["--tsm-kernel", host.kernel] if host.kernel else []
         done, outcome = threading.Event(), {}
         watcher = threading.Thread(target=self._watch_for_namespace, args=(host, done, outcome), daemon=True,
                                    name="backing-netns-%s" % host.name)

@@ -14,12 +14,28 @@ def host_key(instance):
     return (instance.project, instance.zone, instance.name)
 
 
+def boot_image(world, instance):
+    """The name of the image the instance's boot disk was made from; None when it has no such disk."""
+    for attached in instance.body.get("disks") or ():
+        if attached.get("boot"):
+            parts = [part for part in (attached.get("source") or "").split("/") if part]
+            disk = world.disks.get((instance.project, instance.zone, parts[-1])) if parts else None
+            image = (disk or {}).get("sourceImage")
+            return image.rsplit("/", 1)[-1] if image else None
+    return None
+
+
 def boot_host(world, instance):
-    """Boot the instance's test host; the returned hold keeps the operation open until it answers SSH."""
+    """Boot the instance's test host; the returned hold keeps the operation open until it answers SSH.
+
+    The host's TDX event log (when it has the configfs-tsm stand-in) measures
+    a kernel named after the instance's boot image: instances of one image
+    measure alike, and a new image measures a kernel of its own.
+    """
     if world.backing is None:
         return None
     key = host_key(instance)
-    world.backing.boot(key)
+    world.backing.boot(key, kernel=boot_image(world, instance))
     return lambda: world.backing.busy(key)
 
 

@@ -29,6 +29,9 @@ def build_parser():
     up.add_argument("--tsm-standin", metavar="PKI_DIR",
                     help="give each host a configfs-tsm stand-in signing quotes with this test PKI "
                          "(default: $TESTHOSTS_TSM_STANDIN)")
+    up.add_argument("--tsm-kernel", metavar="VERSION",
+                    help="the kernel version the stand-in's event log says the hosts booted "
+                         "(the Compute Engine emulator gives the instance's boot image)")
 
     down = sub.add_parser("down", help="halt containers and remove them (idempotent)")
     down.add_argument("names", nargs="*", metavar="NAME")
@@ -66,7 +69,7 @@ def run(args):
     if args.command == "base":
         print(base.ensure_base())
     elif args.command == "up":
-        containers.up(args.names, args.inventory, args.group, args.variant, args.tsm_standin)
+        containers.up(args.names, args.inventory, args.group, args.variant, args.tsm_standin, args.tsm_kernel)
     elif args.command == "down":
         if args.all == bool(args.names):
             raise TesthostsError("down needs host names or --all, not both and not neither")

@@ -185,13 +185,13 @@ def _spawn(record, merged):
     system.run(["ip", "link", "set", veth, "up"], capture=True)
 
 
-def _start_one(record, rootfs, private_key, public_key, tsm_pki_dir=None):
+def _start_one(record, rootfs, private_key, public_key, tsm_pki_dir=None, tsm_kernel=None):
     started = time.monotonic()
     merged, known_hosts = _prepare_tree(record, rootfs, public_key)
     record["known_hosts"] = known_hosts
     if tsm_pki_dir:
         try:
-            tsm.start(record, host_dir(record["name"]), tsm_pki_dir)
+            tsm.start(record, host_dir(record["name"]), tsm_pki_dir, tsm_kernel)
         finally:
             write_record(record)  # `down` stops the daemon even if it never mounted
     _spawn(record, merged)
@@ -234,8 +234,11 @@ def write_inventory(path, hosts, group):
     os.replace(path + ".tmp", path)
 
 
-def up(names, inventory_path, group=None, variant=None, tsm_pki_dir=None):
-    """Start the named containers; with ``tsm_pki_dir`` (or $TESTHOSTS_TSM_STANDIN) each gets a tsm stand-in."""
+def up(names, inventory_path, group=None, variant=None, tsm_pki_dir=None, tsm_kernel=None):
+    """Start the named containers; with ``tsm_pki_dir`` (or $TESTHOSTS_TSM_STANDIN) each gets a tsm stand-in.
+
+    ``tsm_kernel``: the kernel version the stand-in's event log says each host booted.
+    """
     system.require_root()
     tsm_pki_dir = tsm_pki_dir or os.environ.get(settings.TSM_STANDIN_ENV)
     if tsm_pki_dir:
@@ -251,7 +254,7 @@ def up(names, inventory_path, group=None, variant=None, tsm_pki_dir=None):
         record["variant"] = variant
     errors = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(records)) as pool:
-        futures = {pool.submit(_start_one, record, rootfs, private_key, public_key, tsm_pki_dir): record
+        futures = {pool.submit(_start_one, record, rootfs, private_key, public_key, tsm_pki_dir, tsm_kernel): record
                    for record in records}
         for future in concurrent.futures.as_completed(futures):
             try:

@@ -95,12 +95,19 @@ def check_pki_dir(pki_dir):
     return os.path.abspath(pki_dir)
 
 
-def start(record, folder, pki_dir):
-    """Start the daemon and wait for its mount; its pid goes into the record."""
+def start(record, folder, pki_dir, kernel_version=None):
+    """Start the daemon and wait for its mount; its pid goes into the record.
+
+    ``kernel_version``: the kernel the host's event log says it booted (the
+    stand-in's default Ubuntu kernel when None).
+    """
     control = control_dir(folder)
     os.makedirs(control, mode=0o700, exist_ok=True)
+    config = {"pki_dir": pki_dir, "host": record["name"], "td": {}}
+    if kernel_version:
+        config["kernel_version"] = kernel_version
     with open(os.path.join(control, "config.json"), "w", encoding="utf-8") as handle:
-        json.dump({"pki_dir": pki_dir, "host": record["name"], "td": {}}, handle, indent=2, sort_keys=True)
+        json.dump(config, handle, indent=2, sort_keys=True)
     target = mountpoint(folder)
     os.makedirs(target, exist_ok=True)
     with open(os.path.join(folder, "tsm-standin.log"), "ab") as log:

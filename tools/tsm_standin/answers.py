@@ -43,7 +43,7 @@ class QuoteAnswer:
                                         "pck_pem": self.pck.pem})
 
     def sign(self, inblob):
-        overrides = dict(eventlog.rtmr_overrides(), **control.td_overrides(self.folder))
+        overrides = dict(eventlog.rtmr_overrides(self.folder), **control.td_overrides(self.folder))
         version = overrides.pop("version", 4)
         tdx15 = overrides.pop("tdx15", False)
         body = tdx_pki.TdBody(**overrides).with_(report_data=inblob)

@@ -2,7 +2,10 @@
 
 A real TD's firmware extends RTMR0-3 as it boots and logs each extend in the
 CCEL area; the quote then signs those RTMRs. The stand-in plays both sides:
-every host boots "the same Ubuntu image" (tdx_pki's ubuntu_boot_log), its
+every host boots "the same Ubuntu image" (tdx_pki's ubuntu_boot_log) with
+the kernel its config names (``kernel_version``; the Compute Engine
+emulator names the instance's boot image there, so each image measures a
+kernel of its own), its
 quotes carry the RTMRs that log replays to (unless td.json overrides them),
 and the log and its ACPI table are files in the control folder, which
 tools/testhosts binds over the container's /sys/firmware/acpi/tables.
@@ -17,23 +20,27 @@ import os
 
 from tdx_pki import eventlog as logs
 
+from . import control
+
 TABLES = "acpi-tables"
 # 64 KiB: an area size real firmware uses (Google Cloud's is 256 KiB); the rest is 0xFF fill.
 AREA_SIZE = 64 * 1024
 
 
-def boot():
-    return logs.ubuntu_boot_log()
+def boot(folder=None):
+    """The host's boot log: Ubuntu's, with the kernel its control folder's config names (else the default)."""
+    kernel = control.read_config(folder).get("kernel_version") if folder else None
+    return logs.ubuntu_boot_log(kernel) if kernel else logs.ubuntu_boot_log()
 
 
-def rtmr_overrides():
+def rtmr_overrides(folder=None):
     """The TD body fields of a quote from this boot: rtmr0..rtmr3 as the log replays them."""
-    return dict(("rtmr%d" % index, value.hex()) for index, value in enumerate(boot().rtmrs()))
+    return dict(("rtmr%d" % index, value.hex()) for index, value in enumerate(boot(folder).rtmrs()))
 
 
-def served(altered=False):
+def served(altered=False, folder=None):
     """(CCEL data, CCEL table) as the guest reads them."""
-    data = boot().to_bytes(AREA_SIZE)
+    data = boot(folder).to_bytes(AREA_SIZE)
     if altered:
         data = logs.altered_kernel_cmdline(data)
         data += b"\xff" * (AREA_SIZE - len(data))
@@ -46,7 +53,7 @@ def tables_dir(folder):
 
 def write(folder, altered=False):
     """Write CCEL and data/CCEL under the control folder's acpi-tables (replaced whole: a reader sees one or the other)."""
-    data, table = served(altered)
+    data, table = served(altered, folder)
     root = tables_dir(folder)
     os.makedirs(os.path.join(root, "data"), mode=0o755, exist_ok=True)
     for path, content in ((os.path.join(root, "CCEL"), table), (os.path.join(root, "data", "CCEL"), data)):

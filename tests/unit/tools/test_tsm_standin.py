@@ -159,3 +159,30 @@ def test_the_host_shows_an_event_log_its_quotes_replay_to_and_can_be_switched_to
     assert changed == [2]  # grub's kernel command line, in RTMR2
     subprocess.run(switch + ["genuine"], cwd=REPO, check=True, capture_output=True)
     assert shown()[0] == data
+
+
+def test_a_host_given_a_kernel_measures_that_kernel_and_its_quotes_replay_to_it(tmp_path):
+    """The emulator gives each backed host its boot image as kernel_version: a new image, new kernel digests."""
+    pytest.importorskip("cryptography")
+    from tdx_pki import eventlog as logs
+    from tsm_standin.answers import QuoteAnswer
+
+    pki = str(tmp_path / "pki")
+    subprocess.run([sys.executable, "-m", "tools.tdx_pki", "init", pki], cwd=REPO, check=True, capture_output=True)
+    quotes = {}
+    for host, kernel in (("h1", None), ("h2", "tdx-image-2")):
+        folder = str(tmp_path / host)
+        control.write_config(folder, pki, host)
+        if kernel:
+            config = control.read_config(folder)
+            with open(os.path.join(folder, "config.json"), "w") as handle:
+                json.dump(dict(config, kernel_version=kernel), handle)
+        quote = QuoteAnswer(folder)(entry_over(b"\x01" * 64))
+        with open(os.path.join(folder, "acpi-tables", "data", "CCEL"), "rb") as data:
+            records = logs.split_log(data.read())[1]
+        assert quote[48 + 328:48 + 520] == b"".join(logs.replay(records))
+        quotes[host] = (quote, records)
+    assert logs.split_log(logs.ubuntu_boot_log("tdx-image-2").to_bytes(4096))[1] == quotes["h2"][1]
+    changed = [index for index in range(4) if quotes["h1"][0][48 + 328 + 48 * index:48 + 376 + 48 * index] !=
+               quotes["h2"][0][48 + 328 + 48 * index:48 + 376 + 48 * index]]
+    assert changed == [2]  # the kernel's and the initrd's contents, which grub measures into RTMR2
