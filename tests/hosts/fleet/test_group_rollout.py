@@ -1,0 +1,203 @@
+"""confidential.tdx.rollout on real test hosts: a regional group of 4 rolled in waves of 2, gated on verify.
+
+The emulator runs in backing mode with the configfs-tsm stand-in on every
+host (quotes signed by a test PKI made here, collateral over HTTP from the
+PCS stand-in), and each host's event log measures a kernel named after its
+instance's boot image (tools/gce_emulator/backing_hooks.py). The fleet's
+verify policy pins the kernel of the Ubuntu 24.04 image, the test root is
+accepted by the option that says so (verify_accept_test_root), so a host
+passes as TEST ROOT only when it booted that image.
+
+The group starts on a 22.04 template (web-a). Rolled to a 24.04 template
+(web-b) in waves of 2: each wave's new members pass verify before the old
+ones they replace go. Then rolled to another 22.04 template (web-c), whose
+kernel the policy does not allow: the first wave is refused, its new
+members are deleted, and the group is back on web-b with all four members
+it had. The group runs once per module (about three minutes, most of it
+booting ten hosts); the tests read what the runs left.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
+from tests.hosts.fleet.harness import FleetHarness, TDX_ZONES
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(TEST_HOST_TIMEOUT_SECONDS)]
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+TOOLS = os.path.join(REPO_ROOT, "tools")
+UBUNTU_2204 = "ubuntu-os-cloud/ubuntu-2204-lts"
+UBUNTU_2404 = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
+IMAGE_2404 = "ubuntu-2404-noble-amd64-v20250115"  # the family's image in the emulator's catalog
+
+
+def tool(*args):
+    completed = subprocess.run([sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                               timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def kernel_digest(image):
+    """The kernel digest the stand-in's log of a host booted from ``image`` carries (tools/tdx_pki's Ubuntu boot)."""
+    if TOOLS not in sys.path:
+        sys.path.insert(0, TOOLS)
+    from tdx_pki import eventlog as logs
+
+    records = logs.split_log(logs.ubuntu_boot_log(image).to_bytes(64 * 1024))[1]
+    return next(record.digest for record in records if record.data == b"/boot/vmlinuz\x00").hex()
+
+
+def group_calls(fleet, since=0):
+    """(method suffix, body) of the writes to the group, in order, from the request log index ``since``."""
+    calls = []
+    for entry in fleet.admin.requests()[since:]:
+        if "/instanceGroupManagers/web" in entry["path"] and entry["method"] != "GET" \
+                and not entry["path"].endswith("/listManagedInstances"):
+            calls.append((entry["path"].rsplit("/", 1)[-1], entry.get("body") or {}))
+    return calls
+
+
+def members(fleet):
+    group = [g for g in fleet.admin.state()["instanceGroupManagers"] if g["name"] == "web"][0]
+    names = sorted(name for name, instance in fleet.instances().items()
+                   if any(item["key"] == "created-by" and item["value"].endswith("/instanceGroupManagers/web")
+                          for item in (instance.get("metadata") or {}).get("items") or ()))
+    return group, names
+
+
+def rollout_report(fleet):
+    with open(os.path.join(fleet.report_dir, "rollout", "rollout.json")) as handle:
+        return json.load(handle)
+
+
+@pytest.fixture(scope="module")
+def rollouts(backed_emulator, backed_key, tmp_path_factory):
+    from pcs_standin import PcsStandin
+
+    work = tmp_path_factory.mktemp("group-rollout")
+    pki_dir = str(work / "pki")
+    tool("tools.tdx_pki", "init", pki_dir)
+    served = work / "served"
+    served.mkdir()
+    tool("tools.tdx_pki", "collateral", pki_dir, "--out", str(served / "collateral.json"))
+    backed_emulator.admin.reset()
+    # The backing's `testhosts up` reads it: every member gets a stand-in signing with this PKI.
+    previous = os.environ.get("TESTHOSTS_TSM_STANDIN")
+    os.environ["TESTHOSTS_TSM_STANDIN"] = pki_dir
+    try:
+        with PcsStandin.from_directory(str(served)) as pcs:
+            fleet = FleetHarness(backed_emulator, backed_key, work, backed_emulator.project)
+            fleet.write_inventory({}, group_vars={
+                "verify_testing_root_ca": os.path.join(pki_dir, "root.der"),
+                "verify_accept_test_root": True,
+                "verify_pccs_url": pcs.url,
+                "verify_endorsement_url": pcs.url,
+                "verify_collateral_dir": str(work / "collateral"),
+                "verify_policy": {"events": {"kernel": kernel_digest(IMAGE_2404)}},
+            })
+            gcp = {"project": fleet.project, "api_endpoint": fleet.base_url,
+                   "service_account_file": fleet.service_account_file}
+
+            def template(name, **options):
+                return {"name": name, "confidential.tdx.gce_instance_template": dict(name=name, **options),
+                        "register": name.replace("-", "_")}
+
+            setup = fleet.plays([{
+                "hosts": "localhost", "connection": "local", "gather_facts": False,
+                "module_defaults": {"group/confidential.tdx.gce": gcp},
+                "tasks": [
+                    template("web-a", image=UBUNTU_2204), template("web-b", image=UBUNTU_2404),
+                    template("web-c", image=UBUNTU_2204, machine_type="c3-standard-8"),
+                    {"name": "group", "confidential.tdx.gce_instance_group": {
+                        "name": "web", "region": "us-central1", "zones": TDX_ZONES, "size": 4,
+                        "template": "{{ web_a.template.name }}"}},
+                    {"name": "names", "ansible.builtin.debug": {"msg": "{{ [web_a, web_b, web_c] | map(attribute="
+                                                                      "'template') | map(attribute='name') }}"}},
+                ]}])
+            assert setup.ok, setup.output[-3000:]
+            names = dict(zip(("a", "b", "c"), setup.result("names", host="localhost")["msg"]))
+            first = members(fleet)[1]
+            settings = {"tdx_rollout_group": "web", "tdx_rollout_region": "us-central1", "tdx_rollout_wave_size": 2}
+            mark = len(fleet.admin.requests())
+            checked = fleet.playbook("rollout", extra_vars=dict(settings, tdx_rollout_template=names["b"]),
+                                     check=True)
+            check_writes = group_calls(fleet, mark)
+            mark = len(fleet.admin.requests())
+            rolled = fleet.playbook("rollout", extra_vars=dict(settings, tdx_rollout_template=names["b"]))
+            rolled_calls = group_calls(fleet, mark)
+            rolled_report = rollout_report(fleet)
+            second = members(fleet)
+            mark = len(fleet.admin.requests())
+            refused = fleet.playbook("rollout", extra_vars=dict(settings, tdx_rollout_template=names["c"]))
+            yield {"fleet": fleet, "names": names, "first": first, "checked": checked, "check_writes": check_writes,
+                   "rolled": rolled, "rolled_calls": rolled_calls, "rolled_report": rolled_report,
+                   "second": second, "refused": refused, "refused_calls": group_calls(fleet, mark),
+                   "refused_report": rollout_report(fleet), "third": members(fleet)}
+    finally:
+        if previous is None:
+            os.environ.pop("TESTHOSTS_TSM_STANDIN", None)
+        else:
+            os.environ["TESTHOSTS_TSM_STANDIN"] = previous
+
+
+def test_check_mode_shows_the_waves_and_changes_nothing(rollouts):
+    checked = rollouts["checked"]
+    assert checked.ok, checked.output[-3000:]
+    assert rollouts["check_writes"] == []
+    assert "group web: 2 wave(s) from template %s to %s" % (rollouts["names"]["a"], rollouts["names"]["b"]) \
+        in checked.output
+
+
+def test_each_wave_of_two_passes_verify_before_the_members_it_replaces_go(rollouts):
+    run, report, names = rollouts["rolled"], rollouts["rolled_report"], rollouts["names"]
+    assert run.ok, run.output[-4000:]
+    assert report["passed"] is True and report["rolled_back"] is False and report["template_now"] == names["b"]
+    assert [len(wave["add"]) for wave in report["waves"]] == [2, 2]
+    for wave in report["waves"]:
+        # Each new member passed verify as TEST ROOT (accepted by verify_accept_test_root), never attested.
+        assert [(m["verdict"], m["verified"]) for m in wave["members"]] == [("test root", True)] * 2, wave
+    assert sorted(report["replaced"]) == rollouts["first"]
+    assert "TEST ROOT" in report["headline"] and "2 of 2 waves, 4 members replaced" in report["headline"]
+    # The gate, in the order the group was asked: a wave's members made, then its old ones deleted, then the next.
+    kinds = [kind for kind, _ in rollouts["rolled_calls"]]
+    assert kinds == ["web", "setInstanceTemplate", "createInstances", "deleteInstances", "createInstances",
+                     "deleteInstances", "web"], kinds  # "web": the PATCHes of the update policy, there and back
+    waves = [wave["add"] for wave in report["waves"]]
+    created = [[entry["name"] for entry in body["instances"]] for kind, body in rollouts["rolled_calls"]
+               if kind == "createInstances"]
+    assert created == waves
+    # Each new member's own verify report, in its wave's folder: its quote's event log replayed, kernel as pinned.
+    for number, wave in enumerate(waves, 1):
+        for name in wave:
+            with open(os.path.join(rollouts["fleet"].report_dir, "rollout", "wave-%d" % number, name + ".json")) as handle:
+                host = json.load(handle)
+            assert host["verdict"] == "test root" and host["verified"] is True
+    group, now = rollouts["second"]
+    assert now == sorted(name for wave in waves for name in wave) and group["targetSize"] == 4
+    assert group["instanceTemplate"].endswith("/" + names["b"])
+    assert group["updatePolicy"]["type"] == "PROACTIVE"  # given back after the rollout
+
+
+def test_a_new_image_that_fails_attestation_stops_after_the_first_wave_with_the_group_back_as_it_was(rollouts):
+    run, report, names = rollouts["refused"], rollouts["refused_report"], rollouts["names"]
+    assert not run.ok
+    assert report["passed"] is False and report["rolled_back"] is True and report["template_now"] == names["b"]
+    assert len(report["waves"]) == 1 and report["waves_planned"] == 2 and report["replaced"] == []
+    refused = report["waves"][0]["members"]
+    assert [m["verdict"] for m in refused] == ["refused", "refused"], refused
+    assert all(any("kernel" in why for why in m["why"]) for m in refused), refused
+    assert "stopped at wave 1 of 2" in report["headline"] and report["headline"] in run.output
+    # One wave made, then its new members deleted; no old member was ever deleted.
+    kinds = [kind for kind, _ in rollouts["refused_calls"]]
+    assert kinds.count("createInstances") == 1 and kinds.count("deleteInstances") == 1, kinds
+    deleted = [body["instances"] for kind, body in rollouts["refused_calls"] if kind == "deleteInstances"][0]
+    assert sorted(url.rsplit("/", 1)[-1] for url in deleted) == sorted(report["waves"][0]["add"])
+    group, now = rollouts["third"]
+    assert now == rollouts["second"][1] and group["targetSize"] == 4
+    assert group["instanceTemplate"].endswith("/" + names["b"]) and group["updatePolicy"]["type"] == "PROACTIVE"
