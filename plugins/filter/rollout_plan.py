@@ -19,7 +19,7 @@ description:
     rollout can start (C(problems)), before anything is changed.
   - Old members are taken a zone at a time in turn, so a wave of a regional
     group spreads over its zones. Members already made from O(template) are
-    kept: a rollout run again after it stopped replaces those still to do.
+    kept, so a rollout run again after it stopped replaces those still to do.
 author:
   - confidential.tdx maintainers (@confidential-tdx)
 options:

@@ -13,7 +13,7 @@ version_added: 0.3.0
 description:
   - Used by C(playbooks/rollout.yml). A wave passes only when each of its new
     members has a C(verify_result) that passes (see
-    P(confidential.tdx.verify_judgement#filter): attested, or a verdict the
+    P(confidential.tdx.verify_judgement#filter), that is attested, or a verdict the
     verify role's C(verify_accept_*) options let pass); a member that was
     not made, not reached or not judged fails the wave with its reason.
 author:

@@ -103,7 +103,7 @@ options:
     description:
       - URL of a health check for autohealing. Left out, a new group has
         none and an existing group keeps what it has.
-      - Autohealing cannot be removed here: the patch would need an empty
+      - Autohealing cannot be removed here, as the patch would need an empty
         C(autoHealingPolicies) list, which the client library leaves out of
         the request. Remove it with C(gcloud compute instance-groups managed
         update --clear-autohealing).

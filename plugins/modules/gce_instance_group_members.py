@@ -14,11 +14,11 @@ description:
     O(state=absent), deletes those members (C(deleteInstances)); the size
     shrinks by as many and no other member is made in their place.
   - This is how a rollout replaces chosen members of a group, a wave at a
-    time, new ones made and checked before old ones go: see
-    C(playbooks/rollout.yml). Use a group whose update policy is
+    time, new ones made and checked before old ones go (see
+    C(playbooks/rollout.yml)). Use a group whose update policy is
     V(OPPORTUNISTIC) while doing so, or Compute Engine replaces members by
     itself when the template changes.
-  - Checked before any call: the group's name and place and every member
+  - Checked before any call, the group's name and place and every member
     name. The group must exist.
   - Idempotent. Members that already exist (or are already gone) are left
     as they are; a task with nothing to do only reads.

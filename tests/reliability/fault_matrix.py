@@ -1,4 +1,4 @@
-"""The fault matrix: every write path of gce_instance, gce_instance_template and gce_instance_group under
+"""The fault matrix: every write path of gce_instance, gce_instance_template and the group modules under
 every fault the emulator can inject.
 
 Each case is one module run in this process: the module's main() over the
@@ -51,7 +51,9 @@ The template and group paths (issue 26): a template created; replaced (a
 changed spec makes a new NAME-<hash> template, the old one is kept);
 deleted; a group created (zonal, one member; regional, one member in each
 of two zones), resized, set to another template (a rolling update the task
-waits out), its update policy patched, deleted with its members. A
+waits out), its update policy patched, deleted with its members; a named
+member made in a group and one deleted (gce_instance_group_members, the
+calls of a rollout's wave). A
 template insert's URL is the same for every case, so its fault is aimed by
 the name in the body (the emulator's rule ``name``; group inserts too).
 Their tasks run on the fake clock shared with the emulator
@@ -128,8 +130,9 @@ class WritePath:
 
     def __init__(self, name, args, write_call, before, wanted, initial=None, fleet_size=0,
                  module="confidential.tdx.gce_instance", resource="instances", stopped_with_change=None,
-                 kind="instance", scope="zone"):
+                 kind="instance", scope="zone", identity="name"):
         self.name = name
+        self.identity = identity      # the task's option that names the resource (the members module's: group)
         # What it writes: "instance", "template" (global; the case's name is NAME, its templates
         # NAME-<8 hex digits>) or "group" (a managed instance group and its members).
         self.kind = kind
@@ -305,6 +308,16 @@ def _group_exists(run, case):
         "updatePolicy": {"type": "PROACTIVE", "minimalAction": "REPLACE"}})
 
 
+def _group_with_named_member(run, case):
+    """The starting group: no member of its own, one named by createInstances (NAMED_MEMBER)."""
+    run.api("POST", "zones/%s/instanceGroupManagers" % case.zones[0], {
+        "name": case.instance, "baseInstanceName": case.instance, "targetSize": 0,
+        "instanceTemplate": "projects/%s/global/instanceTemplates/%s" % (run.emulator.project, GROUP_TEMPLATES[0]),
+        "updatePolicy": {"type": "OPPORTUNISTIC", "minimalAction": "REPLACE"}})
+    run.api("POST", "zones/%s/instanceGroupManagers/%s/createInstances" % (case.zones[0], case.instance),
+            {"instances": [{"name": NAMED_MEMBER % case.instance}]})
+
+
 def _old_template_exists(run, case):
     run.api("POST", "global/instanceTemplates", run.template_body(OLD_TEMPLATE % case.instance))
 
@@ -314,9 +327,14 @@ def _template_path(name, args, write_call, **kwargs):
                      resource="instanceTemplates", kind="template", **kwargs)
 
 
-def _group_path(name, args, write_call, scope="zone", **kwargs):
-    return WritePath(name, args, write_call, module="confidential.tdx.gce_instance_group",
+def _group_path(name, args, write_call, scope="zone", module="confidential.tdx.gce_instance_group", **kwargs):
+    return WritePath(name, args, write_call, module=module,
                      resource="instanceGroupManagers", kind="group", scope=scope, **kwargs)
+
+
+# The member gce_instance_group_members names in its cases (a rollout's new member).
+NAMED_MEMBER = "%s-n1"
+MEMBERS_MODULE = "confidential.tdx.gce_instance_group_members"
 
 
 GROUP_ARGS = {"state": "present", "template": GROUP_TEMPLATES[0], "size": 1}
@@ -350,6 +368,14 @@ WRITE_PATHS += [
                 before=_group_is(1, max_surge=1), wanted=_group_is(1, max_surge=0)),
     _group_path("mig-delete", {"state": "absent"}, ("DELETE", r"/instanceGroupManagers/{name}$"),
                 initial=_group_exists, before=_group_is(1), wanted=_group_is(absent=True)),
+    # A rollout's wave: a named member made from the group's template, and one deleted
+    # (gce_instance_group_members), each by one call whose targetSize change must happen once.
+    _group_path("mig-member-add", {"state": "present"}, ("POST", r"/instanceGroupManagers/{name}/createInstances$"),
+                module=MEMBERS_MODULE, identity="group", initial=_group_exists, before=_group_is(1),
+                wanted=_group_is(2)),
+    _group_path("mig-member-remove", {"state": "absent"},
+                ("POST", r"/instanceGroupManagers/{name}/deleteInstances$"), module=MEMBERS_MODULE,
+                identity="group", initial=_group_with_named_member, before=_group_is(1), wanted=_group_is(0)),
 ]
 INSTANCE_PATHS = tuple(path.name for path in WRITE_PATHS if path.kind == "instance")
 
@@ -409,8 +435,9 @@ FAULTS = [
     Fault("500", {"kind": "500"}, ["HTTP 500"], {"count": 2},
           persistent_on=("delete", "service-account", "tpl-delete")),
     Fault("503", {"kind": "503"}, ["HTTP 503"], {"count": 2},
-          persistent_on=("start", "shielded-vm", "mig-create-regional")),
-    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2}, persistent_on=("stop", "disk-resize", "mig-resize")),
+          persistent_on=("start", "shielded-vm", "mig-create-regional", "mig-member-add")),
+    Fault("drop", {"kind": "drop"}, DROPPED, {"count": 2},
+          persistent_on=("stop", "disk-resize", "mig-resize", "mig-member-remove")),
     Fault("drop_answer", {"kind": "drop_answer"}, DROPPED, {"count": 1},
           persistent_on=("labels", "mig-create", "mig-template")),
     # The client gives each call half the time left, at least 5 s (CALL_TIMEOUT_MIN): with a
@@ -486,6 +513,8 @@ class Case:
             return dict(args, name=self.instance)
         if self.path.kind == "group" and self.path.scope == "region":
             return dict(args, name=self.instance, region=self.region, zones=list(self.zones))
+        if self.path.identity == "group":  # gce_instance_group_members: the case's one named member
+            return dict(args, group=self.instance, zone=self.zones[0], members=[NAMED_MEMBER % self.instance])
         if self.path.fleet_size:
             args["instances"] = [{"name": name} for name in self.instances]
         else:

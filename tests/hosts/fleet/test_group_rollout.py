@@ -201,3 +201,37 @@ def test_a_new_image_that_fails_attestation_stops_after_the_first_wave_with_the_
     group, now = rollouts["third"]
     assert now == rollouts["second"][1] and group["targetSize"] == 4
     assert group["instanceTemplate"].endswith("/" + names["b"]) and group["updatePolicy"]["type"] == "PROACTIVE"
+
+
+def test_a_template_that_cannot_be_set_leaves_the_group_with_its_own_policy_and_no_member_made(fleet):
+    """On the plain emulator: the group's policy is patched, then setInstanceTemplate fails; the policy goes back."""
+    fleet.write_inventory({})
+    gcp = {"project": fleet.project, "api_endpoint": fleet.base_url, "service_account_file": fleet.service_account_file}
+    setup = fleet.plays([{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "module_defaults": {"group/confidential.tdx.gce": gcp},
+        "tasks": [
+            {"name": "old", "confidential.tdx.gce_instance_template": {"name": "web-a", "image": UBUNTU_2204},
+             "register": "old"},
+            {"name": "new", "confidential.tdx.gce_instance_template": {"name": "web-b", "image": UBUNTU_2404},
+             "register": "new"},
+            {"name": "group", "confidential.tdx.gce_instance_group": {
+                "name": "web", "region": "us-central1", "zones": TDX_ZONES, "size": 2,
+                "template": "{{ old.template.name }}"}},
+            {"name": "names", "ansible.builtin.debug": {"msg": "{{ [old.template.name, new.template.name] }}"}},
+        ]}])
+    assert setup.ok, setup.output[-3000:]
+    old, new = setup.result("names", host="localhost")["msg"]
+    before = members(fleet)[1]
+    fleet.admin.set_faults([{"method": "POST", "path": r"/instanceGroupManagers/web/setInstanceTemplate$",
+                             "kind": "operation_error", "count": 1}])
+    mark = len(fleet.admin.requests())
+    run = fleet.playbook("rollout", extra_vars={"tdx_rollout_group": "web", "tdx_rollout_region": "us-central1",
+                                                "tdx_rollout_template": new, "tdx_rollout_wave_size": 2})
+    assert not run.ok
+    assert "rollout: the group could not be set to template %s" % new in run.output
+    kinds = [kind for kind, _ in group_calls(fleet, mark)]
+    assert "createInstances" not in kinds and "deleteInstances" not in kinds, kinds
+    group, now = members(fleet)
+    assert now == before and group["instanceTemplate"].endswith("/" + old)
+    assert group["updatePolicy"]["type"] == "PROACTIVE"
