@@ -179,9 +179,14 @@ def self_reported(guest_info, quote):
     verdict = guest_info.get("verdict") or {}
     tdx = dict(guest_info.get("tdx") or {})
     report = tdx.pop("report", None)
+    gce = guest_info.get("gce_metadata") or {}
     return {"note": "what a module running as root on the host said about itself; not proof",
             "verified": verdict.get("verified"), "failures": verdict.get("failures"), "checks": verdict.get("checks"),
             "kernel_release": guest_info.get("kernel_release"), "boot_id": guest_info.get("boot_id"),
+            # Compute Engine's metadata server, as the host relayed it (verify_gce_metadata): the instance's ID
+            # (new when it was made again) and a maintenance event; the error when it could not be asked.
+            "instance_id": gce.get("instance_id"), "maintenance_event": gce.get("maintenance_event"),
+            "gce_metadata_error": gce.get("error"),
             "tdx": tdx, "report": report,
             "evidence": guest_info.get("evidence"), "quote": guest_info.get("quote") if quote else None}
 

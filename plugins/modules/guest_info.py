@@ -78,6 +78,14 @@ options:
       - A report from a file is decoded and returned, but does not count as evidence that this system is a TD.
       - A file that is not a TDX TDREPORT fails the task with the reason.
     type: path
+  gce_metadata:
+    description:
+      - Also ask Compute Engine's metadata server (C(169.254.169.254), never through a proxy) for the
+        instance's ID and C(maintenance-event), returned in RV(gce_metadata). Self-reported, as the rest.
+      - Off by default. Off Compute Engine the address does not answer and the task waits up to 2 s for it.
+    type: bool
+    default: false
+    version_added: 0.4.0
   policy:
     description:
       - Judge the evidence against this policy and return the verdict in RV(verdict).
@@ -357,6 +365,16 @@ boot_id:
   type: str
   version_added: 0.4.0
   sample: 0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55
+gce_metadata:
+  description:
+    - With O(gce_metadata), what Compute Engine's metadata server said - C(available), C(instance_id) (the
+      same across restarts, new when an instance of the name is made again), C(maintenance_event) (C(NONE),
+      C(MIGRATE_ON_HOST_MAINTENANCE) or C(TERMINATE_ON_HOST_MAINTENANCE)) and C(error) (why it could not be
+      asked, or V(null)).
+  returned: when O(gce_metadata) is true
+  type: dict
+  version_added: 0.4.0
+  sample: {"available": true, "instance_id": "4832015720384619", "maintenance_event": "NONE", "error": null}
 evidence_root:
   description: The directory the evidence was read from, C(/) for the live system.
   returned: always
@@ -412,6 +430,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.confidential.tdx.plugins.module_utils.tdx import gce_metadata
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import parse_report_data
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.host import EvidenceInputError, HostInspector
 from ansible_collections.confidential.tdx.plugins.module_utils.tdx.layouts import REPORT_DATA_SIZE, TDREPORT_FIELDS
@@ -478,6 +497,7 @@ def main():
             kernel_log_file=dict(type="path"),
             tdreport_file=dict(type="path"),
             policy=dict(type="dict", options=POLICY_OPTIONS),
+            gce_metadata=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -525,6 +545,8 @@ def main():
         result["verdict"] = judge(result, policy, quote)
     if attest_report_data is not None:
         result["attestation"] = attestation(attest_report_data, inspector.live)
+    if module.params["gce_metadata"]:
+        result["gce_metadata"] = gce_metadata.read()
     module.exit_json(changed=False, **result)
 
 

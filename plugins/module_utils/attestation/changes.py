@@ -8,7 +8,9 @@ and this run's. Used by playbooks/reattest.yml (through the attestation_changes 
 A report is the verify role's per-host JSON (plugins/filter/verify_judgement.py). Compared: the verdict,
 whether the host passes, the TCB status, the advisories (added and removed), the measurements (MRTD,
 RTMR0-3, from the decoded quote), the boot components by name (the replayed event log: component → its
-digests), the kernel's boot ID (a restart), and a Compute Engine maintenance event when the report has one.
+digests), the instance's ID (an instance made again under its name: re-created) and else the kernel's boot
+ID (a restart). A Compute Engine maintenance event the host's metadata server announces is reported in
+every run, the first one too. The last three are self-reported (verify_gce_metadata for the first and last).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -56,6 +58,11 @@ def components(report):
 
 def boot_id(report):
     return (report.get("self_reported") or {}).get("boot_id") or None
+
+
+def instance_id(report):
+    """Compute Engine's instance ID the host relayed from its metadata server; None when not asked."""
+    return (report.get("self_reported") or {}).get("instance_id") or None
 
 
 def maintenance_event(report):
@@ -112,17 +119,26 @@ def host_changes(before, after):
             text = "boot component %s %s → %s" % (
                 name, ", ".join(_short(digest) for digest in old), ", ".join(_short(digest) for digest in new))
         changes.append(_change("component", name, old, new, text))
+    since = before.get("attestation", {}).get("verify_at") or "the last run"
+    old_instance, new_instance = instance_id(before), instance_id(after)
     old_boot, new_boot = boot_id(before), boot_id(after)
-    if old_boot and new_boot and old_boot != new_boot:
-        changes.append(_change("restarted", "boot_id", old_boot, new_boot,
-                               "restarted since %s (boot ID %s → %s)" % (
-                                   before.get("attestation", {}).get("verify_at") or "the last run",
-                                   _short(old_boot), _short(new_boot))))
+    if old_instance and new_instance and old_instance != new_instance:
+        # Made again under its name (a new boot as well): not the machine proven last time.
+        changes.append(_change("re-created", "instance_id", old_instance, new_instance,
+                               "re-created since %s (instance ID %s → %s)" % (since, old_instance, new_instance)))
+    elif old_boot and new_boot and old_boot != new_boot:
+        changes.append(_change("restarted", "boot_id", old_boot, new_boot, "restarted since %s (boot ID %s → %s)" % (
+            since, _short(old_boot), _short(new_boot))))
+    return changes + maintenance_changes(after, before)
+
+
+def maintenance_changes(after, before=None):
+    """The maintenance event the host's metadata server announces now, as a change; every run, the first too."""
     event = maintenance_event(after)
-    if event:
-        changes.append(_change("maintenance", "maintenance_event", maintenance_event(before), event,
-                               "Compute Engine maintenance event %s" % event))
-    return changes
+    if not event:
+        return []
+    return [_change("maintenance", "maintenance_event", maintenance_event(before) if before else None, event,
+                    "Compute Engine maintenance event %s (a TDX VM is terminated for it, not migrated)" % event)]
 
 
 def _failures(report):
@@ -158,10 +174,11 @@ def fleet_changes(previous, current, hosts=None, run=None):
             entry.update(verified=bool(after.get("verified")), verdict=after.get("verdict"),
                          failures=_failures(after))
             if before is None and first_run:
-                entry["state"] = FIRST
+                entry.update(state=FIRST, changes=maintenance_changes(after))
             elif before is None:
                 entry.update(state=NEW, changes=[_change("new", "host", None, after.get("verdict"),
-                                                         "new host: first proof, nothing to compare")])
+                                                         "new host: first proof, nothing to compare")]
+                             + maintenance_changes(after))
             else:
                 entry["changes"] = host_changes(before, after)
                 entry["state"] = CHANGED if entry["changes"] else UNCHANGED
@@ -184,6 +201,10 @@ def headline(summary):
             len(summary["changed"]), len(hosts), "" if len(hosts) == 1 else "s")
     else:
         head = "no change in %d host%s since the last run" % (len(hosts), "" if len(hosts) == 1 else "s")
+    maintenance = [host for host, entry in hosts.items()
+                   if any(change["kind"] == "maintenance" for change in entry["changes"])]
+    if maintenance:
+        head += "; %d with a maintenance event" % len(maintenance)
     if summary["failing"]:
         head += "; %d not passing" % len(summary["failing"])
     return head

@@ -23,6 +23,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
 from tests.hosts.fleet.harness import FleetHarness, TDX_ZONES
@@ -69,6 +70,52 @@ def members(fleet):
                    if any(item["key"] == "created-by" and item["value"].endswith("/instanceGroupManagers/web")
                           for item in (instance.get("metadata") or {}).get("items") or ()))
     return group, names
+
+
+def reattest_the_group(fleet, gcp, work, names):
+    """reattest over the group's members as the inventory plugin groups them (gce_group_web), twice.
+
+    Before the first run one member's metadata server announces host
+    maintenance; between the runs another member is deleted from outside the
+    group, which makes it again under its name (a new instance, a new ID).
+    """
+    config = fleet.plugin_config()
+    config["filters"] = []  # every instance of the project: the group's members are found by their group
+    fleet._write("fleet.gce.yml", config)
+    with open(os.path.join(fleet.inventory_dir, "group_vars", "tdx_fleet.yml")) as handle:
+        fleet._write("group_vars/gce_group_web.yml", yaml.safe_load(handle))
+    announced, remade = names[0], names[1]
+    instances = fleet.instances()
+    zone_of = dict((name, instances[name]["zone"].rsplit("/", 1)[-1]) for name in names)
+    fleet.admin.set_maintenance_event(zone_of[announced], announced, "TERMINATE_ON_HOST_MAINTENANCE")
+    reattest_dir = str(work / "reattest")
+    settings = {"tdx_group": "gce_group_web", "tdx_reattest_dir": reattest_dir}
+    first = fleet.playbook("reattest", extra_vars=settings)
+    first_changes = read_json(os.path.join(reattest_dir, "last", "changes.json"))
+    first_reports = dict((name, read_json(os.path.join(reattest_dir, "last", name + ".json"))) for name in names)
+    old_id = instances[remade]["id"]
+    remake = fleet.plays([{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "module_defaults": {"group/confidential.tdx.gce": gcp},
+        "tasks": [
+            {"name": "delete from outside the group", "confidential.tdx.gce_instance": {
+                "name": remade, "zone": zone_of[remade], "state": "absent"}},
+            {"name": "the group makes it again", "confidential.tdx.gce_instance_group": {
+                "name": "web", "region": "us-central1", "template": members(fleet)[0]["instanceTemplate"],
+                "size": 4, "wait": True}},
+        ]}])
+    assert remake.ok, remake.output[-3000:]
+    new_id = fleet.instances()[remade]["id"]
+    fleet.admin.set_maintenance_event(zone_of[announced], announced, "NONE")
+    second = fleet.playbook("reattest", extra_vars=settings)
+    return {"first": first, "first_changes": first_changes, "first_reports": first_reports,
+            "second": second, "second_changes": read_json(os.path.join(reattest_dir, "last", "changes.json")),
+            "announced": announced, "remade": remade, "ids": (old_id, new_id)}
+
+
+def read_json(path):
+    with open(path) as handle:
+        return json.load(handle)
 
 
 def rollout_report(fleet):
@@ -135,10 +182,14 @@ def rollouts(backed_emulator, backed_key, tmp_path_factory):
             second = members(fleet)
             mark = len(fleet.admin.requests())
             refused = fleet.playbook("rollout", extra_vars=dict(settings, tdx_rollout_template=names["c"]))
-            yield {"fleet": fleet, "names": names, "first": first, "checked": checked, "check_writes": check_writes,
-                   "rolled": rolled, "rolled_calls": rolled_calls, "rolled_report": rolled_report,
-                   "second": second, "refused": refused, "refused_calls": group_calls(fleet, mark),
-                   "refused_report": rollout_report(fleet), "third": members(fleet)}
+            outcome = {"fleet": fleet, "names": names, "first": first, "checked": checked,
+                       "check_writes": check_writes, "rolled": rolled, "rolled_calls": rolled_calls,
+                       "rolled_report": rolled_report, "second": second, "refused": refused,
+                       "refused_calls": group_calls(fleet, mark), "refused_report": rollout_report(fleet),
+                       "third": members(fleet)}
+            outcome["reattest"] = reattest_the_group(fleet, gcp, work, outcome["third"][1])
+            yield outcome
+
     finally:
         if previous is None:
             os.environ.pop("TESTHOSTS_TSM_STANDIN", None)
@@ -235,3 +286,27 @@ def test_a_template_that_cannot_be_set_leaves_the_group_with_its_own_policy_and_
     group, now = members(fleet)
     assert now == before and group["instanceTemplate"].endswith("/" + old)
     assert group["updatePolicy"]["type"] == "PROACTIVE"
+
+
+def test_reattest_finds_the_members_by_their_group_and_says_which_was_announced_for_maintenance_or_re_created(
+        rollouts):
+    found = rollouts["reattest"]
+    announced, remade = found["announced"], found["remade"]
+    # First run: every member proven for the first time, one announced for maintenance (a change: the run fails).
+    assert not found["first"].ok
+    hosts = found["first_changes"]["hosts"]
+    assert sorted(hosts) == rollouts["third"][1]  # the inventory plugin's gce_group_web: the group's members
+    assert [change["kind"] for change in hosts[announced]["changes"]] == ["maintenance"]
+    assert hosts[announced]["changes"][0]["after"] == "TERMINATE_ON_HOST_MAINTENANCE"
+    assert all(entry["changes"] == [] for name, entry in hosts.items() if name != announced)
+    assert found["first_changes"]["headline"].endswith("1 with a maintenance event")
+    instances = dict((name, report["self_reported"]["instance_id"]) for name, report in found["first_reports"].items())
+    assert instances[remade] == found["ids"][0]
+    # Second run: the member made again is a new instance (its ID), not merely restarted; the event is over.
+    assert found["ids"][0] != found["ids"][1]
+    assert not found["second"].ok
+    hosts = found["second_changes"]["hosts"]
+    assert [change["kind"] for change in hosts[remade]["changes"]] == ["re-created"], hosts[remade]
+    assert hosts[remade]["changes"][0]["before"] == found["ids"][0]
+    assert hosts[remade]["changes"][0]["after"] == found["ids"][1]
+    assert found["second_changes"]["changed"] == [remade]

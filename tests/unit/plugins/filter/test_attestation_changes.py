@@ -115,6 +115,26 @@ def test_a_maintenance_event_the_report_records_is_a_change_and_none_is_not():
     assert host_changes(report(), report(self_reported={"boot_id": BOOT, "maintenance_event": "NONE"})) == []
 
 
+def test_a_new_instance_id_is_a_re_created_instance_not_a_restart():
+    before = report(self_reported={"boot_id": BOOT, "instance_id": "111"})
+    found = host_changes(before, report(self_reported={"boot_id": "1" * 36, "instance_id": "222"}))
+    assert kinds(found) == [("re-created", "instance_id", "111", "222")]
+    assert found[0]["text"] == "re-created since 2026-12-06T14:00:00Z (instance ID 111 → 222)"
+    # The same instance with a new boot ID: a restart.
+    restarted = host_changes(before, report(self_reported={"boot_id": "1" * 36, "instance_id": "111"}))
+    assert kinds(restarted) == [("restarted", "boot_id", BOOT, "1" * 36)]
+
+
+def test_a_maintenance_event_is_reported_in_the_first_run_too():
+    event = "TERMINATE_ON_HOST_MAINTENANCE"
+    result = fleet_changes({}, {"web-1": report(self_reported={"boot_id": BOOT, "maintenance_event": event}),
+                                "web-2": report("web-2")}, run="20261207T140000Z")
+    assert result["changed"] == ["web-1"] and result["hosts"]["web-1"]["state"] == "first proof"
+    assert result["headline"] == "first proof of 2 hosts, nothing to compare; 1 with a maintenance event"
+    assert result["lines"][1] == ("web-1: Compute Engine maintenance event TERMINATE_ON_HOST_MAINTENANCE (a TDX VM "
+                                  "is terminated for it, not migrated)")
+
+
 def test_the_first_run_is_first_proof_with_nothing_to_compare_and_no_change():
     result = fleet_changes({}, {"web-1": report(), "web-2": report("web-2")}, run="20261207T140000Z")
     assert result["first_run"] is True and result["changed"] == [] and result["failing"] == []
