@@ -173,6 +173,8 @@ def summary(rollout_plan, outcomes, rolled_back):
         headline = "group %s: rollout to template %s ended after %d of %d waves" % (
             rollout_plan["group"], rollout_plan["to_template"], len(outcomes), waves)
     return {
+        "fleet_report": fleet_report(outcomes, "finished" if failed is None and len(outcomes) == waves else
+                                     "stopped at wave %d of %d" % (len(outcomes), waves)),
         "group": rollout_plan["group"],
         "from_template": rollout_plan["from_template"],
         "to_template": rollout_plan["to_template"],
@@ -184,3 +186,23 @@ def summary(rollout_plan, outcomes, rolled_back):
         "template_now": rollout_plan["from_template"] if rolled_back else rollout_plan["to_template"],
         "headline": headline,
     }
+
+
+def fleet_report(outcomes, state):
+    """The rollout as the fleet report (the fleet_report module's O(report)): a row per new member made.
+
+    A member of a wave that passed is provisioned and verified; one of the
+    wave that did not pass says why, and that it was deleted. Hardening is
+    not a step of a rollout (the template's image is what it is): null.
+    """
+    rows = []
+    for outcome in outcomes:
+        for member in outcome["members"]:
+            why = "; ".join(member["why"])
+            if not outcome["passed"]:
+                why = "%s%sdeleted: wave %d did not pass" % (why, "; " if why else "", outcome["number"])
+            rows.append({"host": member["name"], "instance": member["name"], "zone": None, "address": None,
+                         "provisioned": member["verdict"] is not None, "hardened": None,
+                         "verified": member["verified"], "why": why})
+    return {"hosts": len(rows), "provisioned": sum(1 for row in rows if row["provisioned"]), "hardened": 0,
+            "verified": sum(1 for row in rows if row["verified"]), "rollout": state, "rows": rows}

@@ -118,8 +118,12 @@ def read_json(path):
         return json.load(handle)
 
 
-def rollout_report(fleet):
-    with open(os.path.join(fleet.report_dir, "rollout", "rollout.json")) as handle:
+def rollout_dir(fleet, template):
+    return os.path.join(fleet.report_dir, "rollout", template)
+
+
+def rollout_report(fleet, template):
+    with open(os.path.join(rollout_dir(fleet, template), "rollout.json")) as handle:
         return json.load(handle)
 
 
@@ -178,14 +182,14 @@ def rollouts(backed_emulator, backed_key, tmp_path_factory):
             mark = len(fleet.admin.requests())
             rolled = fleet.playbook("rollout", extra_vars=dict(settings, tdx_rollout_template=names["b"]))
             rolled_calls = group_calls(fleet, mark)
-            rolled_report = rollout_report(fleet)
+            rolled_report = rollout_report(fleet, names["b"])
             second = members(fleet)
             mark = len(fleet.admin.requests())
             refused = fleet.playbook("rollout", extra_vars=dict(settings, tdx_rollout_template=names["c"]))
             outcome = {"fleet": fleet, "names": names, "first": first, "checked": checked,
                        "check_writes": check_writes, "rolled": rolled, "rolled_calls": rolled_calls,
                        "rolled_report": rolled_report, "second": second, "refused": refused,
-                       "refused_calls": group_calls(fleet, mark), "refused_report": rollout_report(fleet),
+                       "refused_calls": group_calls(fleet, mark), "refused_report": rollout_report(fleet, names["c"]),
                        "third": members(fleet)}
             outcome["reattest"] = reattest_the_group(fleet, gcp, work, outcome["third"][1])
             yield outcome
@@ -226,9 +230,17 @@ def test_each_wave_of_two_passes_verify_before_the_members_it_replaces_go(rollou
     # Each new member's own verify report, in its wave's folder: its quote's event log replayed, kernel as pinned.
     for number, wave in enumerate(waves, 1):
         for name in wave:
-            with open(os.path.join(rollouts["fleet"].report_dir, "rollout", "wave-%d" % number, name + ".json")) as handle:
+            with open(os.path.join(rollout_dir(rollouts["fleet"], names["b"]), "wave-%d" % number, name + ".json")) as handle:
                 host = json.load(handle)
             assert host["verdict"] == "test root" and host["verified"] is True
+    # The fleet report of the rollout: a row per new member, TEST ROOT named (never green: test_report_page.py).
+    with open(os.path.join(rollout_dir(rollouts["fleet"], names["b"]), "fleet-report.json")) as handle:
+        fleet_report = json.load(handle)
+    assert fleet_report["rollout"] == "finished" and fleet_report["verified"] == 4
+    assert sorted(row["host"] for row in fleet_report["rows"]) == sorted(name for wave in waves for name in wave)
+    assert {row["verdict"] for row in fleet_report["rows"]} == {"test root"}
+    with open(os.path.join(rollout_dir(rollouts["fleet"], names["b"]), "fleet-report.txt")) as handle:
+        assert "TEST ROOT" in handle.read()
     group, now = rollouts["second"]
     assert now == sorted(name for wave in waves for name in wave) and group["targetSize"] == 4
     assert group["instanceTemplate"].endswith("/" + names["b"])
@@ -244,6 +256,11 @@ def test_a_new_image_that_fails_attestation_stops_after_the_first_wave_with_the_
     assert [m["verdict"] for m in refused] == ["refused", "refused"], refused
     assert all(any("kernel" in why for why in m["why"]) for m in refused), refused
     assert "stopped at wave 1 of 2" in report["headline"] and report["headline"] in run.output
+    with open(os.path.join(rollout_dir(rollouts["fleet"], names["c"]), "fleet-report.json")) as handle:
+        fleet_report = json.load(handle)
+    assert fleet_report["rollout"] == "stopped at wave 1 of 2" and fleet_report["verified"] == 0
+    assert all(row["why"].endswith("deleted: wave 1 did not pass") and "kernel" in row["why"]
+               for row in fleet_report["rows"]), fleet_report["rows"]
     # One wave made, then its new members deleted; no old member was ever deleted.
     kinds = [kind for kind, _ in rollouts["refused_calls"]]
     assert kinds.count("createInstances") == 1 and kinds.count("deleteInstances") == 1, kinds

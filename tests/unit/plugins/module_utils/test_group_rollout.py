@@ -99,3 +99,11 @@ def test_the_account_says_what_passed_and_where_the_group_was_left():
     assert "stopped at wave 1 of 2 (%s: attestation: events: kernel differs)" % first["add"][0] in stopped["headline"]
     assert stopped["headline"].endswith("the group is back on template web-tdx-1, its new members of that wave "
                                         "deleted, its old ones kept")
+    # The fleet report: a row per new member made; the refused wave's say why and that they were deleted.
+    assert done["fleet_report"]["rollout"] == "finished" and done["fleet_report"]["verified"] == 4
+    rows = stopped["fleet_report"]["rows"]
+    assert stopped["fleet_report"]["rollout"] == "stopped at wave 1 of 2"
+    assert rows[0] == {"host": first["add"][0], "instance": first["add"][0], "zone": None, "address": None,
+                       "provisioned": True, "hardened": None, "verified": False,
+                       "why": "attestation: events: kernel differs; deleted: wave 1 did not pass"}
+    assert rows[1]["verified"] is True and rows[1]["why"] == "deleted: wave 1 did not pass"
