@@ -59,6 +59,16 @@ def target_of(name, variables):
     return Target(name, to_text(variables.get("ansible_host") or name), port)
 
 
+def ssh_has_known_hosts_command():
+    """Whether the controller's ssh knows KnownHostsCommand (OpenSSH 8.5 or later); ``ssh -G`` connects nowhere."""
+    try:
+        return subprocess.run(["ssh", "-G", "-F", "/dev/null", "-o", "KnownHostsCommand=none", "probe.invalid"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        return False
+
+
 def start(argvs, timeout):
     """Start the scans (``argvs``) in a new private directory, each writing N.err, then the marker ``done``; the
     directory."""
@@ -115,7 +125,7 @@ class ActionModule(ActionBase):
                                     % args["timeout"])
         hostvars = (task_vars or {}).get("hostvars", {})
         targets = [target_of(name, hostvars.get(name, {})) for name in args["hosts"]]
-        scans = commands(targets, args["timeout"])
+        scans = commands(targets, args["timeout"], known_hosts_command=ssh_has_known_hosts_command())
         directory = start([argv for dummy_label, argv in scans], args["timeout"])
         started = dict(directory=directory, timeout=args["timeout"], scans=[label for label, dummy_argv in scans],
                        targets=[[target.name, target.address, target.port] for target in targets])

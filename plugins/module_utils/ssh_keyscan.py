@@ -17,8 +17,10 @@ a 2-core controller. ``ssh`` puts curve25519 first (``^`` keeps the
 defaults after it, so a host that only offers another still answers) and
 the scans run in parallel processes: 0.25 s of CPU for the same 30. A host
 key is public and its signature over the exchange is checked either way,
-so the lines are the same. OpenSSH 8.5 or later is needed for
-``KnownHostsCommand``.
+so the lines are the same. ``KnownHostsCommand`` is OpenSSH 8.5 or later;
+with an older ssh (RHEL 8 has 8.0), each key is read by an ``ssh-keyscan``
+of one address, port and type instead, its line written as the ssh scan
+writes it.
 
 The lines are given back to the host whose address and port they name:
 ``ADDRESS TYPE KEY`` on port 22, ``[ADDRESS]:PORT TYPE KEY`` on any other
@@ -30,7 +32,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DEFAULT_PORT = 22
-# The key types ssh-keyscan reads by default, each with the host key algorithms that ask for it.
+# The key types ssh-keyscan reads by default (its -t names), each with the host key algorithms that ask for it.
 KEY_TYPES = (
     ("rsa", "rsa-sha2-512,rsa-sha2-256,ssh-rsa"),
     ("ecdsa", "ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521"),
@@ -73,14 +75,24 @@ def ssh_argv(address, port, algorithms, timeout):
     return argv + ["--", address]
 
 
-def commands(targets, timeout):
-    """[(label, argv)]: one ssh per address, port and key type, each address and port once, in order first seen."""
+def keyscan_argv(address, port, key_type, timeout):
+    """For an ssh without KnownHostsCommand: ssh-keyscan of one key type (``key_type``) of ``address`` and
+    ``port``, its ``ADDRESS TYPE KEY`` lines written to stderr as the ssh scan writes them (``MARK TYPE KEY``)."""
+    return ["sh", "-c", 'ssh-keyscan "$@" 2>/dev/null | sed -n "s/^[^#][^ ]* /%s /p" >&2' % MARK, "ssh-keyscan",
+            "-T", str(timeout), "-p", str(port), "-t", key_type, "--", address]
+
+
+def commands(targets, timeout, known_hosts_command=True):
+    """[(label, argv)]: one ssh per address, port and key type, each address and port once, in order first seen;
+    without ``known_hosts_command`` (an ssh older than OpenSSH 8.5), one ssh-keyscan for each instead."""
     places = []
     for target in targets:
         if (target.address, target.port) not in places:
             places.append((target.address, target.port))
-    return [(Target("", address, port).label, ssh_argv(address, port, algorithms, timeout))
-            for address, port in places for dummy_type, algorithms in KEY_TYPES]
+    return [(Target("", address, port).label,
+             ssh_argv(address, port, algorithms, timeout) if known_hosts_command
+             else keyscan_argv(address, port, key_type, timeout))
+            for address, port in places for key_type, algorithms in KEY_TYPES]
 
 
 def waves(count):

@@ -59,7 +59,8 @@ attributes:
   diff_mode:
     support: none
 requirements:
-  - C(ssh) of OpenSSH 8.5 or later (for C(KnownHostsCommand)) and C(sh) on the controller.
+  - C(ssh) (OpenSSH client) and C(sh) on the controller. With an C(ssh) older than OpenSSH 8.5 (no
+    C(KnownHostsCommand)), each key is read by an C(ssh-keyscan) of one address, port and key type instead.
 notes:
   - A host's lines are matched by the address and port it was scanned at, so hosts sharing both share their lines.
 seealso:

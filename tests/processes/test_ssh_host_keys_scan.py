@@ -86,3 +86,39 @@ def test_a_scan_that_hangs_is_stopped_after_the_time_limit_without_a_marker(tmp_
 def test_quote_makes_one_sh_word():
     assert subprocess.run(["sh", "-c", "printf %s " + quote("a b'c$d")], capture_output=True,
                           text=True).stdout == "a b'c$d"
+
+
+@pytest.fixture
+def fake_keyscan(tmp_path, monkeypatch):
+    """An ssh-keyscan that answers for the address it is given (the last argument) with a key of the type asked
+    for (-t), after its comment line, as ssh-keyscan writes them."""
+    program = tmp_path / "bin" / "ssh-keyscan"
+    program.parent.mkdir(exist_ok=True)
+    program.write_text('#!/bin/sh\nwhile [ "$1" != -- ]; do [ "$1" = -t ] && t=$2; shift; done\n'
+                       'echo "# $2:22 SSH-2.0-OpenSSH_8.0" >&2\necho "$2 ssh-$t KEY-$2"\n')
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", "%s:%s" % (program.parent, os.environ["PATH"]))
+
+
+def test_without_known_hosts_command_each_key_is_read_by_ssh_keyscan_into_the_same_lines(fake_keyscan):
+    targets = [Target("a", "10.0.0.1"), Target("b", "10.0.0.2", 2222)]
+    scans = commands(targets, 5, known_hosts_command=False)
+    assert [argv[argv.index("-t") + 1] for dummy, argv in scans] == ["rsa", "ecdsa", "ed25519"] * 2
+    directory = action.start([argv for dummy, argv in scans], 5)
+    outputs, unread = action.collect(directory, [label for label, dummy in scans], 5)
+    assert unread == [] and keys_by_host(targets, outputs) == {
+        "a": ["10.0.0.1 ssh-rsa KEY-10.0.0.1", "10.0.0.1 ssh-ecdsa KEY-10.0.0.1", "10.0.0.1 ssh-ed25519 KEY-10.0.0.1"],
+        "b": ["[10.0.0.2]:2222 ssh-rsa KEY-10.0.0.2", "[10.0.0.2]:2222 ssh-ecdsa KEY-10.0.0.2",
+              "[10.0.0.2]:2222 ssh-ed25519 KEY-10.0.0.2"]}
+
+
+def test_the_controllers_ssh_is_asked_whether_it_knows_known_hosts_command(tmp_path, monkeypatch):
+    # The real ssh of this machine (OpenSSH 9.2) knows it; one that refuses the option does not.
+    assert action.ssh_has_known_hosts_command()
+    program = tmp_path / "old" / "ssh"
+    program.parent.mkdir()
+    program.write_text('#!/bin/sh\necho "command-line: line 0: Bad configuration option: knownhostscommand" >&2\n'
+                       'exit 255\n')
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", "%s:%s" % (program.parent, os.environ["PATH"]))
+    assert not action.ssh_has_known_hosts_command()
