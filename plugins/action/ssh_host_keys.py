@@ -64,7 +64,7 @@ def ssh_has_known_hosts_command():
     try:
         return subprocess.run(["ssh", "-G", "-F", "/dev/null", "-o", "KnownHostsCommand=none", "probe.invalid"],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL).returncode == 0
+                              stderr=subprocess.DEVNULL, check=False).returncode == 0
     except OSError:
         return False
 

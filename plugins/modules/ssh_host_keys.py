@@ -12,7 +12,7 @@ module: ssh_host_keys
 short_description: Read hosts' SSH host keys from the controller, as the network shows them
 version_added: 0.3.0
 description:
-  - Reads on the controller the SSH host keys (RSA, ECDSA, Ed25519: the types C(ssh-keyscan) reads) of every host
+  - Reads on the controller the SSH host keys (RSA, ECDSA and Ed25519, the types C(ssh-keyscan) reads) of every host
     of O(hosts), at the address and port Ansible connects to (C(ansible_host), else the host's name;
     C(ansible_port), else 22), and returns each host's key lines as C(ssh-keyscan) writes them.
   - Each key is read by one C(ssh) that stops after the key exchange, before any login (no authentication is
