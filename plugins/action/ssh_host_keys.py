@@ -5,11 +5,12 @@
 """Action of confidential.tdx.ssh_host_keys: the hosts' SSH host keys as the controller sees them.
 
 The documentation is in plugins/modules/ssh_host_keys.py. The scan runs
-here, in the controller's worker process: one ssh-keyscan per port, all at
-once, so a whole play costs one scan instead of a process per host. With
-``wait: false`` the scans are only started, writing into a private
-directory, and a later task collects them (``collect``), so the scan runs
-while other tasks do.
+here, in the controller's worker process: one ssh per address, port and
+key type, stopped after the key exchange, all at once from one sh script
+(module_utils/ssh_keyscan.py says why not ssh-keyscan), so a whole play
+costs one scan. With ``wait: false`` the scan is only started, writing
+into a private directory, and a later task collects it (``collect``), so
+the scan runs while other tasks do.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,7 +31,10 @@ from ansible_collections.confidential.tdx.plugins.module_utils.ssh_keyscan impor
     DEFAULT_PORT,
     Target,
     commands,
+    key_lines,
     keys_by_host,
+    script,
+    waves,
 )
 
 ARGUMENT_SPEC = dict(
@@ -39,10 +43,7 @@ ARGUMENT_SPEC = dict(
     wait=dict(type="bool", default=True),
     collect=dict(type="dict"),
 )
-# Each scan runs under sh so that it leaves a marker when it ends: the task that collects it is another process,
-# which cannot wait for it.
-SCAN = 'ssh-keyscan "$@" >"$0.out" 2>/dev/null; : >"$0.done"'
-# Beyond ssh-keyscan's own -T: time to start and write its output.
+# Beyond the scan's own time limit: time to start and write its output.
 COLLECT_MARGIN = 5
 POLL = 0.02
 
@@ -58,37 +59,53 @@ def target_of(name, variables):
     return Target(name, to_text(variables.get("ansible_host") or name), port)
 
 
-def start(argvs):
-    """Start the scans, each writing PORT.out and then PORT.done in a new private directory; the directory."""
+def ssh_has_known_hosts_command():
+    """Whether the controller's ssh knows KnownHostsCommand (OpenSSH 8.5 or later); ``ssh -G`` connects nowhere."""
+    try:
+        return subprocess.run(["ssh", "-G", "-F", "/dev/null", "-o", "KnownHostsCommand=none", "probe.invalid"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, check=False).returncode == 0
+    except OSError:
+        return False
+
+
+def start(argvs, timeout):
+    """Start the scans (``argvs``) in a new private directory, each writing N.err, then the marker ``done``; the
+    directory."""
     directory = tempfile.mkdtemp(prefix="ssh-host-keys.")
-    for port, argv in argvs:
-        try:
-            subprocess.Popen(["sh", "-c", SCAN, os.path.join(directory, str(port))] + argv[1:],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             close_fds=True, start_new_session=True)
-        except OSError as exc:
-            shutil.rmtree(directory, ignore_errors=True)
-            raise AnsibleActionFail("ssh-keyscan cannot run on the controller (%s); install openssh-client" % exc)
+    path = os.path.join(directory, "scan.sh")
+    with open(path, "w") as handle:
+        handle.write(script(argvs, timeout))
+    try:
+        subprocess.Popen(["sh", path, directory], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True)
+    except OSError as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise AnsibleActionFail("sh cannot run on the controller to scan the host keys (%s)" % exc)
     return directory
 
 
-def collect(directory, ports, timeout, clock=time.monotonic, sleep=time.sleep):
-    """({port: output}, [ports that did not finish]) of the scans in ``directory``; the directory is removed."""
-    deadline = clock() + timeout + COLLECT_MARGIN
-    pending = set(ports)
-    while pending and clock() < deadline:
-        pending = set(port for port in pending if not os.path.exists(os.path.join(directory, "%d.done" % port)))
-        if pending:
-            sleep(POLL)
+def collect(directory, labels, timeout, clock=time.monotonic, sleep=time.sleep):
+    """({scan: key lines}, [labels whose keys were not read]) of the scans in ``directory`` (``labels``: each
+    scan's address and port, in order), waiting for them at most ``timeout`` seconds a wave and a margin; the
+    directory is removed. When the scan did not finish, the labels that got no key are named."""
+    deadline = clock() + timeout * waves(len(labels)) + COLLECT_MARGIN
+    done = os.path.join(directory, "done")
+    finished = os.path.exists(done)
+    while not finished and clock() < deadline:
+        sleep(POLL)
+        finished = os.path.exists(done)
     outputs = {}
-    for port in ports:
+    for index, label in enumerate(labels):
         try:
-            with open(os.path.join(directory, "%d.out" % port), "rb") as handle:
-                outputs[port] = to_text(handle.read(), errors="surrogate_or_replace")
+            with open(os.path.join(directory, "%d.err" % index), "rb") as handle:
+                outputs[index] = "\n".join(key_lines(label, to_text(handle.read(), errors="surrogate_or_replace")))
         except (IOError, OSError):
-            outputs[port] = ""
+            outputs[index] = ""
     shutil.rmtree(directory, ignore_errors=True)
-    return outputs, sorted(pending)
+    read = set(label for index, label in enumerate(labels) if outputs[index])
+    unread = [] if finished else sorted(set(labels) - read)
+    return outputs, unread
 
 
 class ActionModule(ActionBase):
@@ -108,11 +125,11 @@ class ActionModule(ActionBase):
                                     % args["timeout"])
         hostvars = (task_vars or {}).get("hostvars", {})
         targets = [target_of(name, hostvars.get(name, {})) for name in args["hosts"]]
-        argvs = commands(targets, args["timeout"])
-        directory = start(argvs)
-        started = dict(directory=directory, timeout=args["timeout"], ports=[port for port, dummy_argv in argvs],
+        scans = commands(targets, args["timeout"], known_hosts_command=ssh_has_known_hosts_command())
+        directory = start([argv for dummy_label, argv in scans], args["timeout"])
+        started = dict(directory=directory, timeout=args["timeout"], scans=[label for label, dummy_argv in scans],
                        targets=[[target.name, target.address, target.port] for target in targets])
-        result.update(changed=False, commands=[argv for dummy_port, argv in argvs])
+        result.update(changed=False, commands=[argv for dummy_label, argv in scans])
         if not args["wait"]:
             result["started"] = started
             return result
@@ -122,16 +139,16 @@ class ActionModule(ActionBase):
         try:
             targets = [Target(name, address, int(port)) for name, address, port in started["targets"]]
             directory, timeout = started["directory"], int(started["timeout"])
-            ports = [int(port) for port in started["ports"]]
+            labels = [to_text(label) for label in started["scans"]]
         except (KeyError, TypeError, ValueError):
             raise AnsibleActionFail("collect: give the 'started' of an earlier ssh_host_keys task run with wait=false")
         # Only a directory start() made is read and removed: named so, directly in the temporary directory.
         if not (os.path.basename(directory).startswith("ssh-host-keys.") and os.path.dirname(
                 os.path.realpath(directory)) == os.path.realpath(tempfile.gettempdir())):
             raise AnsibleActionFail("collect: %s is not a scan directory of ssh_host_keys" % directory)
-        outputs, unfinished = collect(directory, ports, timeout)
+        outputs, unread = collect(directory, labels, timeout)
         result.update(changed=False, keys=keys_by_host(targets, outputs))
-        if unfinished:
-            result["warnings"] = ["ssh-keyscan on port(s) %s did not finish within %d s; their hosts have no keys"
-                                  % (", ".join(str(port) for port in unfinished), timeout + COLLECT_MARGIN)]
+        if unread:
+            result["warnings"] = ["the host key scan did not finish within %d s; %s got no keys"
+                                  % (timeout * waves(len(labels)) + COLLECT_MARGIN, ", ".join(unread))]
         return result

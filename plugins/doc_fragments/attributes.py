@@ -34,7 +34,7 @@ attributes:
     details: Runs on the managed host with Python 3.8+ and its standard library only.
 """
 
-    # Attestation modules: on the controller, with dcap-qvl.
+    # Attestation modules: actions on the controller, with dcap-qvl.
     CONTROLLER = r"""
 attributes:
   platform:
@@ -42,8 +42,13 @@ attributes:
     platforms: posix
     support: full
     details:
-      - Runs on the controller (use O(ignore:delegate_to=localhost) or a play on localhost), never on a managed host,
-        and needs the Python package C(dcap-qvl) there (the collection's C(requirements.txt)).
+      - Runs on the controller, in the Ansible process that runs the task, whichever host the task is for (no
+        O(ignore:delegate_to) is needed); the host is not contacted. It needs the Python package C(dcap-qvl) in the
+        Python that runs Ansible (the collection's C(requirements.txt)).
+  action:
+    description: Whether the module has an action plugin.
+    support: full
+    details: The action plugin does all the work on the controller, without starting a module.
 """
 
     # Action plugins that do all their work on the controller, without a module run.

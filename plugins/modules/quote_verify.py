@@ -193,7 +193,6 @@ EXAMPLES = r"""
     collateral_dir: "{{ playbook_dir }}/collateral"
     policy:
       mrtd: "{{ golden_mrtd }}"
-  delegate_to: localhost
   register: verdict
 
 - name: Refuse a host whose quote did not verify
@@ -207,7 +206,6 @@ EXAMPLES = r"""
       web-1: {quote: "{{ hostvars['web-1'].td_quote.quote }}", nonce: "{{ hostvars['web-1'].attestation_nonce }}"}
       web-2: {quote: "{{ hostvars['web-2'].td_quote.quote }}", nonce: "{{ hostvars['web-2'].attestation_nonce }}"}
     collateral_dir: collateral
-  delegate_to: localhost
   run_once: true
   register: verdicts
 
@@ -217,14 +215,12 @@ EXAMPLES = r"""
     report_data: "{{ archived.report_data }}"
     collateral: reports/collateral/90C06F000000-platform.json
     verify_at: "{{ archived.verified_at }}"
-  delegate_to: localhost
 
 - name: Check a quote's signature and TCB only, knowingly without freshness (for example one found in a log)
   confidential.tdx.quote_verify:
     quote: "{{ found_quote }}"
     skip_freshness_check: true
     collateral_dir: collateral
-  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -410,108 +406,23 @@ policy:
   type: dict
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, endorsement, roots
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.entries import (
-    EntryError,
-    batch_entries,
-    verify_at_of,
-)
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import expectation
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import PolicyError, policy_from
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdict import VERDICTS
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verifier import Verifier
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import verify_task
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.task_failure import TaskFailure, fresh_spec
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            quote=dict(type="str"),
-            quotes=dict(type="raw"),
-            collateral=dict(type="path"),
-            collateral_dir=dict(type="path"),
-            verify_at=dict(type="str"),
-            report_data=dict(type="str"),
-            nonce=dict(type="str"),
-            user_data=dict(type="str"),
-            skip_freshness_check=dict(type="bool", default=False),
-            policy=dict(type="dict"),
-            event_log=dict(type="str"),
-            event_log_table=dict(type="str"),
-            testing_root_ca=dict(type="path"),
-            testing_endorsement_root=dict(type="path"),
-        ),
-        mutually_exclusive=[("quote", "quotes"), ("collateral", "collateral_dir"), ("report_data", "nonce"),
-                            ("quotes", "nonce"), ("quotes", "report_data"), ("quotes", "user_data"),
-                            ("quotes", "event_log"), ("quotes", "event_log_table")],
-        required_one_of=[("quote", "quotes")],
-        supports_check_mode=True,
-    )
-    params = module.params
+    # The work is verify_task.run, shared with the action plugin (plugins/action/quote_verify.py) that runs it
+    # in the controller's worker; this main() serves a run of the module file itself.
+    module = AnsibleModule(argument_spec=fresh_spec(verify_task.ARGUMENT_SPEC),
+                           mutually_exclusive=verify_task.MUTUALLY_EXCLUSIVE,
+                           required_one_of=verify_task.REQUIRED_ONE_OF, supports_check_mode=True)
     try:
-        policy = policy_from(params["policy"])
-        default_at = verify_at_of(params["verify_at"], "verify_at")
-        if params["quotes"] is not None:
-            entries = batch_entries(params["quotes"], default_at, params["skip_freshness_check"])
-        else:
-            entries = None
-            expected = expectation(params["report_data"], params["nonce"], params["user_data"])
-    except (PolicyError, EntryError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-    if not (params["collateral"] or params["collateral_dir"]) and (
-            entries is None or any(entry.collateral is None for entry in entries)):
-        module.fail_json(msg="collateral: give collateral (a QuoteCollateralV3 file) or collateral_dir (the cache of "
-                             "confidential.tdx.tdx_collateral)")
-    if params["collateral"] and not os.path.isfile(params["collateral"]):
-        module.fail_json(msg="collateral: %s is not a file; give a QuoteCollateralV3 JSON file" % params["collateral"])
-    # A cache not made yet is every quote's problem ("no collateral for FMSPC ..."), not a bad argument.
-    if params["collateral_dir"] and os.path.exists(params["collateral_dir"]) and \
-            not os.path.isdir(params["collateral_dir"]):
-        module.fail_json(msg="collateral_dir: %s is not a directory; give the cache of confidential.tdx.tdx_collateral"
-                         % params["collateral_dir"])
-    try:
-        root = roots.load_root(params["testing_root_ca"]) if params["testing_root_ca"] else roots.intel_root()
-    except roots.RootError as exc:
-        module.fail_json(msg="testing_root_ca: %s" % exc)
-    try:
-        endorsement_root = (endorsement.load_root(params["testing_endorsement_root"])
-                            if params["testing_endorsement_root"] else endorsement.google_root())
-    except roots.RootError as exc:
-        module.fail_json(msg="%s: %s" % ("testing_endorsement_root" if params["testing_endorsement_root"]
-                                         else "Google's endorsement root", exc))
-    try:
-        verifier = Verifier(root, policy, collateral_path=params["collateral"],
-                            collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)
-    except dcap.MissingDcapQvl as exc:
-        module.fail_json(msg=str(exc))
-    common = dict(changed=False, root=root.sha256, root_is_intel=root.is_intel, policy=policy.describe())
-    if entries is None:
-        result = verifier.verify(params["quote"], expected, default_at,
-                                 skip_freshness_check=params["skip_freshness_check"], event_log=params["event_log"],
-                                 event_log_table=params["event_log_table"])
-        result.update(common)
-        module.exit_json(**result)
-    verdicts = {}
-    # One Verifier per distinct policy (it holds its policy); entries without one share the module's.
-    verifiers = {None: verifier}
-    for entry in entries:
-        key = None
-        if entry.policy is not None:
-            key = repr(sorted(entry.policy.describe().items()))
-            if key not in verifiers:
-                verifiers[key] = Verifier(root, entry.policy, collateral_path=params["collateral"],
-                                          collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)
-        verdicts[entry.name] = verifiers[key].verify(entry.quote, entry.expected, entry.verify_at, entry.collateral,
-                                                     entry.skip_freshness_check, event_log=entry.event_log,
-                                                     event_log_table=entry.event_log_table)
-        if entry.policy is not None:
-            verdicts[entry.name]["policy"] = entry.policy.describe()
-    refused = [entry.name for entry in entries if not verdicts[entry.name]["verified"]]
-    counts = dict((verdict, sum(1 for one in verdicts.values() if one["verdict"] == verdict)) for verdict in VERDICTS)
-    module.exit_json(verified=not refused, verdicts=verdicts, refused=refused, verdict_counts=counts, **common)
+        result = verify_task.run(module.params)
+    except TaskFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

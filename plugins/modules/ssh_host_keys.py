@@ -12,10 +12,13 @@ module: ssh_host_keys
 short_description: Read hosts' SSH host keys from the controller, as the network shows them
 version_added: 0.3.0
 description:
-  - Runs C(ssh-keyscan) on the controller for every host of O(hosts), at the address and port Ansible connects to
-    (C(ansible_host), else the host's name; C(ansible_port), else 22), and returns each host's key lines.
-  - One C(ssh-keyscan) per port scans all its hosts at once, and the ports are scanned together, so a play of any
-    size costs one scan. Run it once (C(run_once)) for the hosts of a play.
+  - Reads on the controller the SSH host keys (RSA, ECDSA and Ed25519, the types C(ssh-keyscan) reads) of every host
+    of O(hosts), at the address and port Ansible connects to (C(ansible_host), else the host's name;
+    C(ansible_port), else 22), and returns each host's key lines as C(ssh-keyscan) writes them.
+  - Each key is read by one C(ssh) that stops after the key exchange, before any login (no authentication is
+    tried), with curve25519 offered first; all of them run at once, so a play of any size costs one scan. Run it
+    once (C(run_once)) for the hosts of a play. C(ssh-keyscan) is not used because it cannot choose its key
+    exchange, and its first, sntrup761x25519, costs several times the CPU.
   - The keys are what answers on the network, not what the host says about itself; the
     P(confidential.tdx.verify#role) role keeps them beside each host's quote (see docs/attestation.md).
   - A host that does not answer within O(timeout) gets no lines; the task does not fail for it.
@@ -43,7 +46,7 @@ options:
         that scan (at most its O(timeout) and a few seconds) and returns RV(keys).
     type: dict
   timeout:
-    description: Seconds C(ssh-keyscan) waits for a host (its C(-T)).
+    description: Seconds to wait for a host to answer (C(ssh)'s C(ConnectTimeout); also the limit of the whole scan).
     type: int
     default: 5
 extends_documentation_fragment:
@@ -56,7 +59,8 @@ attributes:
   diff_mode:
     support: none
 requirements:
-  - C(ssh-keyscan) (OpenSSH client) on the controller.
+  - C(ssh) (OpenSSH client) and C(sh) on the controller. With an C(ssh) older than OpenSSH 8.5 (no
+    C(KnownHostsCommand)), each key is read by an C(ssh-keyscan) of one address, port and key type instead.
 notes:
   - A host's lines are matched by the address and port it was scanned at, so hosts sharing both share their lines.
 seealso:
@@ -100,7 +104,7 @@ started:
   returned: with O(wait=false)
   type: dict
 commands:
-  description: The C(ssh-keyscan) command lines run, one per port.
+  description: The C(ssh) command lines run, one per address, port and key type.
   returned: unless O(collect) is given
   type: list
   elements: list

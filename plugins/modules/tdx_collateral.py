@@ -115,7 +115,6 @@ EXAMPLES = r"""
   confidential.tdx.tdx_collateral:
     quotes: "{{ ansible_play_hosts | map('extract', hostvars, ['td_quote', 'quote']) | list }}"
     cache_dir: "{{ playbook_dir }}/collateral"
-  delegate_to: localhost
   run_once: true
 
 - name: Through the organisation's PCCS
@@ -123,14 +122,12 @@ EXAMPLES = r"""
     fmspcs: [90C06F000000]
     cache_dir: /var/cache/tdx-collateral
     pccs_url: https://pccs.example.internal:8081
-  delegate_to: localhost
 
 - name: On an air-gapped controller, only say what is missing or stale
   confidential.tdx.tdx_collateral:
     fmspcs: [90C06F000000]
     cache_dir: collateral
     offline: true
-  delegate_to: localhost
   register: cache_state
 """
 
@@ -220,126 +217,21 @@ endorsements:
       type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, rollback, timestamps
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import dcap, timestamps
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_fetch
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.pcs import Pcs, PcsError
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.refresh import (
-    CACHED,
-    MISSING,
-    STALE,
-    RollbackError,
-    WantedError,
-    entry_state,
-    fetch_entry,
-    wanted_entries,
-)
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral_task
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.task_failure import TaskFailure, fresh_spec
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            quotes=dict(type="list", elements="str"),
-            fmspcs=dict(type="list", elements="str"),
-            ca=dict(type="str", choices=["platform", "processor"], default="platform"),
-            cache_dir=dict(type="path", required=True),
-            pccs_url=dict(type="str"),
-            offline=dict(type="bool", default=False),
-            min_validity=dict(type="int", default=3600),
-            max_age=dict(type="int", default=86400),
-            timeout=dict(type="float", default=30),
-            retries=dict(type="int", default=2),
-            endorsements=dict(type="bool", default=True),
-            endorsement_url=dict(type="str"),
-        ),
-        required_one_of=[("quotes", "fmspcs")],
-        supports_check_mode=True,
-    )
-    params = module.params
-    for key, minimum in (("min_validity", 0), ("max_age", 0), ("timeout", 0.001), ("retries", 0)):
-        if params[key] < minimum:
-            module.fail_json(msg="%s: must be at least %s, got %s" % (key, minimum, params[key]))
-    if params["pccs_url"] is not None and not params["pccs_url"].startswith(("https://", "http://")):
-        module.fail_json(msg="pccs_url: %r is not an http(s) URL such as https://pccs.example:8081"
-                             % params["pccs_url"][:200])
-    if params["endorsement_url"] is not None and not params["endorsement_url"].startswith(("https://", "http://")):
-        module.fail_json(msg="endorsement_url: %r is not an http(s) URL such as https://storage.googleapis.com"
-                             % params["endorsement_url"][:200])
-    if not params["cache_dir"]:
-        module.fail_json(msg="cache_dir: is empty; give the directory of the collateral cache")
-    if os.path.exists(params["cache_dir"]) and not os.path.isdir(params["cache_dir"]):
-        module.fail_json(msg="cache_dir: %s exists and is not a directory" % params["cache_dir"])
+    # The work is collateral_task.run, shared with the action plugin (plugins/action/tdx_collateral.py) that
+    # runs it in the controller's worker; this main() serves a run of the module file itself.
+    module = AnsibleModule(argument_spec=fresh_spec(collateral_task.ARGUMENT_SPEC),
+                           required_one_of=collateral_task.REQUIRED_ONE_OF, supports_check_mode=True)
     try:
-        wanted = wanted_entries(params["quotes"], params["fmspcs"], params["ca"])
-    except (WantedError, dcap.MissingDcapQvl) as exc:
-        module.fail_json(msg=str(exc))
-
-    try:
-        seen = rollback.read_seen(params["cache_dir"]) if os.path.isdir(params["cache_dir"]) else {}
-    except rollback.CollateralError as exc:
-        module.fail_json(msg="cache_dir: %s" % exc)
-    now = timestamps.now()
-    entries = [entry_state(params["cache_dir"], fmspc, ca, now, params["min_validity"], params["max_age"], seen)
-               for fmspc, ca in wanted]
-    due = [entry for entry in entries if entry["status"] != CACHED]
-    would_fetch = [entry["id"] for entry in due]
-    pcs = Pcs(params["pccs_url"], timeout=params["timeout"], retries=params["retries"])
-    to_write = [] if params["offline"] else due
-    diff = {"before": dict((entry["id"], entry["next_update"] or "absent") for entry in to_write),
-            "after": dict((entry["id"], "fetched") for entry in to_write)}
-    fetched = 0
-    if due and not (params["offline"] or module.check_mode):
-        if not os.path.isdir(params["cache_dir"]):
-            os.makedirs(params["cache_dir"])
-        for entry in due:
-            try:
-                fetch_entry(pcs, entry, now, seen)
-            except (PcsError, RollbackError) as exc:
-                module.fail_json(msg="%s: %s" % (entry["id"], exc), entries=entries, fetched=fetched,
-                                 calls=pcs.calls)
-            fetched += 1
-            # Remembered at once, so a later failure of the run cannot lose it.
-            rollback.remember(params["cache_dir"], {entry["fmspc"]: entry["tcb_evaluation_data_number"]})
-            seen = rollback.read_seen(params["cache_dir"])
-            diff["after"][entry["id"]] = "fetched, next update %s" % entry["next_update"]
-        would_fetch = []
-    # Entries cached before this cache kept the numbers count as seen too.
-    if not module.check_mode and os.path.isdir(params["cache_dir"]):
-        rollback.remember(params["cache_dir"], dict(
-            (entry["fmspc"], entry["tcb_evaluation_data_number"]) for entry in entries if entry["status"] == CACHED))
-    source = endorsement_fetch.EndorsementSource(params["endorsement_url"], timeout=params["timeout"],
-                                                 retries=params["retries"])
-    try:
-        endorsements = endorsement_fetch.endorsement_entries(
-            params["cache_dir"], params["quotes"] if params["endorsements"] else [], source,
-            fetch=not (params["offline"] or module.check_mode))
-    except PcsError as exc:
-        module.fail_json(msg="endorsement_url: %s; give a reachable endorsement_url, or endorsements=false for quotes "
-                             "not from Google Cloud" % exc, entries=entries, fetched=fetched,
-                         calls=pcs.calls + source.calls)
-    # Written by this run, or in check mode, what a run would write.
-    endorsements_written = [e["mrtd"] for e in endorsements if e["status"] == endorsement_fetch.FETCHED or (
-        module.check_mode and not params["offline"] and e["status"] == endorsement_fetch.MISSING)]
-    for mrtd in endorsements_written:
-        diff["before"]["endorsement " + mrtd] = "absent"
-        diff["after"]["endorsement " + mrtd] = "fetched"
-    result = dict(
-        changed=bool(fetched) or (module.check_mode and bool(due) and not params["offline"])
-        or bool(endorsements_written),
-        endorsements=endorsements,
-        entries=entries,
-        fetched=fetched,
-        calls=pcs.calls + source.calls,
-        missing=[entry["id"] for entry in entries if entry["status"] == MISSING],
-        stale=[entry["id"] for entry in entries if entry["status"] == STALE],
-        would_fetch=would_fetch,
-    )
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = diff
+        result = collateral_task.run(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
+    except TaskFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
     module.exit_json(**result)
 
 

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) confidential.tdx contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Action of confidential.tdx.quote_verify: verify quotes on the controller, without a module run.
+
+The documentation is in plugins/modules/quote_verify.py, the work in
+module_utils/attestation/verify_task.py. Running it here, in the
+controller's worker process, saves what a module run costs on the
+controller: transferring the module, starting a Python and importing
+dcap-qvl for one run_once task that verifies a whole batch.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import verify_task
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.task_failure import TaskFailure, fresh_spec
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(verify_task.ARGUMENT_SPEC)
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        dummy, args = self.validate_argument_spec(argument_spec=fresh_spec(verify_task.ARGUMENT_SPEC),
+                                                  mutually_exclusive=verify_task.MUTUALLY_EXCLUSIVE,
+                                                  required_one_of=verify_task.REQUIRED_ONE_OF)
+        try:
+            result.update(verify_task.run(args))
+        except TaskFailure as exc:
+            result.update(exc.result, failed=True, msg=exc.msg)
+        return result
