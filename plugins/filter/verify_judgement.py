@@ -171,7 +171,7 @@ def evidence(result, judged, attestation, nonce, user_data, guest_quote, keys):
         "decoded": result.get("quote"),
         "policy": result.get("policy") or attestation.get("policy") or {},
         "collateral": collateral_of(result),
-        "ssh_host_keys": {"source": "ssh-keyscan from the controller", "keys": keys},
+        "ssh_host_keys": {"source": "read from the controller over SSH (the key exchange, no login)", "keys": keys},
     }
 
 
