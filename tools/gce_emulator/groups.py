@@ -414,6 +414,12 @@ def groups_delete(call):
     return _write(call, act)
 
 
+def _group_operation(call, group, method, request_id):
+    """The operation of a change to ``group`` (done at once; its members follow as the reconciler runs)."""
+    _refresh(call.world, group)
+    return _start(call, OPERATION_PREFIX + method, group.body["selfLink"], group.body["id"], request_id)
+
+
 def _refuse_while_deleting(group):
     if group.deleting:
         raise errors.not_ready(errors.resource_path(group.project, group.kind, group.location,
@@ -421,7 +427,6 @@ def _refuse_while_deleting(group):
 
 
 def groups_resize(call):
-    world = call.world
     group = _group(call)
     if "size" not in call.query:
         raise errors.required_field("size")
@@ -430,8 +435,7 @@ def groups_resize(call):
     def act(request_id):
         _refuse_while_deleting(group)
         group.body["targetSize"] = size
-        _refresh(world, group)
-        return _start(call, OPERATION_PREFIX + "resize", group.body["selfLink"], group.body["id"], request_id)
+        return _group_operation(call, group, "resize", request_id)
 
     return _write(call, act)
 
@@ -453,9 +457,7 @@ def groups_set_instance_template(call):
         if not body.get("instanceTemplate"):
             raise errors.required_field("resource.instanceTemplate")
         _set_template(world, call, group, body["instanceTemplate"], "resource.instanceTemplate")
-        _refresh(world, group)
-        return _start(call, OPERATION_PREFIX + "setInstanceTemplate", group.body["selfLink"], group.body["id"],
-                      request_id)
+        return _group_operation(call, group, "setInstanceTemplate", request_id)
 
     return _write(call, act)
 
@@ -498,8 +500,7 @@ def groups_patch(call):
                     group.body[passthrough] = copy.deepcopy(body[passthrough])
                 else:
                     group.body.pop(passthrough, None)
-        _refresh(world, group)
-        return _start(call, OPERATION_PREFIX + "patch", group.body["selfLink"], group.body["id"], request_id)
+        return _group_operation(call, group, "patch", request_id)
 
     return _write(call, act)
 
@@ -543,9 +544,7 @@ def groups_create_instances(call):
         group.named.extend(names)
         group.configured.update(names)
         group.body["targetSize"] += len(names)
-        _refresh(world, group)
-        return _start(call, OPERATION_PREFIX + "createInstances", group.body["selfLink"], group.body["id"],
-                      request_id)
+        return _group_operation(call, group, "createInstances", request_id)
 
     return _write(call, act)
 
@@ -578,9 +577,7 @@ def groups_delete_instances(call):
             group.configured.discard(name)
             lifecycle.delete(world, world.instances[(group.project, zone, name)], _group_principal(world, group))
         group.body["targetSize"] = max(0, group.body["targetSize"] - len(chosen))
-        _refresh(world, group)
-        return _start(call, OPERATION_PREFIX + "deleteInstances", group.body["selfLink"], group.body["id"],
-                      request_id)
+        return _group_operation(call, group, "deleteInstances", request_id)
 
     return _write(call, act)
 

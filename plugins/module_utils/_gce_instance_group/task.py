@@ -22,6 +22,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import (
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.group_calls import GroupCalls
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import is_not_found
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.write_task import WriteTask, run_write_task
 
 # How a wait for a stable group asks again (seconds): as an operation is
 # polled, soon at first, since a group whose write is DONE is often a moment
@@ -34,19 +35,10 @@ STABLE_POLL_GROWTH = OPERATION_POLL_PAUSE_GROWTH
 STABLE_POLL_MAX = OPERATION_POLL_PAUSE_MAX
 
 
-class GroupTask:
+class GroupTask(WriteTask):
     def __init__(self, gce):
-        self.gce = gce
-        self.params = gce.params
+        super(GroupTask, self).__init__(gce)
         self.door = GroupCalls(gce.api, self.params["name"], self.params)
-        self.actions = []
-        self.wrote = False
-
-    def act(self, action, call):
-        self.actions.append(action)
-        if not self.gce.check_mode:
-            call()
-            self.wrote = True
 
     def template(self):
         """The template's path; refused unless it exists and makes TDX VMs."""
@@ -131,13 +123,6 @@ class GroupTask:
 
 
 def run(gce):
-    found = problems(gce.params)
-    if found:
-        gce.fail("; ".join(found))
-    task = GroupTask(gce)
-    try:
-        result = task.present() if gce.params["state"] == "present" else task.absent()
-    except GceError as error:
-        gce.fail_from(error, "%s group %s" % (gce.params["state"], gce.params["name"]),
-                      changed=task.wrote, actions=task.actions)
-    gce.exit(**result)
+    present = gce.params["state"] == "present"
+    run_write_task(gce, problems(gce.params), GroupTask, lambda task: task.present() if present else task.absent(),
+                   "%s group %s" % (gce.params["state"], gce.params["name"]))

@@ -22,24 +22,16 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.group_calls i
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instances import is_not_found
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import short_name
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.write_task import WriteTask, run_write_task
 
 
-class MembersTask:
+class MembersTask(WriteTask):
     def __init__(self, gce):
-        self.gce = gce
-        self.params = gce.params
+        super(MembersTask, self).__init__(gce)
         self.calls = GroupCalls(gce.api, self.params["group"], self.params)
-        self.actions = []
-        self.wrote = False
 
     def where(self):
         return "zone %s" % self.params["zone"] if self.params["zone"] else "region %s" % self.params["region"]
-
-    def act(self, action, call):
-        self.actions.append(action)
-        if not self.gce.check_mode:
-            call()
-            self.wrote = True
 
     def run(self):
         group = self.calls.get()
@@ -106,13 +98,5 @@ class MembersTask:
 
 
 def run(gce):
-    found = problems(gce.params)
-    if found:
-        gce.fail("; ".join(found))
-    task = MembersTask(gce)
-    try:
-        result = task.run()
-    except GceError as error:
-        gce.fail_from(error, "%s members of group %s" % (gce.params["state"], gce.params["group"]),
-                      changed=task.wrote, actions=task.actions)
-    gce.exit(**result)
+    run_write_task(gce, problems(gce.params), MembersTask, lambda task: task.run(),
+                   "%s members of group %s" % (gce.params["state"], gce.params["group"]))

@@ -26,16 +26,12 @@ from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import to
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import parse_image
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.vm_checks import boot_image_problem
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.write_task import WriteTask, run_write_task
 
 TEMPLATES = "InstanceTemplatesClient"
 
 
-class TemplateTask:
-    def __init__(self, gce):
-        self.gce = gce
-        self.params = gce.params
-        self.actions = []
-        self.wrote = False
+class TemplateTask(WriteTask):
 
     # -- reads and writes -----------------------------------------------------------------------
     def family(self):
@@ -136,13 +132,6 @@ class TemplateTask:
 
 def run(gce):
     """Run the task of the GceModule ``gce`` to its end (exit_json or fail_json)."""
-    found = problems(gce.params)
-    if found:
-        gce.fail("; ".join(found))
-    task = TemplateTask(gce)
-    try:
-        result = task.present() if gce.params["state"] == "present" else task.absent()
-    except GceError as error:
-        gce.fail_from(error, "%s template %s" % ("create" if gce.params["state"] == "present" else "delete",
-                                                 gce.params["name"]), changed=task.wrote, actions=task.actions)
-    gce.exit(**result)
+    present = gce.params["state"] == "present"
+    run_write_task(gce, problems(gce.params), TemplateTask, lambda task: task.present() if present else task.absent(),
+                   "%s template %s" % ("create" if present else "delete", gce.params["name"]))
