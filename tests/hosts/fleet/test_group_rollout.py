@@ -327,3 +327,35 @@ def test_reattest_finds_the_members_by_their_group_and_says_which_was_announced_
     assert hosts[remade]["changes"][0]["before"] == found["ids"][0]
     assert hosts[remade]["changes"][0]["after"] == found["ids"][1]
     assert found["second_changes"]["changed"] == [remade]
+
+
+def test_a_new_member_that_cannot_be_reached_stops_the_wave_and_the_group_is_put_back(fleet):
+    """On the plain emulator its instances are records: a new member's address answers nothing, so SSH fails."""
+    fleet.write_inventory({})
+    gcp = {"project": fleet.project, "api_endpoint": fleet.base_url, "service_account_file": fleet.service_account_file}
+    setup = fleet.plays([{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "module_defaults": {"group/confidential.tdx.gce": gcp},
+        "tasks": [
+            {"name": "old", "confidential.tdx.gce_instance_template": {"name": "web-a", "image": UBUNTU_2204},
+             "register": "old"},
+            {"name": "new", "confidential.tdx.gce_instance_template": {"name": "web-b", "image": UBUNTU_2404},
+             "register": "new"},
+            {"name": "group", "confidential.tdx.gce_instance_group": {
+                "name": "web", "zone": "us-central1-a", "size": 2, "template": "{{ old.template.name }}"}},
+            {"name": "names", "ansible.builtin.debug": {"msg": "{{ [old.template.name, new.template.name] }}"}},
+        ]}])
+    assert setup.ok, setup.output[-3000:]
+    old, new = setup.result("names", host="localhost")["msg"]
+    before = members(fleet)[1]
+    run = fleet.playbook("rollout", extra_vars={"tdx_rollout_group": "web", "tdx_rollout_zone": "us-central1-a",
+                                                "tdx_rollout_template": new, "tdx_rollout_wave_size": 1,
+                                                "tdx_rollout_ssh_timeout": 3})
+    assert not run.ok
+    report = rollout_report(fleet, new)
+    assert report["rolled_back"] is True and len(report["waves"]) == 1
+    member = report["waves"][0]["members"][0]
+    assert member["verdict"] is None and member["verified"] is False and member["why"], member
+    group, now = members(fleet)
+    assert now == before and group["instanceTemplate"].endswith("/" + old) and group["targetSize"] == 2
+    assert group["updatePolicy"]["type"] == "PROACTIVE"
