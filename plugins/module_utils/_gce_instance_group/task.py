@@ -62,18 +62,19 @@ class GroupTask(WriteTask):
 
     def until_stable(self, group):
         """The group once status.isStable (or as it stands in check mode / without wait)."""
-        pause = STABLE_POLL_FIRST
-        while self.params["wait"] and not self.gce.check_mode and not (group.get("status") or {}).get("isStable"):
-            if self.gce.api.deadline.expired():
-                self.gce.fail("group %s is not stable after %d s (wait_timeout): current actions %s; it may "
-                              "still get there, raise wait_timeout or run the task again" % (
-                                  self.params["name"], self.gce.api.deadline.seconds,
-                                  dict((k, v) for k, v in (group.get("currentActions") or {}).items() if v)),
-                              changed=self.wrote, actions=self.actions, group=view(group))
-            self.gce.api.pause(pause)
-            pause = min(STABLE_POLL_MAX, pause * STABLE_POLL_GROWTH)
-            group = self.door.get() or {}
-        return group
+        if not self.params["wait"] or self.gce.check_mode:
+            return group
+
+        def timed_out(group):
+            self.gce.fail("group %s is not stable after %d s (wait_timeout): current actions %s; it may "
+                          "still get there, raise wait_timeout or run the task again" % (
+                              self.params["name"], self.gce.api.deadline.seconds,
+                              dict((k, v) for k, v in (group.get("currentActions") or {}).items() if v)),
+                          changed=self.wrote, actions=self.actions, group=view(group))
+
+        return self.poll_until(group, lambda group: (group.get("status") or {}).get("isStable"),
+                               lambda: self.door.get() or {}, timed_out,
+                               (STABLE_POLL_FIRST, STABLE_POLL_GROWTH, STABLE_POLL_MAX))
 
     def present(self):
         link = self.template()

@@ -12,11 +12,6 @@ from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance_gro
     problems,
     unsettled,
 )
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import (
-    OPERATION_POLL_PAUSE_FIRST,
-    OPERATION_POLL_PAUSE_GROWTH,
-    OPERATION_POLL_PAUSE_MAX,
-)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.group_calls import GroupCalls
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.instance_view import summarize
@@ -59,20 +54,18 @@ class MembersTask(WriteTask):
         return self.answer(self.calls.get() or group, members, before, sorted(member_name(m) for m in members))
 
     def until_settled(self, members):
-        pause = OPERATION_POLL_PAUSE_FIRST
-        while True:
-            waiting = unsettled(members, self.params["members"], self.params["state"])
-            if not waiting:
-                return members
-            if self.gce.api.deadline.expired():
-                undo = ("the group keeps trying to make them; to give their places back, run with state: absent"
-                        if self.params["state"] == "present" else "the group goes on deleting them")
-                self.gce.fail("group %s: %s after %d s (wait_timeout); %s" % (
-                    self.params["group"], "; ".join(waiting), self.gce.api.deadline.seconds, undo),
-                    changed=self.wrote, actions=self.actions, members=[member_view(m) for m in members])
-            self.gce.api.pause(pause)
-            pause = min(OPERATION_POLL_PAUSE_MAX, pause * OPERATION_POLL_PAUSE_GROWTH)
-            members = self.calls.members()
+        """The group's members once every named one is as asked (running, or gone)."""
+        def waiting(members):
+            return unsettled(members, self.params["members"], self.params["state"])
+
+        def timed_out(members):
+            undo = ("the group keeps trying to make them; to give their places back, run with state: absent"
+                    if self.params["state"] == "present" else "the group goes on deleting them")
+            self.gce.fail("group %s: %s after %d s (wait_timeout); %s" % (
+                self.params["group"], "; ".join(waiting(members)), self.gce.api.deadline.seconds, undo),
+                changed=self.wrote, actions=self.actions, members=[member_view(m) for m in members])
+
+        return self.poll_until(members, lambda members: not waiting(members), self.calls.members, timed_out)
 
     def instance(self, member):
         """The named member's instance, summarized (its addresses); {} when it is already gone."""

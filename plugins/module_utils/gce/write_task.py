@@ -9,7 +9,15 @@ records it), so that a failure can say which calls were made, the failed
 one last, and whether any acted (``changed``).
 """
 
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.api import (
+    OPERATION_POLL_PAUSE_FIRST,
+    OPERATION_POLL_PAUSE_GROWTH,
+    OPERATION_POLL_PAUSE_MAX,
+)
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
+
+# Reads after a write look again as an operation is polled: soon at first, then less often.
+OPERATION_SCHEDULE = (OPERATION_POLL_PAUSE_FIRST, OPERATION_POLL_PAUSE_GROWTH, OPERATION_POLL_PAUSE_MAX)
 
 
 class WriteTask:
@@ -25,6 +33,18 @@ class WriteTask:
         if not self.gce.check_mode:
             call()
             self.wrote = True
+
+    def poll_until(self, value, done, read, timed_out, schedule=OPERATION_SCHEDULE):
+        """``value`` once ``done(value)``, read again with ``read()`` after pauses that grow by ``schedule``
+        (first, growth, most); at the deadline, ``timed_out(value)``, which fails the task."""
+        pause, growth, most = schedule
+        while not done(value):
+            if self.gce.api.deadline.expired():
+                timed_out(value)
+            self.gce.api.pause(pause)
+            pause = min(most, pause * growth)
+            value = read()
+        return value
 
 
 def run_write_task(gce, problems, make_task, work, what):
