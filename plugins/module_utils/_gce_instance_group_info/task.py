@@ -7,12 +7,7 @@
 from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance_group.plan import view
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.errors import GceError
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.group_calls import GroupCalls
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
-    check_region_name,
-    check_zone_name,
-    excerpt,
-)
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import group_problems
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -23,20 +18,8 @@ MUTUALLY_EXCLUSIVE = [("zone", "region")]
 REQUIRED_ONE_OF = [("zone", "region")]
 
 
-def problems(params):
-    found = []
-    if params["name"] is not None and not NAME_PATTERN.fullmatch(params["name"]):
-        found.append("name: %s is not a group name; use 1-63 lowercase letters, digits and hyphens, starting with "
-                     "a letter" % excerpt(params["name"]))
-    if params["zone"] is not None:
-        found.append(check_zone_name(params["zone"]))
-    if params["region"] is not None:
-        found.append(check_region_name(params["region"]))
-    return [problem for problem in found if problem]
-
-
 def run(gce):
-    found = problems(gce.params)
+    found = group_problems(gce.params, "name")
     if found:
         gce.fail("; ".join(found))
     calls = GroupCalls(gce.api, gce.params["name"], gce.params)

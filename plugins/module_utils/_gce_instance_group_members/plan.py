@@ -5,10 +5,9 @@
 """gce_instance_group_members' decisions (pure logic): checks, what to create or delete, when the wait is over."""
 
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.input_checks import (
-    check_region_name,
     check_wait_timeout,
-    check_zone_name,
     excerpt,
+    group_problems,
 )
 from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import NAME_PATTERN, short_name
 
@@ -18,14 +17,7 @@ SETTLED_ACTION = "NONE"
 
 def problems(params):
     """Every problem with the options, one line each naming the option (empty when fine)."""
-    found = [check_wait_timeout(params["wait_timeout"])]
-    if not NAME_PATTERN.fullmatch(params["group"] or ""):
-        found.append("group: %s is not a group name; use 1-63 lowercase letters, digits and hyphens, starting "
-                     "with a letter" % excerpt(params["group"]))
-    if params["zone"] is not None:
-        found.append(check_zone_name(params["zone"]))
-    if params["region"] is not None:
-        found.append(check_region_name(params["region"]))
+    found = [check_wait_timeout(params["wait_timeout"])] + group_problems(params, "group")
     if not params["members"]:
         found.append("members: the list is empty; name the members to make or delete")
     for index, name in enumerate(params["members"] or ()):

@@ -14,7 +14,10 @@ never quoted at all.
 import ipaddress
 import re
 
-from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import without_key_version
+from ansible_collections.confidential.tdx.plugins.module_utils.gce.resource_names import (
+    NAME_PATTERN,
+    without_key_version,
+)
 
 # Compute Engine's forms of names and references, from its API reference.
 NETWORK_NAME = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
@@ -162,6 +165,19 @@ def check_region_name(value, option="region"):
     if not isinstance(value, str) or not REGION_NAME.fullmatch(value):
         return "%s: %s is not a region name; give e.g. us-central1" % (option, excerpt(value))
     return None
+
+
+def group_problems(params, option):
+    """The problems of a group's name (the option ``option``; left out, none) and place (``zone`` or ``region``)."""
+    found = []
+    if params[option] is not None and not NAME_PATTERN.fullmatch(params[option]):
+        found.append("%s: %s is not a group name; use 1-63 lowercase letters, digits and hyphens, starting with a "
+                     "letter" % (option, excerpt(params[option])))
+    if params["zone"] is not None:
+        found.append(check_zone_name(params["zone"]))
+    if params["region"] is not None:
+        found.append(check_region_name(params["region"]))
+    return [problem for problem in found if problem]
 
 
 def check_machine_type_name(value, option="machine_type"):
