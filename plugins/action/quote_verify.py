@@ -15,24 +15,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import verify_task
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.task_failure import TaskFailure, fresh_spec
+from ansible_collections.confidential.tdx.plugins.plugin_utils.attestation_action import AttestationAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(AttestationAction):
     _VALID_ARGS = frozenset(verify_task.ARGUMENT_SPEC)
-    _requires_connection = False
+    TASK = verify_task
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=fresh_spec(verify_task.ARGUMENT_SPEC),
-                                                  mutually_exclusive=verify_task.MUTUALLY_EXCLUSIVE,
-                                                  required_one_of=verify_task.REQUIRED_ONE_OF)
-        try:
-            result.update(verify_task.run(args))
-        except TaskFailure as exc:
-            result.update(exc.result, failed=True, msg=exc.msg)
-        return result
+    def work(self, args):
+        return verify_task.run(args)
