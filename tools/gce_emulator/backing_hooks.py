@@ -6,6 +6,7 @@ Each call runs under the world's lock and only starts work; the returned
 Compute Engine. Without a backing every function does nothing.
 """
 
+from . import resources
 from .world import OperationFailure
 
 
@@ -17,11 +18,10 @@ def host_key(instance):
 def boot_image(world, instance):
     """The name of the image the instance's boot disk was made from; None when it has no such disk."""
     for attached in instance.body.get("disks") or ():
-        if attached.get("boot"):
-            parts = [part for part in (attached.get("source") or "").split("/") if part]
-            disk = world.disks.get((instance.project, instance.zone, parts[-1])) if parts else None
+        if attached.get("boot") and attached.get("source"):
+            disk = world.disks.get((instance.project, instance.zone, resources.last_segment(attached["source"])))
             image = (disk or {}).get("sourceImage")
-            return image.rsplit("/", 1)[-1] if image else None
+            return resources.last_segment(image) if image else None
     return None
 
 

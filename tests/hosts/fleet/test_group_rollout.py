@@ -72,7 +72,7 @@ def members(fleet):
     return group, names
 
 
-def reattest_the_group(fleet, gcp, work, names):
+def reattest_the_group(fleet, work, names):
     """reattest over the group's members as the inventory plugin groups them (gce_group_web), twice.
 
     Before the first run one member's metadata server announces host
@@ -96,7 +96,7 @@ def reattest_the_group(fleet, gcp, work, names):
     old_id = instances[remade]["id"]
     remake = fleet.plays([{
         "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "module_defaults": {"group/confidential.tdx.gce": gcp},
+        "module_defaults": {"group/confidential.tdx.gce": gcp_of(fleet)},
         "tasks": [
             {"name": "delete from outside the group", "confidential.tdx.gce_instance": {
                 "name": remade, "zone": zone_of[remade], "state": "absent"}},
@@ -127,6 +127,29 @@ def rollout_report(fleet, template):
         return json.load(handle)
 
 
+def gcp_of(fleet):
+    """What the playbooks' tdx_gcp gives the gce modules, as module_defaults."""
+    return {"project": fleet.project, "api_endpoint": fleet.base_url, "service_account_file": fleet.service_account_file}
+
+
+def make_group(fleet, templates, **group):
+    """Templates ((name, options) each) and a group "web" of the first, through the modules; the templates' names.
+
+    A template's name gets the hash of its spec (NAME-<hash>), so the names are read back from the run.
+    """
+    tasks = [{"name": name, "confidential.tdx.gce_instance_template": dict(options, name=name),
+              "register": "template_%d" % index} for index, (name, options) in enumerate(templates)]
+    tasks.append({"name": "group", "confidential.tdx.gce_instance_group": dict(
+        group, name="web", template="{{ template_0.template.name }}")})
+    tasks.append({"name": "names", "ansible.builtin.debug": {"msg": "{{ [%s] | map(attribute='template') "
+                                                                    "| map(attribute='name') }}" % ", ".join(
+        "template_%d" % index for index in range(len(templates)))}})
+    setup = fleet.plays([{"hosts": "localhost", "connection": "local", "gather_facts": False,
+                          "module_defaults": {"group/confidential.tdx.gce": gcp_of(fleet)}, "tasks": tasks}])
+    assert setup.ok, setup.output[-3000:]
+    return setup.result("names", host="localhost")["msg"]
+
+
 @pytest.fixture(scope="module")
 def rollouts(backed_emulator, backed_key, tmp_path_factory):
     from pcs_standin import PcsStandin
@@ -152,27 +175,10 @@ def rollouts(backed_emulator, backed_key, tmp_path_factory):
                 "verify_collateral_dir": str(work / "collateral"),
                 "verify_policy": {"events": {"kernel": kernel_digest(IMAGE_2404)}},
             })
-            gcp = {"project": fleet.project, "api_endpoint": fleet.base_url,
-                   "service_account_file": fleet.service_account_file}
-
-            def template(name, **options):
-                return {"name": name, "confidential.tdx.gce_instance_template": dict(name=name, **options),
-                        "register": name.replace("-", "_")}
-
-            setup = fleet.plays([{
-                "hosts": "localhost", "connection": "local", "gather_facts": False,
-                "module_defaults": {"group/confidential.tdx.gce": gcp},
-                "tasks": [
-                    template("web-a", image=UBUNTU_2204), template("web-b", image=UBUNTU_2404),
-                    template("web-c", image=UBUNTU_2204, machine_type="c3-standard-8"),
-                    {"name": "group", "confidential.tdx.gce_instance_group": {
-                        "name": "web", "region": "us-central1", "zones": TDX_ZONES, "size": 4,
-                        "template": "{{ web_a.template.name }}"}},
-                    {"name": "names", "ansible.builtin.debug": {"msg": "{{ [web_a, web_b, web_c] | map(attribute="
-                                                                      "'template') | map(attribute='name') }}"}},
-                ]}])
-            assert setup.ok, setup.output[-3000:]
-            names = dict(zip(("a", "b", "c"), setup.result("names", host="localhost")["msg"]))
+            names = dict(zip(("a", "b", "c"), make_group(
+                fleet, [("web-a", {"image": UBUNTU_2204}), ("web-b", {"image": UBUNTU_2404}),
+                        ("web-c", {"image": UBUNTU_2204, "machine_type": "c3-standard-8"})],
+                region="us-central1", zones=TDX_ZONES, size=4)))
             first = members(fleet)[1]
             settings = {"tdx_rollout_group": "web", "tdx_rollout_region": "us-central1", "tdx_rollout_wave_size": 2}
             mark = len(fleet.admin.requests())
@@ -191,7 +197,7 @@ def rollouts(backed_emulator, backed_key, tmp_path_factory):
                        "rolled_report": rolled_report, "second": second, "refused": refused,
                        "refused_calls": group_calls(fleet, mark), "refused_report": rollout_report(fleet, names["c"]),
                        "third": members(fleet)}
-            outcome["reattest"] = reattest_the_group(fleet, gcp, work, outcome["third"][1])
+            outcome["reattest"] = reattest_the_group(fleet, work, outcome["third"][1])
             yield outcome
 
     finally:
@@ -274,22 +280,8 @@ def test_a_new_image_that_fails_attestation_stops_after_the_first_wave_with_the_
 def test_a_template_that_cannot_be_set_leaves_the_group_with_its_own_policy_and_no_member_made(fleet):
     """On the plain emulator: the group's policy is patched, then setInstanceTemplate fails; the policy goes back."""
     fleet.write_inventory({})
-    gcp = {"project": fleet.project, "api_endpoint": fleet.base_url, "service_account_file": fleet.service_account_file}
-    setup = fleet.plays([{
-        "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "module_defaults": {"group/confidential.tdx.gce": gcp},
-        "tasks": [
-            {"name": "old", "confidential.tdx.gce_instance_template": {"name": "web-a", "image": UBUNTU_2204},
-             "register": "old"},
-            {"name": "new", "confidential.tdx.gce_instance_template": {"name": "web-b", "image": UBUNTU_2404},
-             "register": "new"},
-            {"name": "group", "confidential.tdx.gce_instance_group": {
-                "name": "web", "region": "us-central1", "zones": TDX_ZONES, "size": 2,
-                "template": "{{ old.template.name }}"}},
-            {"name": "names", "ansible.builtin.debug": {"msg": "{{ [old.template.name, new.template.name] }}"}},
-        ]}])
-    assert setup.ok, setup.output[-3000:]
-    old, new = setup.result("names", host="localhost")["msg"]
+    old, new = make_group(fleet, [("web-a", {"image": UBUNTU_2204}), ("web-b", {"image": UBUNTU_2404})],
+                          region="us-central1", zones=TDX_ZONES, size=2)
     before = members(fleet)[1]
     fleet.admin.set_faults([{"method": "POST", "path": r"/instanceGroupManagers/web/setInstanceTemplate$",
                              "kind": "operation_error", "count": 1}])
@@ -332,21 +324,8 @@ def test_reattest_finds_the_members_by_their_group_and_says_which_was_announced_
 def test_a_new_member_that_cannot_be_reached_stops_the_wave_and_the_group_is_put_back(fleet):
     """On the plain emulator its instances are records: a new member's address answers nothing, so SSH fails."""
     fleet.write_inventory({})
-    gcp = {"project": fleet.project, "api_endpoint": fleet.base_url, "service_account_file": fleet.service_account_file}
-    setup = fleet.plays([{
-        "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "module_defaults": {"group/confidential.tdx.gce": gcp},
-        "tasks": [
-            {"name": "old", "confidential.tdx.gce_instance_template": {"name": "web-a", "image": UBUNTU_2204},
-             "register": "old"},
-            {"name": "new", "confidential.tdx.gce_instance_template": {"name": "web-b", "image": UBUNTU_2404},
-             "register": "new"},
-            {"name": "group", "confidential.tdx.gce_instance_group": {
-                "name": "web", "zone": "us-central1-a", "size": 2, "template": "{{ old.template.name }}"}},
-            {"name": "names", "ansible.builtin.debug": {"msg": "{{ [old.template.name, new.template.name] }}"}},
-        ]}])
-    assert setup.ok, setup.output[-3000:]
-    old, new = setup.result("names", host="localhost")["msg"]
+    old, new = make_group(fleet, [("web-a", {"image": UBUNTU_2204}), ("web-b", {"image": UBUNTU_2404})],
+                          zone="us-central1-a", size=2)
     before = members(fleet)[1]
     run = fleet.playbook("rollout", extra_vars={"tdx_rollout_group": "web", "tdx_rollout_zone": "us-central1-a",
                                                 "tdx_rollout_template": new, "tdx_rollout_wave_size": 1,
