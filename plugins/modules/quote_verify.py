@@ -34,9 +34,10 @@ description:
     root C(GCE-cc-tcb-root) and its validity at O(verify_at), the MRTD listed. An invalid endorsement refuses the
     quote (RV(problems) lines starting C(endorsement:)); a quote with no endorsement is not refused for that alone,
     RV(endorsement) says so and the policy must then pin the MRTD (C(mrtd) in O(policy))."
-  - "This collection does not yet pin Google's root (its certificate was not at hand when this was written):
-    until it does, an endorsement is verified only against O(testing_endorsement_root), and otherwise reported as
-    C(unverifiable) (not refused). See docs/attestation.md."
+  - "Google's root is pinned by the SHA-256 of its DER
+    (C(e876bc6978bf4f3da445f98a0a82363c8c0bae5a1fc033c6df65846a6cb0f18c)) and taken from the endorsement's own
+    C(ca_bundle), where Google puts it, only when it hashes to that; an endorsement without it is C(unverifiable)
+    (not refused). O(testing_endorsement_root) replaces it for tests only. See docs/attestation.md."
   - "Event log: with O(event_log) (the host's CCEL log, RV(confidential.tdx.guest_quote#module:event_log)), the
     log is read, its events named, and replayed into RTMR0-3; a log that is malformed, whose text does not match
     its digests, or that does not reproduce the quote's RTMRs is refused (problems starting C(event log:)). The
@@ -390,9 +391,10 @@ endorsement:
     - Google's launch endorsement of the quote's firmware, as read from the cache of O(collateral_dir). Absent when
       the quote could not be parsed.
     - "C(status): C(verified), C(invalid) (the quote is refused), C(missing) (no endorsement for this MRTD: not
-      refused, pin the MRTD in the policy) or C(unverifiable) (the signer could not be judged: Google's root is
-      not pinned in the collection; not refused). C(verified), C(problems) (lines starting C(endorsement:)),
-      C(path), C(root_sha256), C(root_is_google), C(root_pinned)."
+      refused, pin the MRTD in the policy) or C(unverifiable) (its C(ca_bundle) holds no certificate hashing to
+      Google's pinned root, so its signer cannot be judged; not refused). C(verified), C(problems) (lines starting
+      C(endorsement:)), C(path), C(root_sha256), C(root_is_google) (only then is the MRTD endorsed by Google in
+      RV(verdict))."
     - "C(firmware): what the endorsement says of the build: C(timestamp), C(cl_spec) (changelist), C(commit),
       C(digest) (SHA-384 of the firmware binary), C(tdx_svn), C(tdx_configurations) (how many MRTDs it lists),
       C(matching_configurations) (C(ram_gib) and C(early_accept) of those equal to the quote's MRTD)."

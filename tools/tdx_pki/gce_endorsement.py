@@ -177,14 +177,16 @@ class Configuration:
 def build_endorsement(configurations, *, pki: Optional[EndorsementPki] = None, svn=1, cl_spec=654321,
                       commit=bytes.fromhex("0123456789abcdef0123456789abcdef01234567"), digest=bytes(range(48)),
                       timestamp=datetime.datetime(2025, 3, 1, tzinfo=UTC), signing_key=None, cert_der=None,
-                      ca_bundle=b"", golden_hook=None):
+                      ca_bundle=None, golden_hook=None):
     """A serialised VMLaunchEndorsement listing ``configurations`` (Configuration or (ram_gib, mrtd)).
 
     ``signing_key`` signs instead of the signer's key (a forged signature);
     ``cert_der`` is embedded instead of the signer's certificate;
-    ``golden_hook(bytes) -> bytes`` alters the signed bytes after signing.
+    ``golden_hook(bytes) -> bytes`` alters the signed bytes after signing;
+    ``ca_bundle`` is PEM, by default the root alone, as in Google's.
     """
     pki = pki or default_pki()
+    ca_bundle = pki.root.pem if ca_bundle is None else ca_bundle
     launch, golden_class = messages()
     golden = golden_class(cl_spec=cl_spec, commit=commit, digest=digest, ca_bundle=ca_bundle,
                           cert=pki.signer.der if cert_der is None else cert_der)

@@ -19,16 +19,18 @@ verify/verify.go, sign/ops/verify.go, extract/extracttdx):
   the hash) by that key over the serialised bytes as they are, so they are
   verified before they are parsed and never re-serialised.
 
-Google's root is pinned by the SHA-256 of its DER, like Intel's in
-roots.py. The certificate itself is not in gce-tcb-verifier (which fetches
-it from pki.goog at run time; its testing/devkeys/root.crt is a
-development root, not Google's), and this collection was written without
-network access to pki.goog: GOOGLE_ROOT_PEM and GOOGLE_ROOT_SHA256 are
-therefore empty rather than guessed. Until they are filled from the
-published certificate, an endorsement can be verified only against
-``testing_endorsement_root``, and with Google's root it is reported as
-unverifiable (not refused: the evidence is not shown wrong, we cannot
-judge it).
+Google's root is pinned by the SHA-256 of its DER, the value four public
+verifiers of Google's endorsements pin too (tamnys/ZECret-Service's
+tools/gcp-endorsement, SeismicSystems/attested-tls, etclab/gvisor's SEV-SNP
+evidence, one more Rust verifier). Unlike Intel's in roots.py, the
+certificate itself is not embedded: gce-tcb-verifier does not hold it (its
+testing/devkeys/root.crt is a development root with the same name),
+pki.goog was out of reach where this was written, and Google's
+endorsements carry their root in ``ca_bundle``. So the root is taken from
+there, and only when its DER hashes to the pin; being in the bundle earns a
+certificate nothing else. An endorsement whose bundle holds no such
+certificate cannot be judged: ``unverifiable``, not refused, and the MRTD
+must then be pinned in the policy.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,9 +44,9 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation impor
 
 GOOGLE_ROOT_NAME = "GCE-cc-tcb-root"
 GOOGLE_ROOT_URL = "https://pki.goog/cloud_integrity/GCE-cc-tcb-root_1.crt"
-# Not invented: fill both from the certificate at GOOGLE_ROOT_URL (see the module docstring).
-GOOGLE_ROOT_SHA256 = ""
-GOOGLE_ROOT_PEM = ""
+# SHA-256 of the DER of GCE-cc-tcb-root_1.crt (C=USA, O=Google, CN=GCE-cc-tcb-root, serialNumber=1, valid from
+# 2023-10-16 to 2048-10-15): see the module docstring for who else pins it.
+GOOGLE_ROOT_SHA256 = "e876bc6978bf4f3da445f98a0a82363c8c0bae5a1fc033c6df65846a6cb0f18c"
 
 PROVENANCE_SINCE = 1722556800  # 2024-08-02T00:00:00Z
 # Outcomes of verify(); only INVALID refuses a quote.
@@ -60,19 +62,18 @@ class EndorsementRoot:
     def __init__(self, der, source):
         self.der = der
         self.sha256 = hashlib.sha256(der).hexdigest()
-        self.is_google = bool(GOOGLE_ROOT_SHA256) and self.sha256 == GOOGLE_ROOT_SHA256
+        self.is_google = self.sha256 == GOOGLE_ROOT_SHA256
         self.source = source
 
 
-def google_root():
-    """Google's GCE-cc-tcb-root as pinned, or None while the collection does not hold it."""
-    if not GOOGLE_ROOT_PEM or not GOOGLE_ROOT_SHA256:
-        return None
-    der = roots.pem_certificates(GOOGLE_ROOT_PEM)[0]
-    if hashlib.sha256(der).hexdigest() != GOOGLE_ROOT_SHA256:
-        raise roots.RootError("the embedded %s does not hash to %s: the collection's copy was altered"
-                              % (GOOGLE_ROOT_NAME, GOOGLE_ROOT_SHA256))
-    return EndorsementRoot(der, "%s (pinned)" % GOOGLE_ROOT_NAME)
+def google_root_in(bundle):
+    """Google's root from an endorsement's ca_bundle (cryptography certificates): the one hashing to the pin, or None."""
+    for cert in bundle:
+        der = cert.public_bytes(_der())
+        if hashlib.sha256(der).hexdigest() == GOOGLE_ROOT_SHA256:
+            return EndorsementRoot(der, "%s (pinned by SHA-256, carried in the endorsement's ca_bundle)"
+                                   % GOOGLE_ROOT_NAME)
+    return None
 
 
 def load_root(path):
@@ -83,8 +84,7 @@ def load_root(path):
 
 def _result(status, problems, root, firmware=None):
     return {"status": status, "verified": status == VERIFIED, "problems": problems, "firmware": firmware,
-            "root_sha256": root.sha256 if root else None, "root_is_google": bool(root and root.is_google),
-            "root_pinned": bool(GOOGLE_ROOT_SHA256)}
+            "root_sha256": root.sha256 if root else None, "root_is_google": bool(root and root.is_google)}
 
 
 def missing(mrtd_hex, where, root=None):
@@ -102,7 +102,7 @@ def _certificate(der, what):
 
 
 def _bundle(pem_bytes):
-    """The certificates of ca_bundle (PEM, root first); Google leaves it empty today."""
+    """The certificates of ca_bundle (PEM, root first); Google's carry the root alone."""
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     if not pem_bytes:
         return [], None
@@ -229,13 +229,13 @@ def parse(blob):
 def verify(blob, mrtd, at, root):
     """Google's endorsement ``blob`` judged for a quote whose MRTD is ``mrtd`` (48 bytes), at ``at`` (Unix seconds).
 
-    ``root`` is an EndorsementRoot (Google's pinned one, or a testing
-    root), or None when the collection holds no pin: the result then says
-    the endorsement is unverifiable. Every check that can run runs, so an
-    invalid endorsement lists all its reasons. The dict has ``status``
-    (verified, invalid, unverifiable), ``verified``, ``problems`` (each
-    starting "endorsement: "), ``firmware``, ``root_sha256``,
-    ``root_is_google``, ``root_pinned``.
+    ``root`` is a testing EndorsementRoot, or None for Google's: the
+    certificate of the endorsement's ca_bundle whose DER hashes to
+    GOOGLE_ROOT_SHA256; without one the result says the endorsement is
+    unverifiable. Every check that can run runs, so an invalid endorsement
+    lists all its reasons. The dict has ``status`` (verified, invalid,
+    unverifiable), ``verified``, ``problems`` (each starting
+    "endorsement: "), ``firmware``, ``root_sha256``, ``root_is_google``.
     """
     outer, golden, problem = parse(blob)
     if problem:
@@ -259,10 +259,12 @@ def verify(blob, mrtd, at, root):
                         "launched firmware or a configuration this endorsement does not cover"
                         % ((mrtd or b"").hex(), firmware["tdx_configurations"]))
     if root is None:
+        root = google_root_in(bundle)
+    if root is None:
         return _result(INVALID if problems else UNVERIFIABLE, problems + [
-            "endorsement: cannot judge its signer: Google's root %s is not pinned in this collection (fill "
-            "GOOGLE_ROOT_PEM and GOOGLE_ROOT_SHA256 in module_utils/attestation/endorsement.py from %s)"
-            % (GOOGLE_ROOT_NAME, GOOGLE_ROOT_URL)], root, firmware)
+            "endorsement: cannot judge its signer: its ca_bundle holds no certificate whose DER hashes to Google's "
+            "root %s as pinned (SHA-256 %s, published at %s)" % (GOOGLE_ROOT_NAME, GOOGLE_ROOT_SHA256,
+                                                                 GOOGLE_ROOT_URL)], root, firmware)
     root_cert, problem = _certificate(root.der, "endorsement root")
     if problem:
         problems.append(problem)

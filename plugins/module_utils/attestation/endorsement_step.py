@@ -34,12 +34,13 @@ _CHECKED_LIMIT = 64
 
 def check(decoded, cache_dir, at, root):
     """(the ``endorsement`` result dict, problems that refuse the quote) for a decoded quote."""
-    key = (cache_dir, decoded["mrtd"].lower(), at, id(root))
+    # The root by its hash, not by id(): a freed root's id can be another's.
+    key = (cache_dir, decoded["mrtd"].lower(), at, root.sha256 if root is not None else endorsement.GOOGLE_ROOT_SHA256)
     if key not in _CHECKED:
         if len(_CHECKED) >= _CHECKED_LIMIT:
             _CHECKED.clear()
-        _CHECKED[key] = (root, _check(decoded["mrtd"].lower(), cache_dir, at, root))
-    dummy_root, (result, problems) = _CHECKED[key]
+        _CHECKED[key] = _check(decoded["mrtd"].lower(), cache_dir, at, root)
+    result, problems = _CHECKED[key]
     return dict(result), list(problems)
 
 

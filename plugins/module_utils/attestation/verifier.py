@@ -154,7 +154,8 @@ class Verifier:
     """Verifies quotes against one root and one policy; collateral files are read once each."""
 
     def __init__(self, root, policy, collateral_path=None, collateral_dir=None, endorsement_root=None):
-        self.endorsement_root = endorsement_root  # Google's launch endorsement root (endorsement.py); None: unpinned
+        # A testing launch endorsement root; None: Google's, found in each endorsement by its pinned SHA-256.
+        self.endorsement_root = endorsement_root
         self.dcap = dcap_qvl()
         self.root = root
         self.policy = policy

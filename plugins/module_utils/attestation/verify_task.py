@@ -81,11 +81,11 @@ def run(params):
     except roots.RootError as exc:
         raise TaskFailure("testing_root_ca: %s" % exc)
     try:
+        # None: Google's root, taken from each endorsement's ca_bundle by its pinned SHA-256 (endorsement.py).
         endorsement_root = (endorsement.load_root(params["testing_endorsement_root"])
-                            if params["testing_endorsement_root"] else endorsement.google_root())
+                            if params["testing_endorsement_root"] else None)
     except roots.RootError as exc:
-        raise TaskFailure("%s: %s" % ("testing_endorsement_root" if params["testing_endorsement_root"]
-                                      else "Google's endorsement root", exc))
+        raise TaskFailure("testing_endorsement_root: %s" % exc)
     try:
         verifier = Verifier(root, policy, collateral_path=params["collateral"],
                             collateral_dir=params["collateral_dir"], endorsement_root=endorsement_root)

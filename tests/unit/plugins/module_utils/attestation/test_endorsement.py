@@ -112,17 +112,6 @@ def test_a_golden_measurement_with_garbage_as_certificate_is_refused():
     assert any("signing certificate is not a DER certificate" in p for p in result["problems"])
 
 
-def test_without_a_pinned_google_root_a_sound_endorsement_is_unverifiable_not_invalid():
-    # The collection does not hold Google's root yet (see endorsement.py): say so, do not refuse.
-    assert endorsement.google_root() is None or endorsement.GOOGLE_ROOT_SHA256
-    result = endorsement.verify(ge.build_endorsement(configurations()), MRTD, AT, None)
-    assert result["status"] == endorsement.UNVERIFIABLE and not result["verified"]
-    assert "is not pinned in this collection" in result["problems"][-1]
-    # ... but what is wrong inside it is still wrong.
-    bad = endorsement.verify(ge.build_endorsement(configurations()), bytes(48), AT, None)
-    assert bad["status"] == endorsement.INVALID
-
-
 def test_an_endorsement_naming_no_changelist_nor_commit_is_refused_as_google_refuses_it():
     blob = ge.build_endorsement(configurations(), cl_spec=0, commit=b"")
     result = endorsement.verify(blob, MRTD, AT, trusted(ge.default_pki()))
@@ -148,3 +137,36 @@ def test_a_ca_bundle_that_holds_the_root_itself_is_accepted():
     pki = ge.default_pki()
     blob = ge.build_endorsement(configurations(), ca_bundle=pki.root.pem)
     assert endorsement.verify(blob, MRTD, AT, trusted(pki))["verified"]
+
+
+def pinned_to(monkeypatch, pki):
+    monkeypatch.setattr(endorsement, "GOOGLE_ROOT_SHA256", hashlib.sha256(pki.root.der).hexdigest())
+
+
+def test_googles_root_is_taken_from_the_ca_bundle_only_when_it_hashes_to_the_pin(monkeypatch):
+    pinned_to(monkeypatch, ge.default_pki())
+    result = endorsement.verify(ge.build_endorsement(configurations()), MRTD, AT, None)
+    assert result["status"] == endorsement.VERIFIED and result["root_is_google"], result["problems"]
+    assert result["root_sha256"] == endorsement.GOOGLE_ROOT_SHA256
+
+
+@pytest.mark.parametrize("bundle", [b"", "look-alike root"])
+def test_without_the_pinned_root_in_its_ca_bundle_a_sound_endorsement_is_unverifiable_not_invalid(monkeypatch, bundle):
+    # A root with the same names and another key, or none at all: Google's signer cannot be judged; not refused.
+    pinned_to(monkeypatch, ge.default_pki())
+    bundle = ge.look_alike_pki().root.pem if bundle == "look-alike root" else bundle
+    result = endorsement.verify(ge.build_endorsement(configurations(), ca_bundle=bundle), MRTD, AT, None)
+    assert result["status"] == endorsement.UNVERIFIABLE and not result["verified"] and not result["root_is_google"]
+    assert "holds no certificate whose DER hashes to Google's root" in result["problems"][-1]
+    # ... but what is wrong inside it is still wrong.
+    bad = endorsement.verify(ge.build_endorsement(configurations(), ca_bundle=bundle), bytes(48), AT, None)
+    assert bad["status"] == endorsement.INVALID
+
+
+def test_the_pinned_root_in_the_bundle_does_not_vouch_for_a_signer_it_did_not_sign(monkeypatch):
+    pinned_to(monkeypatch, ge.default_pki())
+    forged = ge.build_endorsement(configurations(), pki=ge.look_alike_pki(), ca_bundle=ge.default_pki().root.pem)
+    result = endorsement.verify(forged, MRTD, AT, None)
+    assert result["status"] == endorsement.INVALID
+    assert any("is not signed by" in p for p in result["problems"]), result["problems"]
+

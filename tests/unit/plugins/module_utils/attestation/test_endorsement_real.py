@@ -9,9 +9,13 @@ with ``git show`` and skip, naming what is missing, when it is absent.
 - Google's development certificates (testing/devkeys: a root and a
   signing certificate made by Go's crypto/x509 with RSA-PSS): our chain
   check accepts the pair and refuses them swapped;
-- a real endorsement: the mirror holds none (no ``*.binarypb`` in its
-  tree) and the collection does not pin Google's root yet, so that test
-  skips saying so until both exist.
+
+A real endorsement Google published (the mirror holds none; public data
+that is not committed here, read from the folder
+CONFIDENTIAL_TDX_GCE_ENDORSEMENTS names) is held to the pinned hash: the
+root its ca_bundle carries hashes to it and signs its signer, the signature
+holds, and altered, for another MRTD, before its signer's validity or under
+another root it is refused.
 """
 
 import calendar
@@ -93,15 +97,60 @@ def test_googles_development_certificates_chain_as_our_check_expects():
     assert swapped and "is not signed by" in swapped[0]
 
 
-def test_a_real_endorsement_verifies_under_googles_pinned_root():
-    real = [name for name in git("ls-tree", "-r", "--name-only", "HEAD").decode().split("\n")
-            if name.endswith(".binarypb")]
-    if not real:
-        pytest.skip("no real endorsement: the gce-tcb-verifier mirror at %s has no *.binarypb file" % MIRROR)
-    root = endorsement.google_root()
-    if root is None:
-        pytest.skip("Google's root GCE-cc-tcb-root is not pinned in endorsement.py (GOOGLE_ROOT_PEM is empty)")
-    blob = git("show", "HEAD:" + real[0])
-    mrtd = bytes.fromhex(os.path.basename(real[0]).split(".")[0])
-    result = endorsement.verify(blob, mrtd, AT, root)
+REAL_VARIABLE = "CONFIDENTIAL_TDX_GCE_ENDORSEMENTS"
+REAL_MRTD = bytes.fromhex("c1ee9c16e3afc506cfe042c5b846a368528f3b37618eafb27469bc114cf914e9"
+                          "222c91618470e7f2b28ac360968270a5")
+# 2026-10-01, when a c3-standard-4 TD booted this firmware: inside the signer's validity (2026-05-05 to 2031-05-05).
+REAL_AT = 1790873673
+
+
+def real_endorsement():
+    """Google's endorsement of REAL_MRTD, from the folder REAL_VARIABLE names (public data, not committed here)."""
+    folder = os.environ.get(REAL_VARIABLE)
+    name = REAL_MRTD.hex() + ".binarypb"
+    if not folder:
+        pytest.skip("%s is not set: point it at a folder holding %s, Google's endorsement as served at "
+                    "https://storage.googleapis.com/gce_tcb_integrity/ovmf_x64_csm/tdx/%s" % (REAL_VARIABLE, name, name))
+    path = os.path.join(folder, name)
+    if not os.path.isfile(path):
+        pytest.skip("%s has no %s (%s names a folder of Google's TDX endorsements)" % (folder, name, REAL_VARIABLE))
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def test_a_real_endorsement_verifies_under_googles_root_found_by_its_pinned_hash():
+    result = endorsement.verify(real_endorsement(), REAL_MRTD, REAL_AT, None)
     assert result["verified"] and result["root_is_google"], result["problems"]
+    assert result["root_sha256"] == "e876bc6978bf4f3da445f98a0a82363c8c0bae5a1fc033c6df65846a6cb0f18c"
+    firmware = result["firmware"]
+    assert firmware["digest"].startswith("53c558fe06714203") and firmware["tdx_svn"] == 2
+    assert firmware["timestamp"].startswith("2026-05-21") and len(firmware["matching_configurations"]) == 1
+
+
+def test_the_root_a_real_endorsement_carries_is_self_signed():
+    dummy, golden, problem = endorsement.parse(real_endorsement())
+    bundle, bundle_problem = endorsement._bundle(golden.ca_bundle)
+    assert problem is None and bundle_problem is None and len(bundle) == 1
+    assert "CN=GCE-cc-tcb-root" in endorsement._name(bundle[0])
+    assert endorsement._signed_by(bundle[0], bundle[0]) is None
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda blob, mrtd, at: (blob, bytes(48), at), "is not among the 1 MRTDs"),
+    (lambda blob, mrtd, at: (blob[:-1] + bytes([blob[-1] ^ 1]), mrtd, at), "signature does not verify"),
+    (lambda blob, mrtd, at: (blob, mrtd, calendar.timegm((2026, 5, 1, 0, 0, 0))), "is valid from 2026-05-05"),
+])
+def test_a_real_endorsement_altered_or_out_of_its_time_is_refused(change, reason):
+    blob, mrtd, at = change(real_endorsement(), REAL_MRTD, REAL_AT)
+    result = endorsement.verify(blob, mrtd, at, None)
+    assert result["status"] == endorsement.INVALID and any(reason in p for p in result["problems"]), result
+
+
+def test_a_real_endorsement_under_another_root_is_refused():
+    from tests.playbooks.attestation.materials import tdx_pki  # noqa: F401  pylint: disable=unused-import
+    from tdx_pki import gce_endorsement as ge  # pylint: disable=import-error
+
+    other = endorsement.EndorsementRoot(ge.default_pki().root_der, "test root")
+    result = endorsement.verify(real_endorsement(), REAL_MRTD, REAL_AT, other)
+    assert result["status"] == endorsement.INVALID and not result["root_is_google"]
+    assert any("is not signed by" in p for p in result["problems"]), result["problems"]

@@ -1,12 +1,13 @@
 """quote_verify with Google's launch endorsements in the collateral cache: which outcomes refuse a quote."""
 
 import base64
+import hashlib
 import json
 
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_fetch
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement, endorsement_fetch, endorsement_step
 from ansible_collections.confidential.tdx.plugins.modules import quote_verify
 from tests.playbooks.attestation.materials import b64, tdx_pki
 from tests.unit.module_harness import run_module
@@ -23,6 +24,10 @@ def case():
 
 @pytest.fixture
 def cache_dir(case, tmp_path):
+    return make_cache(case, tmp_path)
+
+
+def make_cache(case, tmp_path):
     """A cache with the quote's collateral, the test roots beside it."""
     folder = tmp_path / "cache"
     folder.mkdir()
@@ -33,8 +38,9 @@ def cache_dir(case, tmp_path):
     return folder
 
 
-def cache_endorsement(folder, blob):
-    path = endorsement_fetch.endorsement_path(str(folder), MRTD.hex())
+def cache_endorsement(folder, blob, mrtd=MRTD):
+    endorsement_step._CHECKED.clear()  # a process reads each cached endorsement once; these tests change them
+    path = endorsement_fetch.endorsement_path(str(folder), mrtd.hex())
     (folder / "endorsements" / "tdx").mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(blob)
@@ -78,12 +84,23 @@ def test_no_endorsement_is_reported_and_does_not_refuse_the_quote(case, cache_di
     assert "must then be pinned in the policy" in result["endorsement"]["problems"][0]
 
 
-def test_without_googles_root_pinned_a_sound_endorsement_is_unverifiable_not_refused(case, cache_dir):
+def test_by_default_the_root_is_the_endorsements_own_ca_bundle_root_if_it_hashes_to_googles_pin(case, cache_dir,
+                                                                                                  monkeypatch):
+    # No testing_endorsement_root: the quote's endorsement carries the test root in its ca_bundle, as Google's
+    # carry theirs. Under the real pin it is not Google's: unverifiable, not refused.
     cache_endorsement(cache_dir, ge.build_endorsement([(4, MRTD)]))
     result = verify(case, cache_dir, with_endorsement_root=False)
     assert result["verified"], result["problems"]
-    assert result["endorsement"]["status"] == "unverifiable" and result["endorsement"]["root_pinned"] is False
-
+    assert result["endorsement"]["status"] == "unverifiable" and result["endorsement"]["root_is_google"] is False
+    # Pinned to that root, it is taken as Google's; a signer it did not sign is refused under it.
+    monkeypatch.setattr(endorsement, "GOOGLE_ROOT_SHA256", hashlib.sha256(ge.default_pki().root.der).hexdigest())
+    endorsement_step._CHECKED.clear()
+    result = verify(case, cache_dir, with_endorsement_root=False)
+    assert result["endorsement"]["status"] == "verified" and result["endorsement"]["root_is_google"] is True
+    cache_endorsement(cache_dir, ge.build_endorsement([(4, MRTD)], pki=ge.look_alike_pki(),
+                                                      ca_bundle=ge.default_pki().root.pem))
+    refused = verify(case, cache_dir, with_endorsement_root=False)
+    assert refused["endorsement"]["status"] == "invalid" and not refused["verified"]
 
 def test_a_bad_testing_endorsement_root_fails_naming_the_option(case, cache_dir):
     (cache_dir.parent / "google-root.pem").write_text("not a certificate")
