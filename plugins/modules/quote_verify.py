@@ -40,8 +40,11 @@ description:
     (not refused). O(testing_endorsement_root) replaces it for tests only. See docs/attestation.md."
   - "Event log: with O(event_log) (the host's CCEL log, RV(confidential.tdx.guest_quote#module:event_log)), the
     log is read, its events named, and replayed into RTMR0-3; a log that is malformed, whose text does not match
-    its digests, or that does not reproduce the quote's RTMRs is refused (problems starting C(event log:)). The
-    replayed events are then checked against the policy's C(events), the digests allowed per boot component."
+    its digests, or that does not reproduce the quote's RTMR0-2 (the boot) is refused (problems starting
+    C(event log:)). RTMR3 may be extended after boot by software keeping its own log: when the quote's RTMR3 is not
+    the replay's, RV(event_log.rtmr3) says so, the log's RTMR3 events are not shown as measured, and only a policy
+    that pins C(rtmr3) holds it. The replayed events are then checked against the policy's C(events), the digests
+    allowed per boot component."
   - A quote is RV(verified) only when no check failed. Refused quotes do not fail the task; read RV(verified) and
     RV(problems). The task fails only for bad arguments.
   - "RV(verdict) says what a quote proved, beyond no check failing: C(attested) (Intel's root, this run's nonce,
@@ -108,7 +111,8 @@ options:
   event_log:
     description:
       - The host's TDX event log, the CCEL log area as base64 (RV(confidential.tdx.guest_quote#module:event_log)).
-        It must replay to the quote's RTMR0-3; RV(event_log) then lists its events.
+        It must replay to the quote's RTMR0-2 (RTMR3 see RV(event_log.rtmr3)); RV(event_log) then lists its
+        events.
       - Without it, a policy with C(events) refuses the quote.
       - Mutually exclusive with O(quotes), whose entries have a key of this name.
     type: str
@@ -369,8 +373,14 @@ event_log:
   type: dict
   contains:
     replayed:
-      description: Whether the log was read and reproduced the quote's RTMR0-3.
+      description: Whether the log was read and reproduced the quote's RTMR0-2.
       type: bool
+    rtmr3:
+      description:
+        - C(reproduced) when the replay gives the quote's RTMR3 too; else C(extended after boot:) with both values
+          (software extended RTMR3 after the firmware's log ended; the log's RTMR3 events then have no C(text)
+          and no C(component)). Absent when the log was refused.
+      type: str
     rtmrs:
       description: RTMR0-3 as the replay gives them (hex); null when the log was refused.
       type: list

@@ -5,12 +5,21 @@
 """quote_verify's event-log step: replay the host's log into the quote's RTMRs, then check the policy's events.
 
 Runs after the quote is parsed, on the RTMRs the quote signs. A log that is
-malformed, lies about its text, or does not reproduce the quote's RTMR0-3 is
-refused with one ``event log: ...`` problem; a replayed log is then checked
-against ``policy.events`` (component -> allowed digests), one
-``event COMPONENT: ...`` problem per component that differs. A policy that
-names events refuses a host that gave no log: without the log, nothing says
-what its RTMRs measured.
+malformed, lies about its text, or does not reproduce the quote's RTMR0-2
+(the boot: firmware, boot loader, kernel) is refused with one
+``event log: ...`` problem; a replayed log is then checked against
+``policy.events`` (component -> allowed digests), one ``event COMPONENT:
+...`` problem per component that differs. A policy that names events
+refuses a host that gave no log: without the log, nothing says what its
+RTMRs measured.
+
+RTMR3 is the one register software may extend after boot (the kernel's
+configfs-tsm and the TDX guest driver let root do it, and Confidential
+Space or an application measuring itself does), keeping its own log of
+those extensions, not the firmware's CCEL. So a quote whose RTMR3 is not
+the CCEL's replay is not refused for it: the result says RTMR3 was extended
+after boot, none of the log's RTMR3 events is shown as measured or counted
+as a component, and only a policy that pins ``rtmr3`` holds that register.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,6 +35,8 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation.event
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.eventlog_components import components_of
 
 NO_LOG = "event log: the policy names events but the host gave no event log"
+BOOT_RTMRS = (0, 1, 2)
+RUNTIME_RTMR = 3
 
 # Hosts booted from one image on one firmware show the same log, so a batch
 # decodes, parses and names each distinct log once (it was most of a quote's
@@ -67,11 +78,20 @@ def event_log_step(decoded, event_log, event_log_table, policy):
     refused = {"replayed": False, "events": [], "rtmrs": None}
     try:
         log, summaries = _read(event_log, event_log_table)
-        check_replay(log, decoded["rtmr"])
+        check_replay(log, decoded["rtmr"], BOOT_RTMRS)
     except EventLogRefused as exc:
         return refused, ["event log: %s" % exc]
     summaries = [dict(event) for event in summaries]
-    summary = {"replayed": True, "events": summaries, "rtmrs": [value.hex() for value in log.rtmrs]}
+    extended = log.differences(decoded["rtmr"], (RUNTIME_RTMR,))
+    summary = {"replayed": True, "events": summaries, "rtmrs": [value.hex() for value in log.rtmrs],
+               "rtmr3": "reproduced"}
+    if extended:
+        for event in summaries:
+            if event["rtmr"] == RUNTIME_RTMR:
+                event.update(text=None, component=None)
+        summary["rtmr3"] = ("extended after boot: the log replays to %s, the quote has %s; the log's RTMR3 events "
+                            "are not shown as measured, and only a policy that pins rtmr3 holds it"
+                            % (extended[0]["replayed"], extended[0]["expected"]))
     return summary, event_problems(summaries, wanted)
 
 

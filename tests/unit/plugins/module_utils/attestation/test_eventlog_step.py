@@ -1,6 +1,7 @@
 """quote_verify's event-log step: the replay against the quote's RTMRs, and the policy's events per component."""
 
 import base64
+import hashlib
 
 import pytest
 
@@ -50,6 +51,36 @@ def test_a_log_that_does_not_reproduce_the_quotes_rtmrs_is_refused_naming_the_re
     assert summary == {"replayed": False, "events": [], "rtmrs": None}
     assert len(problems) == 1
     assert problems[0].startswith("event log: the event log does not reproduce the quote's RTMR2: RTMR2 replays to ")
+
+
+def extended(rtmr_hex, measurement):
+    """An RTMR after one more extend, as the TDX module computes it."""
+    return hashlib.sha384(bytes.fromhex(rtmr_hex) + hashlib.sha384(measurement).digest()).hexdigest()
+
+
+def test_rtmr3_extended_after_boot_is_said_not_refused_and_its_logged_events_are_not_shown_as_measured():
+    builder = logs.ubuntu_boot_log()
+    builder.efi_action(logs.RTMR3, "an RTMR3 event the firmware logged")
+    quote = quote_of(builder)
+    assert event_log_step(quote, b64(builder.to_bytes()), None, policy_from({}))[0]["rtmr3"] == "reproduced"
+    quote["rtmr"][3] = extended(quote["rtmr"][3], b"an application measured at run time")
+    summary, problems = event_log_step(quote, b64(builder.to_bytes()), None, policy_from({}))
+    assert problems == [] and summary["replayed"] is True
+    assert summary["rtmr3"].startswith("extended after boot: the log replays to %s, the quote has %s"
+                                       % (builder.rtmrs()[3].hex(), quote["rtmr"][3]))
+    runtime = [event for event in summary["events"] if event["rtmr"] == 3]
+    assert runtime and all(event["text"] is None and event["component"] is None for event in runtime)
+    assert any(event["text"] for event in summary["events"] if event["rtmr"] == 2)
+
+
+def test_the_boot_registers_still_refuse_when_rtmr3_is_extended_too():
+    builder = logs.ubuntu_boot_log()
+    quote = quote_of(builder)
+    quote["rtmr"][3] = extended(quote["rtmr"][3], b"run time")
+    quote["rtmr"][1] = extended(quote["rtmr"][1], b"a boot application the log does not name")
+    summary, problems = event_log_step(quote, b64(builder.to_bytes()), None, policy_from({}))
+    assert summary["replayed"] is False
+    assert problems[0].startswith("event log: the event log does not reproduce the quote's RTMR1: ")
 
 
 @pytest.mark.parametrize("log,table,problem", [
