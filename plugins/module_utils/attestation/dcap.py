@@ -117,7 +117,9 @@ KNOWN_ERRORS = (
      "the collateral's QE identity or TCB info is not for this kind of quote"),
     (r"TCB eval data number (\d+) is below minimum (\d+)", "tcb evaluation number",
      "the collateral's TCB evaluation data number %(1)s is below the policy's min_tcb_eval_data_number %(2)s"),
-    (r"TCB status is invalid: (\w+)", "tcb status", "TCB status %(1)s: Intel has revoked this platform's TCB"),
+    # dcap-qvl merges the platform's and the Quoting Enclave's statuses; verifier.py names which with qe_status.py.
+    (r"TCB status is invalid: (\w+)", "tcb status",
+     "TCB status %(1)s: Intel has revoked the TCB of this platform or of its Quoting Enclave"),
     (r"TCB status (\w+) is not acceptable by policy", "tcb status", "TCB status %(1)s is not allowed by the policy"),
     (r"Advisory ID ([\w-]+) is rejected by policy", "advisory", "advisory %(1)s is refused by the policy"),
     (r"Platform TCB too old", "tcb grace period",

@@ -31,6 +31,7 @@ from ansible_collections.confidential.tdx.plugins.module_utils.attestation impor
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import collateral as cache
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import rollback
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement_step
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation import qe_status
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import timestamps
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.dcap import (
     dcap_qvl,
@@ -124,6 +125,13 @@ def claims_summary(claims):
             "qe_tcb_status": qe_level.get("tcbStatus"),
         },
     }
+
+
+def _decoded(quote):
+    try:
+        return decode_quote(quote)
+    except TdxDecodeError:
+        return None
 
 
 class LoadedCollateral:
@@ -264,6 +272,9 @@ class Verifier:
             summary = claims_summary(claims)["platform"]
             problem = qe_status_problem(dcap_words(error), summary["qe_tcb_status"], summary["tcb_level_status"],
                                         self.policy.tcb_statuses) or problem
+        elif name == "tcb status":  # refused before any claims: an invalid status, the platform's or the QE's
+            problem = qe_status.invalid_status_problem(dcap_words(error), quote, _decoded(quote),
+                                                       loaded.document) or problem
         return claims, [problem]
 
     def verify(self, quote, expected=None, verify_at=None, collateral_path=None, skip_freshness_check=False,

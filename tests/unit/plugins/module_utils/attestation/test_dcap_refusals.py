@@ -81,3 +81,14 @@ def test_an_out_of_date_qe_on_an_up_to_date_platform_is_refused_as_qe_tcb(tmp_pa
                        "acceptable by policy)")
     (problem,) = refusal(tmp_path, module_status="OutOfDate")
     assert problem.startswith("tcb status: TCB status OutOfDate is not allowed by the policy")
+
+
+def test_a_revoked_qe_is_named_as_the_qe_and_a_revoked_platform_as_the_platform(tmp_path):
+    """dcap-qvl says only "TCB status is invalid: Revoked", with no claims; qe_status.py reads whose it is."""
+    (problem,) = refusal(tmp_path / "qe", qe_status="Revoked")
+    assert problem == ("qe tcb: the Quoting Enclave's TCB status is Revoked (Intel's QE identity, for its ISVSVN 8): "
+                       "Intel has revoked the TCB of the enclave that signed this quote's report (dcap-qvl: TCB "
+                       "status is invalid: Revoked)")
+    (problem,) = refusal(tmp_path / "platform", status="Revoked")
+    assert problem == ("tcb status: TCB status Revoked: Intel has revoked this platform's TCB; its Quoting Enclave's "
+                       "is UpToDate (ISVSVN 8) (dcap-qvl: TCB status is invalid: Revoked)")
