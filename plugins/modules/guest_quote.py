@@ -225,6 +225,9 @@ event_log:
   description:
     - The TDX event log, the CCEL log area (C(/sys/firmware/acpi/tables/data/CCEL)), base64-encoded; give it to
       M(confidential.tdx.quote_verify) as O(confidential.tdx.quote_verify#module:event_log).
+    - The area's fill after the last record (all 0xFF or all zero bytes) is left out; anything else after the
+      records, or records the guest cannot follow, is sent whole. On Google Cloud the area is 256 KiB and the
+      records about 20 KiB.
     - Null when the guest shows none or it cannot be read; RV(event_log_reason) says which.
   returned: success
   type: str

@@ -110,7 +110,8 @@ options:
     type: str
   event_log:
     description:
-      - The host's TDX event log, the CCEL log area as base64 (RV(confidential.tdx.guest_quote#module:event_log)).
+      - The host's TDX event log, the CCEL log area as base64, whole or without the fill after its records
+        (RV(confidential.tdx.guest_quote#module:event_log)).
         It must replay to the quote's RTMR0-2 (RTMR3 see RV(event_log.rtmr3)); RV(event_log) then lists its
         events.
       - Without it, a policy with C(events) refuses the quote.
