@@ -23,12 +23,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from urllib.request import ProxyHandler, Request, build_opener
-    from urllib.error import URLError
-except ImportError:  # Python 2 is not supported; kept importable for ansible-test's import check
-    ProxyHandler = Request = build_opener = URLError = None
-
 import socket
 
 METADATA_URL = "http://169.254.169.254/computeMetadata/v1/instance/"
@@ -41,6 +35,11 @@ FLAVOR = "Google"
 
 def read(base_url=METADATA_URL, timeout=TIMEOUT_SECONDS):
     """{available, instance_id, maintenance_event, error}: what the server said, or why it could not be asked."""
+    # Imported here: urllib.request brings http.client, ssl and email, a sixth of guest_info's imports on every
+    # host, and only a run with gce_metadata asks the server.
+    from urllib.request import ProxyHandler, Request, build_opener  # pylint: disable=import-outside-toplevel
+    from urllib.error import URLError  # pylint: disable=import-outside-toplevel
+
     opener = build_opener(ProxyHandler({}))
     found = {"available": False, "instance_id": None, "maintenance_event": None, "error": None}
     for name, key in KEYS:
