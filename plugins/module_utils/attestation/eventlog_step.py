@@ -78,11 +78,12 @@ def event_log_step(decoded, event_log, event_log_table, policy):
     refused = {"replayed": False, "events": [], "rtmrs": None}
     try:
         log, summaries = _read(event_log, event_log_table)
-        check_replay(log, decoded["rtmr"], BOOT_RTMRS)
+        differences = log.differences(decoded["rtmr"])
+        check_replay(log, decoded["rtmr"], BOOT_RTMRS, differences=differences)
     except EventLogRefused as exc:
         return refused, ["event log: %s" % exc]
     summaries = [dict(event) for event in summaries]
-    extended = log.differences(decoded["rtmr"], (RUNTIME_RTMR,))
+    extended = [difference for difference in differences if difference["register"] == "RTMR%d" % RUNTIME_RTMR]
     summary = {"replayed": True, "events": summaries, "rtmrs": [value.hex() for value in log.rtmrs],
                "rtmr3": "reproduced"}
     if extended:

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import functools
 import time
 
 
@@ -17,7 +18,13 @@ def now():
 
 
 def iso(seconds):
-    return datetime.datetime.fromtimestamp(int(seconds), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso(int(seconds))
+
+
+# A batch formats the same verification time for every quote.
+@functools.lru_cache(maxsize=256)
+def _iso(seconds):
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text, key):

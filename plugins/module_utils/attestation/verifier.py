@@ -164,6 +164,7 @@ class Verifier:
     def __init__(self, root, policy, collateral_path=None, collateral_dir=None, endorsement_root=None):
         # A testing launch endorsement root; None: Google's, found in each endorsement by its pinned SHA-256.
         self.endorsement_root = endorsement_root
+        self._dcap_policy_at = None
         self.dcap = dcap_qvl()
         self.root = root
         self.policy = policy
@@ -241,6 +242,12 @@ class Verifier:
             loaded.problem = rollback.cache_problem(self.collateral_dir, fmspc, loaded.document)
         return loaded
 
+    def _dcap_policy(self, at):
+        """dcap-qvl's policy at ``at``, built once per verification time (a batch has one)."""
+        if self._dcap_policy_at is None or self._dcap_policy_at[0] != at:
+            self._dcap_policy_at = (at, dcap_policy(self.dcap, self.policy, at))
+        return self._dcap_policy_at[1]
+
     @staticmethod
     def pce_step(pce_id, loaded):
         """The PCE ID check dcap-qvl does not make (pce.py says why)."""
@@ -252,7 +259,7 @@ class Verifier:
         """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
         collateral = loaded.collateral
         try:
-            claims = self._verifier.verify_with_policy(quote, collateral, at, dcap_policy(self.dcap, self.policy, at))
+            claims = self._verifier.verify_with_policy(quote, collateral, at, self._dcap_policy(at))
             return json.loads(claims.to_json()), []
         except ValueError as exc:
             error = exc
