@@ -19,7 +19,6 @@ booting ten hosts); the tests read what the runs left.
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -27,6 +26,7 @@ import yaml
 
 from tests.fixtures.testhosts import TEST_HOST_TIMEOUT_SECONDS
 from tests.hosts.fleet.harness import FleetHarness, TDX_ZONES
+from tests.hosts.standin_pki import standin_pki
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(TEST_HOST_TIMEOUT_SECONDS)]
 
@@ -35,13 +35,6 @@ TOOLS = os.path.join(REPO_ROOT, "tools")
 UBUNTU_2204 = "ubuntu-os-cloud/ubuntu-2204-lts"
 UBUNTU_2404 = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"
 IMAGE_2404 = "ubuntu-2404-noble-amd64-v20250115"  # the family's image in the emulator's catalog
-
-
-def tool(*args):
-    completed = subprocess.run([sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                               timeout=120, check=False)
-    assert completed.returncode == 0, completed.stderr
-    return completed.stdout
 
 
 def kernel_digest(image):
@@ -155,11 +148,7 @@ def rollouts(backed_emulator, backed_key, tmp_path_factory):
     from pcs_standin import PcsStandin
 
     work = tmp_path_factory.mktemp("group-rollout")
-    pki_dir = str(work / "pki")
-    tool("tools.tdx_pki", "init", pki_dir)
-    served = work / "served"
-    served.mkdir()
-    tool("tools.tdx_pki", "collateral", pki_dir, "--out", str(served / "collateral.json"))
+    pki_dir, served = standin_pki(work)
     backed_emulator.admin.reset()
     # The backing's `testhosts up` reads it: every member gets a stand-in signing with this PKI.
     previous = os.environ.get("TESTHOSTS_TSM_STANDIN")

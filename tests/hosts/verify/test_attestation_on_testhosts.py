@@ -35,6 +35,7 @@ import pytest
 import yaml
 
 from tests.fixtures.testhosts import marks_for_test_hosts
+from tests.hosts.standin_pki import standin_pki, tool
 from tests.playbooks.playbook import run_playbook
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -49,13 +50,6 @@ pytestmark = marks_for_test_hosts()
 
 if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
-
-
-def tool(*args):
-    completed = subprocess.run([sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                               timeout=120, check=False)
-    assert completed.returncode == 0, completed.stderr
-    return completed.stdout
 
 
 class Fleet:
@@ -111,11 +105,7 @@ def fleet(tmp_path_factory):
     from pcs_standin import PcsStandin
 
     work = tmp_path_factory.mktemp("attest")
-    pki_dir = str(work / "pki")
-    tool("tools.tdx_pki", "init", pki_dir)
-    served = work / "served"
-    served.mkdir()
-    tool("tools.tdx_pki", "collateral", pki_dir, "--out", str(served / "collateral.json"))
+    pki_dir, served = standin_pki(work)
     inventory_path = str(work / "inventory.yml")
     with PcsStandin.from_directory(str(served)) as pcs:
         started = subprocess.run([TESTHOSTS, "up", *HOSTS, "--inventory", inventory_path, "--tsm-standin", pki_dir],
