@@ -5,8 +5,9 @@ TDX_SAMPLES_DIR elsewhere), never inside it; the values each replays to are
 those its README gives. go-tdx-guest's COS 113 pair (quote, CCEL table and
 data of one Google Cloud boot) is public data that may not be committed: a
 test reads it from the folder CONFIDENTIAL_TDX_GO_TDX_GUEST_CCEL names (a
-copy of go-tdx-guest's ``testing/testdata/ccel/``). A test that needs a
-missing file skips, saying which and how to provide it.
+copy of go-tdx-guest's ``testing/testdata/ccel/``); Google's endorsements
+are read the same way (read_public_data). A test that needs a missing file
+skips, saying which and how to provide it.
 """
 
 import os
@@ -43,15 +44,21 @@ def read_eventlog_sample(folder, name="ccel_data.bin"):
         return handle.read()
 
 
-def read_go_tdx_guest_ccel(name):
-    """A file of go-tdx-guest's testing/testdata/ccel (ccel_data.dat, ccel_table.dat, cos-113-tdx-quote.dat)."""
-    folder = os.environ.get(GO_TDX_GUEST_CCEL_VARIABLE)
+def read_public_data(variable, name, what):
+    """File ``name`` of the folder the environment ``variable`` names: public data that is not committed here.
+
+    Skips, saying what to point ``variable`` at (``what``), when it is unset or the folder lacks the file.
+    """
+    folder = os.environ.get(variable)
     if not folder:
-        pytest.skip("%s is not set: point it at a copy of google/go-tdx-guest's testing/testdata/ccel "
-                    "(public data that is not committed here)" % GO_TDX_GUEST_CCEL_VARIABLE)
+        pytest.skip("%s is not set: point it at %s (public data that is not committed here)" % (variable, what))
     path = os.path.join(folder, name)
     if not os.path.isfile(path):
-        pytest.skip("%s has no %s (%s names a copy of go-tdx-guest's testing/testdata/ccel)"
-                    % (folder, name, GO_TDX_GUEST_CCEL_VARIABLE))
+        pytest.skip("%s has no %s (%s names %s)" % (folder, name, variable, what))
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def read_go_tdx_guest_ccel(name):
+    """A file of go-tdx-guest's testing/testdata/ccel (ccel_data.dat, ccel_table.dat, cos-113-tdx-quote.dat)."""
+    return read_public_data(GO_TDX_GUEST_CCEL_VARIABLE, name, "a copy of google/go-tdx-guest's testing/testdata/ccel")

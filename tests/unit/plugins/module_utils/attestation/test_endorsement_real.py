@@ -26,6 +26,7 @@ import subprocess
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import endorsement, endorsement_schema
+from tests.unit.plugins.module_utils.attestation.eventlog_evidence import read_public_data
 
 MIRROR = os.environ.get("GCE_TCB_VERIFIER_MIRROR", "/work/.mirror/google+gce-tcb-verifier/repo")
 AT = calendar.timegm((2026, 3, 1, 0, 0, 0))
@@ -106,16 +107,9 @@ REAL_AT = 1790873673
 
 def real_endorsement():
     """Google's endorsement of REAL_MRTD, from the folder REAL_VARIABLE names (public data, not committed here)."""
-    folder = os.environ.get(REAL_VARIABLE)
     name = REAL_MRTD.hex() + ".binarypb"
-    if not folder:
-        pytest.skip("%s is not set: point it at a folder holding %s, Google's endorsement as served at "
-                    "https://storage.googleapis.com/gce_tcb_integrity/ovmf_x64_csm/tdx/%s" % (REAL_VARIABLE, name, name))
-    path = os.path.join(folder, name)
-    if not os.path.isfile(path):
-        pytest.skip("%s has no %s (%s names a folder of Google's TDX endorsements)" % (folder, name, REAL_VARIABLE))
-    with open(path, "rb") as handle:
-        return handle.read()
+    return read_public_data(REAL_VARIABLE, name, "a folder of Google's TDX endorsements as served at "
+                            "https://storage.googleapis.com/gce_tcb_integrity/ovmf_x64_csm/tdx/ (%s)" % name)
 
 
 def test_a_real_endorsement_verifies_under_googles_root_found_by_its_pinned_hash():
