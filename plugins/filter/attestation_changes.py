@@ -59,8 +59,6 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.changes import fleet_changes
-
 
 def _by_host(reports, name):
     found = {}
@@ -74,6 +72,8 @@ def _by_host(reports, name):
 
 
 def attestation_changes(current, previous=None, hosts=None, run=None):
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils.attestation.changes import fleet_changes
     return fleet_changes(_by_host(previous, "previous"), _by_host(current, "this run's reports"),
                          hosts=hosts, run=run)
 

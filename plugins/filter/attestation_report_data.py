@@ -50,10 +50,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import report_data_for
-
 
 def attestation_report_data(nonce, user_data=None):
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils.attestation.freshness import report_data_for
     try:
         return report_data_for(nonce, user_data)
     except ValueError as exc:

@@ -45,10 +45,10 @@ _value:
   type: dict
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.role_entry import checked_entry
-
 
 def provision_entry(entry, defaults, found_zone=None):
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils._gce_instance.role_entry import checked_entry
     return checked_entry(entry, defaults, found_zone)
 
 

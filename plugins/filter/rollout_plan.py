@@ -56,10 +56,10 @@ _value:
   type: dict
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils.group_rollout import plan, plan_problems
-
 
 def rollout_plan(group, template, wave_size=1, canary=False):
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils.group_rollout import plan, plan_problems
     problems = plan_problems(group, template, wave_size, canary)
     planned = plan(group, template, wave_size, canary) if not problems else {"waves": []}
     return dict(planned, problems=problems)

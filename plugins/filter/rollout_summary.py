@@ -44,10 +44,10 @@ _value:
   type: dict
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils.group_rollout import summary
-
 
 def rollout_summary(rollout_plan, outcomes, rolled_back=False):
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils.group_rollout import summary
     return summary(rollout_plan, outcomes or [], rolled_back)
 
 

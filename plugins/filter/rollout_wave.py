@@ -47,10 +47,10 @@ _value:
   type: dict
 """
 
-from ansible_collections.confidential.tdx.plugins.module_utils.group_rollout import wave_outcome
-
 
 def rollout_wave(wave, results, unreached=None):
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils.group_rollout import wave_outcome
     return wave_outcome(wave, results or {}, unreached or {})
 
 

@@ -72,12 +72,12 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote_base64
-from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
-
 
 def tdx_quote(quote):
     """Decode a base64 TDX quote into a dict."""
+    # Imported when called: docs/architecture.md ("filter") says why.
+    from ansible_collections.confidential.tdx.plugins.module_utils.tdx.decoder import decode_quote_base64
+    from ansible_collections.confidential.tdx.plugins.module_utils.tdx.errors import TdxDecodeError
     try:
         return decode_quote_base64(quote)
     except TdxDecodeError as exc:

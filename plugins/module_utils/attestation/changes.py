@@ -5,7 +5,7 @@
 """What changed for each host between two runs of the verify role: the last archived report of each host
 and this run's. Used by playbooks/reattest.yml (through the attestation_changes filter).
 
-A report is the verify role's per-host JSON (plugins/filter/verify_judgement.py). Compared: the verdict,
+A report is the verify role's per-host JSON (module_utils/attestation/judgement.py). Compared: the verdict,
 whether the host passes, the TCB status, the advisories (added and removed), the measurements (MRTD,
 RTMR0-3, from the decoded quote), the boot components by name (the replayed event log: component → its
 digests), the instance's ID (an instance made again under its name: re-created) and else the kernel's boot

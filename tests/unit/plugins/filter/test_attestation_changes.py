@@ -18,7 +18,7 @@ BOOT = "0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55"
 
 
 def report(host="web-1", **changes):
-    """A verify role report as plugins/filter/verify_judgement.py writes it, with what the comparison reads."""
+    """A verify role report as module_utils/attestation/judgement.py makes it, with what the comparison reads."""
     base = {
         "host": host, "verified": True, "attested": True, "verdict": "attested", "tcb_status": "UpToDate",
         "advisory_ids": ["INTEL-SA-00837"], "failures": [],

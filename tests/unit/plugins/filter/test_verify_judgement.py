@@ -8,7 +8,8 @@ import pytest
 
 from ansible_collections.confidential.tdx.plugins.filter.verify_fleet import verify_fleet
 from ansible_collections.confidential.tdx.plugins.filter.verify_input_errors import verify_input_errors
-from ansible_collections.confidential.tdx.plugins.filter.verify_judgement import passes, verify_judgement
+from ansible_collections.confidential.tdx.plugins.filter.verify_judgement import verify_judgement
+from ansible_collections.confidential.tdx.plugins.module_utils.attestation.judgement import passes
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.policy import POLICY_KEYS
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation.verdict import VERDICTS
 
