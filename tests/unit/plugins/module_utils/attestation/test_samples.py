@@ -1,5 +1,7 @@
 """The real quotes of shared/tdx-samples verify to Intel's pinned root exactly as their cases say, and not today."""
 
+import base64
+
 import pytest
 
 from ansible_collections.confidential.tdx.plugins.module_utils.attestation import policy, roots, timestamps, verifier
@@ -75,3 +77,29 @@ def test_the_pinned_root_is_the_root_every_real_quote_carries():
         assert problem is None
         assert chain[-1] == intel.der, case["case"]
         assert roots.sha256_hex(chain[-1]) == "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3"
+
+
+def _wrapped(text):
+    return "\n".join(text[at:at + 76] for at in range(0, len(text), 76)) + "\n"
+
+
+@pytest.mark.parametrize("wrap", [str, _wrapped], ids=["one line, as guest_quote gives it", "wrapped at 76 columns"])
+def test_a_quote_verifies_the_same_as_one_line_or_wrapped(wrap):
+    case = next(sample_case(name) for name in _tdx_ids_with_a_status())
+    quote = base64.b64encode(sample_quote(case)).decode()
+    checker = verifier.Verifier(roots.intel_root(), policy.policy_from(None),
+                                collateral_path=sample_collateral_path(case))
+    result = checker.verify(wrap(quote), verify_at=timestamps.parse_iso(case["verify_at"], "verify_at"),
+                            skip_freshness_check=True)
+    assert result["tcb_status"] == case["expect"]["status"], result["problems"]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("QUJD%%%", "parse: the quote is not valid base64 text"),
+    ("QUJDé", "parse: the quote is not valid base64 text"),
+    (b"", "parse: the quote is empty"),
+])
+def test_a_quote_that_is_not_base64_is_named_so(text, problem):
+    checker = verifier.Verifier(roots.intel_root(), policy.policy_from(None), collateral_path="/nonexistent")
+    result = checker.verify(text, skip_freshness_check=True)
+    assert result["problems"][0].startswith(problem), result["problems"]
