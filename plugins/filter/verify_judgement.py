@@ -78,10 +78,10 @@ _value:
 """
 
 
-def verify_judgement(*args, **kwargs):
+def verify_judgement(attestation, host, **options):
     # Imported when called: docs/architecture.md ("filter") says why.
     from ansible_collections.confidential.tdx.plugins.module_utils.attestation.judgement import verify_judgement as judge
-    return judge(*args, **kwargs)
+    return judge(attestation, host, **options)
 
 
 class FilterModule(object):
