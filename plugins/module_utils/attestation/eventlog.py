@@ -332,16 +332,9 @@ def read_event_log(data, table=None):
     return parse_event_log(data)
 
 
-def check_replay(log, expected_rtmrs, registers=ALL_RTMRS, source="the quote", differences=None):
-    """Refuse ``log`` (EventLogRefused) unless its replay gives ``expected_rtmrs`` (``registers`` of them).
-
-    ``differences`` is ``log.differences(expected_rtmrs)`` when the caller has it already.
-    """
-    if differences is None:
-        differences = log.differences(expected_rtmrs, registers)
-    else:
-        wanted = set("RTMR%d" % index for index in registers)
-        differences = [difference for difference in differences if difference["register"] in wanted]
+def check_replay(log, expected_rtmrs, registers=ALL_RTMRS, source="the quote"):
+    """Refuse ``log`` (EventLogRefused) unless its replay gives ``expected_rtmrs`` (``registers`` of them)."""
+    differences = log.differences(expected_rtmrs, registers)
     if differences:
         names = [difference["register"] for difference in differences]
         each = ["%s replays to %s, %s has %s" % (difference["register"], difference["replayed"], source,

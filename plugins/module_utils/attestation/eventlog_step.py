@@ -78,12 +78,11 @@ def event_log_step(decoded, event_log, event_log_table, policy):
     refused = {"replayed": False, "events": [], "rtmrs": None}
     try:
         log, summaries = _read(event_log, event_log_table)
-        differences = log.differences(decoded["rtmr"])
-        check_replay(log, decoded["rtmr"], BOOT_RTMRS, differences=differences)
+        check_replay(log, decoded["rtmr"], BOOT_RTMRS)
     except EventLogRefused as exc:
         return refused, ["event log: %s" % exc]
     summaries = [dict(event) for event in summaries]
-    extended = [difference for difference in differences if difference["register"] == "RTMR%d" % RUNTIME_RTMR]
+    extended = log.differences(decoded["rtmr"], (RUNTIME_RTMR,))
     summary = {"replayed": True, "events": summaries, "rtmrs": [value.hex() for value in log.rtmrs],
                "rtmr3": "reproduced"}
     if extended:
