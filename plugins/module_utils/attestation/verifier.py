@@ -132,13 +132,6 @@ def claims_summary(claims):
     }
 
 
-def _decoded(quote):
-    try:
-        return decode_quote(quote)
-    except TdxDecodeError:
-        return None
-
-
 class LoadedCollateral:
     def __init__(self, path, collateral=None, dates=None, problem=None, document=None):
         self.path = path
@@ -260,8 +253,8 @@ class Verifier:
             return []  # dcap-qvl names an unreadable PCK certificate
         return loaded.pce_problems(bytes(pce_id))
 
-    def crypto_step(self, quote, loaded, chain, at):
-        """(claims, problems): dcap-qvl's verdict at ``at`` under the policy."""
+    def crypto_step(self, quote, decoded, loaded, chain, at):
+        """(claims, problems): dcap-qvl's verdict at ``at`` under the policy (``decoded``: parse_step's)."""
         collateral = loaded.collateral
         try:
             claims = self._verifier.verify_with_policy(quote, collateral, at, self._dcap_policy(at))
@@ -285,8 +278,7 @@ class Verifier:
             problem = qe_status_problem(dcap_words(error), summary["qe_tcb_status"], summary["tcb_level_status"],
                                         self.policy.tcb_statuses) or problem
         elif name == "tcb status":  # refused before any claims: an invalid status, the platform's or the QE's
-            problem = qe_status.invalid_status_problem(dcap_words(error), quote, _decoded(quote),
-                                                       loaded.document) or problem
+            problem = qe_status.invalid_status_problem(dcap_words(error), quote, decoded, loaded.document) or problem
         return claims, [problem]
 
     def verify(self, quote, expected=None, verify_at=None, collateral_path=None, skip_freshness_check=False,
@@ -330,7 +322,7 @@ class Verifier:
                 problems.append(loaded.problem)
             elif not problem:
                 problems.extend(self.pce_step(pce_id, loaded))
-                claims, crypto = self.crypto_step(own, loaded, chain, at)
+                claims, crypto = self.crypto_step(own, decoded, loaded, chain, at)
                 problems.extend(crypto)
                 if claims is not None:
                     summary = claims_summary(claims)
