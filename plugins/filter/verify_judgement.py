@@ -54,8 +54,10 @@ options:
     description: The user data bound into the report data.
     type: str
   keyscan:
-    description: The registered M(confidential.tdx.ssh_host_keys) result of the batch (the host's lines are picked
-      from its C(keys) by name).
+    description:
+      - The registered M(confidential.tdx.ssh_host_keys) result of the batch (the host's lines are picked
+        from its C(keys) by name).
+      - Skipped or not given, the report says the keys were not read.
     type: dict
   quote:
     description: Whether to keep the quote guest_info read (C(verify_quote)).

@@ -72,8 +72,12 @@ def collateral_of(result):
 
 
 def host_keys(keyscan, host):
-    """The host's SSH host key lines, from the batch's confidential.tdx.ssh_host_keys result."""
-    return list((keyscan.get("keys") or {}).get(host) or [])
+    """The report's ssh_host_keys: the host's lines from the batch's confidential.tdx.ssh_host_keys result, or,
+    when that task was skipped (verify_ssh_host_keys false) or did not run, that none were read."""
+    if not keyscan or keyscan.get("skipped"):
+        return {"source": "not read (verify_ssh_host_keys is false)", "keys": []}
+    return {"source": "read from the controller over SSH (the key exchange, no login)",
+            "keys": list((keyscan.get("keys") or {}).get(host) or [])}
 
 
 def evidence(result, judged, attestation, nonce, user_data, guest_quote, keys):
@@ -106,7 +110,7 @@ def evidence(result, judged, attestation, nonce, user_data, guest_quote, keys):
         "decoded": result.get("quote"),
         "policy": result.get("policy") or attestation.get("policy") or {},
         "collateral": collateral_of(result),
-        "ssh_host_keys": {"source": "read from the controller over SSH (the key exchange, no login)", "keys": keys},
+        "ssh_host_keys": keys,
     }
 
 
@@ -152,7 +156,7 @@ def verify_judgement(attestation, host, attest=True, enforce=True, accept_platfo
         "tcb_status": result.get("tcb_status"),
         "advisory_ids": list(result.get("advisory_ids") or []),
         "attestation": evidence(result, judged, attestation, nonce, user_data, guest_quote,
-                                host_keys(keyscan or {}, host)) if attest else {"attempted": False},
+                                host_keys(keyscan, host)) if attest else {"attempted": False},
         "self_reported": self_reported(guest_info, quote),
     }
     return judgement

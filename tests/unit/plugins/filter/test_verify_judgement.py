@@ -77,6 +77,17 @@ def test_an_attested_host_passes_without_failures_and_keeps_its_evidence(tmp_pat
     assert (reported["kernel_release"], reported["boot_id"]) == ("6.8.0", "0f6ae4b5-7c0e-4c5e-8f6b-2d0c7c1b9a55")
 
 
+@pytest.mark.parametrize("keyscan", [
+    {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},  # verify_ssh_host_keys false
+    {},  # the collection never ran
+    None,
+])
+def test_host_keys_not_scanned_are_reported_as_not_read_not_as_an_empty_scan(keyscan):
+    keys = judge("attested", keyscan=keyscan)["attestation"]["ssh_host_keys"]
+    assert keys == {"source": "not read (verify_ssh_host_keys is false)", "keys": []}
+    assert judge("attested")["attestation"]["ssh_host_keys"]["source"].startswith("read from the controller")
+
+
 def test_a_test_root_host_is_never_attested_and_fails_naming_the_variable_that_accepts_it():
     result = judge("test root", reasons=["test root: the quote chains to a root that is not Intel's"])
     assert (result["verified"], result["attested"], result["verdict"]) == (False, False, "test root")
