@@ -192,12 +192,19 @@ def test_the_same_evidence_is_refused_against_intels_root_with_the_reason_in_che
         assert chain and "not Intel's SGX Root CA" in chain[0], report["failures"]
 
 
-def test_enforcing_fails_each_refused_host_with_the_reason(fleet, tmp_path):
-    run, reports, _ = fleet.verify(tmp_path, verify_testing_root_ca=None, verify_enforce=True)
+def test_enforcing_fails_each_refused_host_with_the_reason_and_the_key_scan_can_be_turned_off(fleet, tmp_path):
+    run, reports, _ = fleet.verify(tmp_path, verify_testing_root_ca=None, verify_enforce=True,
+                                   verify_ssh_host_keys=False)
     assert not run.ok
     for host in HOSTS:
         assert "%s is not verified as an Intel TDX trust domain: attestation: " % host in run.output
         assert reports[host]["enforced"] is True
+        # verify_ssh_host_keys false: no scan is started, and the report says so instead of listing no keys.
+        assert reports[host]["attestation"]["ssh_host_keys"] == {"source": "not read (verify_ssh_host_keys is false)",
+                                                                  "keys": []}
+    for task in ("Start reading each host's SSH host keys from the controller (one scan for the batch)",
+                 "Collect the SSH host keys scanned while the hosts answered and the quotes were verified"):
+        assert run.status("confidential.tdx.verify : " + task) == "skipped", run.output
 
 
 def test_a_replayed_quote_is_refused(fleet, tmp_path):
